@@ -1,0 +1,29 @@
+// This file describes compilation targets: facts about a machine that passes and emitters ask.
+package codegen
+
+// Target is a compilation target.
+type Target struct {
+	Triple      string   // LLVM target triple
+	CPU         string   // LLVM -mcpu
+	CPUFeatures []string // features the CPU must have, as /proc/cpuinfo names them
+	VectorBits  int      // preferred vector width, for chunk alignment
+}
+
+// DefaultCPU is the CPU a portable artifact targets unless told otherwise.
+const DefaultCPU = "x86-64-v3"
+
+// CPUTarget returns the x86-64 Linux target for an LLVM CPU name.
+func CPUTarget(cpu string) Target {
+	t := Target{Triple: "x86_64-unknown-linux-gnu", CPU: cpu, VectorBits: 128}
+	switch cpu {
+	case "x86-64-v2":
+		t.CPUFeatures = []string{"sse4_2", "popcnt"}
+	case "x86-64-v3":
+		t.CPUFeatures = []string{"avx", "avx2", "fma", "f16c", "bmi2"}
+		t.VectorBits = 256
+	case "x86-64-v4":
+		t.CPUFeatures = []string{"avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512bw", "avx512vl", "avx512dq"}
+		t.VectorBits = 512
+	}
+	return t
+}

@@ -1,0 +1,229 @@
+// This file gives every elementwise op its float64 meaning. The interpreter,
+// constant folding and host evaluation all use EvalOp, so they cannot disagree.
+package ir
+
+import (
+	"fmt"
+	"math"
+)
+
+// EvalOp applies an elementwise op with result dtype d to float64 operands.
+// Integers and bools are carried exactly in float64; bools are 0 or 1.
+func EvalOp(op Op, d DType, a ...float64) float64 {
+	b2f := func(b bool) float64 {
+		if b {
+			return 1
+		}
+		return 0
+	}
+	x := 0.0
+	if len(a) > 0 {
+		x = a[0]
+	}
+	switch op {
+	case OpNeg:
+		return wrapInt(d, -x)
+	case OpAbs:
+		return wrapInt(d, math.Abs(x))
+	case OpSign:
+		switch {
+		case x > 0:
+			return 1
+		case x < 0:
+			return -1
+		}
+		return x // ±0 and NaN
+	case OpExp:
+		return math.Exp(x)
+	case OpLog:
+		return math.Log(x)
+	case OpLog1p:
+		return math.Log1p(x)
+	case OpSqrt:
+		return math.Sqrt(x)
+	case OpRsqrt:
+		return 1 / math.Sqrt(x)
+	case OpTanh:
+		return math.Tanh(x)
+	case OpSigmoid:
+		if x >= 0 {
+			return 1 / (1 + math.Exp(-x))
+		}
+		e := math.Exp(x)
+		return e / (1 + e)
+	case OpFloor:
+		return math.Floor(x)
+	case OpNot:
+		return b2f(x == 0)
+	case OpAdd:
+		return wrapInt(d, x+a[1])
+	case OpSub:
+		return wrapInt(d, x-a[1])
+	case OpMul:
+		return wrapInt(d, x*a[1])
+	case OpDiv:
+		if d.IsInt() {
+			if a[1] == 0 {
+				return 0
+			}
+			return wrapInt(d, math.Trunc(x/a[1]))
+		}
+		return x / a[1]
+	case OpMin:
+		return nanMin(x, a[1])
+	case OpMax:
+		return nanMax(x, a[1])
+	case OpPow:
+		return math.Pow(x, a[1])
+	case OpAnd:
+		return b2f(x != 0 && a[1] != 0)
+	case OpOr:
+		return b2f(x != 0 || a[1] != 0)
+	case OpEq:
+		return b2f(x == a[1])
+	case OpNe:
+		return b2f(x != a[1])
+	case OpLt:
+		return b2f(x < a[1])
+	case OpLe:
+		return b2f(x <= a[1])
+	case OpGt:
+		return b2f(x > a[1])
+	case OpGe:
+		return b2f(x >= a[1])
+	case OpSelect:
+		if x != 0 {
+			return a[1]
+		}
+		return a[2]
+	case OpClamp:
+		return nanMin(nanMax(x, a[1]), a[2])
+	case OpCast:
+		return Convert(x, d)
+	}
+	panic(fmt.Sprintf("EvalOp: %s is not elementwise", op))
+}
+
+// nanMin is the minimum that propagates NaN from either side (jnp.minimum).
+func nanMin(x, y float64) float64 {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return math.NaN()
+	}
+	return math.Min(x, y)
+}
+
+// nanMax is the maximum that propagates NaN from either side (jnp.maximum).
+func nanMax(x, y float64) float64 {
+	if math.IsNaN(x) || math.IsNaN(y) {
+		return math.NaN()
+	}
+	return math.Max(x, y)
+}
+
+func wrapInt(d DType, x float64) float64 {
+	switch d {
+	case I32:
+		return float64(int32(int64(x)))
+	}
+	return x
+}
+
+// Convert rounds x to what dtype d can hold: floats to the nearest representable
+// value (round to nearest even), integers toward zero (NaN to 0, saturating), bools to 0/1.
+func Convert(x float64, d DType) float64 {
+	switch d {
+	case F32:
+		return float64(float32(x))
+	case F16:
+		return float64(F16ToF32(F32ToF16(float32(x))))
+	case BF16:
+		return float64(BF16ToF32(F32ToBF16(float32(x))))
+	case I32:
+		if math.IsNaN(x) {
+			return 0
+		}
+		return math.Max(math.MinInt32, math.Min(math.MaxInt32, math.Trunc(x)))
+	case I64:
+		if math.IsNaN(x) {
+			return 0
+		}
+		return math.Max(math.MinInt64, math.Min(math.MaxInt64, math.Trunc(x)))
+	case Bool:
+		if x != 0 {
+			return 1
+		}
+		return 0
+	}
+	return x
+}
+
+// F32ToBF16 rounds to bfloat16 with round-to-nearest-even; NaN stays a quiet NaN.
+func F32ToBF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	if f != f {
+		return uint16(b>>16) | 0x40
+	}
+	b += 0x7fff + (b>>16)&1
+	return uint16(b >> 16)
+}
+
+// BF16ToF32 widens a bfloat16 exactly.
+func BF16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
+
+// F32ToF16 rounds to IEEE half precision with round-to-nearest-even.
+func F32ToF16(f float32) uint16 {
+	b := math.Float32bits(f)
+	sign := uint16(b>>16) & 0x8000
+	exp := int32(b>>23) & 0xff
+	man := b & 0x7fffff
+	switch {
+	case exp == 0xff: // inf or NaN
+		if man != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	case exp-127 > 15: // overflow
+		return sign | 0x7c00
+	case exp-127 >= -14: // normal
+		e := uint32(exp-127+15) << 10
+		m := man >> 13
+		h := e | m
+		rest := man & 0x1fff
+		if rest > 0x1000 || (rest == 0x1000 && h&1 == 1) {
+			h++ // may carry into the exponent, up to inf: correct
+		}
+		return sign | uint16(h)
+	case exp-127 >= -25: // subnormal half
+		man |= 0x800000
+		shift := uint32(-14-(exp-127)) + 13
+		m := man >> shift
+		rest := man & (1<<shift - 1)
+		half := uint32(1) << (shift - 1)
+		if rest > half || (rest == half && m&1 == 1) {
+			m++
+		}
+		return sign | uint16(m)
+	}
+	return sign
+}
+
+// F16ToF32 widens a half exactly.
+func F16ToF32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	man := uint32(h & 0x3ff)
+	switch {
+	case exp == 0x1f:
+		return math.Float32frombits(sign | 0x7f800000 | man<<13)
+	case exp == 0:
+		if man == 0 {
+			return math.Float32frombits(sign)
+		}
+		f := float32(man) / 1024 / 16384
+		if sign != 0 {
+			f = -f
+		}
+		return f
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | man<<13)
+}

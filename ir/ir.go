@@ -1,0 +1,225 @@
+// This file defines the graph IR: modules, functions and SSA values.
+package ir
+
+import "fmt"
+
+// Pos is a source position in a .dl file.
+type Pos struct {
+	File      string
+	Line, Col int
+}
+
+func (p Pos) String() string {
+	if p.Line == 0 {
+		return p.File
+	}
+	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
+}
+
+// IsValid reports whether p names a place in a source file.
+func (p Pos) IsValid() bool { return p.Line > 0 }
+
+// Placement groups: where a value is computed after scheduling.
+const (
+	GroupNone = ""     // not yet placed
+	GroupHost = "host" // computed once per call on the host, in float64
+)
+
+// KernelGroup returns the group name of kernel k ("k0", "k1", ...).
+func KernelGroup(k int) string { return fmt.Sprintf("k%d", k) }
+
+// Value is an SSA value: the result of one op.
+type Value struct {
+	ID   int // unique within its function; renumbered by Func.Renumber
+	Op   Op
+	Args []*Value
+	Type Type
+
+	Const   float64  // OpConst: the value (integers and bools exactly)
+	Name    string   // OpParam: parameter name; OpCall: callee
+	Index   int      // OpParam: position; OpExtract: tuple element
+	Default *float64 // OpParam of a scalar: default value, if any
+	Group   string   // placement: GroupNone, GroupHost or a kernel group "kN"
+	Pos     Pos      // where the value came from in the source, if known
+}
+
+// IsScalarParam reports whether v is a scalar (host) parameter.
+func (v *Value) IsScalarParam() bool { return v.Op == OpParam && v.Type.IsScalar() }
+
+// Result is one named output of a function.
+type Result struct {
+	Name  string
+	Value *Value
+}
+
+// Func is a function: parameters, a body in topological order, and named results.
+type Func struct {
+	Name    string
+	Params  []*Value // OpParam values: tensors first, then scalars
+	Body    []*Value // every non-param value, each after its operands
+	Results []Result
+	Kernels int  // demanded kernel count (@kernels(n)); 0 when not demanded
+	Private bool // not an entry point; removed after inlining
+	Pos     Pos
+}
+
+// Module is a set of functions in a stable order.
+type Module struct {
+	Funcs []*Func
+}
+
+// Func returns the function named name, or nil.
+func (m *Module) Func(name string) *Func {
+	for _, f := range m.Funcs {
+		if f.Name == name {
+			return f
+		}
+	}
+	return nil
+}
+
+// Param returns the parameter named name, or nil.
+func (f *Func) Param(name string) *Value {
+	for _, p := range f.Params {
+		if p.Name == name {
+			return p
+		}
+	}
+	return nil
+}
+
+// TensorParams returns the tensor parameters in order.
+func (f *Func) TensorParams() []*Value {
+	var ps []*Value
+	for _, p := range f.Params {
+		if !p.Type.IsScalar() {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// ScalarParams returns the scalar parameters in order.
+func (f *Func) ScalarParams() []*Value {
+	var ps []*Value
+	for _, p := range f.Params {
+		if p.Type.IsScalar() {
+			ps = append(ps, p)
+		}
+	}
+	return ps
+}
+
+// NewValue appends a new value to the body and returns it.
+func (f *Func) NewValue(op Op, t Type, args ...*Value) *Value {
+	v := &Value{ID: f.nextID(), Op: op, Type: t, Args: args}
+	f.Body = append(f.Body, v)
+	return v
+}
+
+func (f *Func) nextID() int {
+	max := -1
+	for _, v := range f.Params {
+		if v.ID > max {
+			max = v.ID
+		}
+	}
+	for _, v := range f.Body {
+		if v.ID > max {
+			max = v.ID
+		}
+	}
+	return max + 1
+}
+
+// Renumber gives params IDs 0..len(Params)-1 and body values the following IDs in order.
+func (f *Func) Renumber() {
+	for i, p := range f.Params {
+		p.ID = i
+		p.Index = i
+	}
+	for i, v := range f.Body {
+		v.ID = len(f.Params) + i
+	}
+}
+
+// Uses counts how often each value is used as an operand or a result.
+func (f *Func) Uses() map[*Value]int {
+	n := map[*Value]int{}
+	for _, v := range f.Body {
+		for _, a := range v.Args {
+			n[a]++
+		}
+	}
+	for _, r := range f.Results {
+		n[r.Value]++
+	}
+	return n
+}
+
+// ReplaceUses rewrites every use of old (operands and results) to new.
+func (f *Func) ReplaceUses(old, new *Value) {
+	for _, v := range f.Body {
+		for i, a := range v.Args {
+			if a == old {
+				v.Args[i] = new
+			}
+		}
+	}
+	for i := range f.Results {
+		if f.Results[i].Value == old {
+			f.Results[i].Value = new
+		}
+	}
+}
+
+// Clone returns a deep copy of f.
+func (f *Func) Clone() *Func {
+	g := &Func{Name: f.Name, Kernels: f.Kernels, Private: f.Private, Pos: f.Pos}
+	m := map[*Value]*Value{}
+	cp := func(v *Value) *Value {
+		w := *v
+		w.Args = make([]*Value, len(v.Args))
+		for i, a := range v.Args {
+			w.Args[i] = m[a]
+		}
+		if v.Default != nil {
+			d := *v.Default
+			w.Default = &d
+		}
+		m[v] = &w
+		return &w
+	}
+	for _, p := range f.Params {
+		g.Params = append(g.Params, cp(p))
+	}
+	for _, v := range f.Body {
+		g.Body = append(g.Body, cp(v))
+	}
+	for _, r := range f.Results {
+		g.Results = append(g.Results, Result{Name: r.Name, Value: m[r.Value]})
+	}
+	return g
+}
+
+// Clone returns a deep copy of m.
+func (m *Module) Clone() *Module {
+	n := &Module{}
+	for _, f := range m.Funcs {
+		n.Funcs = append(n.Funcs, f.Clone())
+	}
+	return n
+}
+
+// Groups returns the kernel groups used in f, in order of first appearance.
+func (f *Func) Groups() []string {
+	seen := map[string]bool{}
+	var gs []string
+	for _, v := range f.Body {
+		if v.Group != GroupNone && v.Group != GroupHost && !seen[v.Group] {
+			seen[v.Group] = true
+			gs = append(gs, v.Group)
+		}
+	}
+	return gs
+}

@@ -1,0 +1,143 @@
+// This file is the op table: every op of the graph IR, with its arity and traits.
+// The printer, parser, verifier, interpreter, passes and backends all read it;
+// a new op is one row here plus its lowerings.
+package ir
+
+// Op identifies an operation.
+type Op uint16
+
+// Trait is a set of properties of an op.
+type Trait uint32
+
+const (
+	// Elementwise ops apply independently per element; scalar operands broadcast.
+	Elementwise Trait = 1 << iota
+	// Commutative binary ops may swap their operands.
+	Commutative
+	// Compare ops produce bool from two operands of one dtype.
+	Compare
+	// Logical ops take and produce bool.
+	Logical
+	// FloatOnly ops require floating-point operands.
+	FloatOnly
+	// Pure ops have no side effects and may be CSE'd, folded and removed when dead.
+	Pure
+)
+
+// OpInfo describes one op.
+type OpInfo struct {
+	Name   string
+	Arity  int // number of operands; -1 for variadic
+	Traits Trait
+}
+
+const (
+	OpInvalid Op = iota
+	OpParam      // a function parameter (Name, Index, Default)
+	OpConst      // a constant (Const)
+	OpNeg
+	OpAbs
+	OpSign
+	OpExp
+	OpLog
+	OpLog1p
+	OpSqrt
+	OpRsqrt
+	OpTanh
+	OpSigmoid
+	OpFloor
+	OpNot
+	OpAdd
+	OpSub
+	OpMul
+	OpDiv
+	OpMin
+	OpMax
+	OpPow
+	OpAnd
+	OpOr
+	OpEq
+	OpNe
+	OpLt
+	OpLe
+	OpGt
+	OpGe
+	OpSelect  // select(cond, a, b)
+	OpClamp   // clamp(x, lo, hi)
+	OpCast    // convert to the result dtype
+	OpCall    // call of another function (Name); result is a tuple
+	OpExtract // element Index of a tuple
+	numOps
+)
+
+const ew = Elementwise | Pure
+
+var opTable = [numOps]OpInfo{
+	OpInvalid: {"invalid", 0, 0},
+	OpParam:   {"param", 0, 0},
+	OpConst:   {"const", 0, Pure},
+	OpNeg:     {"neg", 1, ew},
+	OpAbs:     {"abs", 1, ew},
+	OpSign:    {"sign", 1, ew},
+	OpExp:     {"exp", 1, ew | FloatOnly},
+	OpLog:     {"log", 1, ew | FloatOnly},
+	OpLog1p:   {"log1p", 1, ew | FloatOnly},
+	OpSqrt:    {"sqrt", 1, ew | FloatOnly},
+	OpRsqrt:   {"rsqrt", 1, ew | FloatOnly},
+	OpTanh:    {"tanh", 1, ew | FloatOnly},
+	OpSigmoid: {"sigmoid", 1, ew | FloatOnly},
+	OpFloor:   {"floor", 1, ew | FloatOnly},
+	OpNot:     {"not", 1, ew | Logical},
+	OpAdd:     {"add", 2, ew | Commutative},
+	OpSub:     {"sub", 2, ew},
+	OpMul:     {"mul", 2, ew | Commutative},
+	OpDiv:     {"div", 2, ew},
+	OpMin:     {"min", 2, ew | Commutative},
+	OpMax:     {"max", 2, ew | Commutative},
+	OpPow:     {"pow", 2, ew | FloatOnly},
+	OpAnd:     {"and", 2, ew | Commutative | Logical},
+	OpOr:      {"or", 2, ew | Commutative | Logical},
+	OpEq:      {"eq", 2, ew | Commutative | Compare},
+	OpNe:      {"ne", 2, ew | Commutative | Compare},
+	OpLt:      {"lt", 2, ew | Compare},
+	OpLe:      {"le", 2, ew | Compare},
+	OpGt:      {"gt", 2, ew | Compare},
+	OpGe:      {"ge", 2, ew | Compare},
+	OpSelect:  {"select", 3, ew},
+	OpClamp:   {"clamp", 3, ew},
+	OpCast:    {"cast", 1, ew},
+	OpCall:    {"call", -1, 0},
+	OpExtract: {"extract", 1, Pure},
+}
+
+// Info returns the table row of op.
+func (op Op) Info() OpInfo {
+	if op >= numOps {
+		return opTable[OpInvalid]
+	}
+	return opTable[op]
+}
+
+func (op Op) String() string { return op.Info().Name }
+
+// Has reports whether op has all traits t.
+func (op Op) Has(t Trait) bool { return op.Info().Traits&t == t }
+
+// OpByName returns the op with the given printed name.
+func OpByName(name string) (Op, bool) {
+	for i := Op(1); i < numOps; i++ {
+		if opTable[i].Name == name {
+			return i, true
+		}
+	}
+	return OpInvalid, false
+}
+
+// AllOps returns every op except OpInvalid, in table order.
+func AllOps() []Op {
+	ops := make([]Op, 0, numOps-1)
+	for i := Op(1); i < numOps; i++ {
+		ops = append(ops, i)
+	}
+	return ops
+}

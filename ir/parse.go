@@ -1,0 +1,481 @@
+// This file parses the text form written by Print back into a Module.
+package ir
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// ParseError is a syntax or reference error in IR text, with a 1-based line and column.
+type ParseError struct {
+	Line, Col int
+	Msg       string
+}
+
+func (e *ParseError) Error() string { return fmt.Sprintf("ir:%d:%d: %s", e.Line, e.Col, e.Msg) }
+
+type token struct {
+	kind      tokKind
+	text      string
+	line, col int
+}
+
+type tokKind int
+
+const (
+	tEOF tokKind = iota
+	tNewline
+	tIdent   // names, keywords, numbers, inf, nan
+	tPercent // %name or %12
+	tAt      // @name
+	tPunct   // ( ) [ ] { } , : ; = ->
+)
+
+func lex(src string) ([]token, error) {
+	var toks []token
+	line, col := 1, 1
+	i := 0
+	adv := func(n int) {
+		for k := 0; k < n; k++ {
+			if src[i] == '\n' {
+				line, col = line+1, 1
+			} else {
+				col++
+			}
+			i++
+		}
+	}
+	isWord := func(c byte) bool {
+		return c == '_' || c == '.' || c == '+' || c == '-' || unicode.IsLetter(rune(c)) || unicode.IsDigit(rune(c))
+	}
+	for i < len(src) {
+		c := src[i]
+		switch {
+		case c == '\n':
+			toks = append(toks, token{tNewline, "\n", line, col})
+			adv(1)
+		case c == ' ' || c == '\t' || c == '\r':
+			adv(1)
+		case c == '/' && i+1 < len(src) && src[i+1] == '/':
+			for i < len(src) && src[i] != '\n' {
+				adv(1)
+			}
+		case c == '-' && i+1 < len(src) && src[i+1] == '>':
+			toks = append(toks, token{tPunct, "->", line, col})
+			adv(2)
+		case strings.IndexByte("()[]{},:;=", c) >= 0:
+			toks = append(toks, token{tPunct, string(c), line, col})
+			adv(1)
+		case c == '%' || c == '@':
+			j := i + 1
+			for j < len(src) && (src[j] == '_' || src[j] == '.' || unicode.IsLetter(rune(src[j])) || unicode.IsDigit(rune(src[j]))) {
+				j++
+			}
+			if j == i+1 {
+				return nil, &ParseError{line, col, fmt.Sprintf("expected a name after %q", c)}
+			}
+			k := tPercent
+			if c == '@' {
+				k = tAt
+			}
+			toks = append(toks, token{k, src[i+1 : j], line, col})
+			adv(j - i)
+		case isWord(c):
+			j := i
+			for j < len(src) && isWord(src[j]) {
+				// "->" ends a word: f32[N])->(
+				if src[j] == '-' && j+1 < len(src) && src[j+1] == '>' {
+					break
+				}
+				j++
+			}
+			toks = append(toks, token{tIdent, src[i:j], line, col})
+			adv(j - i)
+		default:
+			return nil, &ParseError{line, col, fmt.Sprintf("unexpected character %q", c)}
+		}
+	}
+	toks = append(toks, token{tEOF, "", line, col})
+	return toks, nil
+}
+
+type parser struct {
+	toks []token
+	pos  int
+}
+
+func (p *parser) peek() token { return p.toks[p.pos] }
+func (p *parser) next() token {
+	t := p.toks[p.pos]
+	if t.kind != tEOF {
+		p.pos++
+	}
+	return t
+}
+
+func (p *parser) errf(t token, format string, args ...any) error {
+	return &ParseError{t.line, t.col, fmt.Sprintf(format, args...)}
+}
+
+func describe(t token) string {
+	switch t.kind {
+	case tEOF:
+		return "end of input"
+	case tNewline:
+		return "end of line"
+	case tPercent:
+		return "%" + t.text
+	case tAt:
+		return "@" + t.text
+	}
+	return strconv.Quote(t.text)
+}
+
+func (p *parser) expect(text string) (token, error) {
+	t := p.next()
+	if (t.kind == tPunct || t.kind == tIdent) && t.text == text {
+		return t, nil
+	}
+	return t, p.errf(t, "expected %q, found %s", text, describe(t))
+}
+
+func (p *parser) accept(text string) bool {
+	t := p.peek()
+	if (t.kind == tPunct || t.kind == tIdent) && t.text == text {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+func (p *parser) skipNewlines() {
+	for p.peek().kind == tNewline {
+		p.pos++
+	}
+}
+
+// Parse reads IR text into a module. Calls are resolved by name within the module.
+func Parse(src string) (*Module, error) {
+	toks, err := lex(src)
+	if err != nil {
+		return nil, err
+	}
+	p := &parser{toks: toks}
+	m := &Module{}
+	for {
+		p.skipNewlines()
+		if p.peek().kind == tEOF {
+			break
+		}
+		f, err := p.parseFunc()
+		if err != nil {
+			return nil, err
+		}
+		if m.Func(f.Name) != nil {
+			return nil, fmt.Errorf("ir: duplicate function @%s", f.Name)
+		}
+		m.Funcs = append(m.Funcs, f)
+	}
+	return m, nil
+}
+
+func (p *parser) parseType() (Type, error) {
+	if p.accept("(") {
+		t := Type{Elems: []Type{}}
+		for !p.accept(")") {
+			if len(t.Elems) > 0 {
+				if _, err := p.expect(","); err != nil {
+					return t, err
+				}
+			}
+			e, err := p.parseType()
+			if err != nil {
+				return t, err
+			}
+			t.Elems = append(t.Elems, e)
+		}
+		return t, nil
+	}
+	tok := p.next()
+	d, ok := ParseDType(tok.text)
+	if tok.kind != tIdent || !ok {
+		return Type{}, p.errf(tok, "expected a dtype, found %s", describe(tok))
+	}
+	t := Type{DType: d}
+	if p.accept("[") {
+		t.Shape = Shape{}
+		for !p.accept("]") {
+			if len(t.Shape) > 0 {
+				if _, err := p.expect(","); err != nil {
+					return t, err
+				}
+			}
+			dt := p.next()
+			if dt.kind != tIdent {
+				return t, p.errf(dt, "expected a dimension, found %s", describe(dt))
+			}
+			if n, err := strconv.ParseInt(dt.text, 10, 64); err == nil {
+				if n < 0 {
+					return t, p.errf(dt, "negative dimension %d", n)
+				}
+				t.Shape = append(t.Shape, ConstDim(n))
+			} else {
+				t.Shape = append(t.Shape, SymDim(dt.text))
+			}
+		}
+		if len(t.Shape) == 0 {
+			t.Shape = nil
+		}
+	}
+	return t, nil
+}
+
+func (p *parser) parseFunc() (*Func, error) {
+	if _, err := p.expect("func"); err != nil {
+		return nil, err
+	}
+	f := &Func{}
+	if p.accept("private") {
+		f.Private = true
+	}
+	name := p.next()
+	if name.kind != tAt {
+		return nil, p.errf(name, "expected @name, found %s", describe(name))
+	}
+	f.Name = name.text
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	vals := map[string]*Value{}
+	scalars := false
+	for !p.accept(")") {
+		if p.accept(";") {
+			scalars = true
+			continue
+		}
+		if len(f.Params) > 0 && !(scalars && len(f.ScalarParams()) == 0) {
+			if _, err := p.expect(","); err != nil {
+				return nil, err
+			}
+		}
+		pt := p.next()
+		if pt.kind != tPercent {
+			return nil, p.errf(pt, "expected %%param, found %s", describe(pt))
+		}
+		if _, err := p.expect(":"); err != nil {
+			return nil, err
+		}
+		t, err := p.parseType()
+		if err != nil {
+			return nil, err
+		}
+		if scalars != t.IsScalar() {
+			return nil, p.errf(pt, "parameter %%%s: tensors go before ';', scalars after it", pt.text)
+		}
+		v := &Value{Op: OpParam, Name: pt.text, Type: t, Index: len(f.Params), ID: len(f.Params)}
+		if p.accept("=") {
+			ct := p.next()
+			x, err := ParseConst(ct.text)
+			if err != nil {
+				return nil, p.errf(ct, "bad default %s", describe(ct))
+			}
+			v.Default = &x
+		}
+		if vals[pt.text] != nil {
+			return nil, p.errf(pt, "duplicate parameter %%%s", pt.text)
+		}
+		vals[pt.text] = v
+		f.Params = append(f.Params, v)
+	}
+	if _, err := p.expect("->"); err != nil {
+		return nil, err
+	}
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	type decl struct {
+		name string
+		t    Type
+		tok  token
+	}
+	var decls []decl
+	for !p.accept(")") {
+		if len(decls) > 0 {
+			if _, err := p.expect(","); err != nil {
+				return nil, err
+			}
+		}
+		rt := p.next()
+		if rt.kind != tIdent {
+			return nil, p.errf(rt, "expected a result name, found %s", describe(rt))
+		}
+		if _, err := p.expect(":"); err != nil {
+			return nil, err
+		}
+		t, err := p.parseType()
+		if err != nil {
+			return nil, err
+		}
+		decls = append(decls, decl{rt.text, t, rt})
+	}
+	if p.accept("kernels") {
+		if _, err := p.expect("="); err != nil {
+			return nil, err
+		}
+		kt := p.next()
+		n, err := strconv.Atoi(kt.text)
+		if err != nil || n < 1 {
+			return nil, p.errf(kt, "kernels= needs a positive integer, found %s", describe(kt))
+		}
+		f.Kernels = n
+	}
+	if _, err := p.expect("{"); err != nil {
+		return nil, err
+	}
+	for {
+		p.skipNewlines()
+		if p.accept("return") {
+			break
+		}
+		v, err := p.parseValue(vals)
+		if err != nil {
+			return nil, err
+		}
+		f.Body = append(f.Body, v)
+	}
+	for i := 0; p.peek().kind != tNewline && p.peek().text != "}"; i++ {
+		if i > 0 {
+			if _, err := p.expect(","); err != nil {
+				return nil, err
+			}
+		}
+		rt := p.next()
+		if i >= len(decls) || rt.text != decls[i].name {
+			return nil, p.errf(rt, "return: result %s does not match the signature", describe(rt))
+		}
+		if _, err := p.expect("="); err != nil {
+			return nil, err
+		}
+		ref := p.next()
+		v := vals[ref.text]
+		if ref.kind != tPercent || v == nil {
+			return nil, p.errf(ref, "undefined value %s", describe(ref))
+		}
+		if !v.Type.Equal(decls[i].t) {
+			return nil, p.errf(ref, "result %s has type %s in the signature but %s is %s", rt.text, decls[i].t, describe(ref), v.Type)
+		}
+		f.Results = append(f.Results, Result{Name: rt.text, Value: v})
+	}
+	if len(f.Results) != len(decls) {
+		return nil, p.errf(p.peek(), "return lists %d results, the signature %d", len(f.Results), len(decls))
+	}
+	p.skipNewlines()
+	if _, err := p.expect("}"); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
+	dt := p.next()
+	if dt.kind != tPercent {
+		return nil, p.errf(dt, "expected %%ID = ..., found %s", describe(dt))
+	}
+	id, err := strconv.Atoi(dt.text)
+	if err != nil {
+		return nil, p.errf(dt, "value names in a body are numbers, found %%%s", dt.text)
+	}
+	if vals[dt.text] != nil {
+		return nil, p.errf(dt, "%%%s is defined twice", dt.text)
+	}
+	if _, err := p.expect("="); err != nil {
+		return nil, err
+	}
+	ot := p.next()
+	op, ok := OpByName(ot.text)
+	if ot.kind != tIdent || !ok || op == OpParam {
+		return nil, p.errf(ot, "unknown op %s", describe(ot))
+	}
+	v := &Value{ID: id, Op: op}
+	ref := func() (*Value, error) {
+		t := p.next()
+		a := vals[t.text]
+		if t.kind != tPercent || a == nil {
+			return nil, p.errf(t, "undefined value %s", describe(t))
+		}
+		return a, nil
+	}
+	switch op {
+	case OpConst:
+		ct := p.next()
+		x, err := ParseConst(ct.text)
+		if err != nil {
+			return nil, p.errf(ct, "bad constant %s", describe(ct))
+		}
+		v.Const = x
+	case OpCall:
+		ct := p.next()
+		if ct.kind != tAt {
+			return nil, p.errf(ct, "expected @callee, found %s", describe(ct))
+		}
+		v.Name = ct.text
+		if _, err := p.expect("("); err != nil {
+			return nil, err
+		}
+		for !p.accept(")") {
+			if len(v.Args) > 0 {
+				if _, err := p.expect(","); err != nil {
+					return nil, err
+				}
+			}
+			a, err := ref()
+			if err != nil {
+				return nil, err
+			}
+			v.Args = append(v.Args, a)
+		}
+	case OpExtract:
+		a, err := ref()
+		if err != nil {
+			return nil, err
+		}
+		if _, err := p.expect(","); err != nil {
+			return nil, err
+		}
+		it := p.next()
+		n, err := strconv.Atoi(it.text)
+		if err != nil {
+			return nil, p.errf(it, "expected an index, found %s", describe(it))
+		}
+		v.Args, v.Index = []*Value{a}, n
+	default:
+		for p.peek().text != ":" {
+			if len(v.Args) > 0 {
+				if _, err := p.expect(","); err != nil {
+					return nil, err
+				}
+			}
+			a, err := ref()
+			if err != nil {
+				return nil, err
+			}
+			v.Args = append(v.Args, a)
+		}
+	}
+	if _, err := p.expect(":"); err != nil {
+		return nil, err
+	}
+	if v.Type, err = p.parseType(); err != nil {
+		return nil, err
+	}
+	if p.peek().kind == tAt {
+		v.Group = p.next().text
+	}
+	if t := p.peek(); t.kind != tNewline {
+		return nil, p.errf(t, "expected end of line, found %s", describe(t))
+	}
+	vals[dt.text] = v
+	return v, nil
+}

@@ -1,0 +1,171 @@
+// This file prints the graph IR as text; Parse reads the same text back.
+//
+// The format, one function after another:
+//
+//	func @lion(%theta: f32[N], %grad: f32[N], %m: f32[N]; %lr: f32 = 0.0001, %step: i32) -> (theta_new: f32[N], m_new: f32[N]) kernels=1 {
+//	  %7 = const 1 : f32
+//	  %8 = sub %7, %beta1 : f32 @host
+//	  %9 = mul %beta1, %m : f32[N] @k0
+//	  %10 = call @other(%theta, %grad, %lr) : (f32[N], f32[N])
+//	  %11 = extract %10, 0 : f32[N]
+//	  return theta_new = %9, m_new = %11
+//	}
+//
+// Parameters are referred to by name, other values by ID. Tensor parameters come
+// before the semicolon, scalar parameters (with optional defaults) after it. A trailing
+// @host or @kN is the value's placement. "func private @f" marks a function that is not
+// an entry point. Lines starting with // are comments.
+package ir
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Print returns the text form of m.
+func Print(m *Module) string {
+	var b strings.Builder
+	for i, f := range m.Funcs {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		printFunc(&b, f)
+	}
+	return b.String()
+}
+
+// PrintFunc returns the text form of one function.
+func PrintFunc(f *Func) string {
+	var b strings.Builder
+	printFunc(&b, f)
+	return b.String()
+}
+
+func printFunc(b *strings.Builder, f *Func) {
+	b.WriteString("func ")
+	if f.Private {
+		b.WriteString("private ")
+	}
+	fmt.Fprintf(b, "@%s(", f.Name)
+	sep := ""
+	semi := false
+	for _, p := range f.Params {
+		if p.Type.IsScalar() && !semi {
+			b.WriteString("; ")
+			semi, sep = true, ""
+		}
+		fmt.Fprintf(b, "%s%%%s: %s", sep, p.Name, p.Type)
+		if p.Default != nil {
+			fmt.Fprintf(b, " = %s", FormatConst(*p.Default, p.Type.DType))
+		}
+		sep = ", "
+	}
+	b.WriteString(") -> (")
+	for i, r := range f.Results {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(b, "%s: %s", r.Name, r.Value.Type)
+	}
+	b.WriteString(")")
+	if f.Kernels > 0 {
+		fmt.Fprintf(b, " kernels=%d", f.Kernels)
+	}
+	b.WriteString(" {\n")
+	for _, v := range f.Body {
+		b.WriteString("  ")
+		b.WriteString(FormatValue(v))
+		b.WriteByte('\n')
+	}
+	b.WriteString("  return")
+	for i, r := range f.Results {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(b, " %s = %s", r.Name, Ref(r.Value))
+	}
+	b.WriteString("\n}\n")
+}
+
+// Ref is how v is referred to in text: %name for a parameter, %ID otherwise.
+func Ref(v *Value) string {
+	if v == nil {
+		return "%<nil>"
+	}
+	if v.Op == OpParam {
+		return "%" + v.Name
+	}
+	return "%" + strconv.Itoa(v.ID)
+}
+
+// FormatValue prints one definition line (without indentation).
+func FormatValue(v *Value) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s = %s", Ref(v), v.Op)
+	switch v.Op {
+	case OpConst:
+		fmt.Fprintf(&b, " %s", FormatConst(v.Const, v.Type.DType))
+	case OpCall:
+		fmt.Fprintf(&b, " @%s(", v.Name)
+		for i, a := range v.Args {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(Ref(a))
+		}
+		b.WriteString(")")
+	case OpExtract:
+		fmt.Fprintf(&b, " %s, %d", Ref(v.Args[0]), v.Index)
+	default:
+		for i, a := range v.Args {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(" " + Ref(a))
+		}
+	}
+	fmt.Fprintf(&b, " : %s", v.Type)
+	if v.Group != GroupNone {
+		fmt.Fprintf(&b, " @%s", v.Group)
+	}
+	return b.String()
+}
+
+// FormatConst prints a constant of dtype d so that ParseConst reads back the same float64.
+func FormatConst(x float64, d DType) string {
+	switch {
+	case d == Bool:
+		if x != 0 {
+			return "true"
+		}
+		return "false"
+	case math.IsNaN(x):
+		return "nan"
+	case math.IsInf(x, 1):
+		return "inf"
+	case math.IsInf(x, -1):
+		return "-inf"
+	case x == 0 && math.Signbit(x):
+		return "-0"
+	}
+	return strconv.FormatFloat(x, 'g', -1, 64)
+}
+
+// ParseConst reads a constant printed by FormatConst.
+func ParseConst(s string) (float64, error) {
+	switch s {
+	case "true":
+		return 1, nil
+	case "false":
+		return 0, nil
+	case "nan":
+		return math.NaN(), nil
+	case "inf", "+inf":
+		return math.Inf(1), nil
+	case "-inf":
+		return math.Inf(-1), nil
+	}
+	return strconv.ParseFloat(s, 64)
+}

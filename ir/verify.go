@@ -1,0 +1,218 @@
+// This file checks the invariants of the graph IR. It runs after every pass;
+// a failure is a compiler bug, reported with the pass name and the IR.
+package ir
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// Verify checks every function of m and returns all problems found.
+func Verify(m *Module) error {
+	var errs []error
+	names := map[string]bool{}
+	for _, f := range m.Funcs {
+		if names[f.Name] {
+			errs = append(errs, fmt.Errorf("duplicate function @%s", f.Name))
+		}
+		names[f.Name] = true
+		if err := VerifyFunc(m, f); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// VerifyFunc checks one function; m resolves calls and may be nil when f has none.
+func VerifyFunc(m *Module, f *Func) error {
+	var errs []string
+	bad := func(v *Value, format string, args ...any) {
+		where := ""
+		if v != nil {
+			where = FormatValue(v) + ": "
+		}
+		errs = append(errs, where+fmt.Sprintf(format, args...))
+	}
+	defined := map[*Value]bool{}
+	ids := map[int]bool{}
+	scalarSeen := false
+	for i, p := range f.Params {
+		if p.Op != OpParam {
+			bad(p, "parameter %d is not a param op", i)
+		}
+		if p.Type.IsTuple() || p.Type.DType == Invalid {
+			bad(p, "parameter has invalid type %s", p.Type)
+		}
+		if p.Type.IsScalar() {
+			scalarSeen = true
+		} else if scalarSeen {
+			bad(p, "tensor parameter after a scalar parameter")
+		}
+		if p.Default != nil && !p.Type.IsScalar() {
+			bad(p, "tensor parameter with a default")
+		}
+		if ids[p.ID] {
+			bad(p, "duplicate ID %d", p.ID)
+		}
+		ids[p.ID] = true
+		defined[p] = true
+	}
+	for _, v := range f.Body {
+		if ids[v.ID] {
+			bad(v, "duplicate ID %d", v.ID)
+		}
+		ids[v.ID] = true
+		for i, a := range v.Args {
+			if a == nil || !defined[a] {
+				bad(v, "operand %d is not defined before its use", i)
+			}
+		}
+		if msg := checkValue(m, v); msg != "" {
+			bad(v, "%s", msg)
+		}
+		defined[v] = true
+	}
+	seen := map[string]bool{}
+	for _, r := range f.Results {
+		if seen[r.Name] {
+			bad(nil, "duplicate result %s", r.Name)
+		}
+		seen[r.Name] = true
+		if r.Value == nil || !defined[r.Value] {
+			bad(nil, "result %s is not defined", r.Name)
+		} else if r.Value.Type.IsTuple() {
+			bad(nil, "result %s is a tuple", r.Name)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("func @%s:\n  %s", f.Name, strings.Join(errs, "\n  "))
+}
+
+func checkValue(m *Module, v *Value) string {
+	info := v.Op.Info()
+	if v.Op == OpInvalid || v.Op == OpParam || v.Op >= numOps {
+		return "invalid op in body"
+	}
+	if info.Arity >= 0 && len(v.Args) != info.Arity {
+		return fmt.Sprintf("%s takes %d operands, has %d", info.Name, info.Arity, len(v.Args))
+	}
+	if v.Op != OpCall && v.Type.IsTuple() {
+		return "only call produces a tuple"
+	}
+	if v.Type.DType == Invalid && !v.Type.IsTuple() {
+		return "invalid dtype"
+	}
+	if g := v.Group; g != GroupNone && g != GroupHost && !(strings.HasPrefix(g, "k") && len(g) > 1) {
+		return fmt.Sprintf("unknown placement @%s", g)
+	}
+	if v.Group == GroupHost {
+		if !v.Type.IsScalar() {
+			return "a host value must be a scalar"
+		}
+		for _, a := range v.Args {
+			if !a.Type.IsScalar() || (a.Group != GroupHost && a.Op != OpConst && a.Op != OpParam) {
+				return "a host value may only use host values, constants and scalar parameters"
+			}
+		}
+	}
+	switch {
+	case v.Op == OpConst:
+		if !v.Type.IsScalar() {
+			return "a constant must be a scalar"
+		}
+	case v.Op == OpCall:
+		if m == nil {
+			return ""
+		}
+		callee := m.Func(v.Name)
+		if callee == nil {
+			return fmt.Sprintf("call of unknown function @%s", v.Name)
+		}
+		if len(v.Args) != len(callee.Params) {
+			return fmt.Sprintf("@%s takes %d arguments, has %d", v.Name, len(callee.Params), len(v.Args))
+		}
+		if !v.Type.IsTuple() || len(v.Type.Elems) != len(callee.Results) {
+			return fmt.Sprintf("call type must be a tuple of %d results", len(callee.Results))
+		}
+		for i, a := range v.Args {
+			if a.Type.DType != callee.Params[i].Type.DType || len(a.Type.Shape) != len(callee.Params[i].Type.Shape) {
+				return fmt.Sprintf("argument %d is %s, @%s wants %s", i, a.Type, v.Name, callee.Params[i].Type)
+			}
+		}
+	case v.Op == OpExtract:
+		t := v.Args[0].Type
+		if !t.IsTuple() || v.Index < 0 || v.Index >= len(t.Elems) {
+			return "extract index out of range"
+		}
+		if !t.Elems[v.Index].Equal(v.Type) {
+			return fmt.Sprintf("extract type %s, tuple element is %s", v.Type, t.Elems[v.Index])
+		}
+	case v.Op.Has(Elementwise):
+		return checkElementwise(v)
+	}
+	return ""
+}
+
+func checkElementwise(v *Value) string {
+	info := v.Op.Info()
+	for _, a := range v.Args {
+		if a.Type.IsTuple() {
+			return "operand is a tuple"
+		}
+		if !a.Type.IsScalar() && !a.Type.Shape.Equal(v.Type.Shape) {
+			return fmt.Sprintf("operand shape %s differs from result shape %s", a.Type.Shape, v.Type.Shape)
+		}
+	}
+	// The result has the shape of its tensor operands (or is a scalar when all are).
+	allScalar := true
+	for _, a := range v.Args {
+		allScalar = allScalar && a.Type.IsScalar()
+	}
+	if allScalar && !v.Type.IsScalar() {
+		return "result of scalar operands must be a scalar"
+	}
+	d := v.Type.DType
+	switch {
+	case v.Op == OpCast:
+		return ""
+	case info.Traits&Compare != 0:
+		if d != Bool {
+			return "a comparison produces bool"
+		}
+		if v.Args[0].Type.DType != v.Args[1].Type.DType {
+			return "compared operands differ in dtype"
+		}
+	case info.Traits&Logical != 0:
+		for _, a := range v.Args {
+			if a.Type.DType != Bool {
+				return "a logical op takes bool"
+			}
+		}
+		if d != Bool {
+			return "a logical op produces bool"
+		}
+	case v.Op == OpSelect:
+		if v.Args[0].Type.DType != Bool {
+			return "select condition must be bool"
+		}
+		if v.Args[1].Type.DType != d || v.Args[2].Type.DType != d {
+			return "select branches must have the result dtype"
+		}
+	default:
+		for _, a := range v.Args {
+			if a.Type.DType != d {
+				return fmt.Sprintf("operand dtype %s differs from result dtype %s", a.Type.DType, d)
+			}
+		}
+		if info.Traits&FloatOnly != 0 && !d.IsFloat() {
+			return fmt.Sprintf("%s needs a float dtype", info.Name)
+		}
+		if d == Bool {
+			return fmt.Sprintf("%s does not take bool", info.Name)
+		}
+	}
+	return ""
+}
