@@ -274,7 +274,8 @@ func (p *parser) parseFunc() (*Func, error) {
 		if scalars != t.IsScalar() {
 			return nil, p.errf(pt, "parameter %%%s: tensors go before ';', scalars after it", pt.text)
 		}
-		v := &Value{Op: OpParam, Name: pt.text, Type: t, Index: len(f.Params), ID: len(f.Params)}
+		// Parameters get negative IDs so they never clash with body IDs; Renumber normalises.
+		v := &Value{Op: OpParam, Name: pt.text, Type: t, Index: len(f.Params), ID: -1 - len(f.Params)}
 		if p.accept("=") {
 			ct := p.next()
 			x, err := ParseConst(ct.text)

@@ -1,0 +1,175 @@
+// This file is the pass pipeline: an ordered list of named passes, run with the
+// verifier after each one, with optional dumps of the IR after every pass.
+package passes
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"dlc/codegen"
+	"dlc/ir"
+)
+
+// Options configures a pipeline run. Nothing is read from globals or the environment.
+type Options struct {
+	Target codegen.Target
+	// DumpDir, if set, receives NN_<pass>.ir after every pass (00_input.ir first).
+	DumpDir string
+	// StopAfter, if set, ends the pipeline after the named pass.
+	StopAfter string
+	// Explain, if set, receives one line per fusion decision with its reason.
+	Explain func(line string)
+}
+
+func (o *Options) explain(format string, args ...any) {
+	if o != nil && o.Explain != nil {
+		o.Explain(fmt.Sprintf(format, args...))
+	}
+}
+
+// Pass is one named transformation of a module.
+type Pass struct {
+	Name string
+	Run  func(m *ir.Module, opt *Options) (changed bool, err error)
+}
+
+// Pipeline returns the passes in the order they run.
+func Pipeline() []Pass {
+	return []Pass{
+		{Name: "inline", Run: inline},
+		{Name: "simplify", Run: Fix(simplifyAll)},
+		{Name: "cse", Run: cse},
+		{Name: "dce", Run: dce},
+		{Name: "hoist-scalars", Run: hoistScalars},
+		{Name: "fuse-elementwise", Run: fuseElementwise},
+		{Name: "check-kernels", Run: checkKernels},
+	}
+}
+
+// ordering lists facts about the pipeline order, each with its reason; a test checks them.
+var ordering = [][3]string{
+	{"inline", "simplify", "simplification sees through calls"},
+	{"simplify", "cse", "folded constants become equal and merge"},
+	{"cse", "dce", "merged duplicates leave dead values"},
+	{"dce", "hoist-scalars", "dead scalar work is not hoisted"},
+	{"hoist-scalars", "fuse-elementwise", "kernels only take tensor work; scalars arrive as arguments"},
+	{"fuse-elementwise", "check-kernels", "the kernel count is known only after fusion"},
+}
+
+// Names returns the pass names in order.
+func Names() []string {
+	var ns []string
+	for _, p := range Pipeline() {
+		ns = append(ns, p.Name)
+	}
+	return ns
+}
+
+// Fix returns a pass that reruns p until it changes nothing (at most 100 times).
+func Fix(p func(*ir.Module, *Options) (bool, error)) func(*ir.Module, *Options) (bool, error) {
+	return func(m *ir.Module, opt *Options) (bool, error) {
+		any := false
+		for i := 0; i < 100; i++ {
+			changed, err := p(m, opt)
+			if err != nil || !changed {
+				return any, err
+			}
+			any = true
+		}
+		return any, fmt.Errorf("pass did not reach a fixed point in 100 rounds")
+	}
+}
+
+// InternalError is a compiler bug found while running a pass: a broken invariant
+// or a panic. It names the pass and the IR that triggered it.
+type InternalError struct {
+	Pass  string
+	Err   error
+	Dump  string // the IR before the pass
+	Stack string
+}
+
+func (e *InternalError) Error() string {
+	return fmt.Sprintf("internal compiler error in pass %s: %v\nThis is a dlc bug; please report it with the IR below.\n--- IR before %s ---\n%s", e.Pass, e.Err, e.Pass, e.Dump)
+}
+
+// Error is a user mistake found by a pass (such as a demanded kernel count that fusion missed).
+type Error struct {
+	Pos ir.Pos
+	Msg string
+}
+
+func (e *Error) Error() string { return e.Pos.String() + ": " + e.Msg }
+
+// Run runs the pipeline on m in place. The verifier runs after every pass.
+func Run(m *ir.Module, opt *Options) error {
+	if opt == nil {
+		opt = &Options{}
+	}
+	if opt.StopAfter != "" && !contains(Names(), opt.StopAfter) {
+		return fmt.Errorf("unknown pass %q (passes: %s)", opt.StopAfter, strings.Join(Names(), ", "))
+	}
+	if err := ir.Verify(m); err != nil {
+		return &InternalError{Pass: "input", Err: err, Dump: ir.Print(m)}
+	}
+	if err := dump(opt, 0, "input", m); err != nil {
+		return err
+	}
+	for i, p := range Pipeline() {
+		if err := runOne(p, m, opt); err != nil {
+			return err
+		}
+		if err := dump(opt, i+1, p.Name, m); err != nil {
+			return err
+		}
+		if p.Name == opt.StopAfter {
+			break
+		}
+	}
+	return nil
+}
+
+func runOne(p Pass, m *ir.Module, opt *Options) (err error) {
+	before := ir.Print(m)
+	defer func() {
+		if r := recover(); r != nil {
+			err = &InternalError{Pass: p.Name, Err: fmt.Errorf("panic: %v", r), Dump: before, Stack: string(debug.Stack())}
+		}
+	}()
+	if _, err := p.Run(m, opt); err != nil {
+		if _, ok := err.(*Error); ok {
+			return err
+		}
+		return &InternalError{Pass: p.Name, Err: err, Dump: before}
+	}
+	for _, f := range m.Funcs {
+		f.Renumber()
+	}
+	if err := ir.Verify(m); err != nil {
+		return &InternalError{Pass: p.Name, Err: err, Dump: before}
+	}
+	return nil
+}
+
+func dump(opt *Options, i int, name string, m *ir.Module) error {
+	if opt.DumpDir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(opt.DumpDir, 0o755); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	path := filepath.Join(opt.DumpDir, fmt.Sprintf("%02d_%s.ir", i, name))
+	return os.WriteFile(path, []byte(ir.Print(m)), 0o644)
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}

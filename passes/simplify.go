@@ -1,0 +1,119 @@
+// This file folds constants and applies algebraic identities that are exact in
+// IEEE arithmetic (no rewrite here may change a result bit, NaN or signed zero).
+package passes
+
+import (
+	"math"
+
+	"dlc/ir"
+)
+
+// simplifyAll folds and simplifies every function once; Fix reruns it.
+func simplifyAll(m *ir.Module, opt *Options) (bool, error) {
+	changed := false
+	for _, f := range m.Funcs {
+		for _, v := range f.Body {
+			if r := simplifyValue(f, v); r != nil {
+				if r != v {
+					f.ReplaceUses(v, r)
+				}
+				changed = true
+			}
+		}
+		if changed {
+			removeDead(f)
+		}
+	}
+	return changed, nil
+}
+
+func isConst(v *ir.Value, x float64) bool {
+	return v.Op == ir.OpConst && v.Const == x && math.Signbit(v.Const) == math.Signbit(x)
+}
+
+// simplifyValue returns a value equal to v, or v itself when it rewrote v in
+// place, or nil when there is nothing to do.
+func simplifyValue(f *ir.Func, v *ir.Value) *ir.Value {
+	if !v.Op.Has(ir.Elementwise) {
+		return nil
+	}
+	// Fold: every operand is a constant, so the result is a scalar constant.
+	allConst := true
+	for _, a := range v.Args {
+		allConst = allConst && a.Op == ir.OpConst
+	}
+	if allConst && v.Type.IsScalar() {
+		xs := make([]float64, len(v.Args))
+		for i, a := range v.Args {
+			xs[i] = a.Const
+		}
+		// Constants fold in float64, like host code; the kernel rounds once when it
+		// materialises the constant in its dtype.
+		d := v.Type.DType
+		if d.IsFloat() && v.Op != ir.OpCast {
+			d = ir.F64
+		}
+		c := *v
+		c.Op, c.Args, c.Const, c.Group = ir.OpConst, nil, ir.EvalOp(v.Op, d, xs...), ir.GroupNone
+		if v.Op == ir.OpCast {
+			c.Const = ir.Convert(c.Const, v.Type.DType)
+		}
+		*v = c
+		return v // rewritten in place
+	}
+	a := v.Args
+	same := func(x *ir.Value) *ir.Value {
+		if x.Type.Equal(v.Type) {
+			return x
+		}
+		return nil
+	}
+	switch v.Op {
+	case ir.OpMul:
+		if isConst(a[1], 1) {
+			return same(a[0])
+		}
+		if isConst(a[0], 1) {
+			return same(a[1])
+		}
+	case ir.OpDiv:
+		if isConst(a[1], 1) {
+			return same(a[0])
+		}
+	case ir.OpAdd:
+		// x + (-0) == x for every x, including -0; x + 0 is not (-0 + 0 = +0).
+		if isConst(a[1], math.Copysign(0, -1)) {
+			return same(a[0])
+		}
+		if isConst(a[0], math.Copysign(0, -1)) {
+			return same(a[1])
+		}
+	case ir.OpSub:
+		if isConst(a[1], 0) {
+			return same(a[0])
+		}
+	case ir.OpNeg:
+		if a[0].Op == ir.OpNeg {
+			return same(a[0].Args[0])
+		}
+	case ir.OpSelect:
+		if a[0].Op == ir.OpConst {
+			if a[0].Const != 0 {
+				return same(a[1])
+			}
+			return same(a[2])
+		}
+		if a[1] == a[2] {
+			return same(a[1])
+		}
+	case ir.OpCast:
+		if a[0].Type.DType == v.Type.DType {
+			return same(a[0])
+		}
+	case ir.OpNot:
+		if a[0].Op == ir.OpNot {
+			return same(a[0].Args[0])
+		}
+	}
+	return nil
+}
