@@ -47,7 +47,7 @@ func Interpret(m *Module, name string, in Inputs) (map[string]*Array, error) {
 				}
 				x = *p.Default
 			}
-			args[i] = &Array{Data: []float64{Convert(x, p.Type.DType)}}
+			args[i] = &Array{Data: []float64{HostScalar(x, p.Type.DType)}}
 			continue
 		}
 		t, ok := in.Tensors[p.Name]
@@ -200,7 +200,7 @@ func EvalHost(f *Func, scalars map[string]float64) (map[int]float64, error) {
 			}
 			x = *p.Default
 		}
-		vals[p] = Convert(x, p.Type.DType)
+		vals[p] = HostScalar(x, p.Type.DType)
 	}
 	out := map[int]float64{}
 	xs := make([]float64, 0, 3)
@@ -232,4 +232,14 @@ func EvalHost(f *Func, scalars map[string]float64) (map[int]float64, error) {
 		}
 	}
 	return out, nil
+}
+
+// HostScalar is the host value of a scalar argument x declared with dtype d.
+// Float scalars keep their full float64 value on the host (they are rounded to
+// the kernel's dtype only where a kernel uses them); integers truncate; bools are 0 or 1.
+func HostScalar(x float64, d DType) float64 {
+	if d.IsFloat() {
+		return x
+	}
+	return Convert(x, d)
 }

@@ -109,13 +109,13 @@ func Run(m *ir.Module, opt *Options) error {
 	if opt == nil {
 		opt = &Options{}
 	}
-	if opt.StopAfter != "" && !contains(Names(), opt.StopAfter) {
-		return fmt.Errorf("unknown pass %q (passes: %s)", opt.StopAfter, strings.Join(Names(), ", "))
+	if opt.StopAfter != "" && opt.StopAfter != "input" && !contains(Names(), opt.StopAfter) {
+		return fmt.Errorf("unknown pass %q (passes: input, %s)", opt.StopAfter, strings.Join(Names(), ", "))
 	}
 	if err := ir.Verify(m); err != nil {
 		return &InternalError{Pass: "input", Err: err, Dump: ir.Print(m)}
 	}
-	if err := dump(opt, 0, "input", m); err != nil {
+	if err := dump(opt, 0, "input", m); err != nil || opt.StopAfter == "input" {
 		return err
 	}
 	for i, p := range Pipeline() {
