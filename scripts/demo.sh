@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main demo: compile Lion and DDIM from the standard library, show what was
+# built, train with it from Go, and measure the kernels against the copy bandwidth.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p out
+echo "== dlc build stdlib/optim/lion.dl"
+start=$(date +%s%N)
+bin/dlc build stdlib/optim/lion.dl -o out/lion.dla
+echo "   built in $(( ($(date +%s%N) - start) / 1000000 )) ms"
+echo
+echo "== dlc inspect out/lion.dla"
+bin/dlc inspect out/lion.dla
+echo
+echo "== the fused kernel, as graph IR after fusion"
+bin/dlc ir stdlib/optim/lion.dl
+echo
+echo "== training a least-squares model from Go with the compiled Lion"
+go run ./examples/lion -steps 301
+echo
+echo "== dlc bench: Lion at N = 16M, in place"
+bin/dlc bench out/lion.dla lion --dim N=16777216 --alias theta_new=theta --alias m_new=m
+echo
+echo "== dlc bench: one DDIM step at N = 16M"
+bin/dlc build stdlib/diffusion/ddim.dl -o out/ddim.dla
+bin/dlc bench out/ddim.dla ddim_step --dim N=16777216 --set abar_t=0.5 --set abar_prev=0.6 --set eta=0.5

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs what building and testing dlc needs, when it is missing:
+# LLVM's opt and llc (Debian package llvm, LLVM 14) and gcc (the linker driver).
+set -euo pipefail
+need=()
+command -v opt >/dev/null 2>&1 || command -v opt-14 >/dev/null 2>&1 || need+=(llvm)
+command -v llc >/dev/null 2>&1 || command -v llc-14 >/dev/null 2>&1 || need+=(llvm)
+command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
+	echo "setup: Go is not installed; install Go 1.26 (https://go.dev/dl)" >&2
+	exit 1
+fi
+if [ ${#need[@]} -gt 0 ]; then
+	sudo=""
+	[ "$(id -u)" -ne 0 ] && sudo="sudo"
+	echo "setup: installing ${need[*]}" >&2
+	$sudo apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
