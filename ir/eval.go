@@ -55,12 +55,17 @@ func EvalOp(op Op, d DType, a ...float64) float64 {
 		return math.Floor(x)
 	case OpNot:
 		return b2f(x == 0)
-	case OpAdd:
-		return wrapInt(d, x+a[1])
-	case OpSub:
-		return wrapInt(d, x-a[1])
-	case OpMul:
-		return wrapInt(d, x*a[1])
+	case OpAdd, OpSub, OpMul:
+		if d.IsInt() {
+			return intArith(op, d, int64(x), int64(a[1]))
+		}
+		switch op {
+		case OpAdd:
+			return x + a[1]
+		case OpSub:
+			return x - a[1]
+		}
+		return x * a[1]
 	case OpDiv:
 		if d.IsInt() {
 			if a[1] == 0 {
@@ -118,6 +123,23 @@ func nanMax(x, y float64) float64 {
 		return math.NaN()
 	}
 	return math.Max(x, y)
+}
+
+// intArith computes in exact two's-complement integers, wrapping like the kernels.
+func intArith(op Op, d DType, x, y int64) float64 {
+	var r int64
+	switch op {
+	case OpAdd:
+		r = x + y
+	case OpSub:
+		r = x - y
+	default:
+		r = x * y
+	}
+	if d == I32 {
+		return float64(int32(r))
+	}
+	return float64(r)
 }
 
 func wrapInt(d DType, x float64) float64 {

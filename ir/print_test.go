@@ -41,11 +41,11 @@ func TestRoundTripTestdata(t *testing.T) {
 
 func TestParseErrors(t *testing.T) {
 	cases := map[string]string{
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = bogus %x : f32[N]\n  return y = %1\n}\n":  `2:8: unknown op "bogus"`,
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %z : f32[N]\n  return y = %1\n}\n":    `2:12: undefined value %z`,
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f99[N]\n  return y = %1\n}\n":    `2:17: expected a dtype`,
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  return y = %x\n":                               `expected "}"`,
-		"func @f(%x: f32[N]) -> (y: f32[M]) {\n  return y = %x\n}\n":                           `result y has type f32[M]`,
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = bogus %x : f32[N]\n  return y = %1\n}\n":   `2:8: unknown op "bogus"`,
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %z : f32[N]\n  return y = %1\n}\n":     `2:12: undefined value %z`,
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f99[N]\n  return y = %1\n}\n":     `2:17: expected a dtype`,
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  return y = %x\n":                                `expected "}"`,
+		"func @f(%x: f32[N]) -> (y: f32[M]) {\n  return y = %x\n}\n":                             `result y has type f32[M]`,
 		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f32[N]\n  %1 = neg %x : f32[N]\n": `3:3: %1 is defined twice`,
 	}
 	for src, want := range cases {
@@ -57,11 +57,11 @@ func TestParseErrors(t *testing.T) {
 
 func TestVerifyCatches(t *testing.T) {
 	cases := map[string]string{
-		"func @f(%x: f32[N]; %s: f32) -> (y: f64[N]) {\n  %2 = add %x, %s : f64[N]\n  return y = %2\n}\n":          "operand dtype f32 differs",
-		"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %2 = add %x, %z : f32[N]\n  return y = %2\n}\n":        "operand shape [M] differs",
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = lt %x, %x : f32[N]\n  return y = %1\n}\n":                     "comparison produces bool",
-		"func @f(%x: i32[N]) -> (y: i32[N]) {\n  %1 = exp %x : i32[N]\n  return y = %1\n}\n":                        "needs a float dtype",
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f32[N] @host\n  return y = %1\n}\n":                  "host value must be a scalar",
+		"func @f(%x: f32[N]; %s: f32) -> (y: f64[N]) {\n  %2 = add %x, %s : f64[N]\n  return y = %2\n}\n":                          "operand dtype f32 differs",
+		"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %2 = add %x, %z : f32[N]\n  return y = %2\n}\n":                       "operand shape [M] differs",
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = lt %x, %x : f32[N]\n  return y = %1\n}\n":                                    "comparison produces bool",
+		"func @f(%x: i32[N]) -> (y: i32[N]) {\n  %1 = exp %x : i32[N]\n  return y = %1\n}\n":                                       "needs a float dtype",
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f32[N] @host\n  return y = %1\n}\n":                                 "host value must be a scalar",
 		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = call @g(%x) : (f32[N])\n  %2 = extract %1, 0 : f32[N]\n  return y = %2\n}\n": "unknown function @g",
 	}
 	for src, want := range cases {
