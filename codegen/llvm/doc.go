@@ -1,0 +1,16 @@
+// Package llvm is the CPU backend: it lowers the scheduled graph IR to LLVM IR
+// (built with github.com/llir/llvm, one exported function per fused kernel) and
+// turns that into a shared object with opt, llc and the system linker.
+//
+// The pieces, one file each:
+//
+//	storage.go   dtypes in registers and in memory, loads, stores, scalar arguments
+//	elemental.go the per-element emitter: a table from ir.Op to a lowering
+//	mathlib.go   the library functions that transcendental ops call
+//	plan.go      what one kernel reads and writes (the artifact.Kernel descriptor)
+//	emit.go      the module, the ABI wrapper and the element loop of each kernel
+//	tools.go     finding opt, llc and a linker
+//	compile.go   running them
+//
+// RATIONALE.md explains the ABI, the aliasing contract and the numerics.
+package llvm

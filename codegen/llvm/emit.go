@@ -1,0 +1,244 @@
+// This file builds the LLVM module: for each kernel, an internal body function
+// (a plain loop over elements [begin, end) with noalias buffer pointers) and an
+// exported wrapper with the runtime's ABI that unpacks buffers and scalars.
+package llvm
+
+import (
+	"fmt"
+
+	"dlc/artifact"
+	"dlc/codegen"
+	"dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/constant"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/types"
+	"github.com/llir/llvm/ir/value"
+)
+
+// sourceFilename is the fixed source_filename of every module, so that the
+// object (whose symbol table names it) does not depend on where dlc ran.
+const sourceFilename = "dlc"
+
+// Emit builds the LLVM module (one function per kernel) and the kernel
+// descriptors per IR function name, in launch order. Private functions are
+// skipped. A zero Target means codegen.CPUTarget(codegen.DefaultCPU).
+func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]artifact.Kernel, err error) {
+	if t.Triple == "" {
+		t = codegen.CPUTarget(codegen.DefaultCPU)
+	}
+	mod := llir.NewModule()
+	mod.SourceFilename = sourceFilename
+	mod.TargetTriple = t.Triple
+	mod.DataLayout = t.DataLayout
+	e := NewElemental(mod, LibmCalls())
+	kernels = map[string][]artifact.Kernel{}
+	for _, f := range m.Funcs {
+		if f.Private {
+			continue
+		}
+		plans, err := planKernels(f)
+		if err != nil {
+			return "", nil, fmt.Errorf("codegen/llvm: %w", err)
+		}
+		descs := make([]artifact.Kernel, 0, len(plans))
+		for _, p := range plans {
+			body, err := emitBody(e, mod, p, t)
+			if err != nil {
+				return "", nil, fmt.Errorf("codegen/llvm: @%s kernel %s: %w", f.Name, p.group, err)
+			}
+			emitWrapper(e, mod, p, body, t)
+			descs = append(descs, p.descriptor())
+		}
+		kernels[f.Name] = descs
+	}
+	return mod.String(), kernels, nil
+}
+
+// targetAttrs are the function attributes that let opt's cost model see the CPU.
+func targetAttrs(t codegen.Target) []llir.FuncAttribute {
+	attrs := []llir.FuncAttribute{enum.FuncAttrNoUnwind}
+	if t.CPU != "" {
+		attrs = append(attrs, llir.AttrPair{Key: "target-cpu", Value: t.CPU})
+	}
+	return attrs
+}
+
+// bufferParamName is the LLVM name of a buffer pointer: kind-prefixed, since a
+// result may share its name with a parameter.
+func bufferParamName(b bufferPlan) string {
+	switch b.ref.Kind {
+	case artifact.BufInput:
+		return "in." + b.ref.Name
+	case artifact.BufOutput:
+		return "out." + b.ref.Name
+	}
+	return "tmp." + valueName(b.value)
+}
+
+// emitBody emits
+//
+//	internal void SYM.body(i64 begin, i64 end, T0* noalias, ..., S0, ...) alwaysinline
+//
+// which loads every input element, computes the group in IR order and stores
+// every output element, for i in [begin, end). Scalar-typed values of the group
+// are computed once before the loop; scalar-typed outputs are written by the
+// chunk that starts at element 0.
+func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (*llir.Func, error) {
+	begin, end := llir.NewParam("begin", types.I64), llir.NewParam("end", types.I64)
+	params := []*llir.Param{begin, end}
+	ptrs := make([]*llir.Param, len(p.buffers))
+	for i, b := range p.buffers {
+		ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(MemType(b.value.Type.DType)))
+		ptrs[i].Attrs = append(ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
+		params = append(params, ptrs[i])
+	}
+	vals := map[*ir.Value]value.Value{}
+	for _, s := range p.scalars {
+		sp := llir.NewParam("s."+valueName(s), RegType(s.Type.DType))
+		params = append(params, sp)
+		vals[s] = sp
+	}
+	fn := mod.NewFunc(p.symbol+".body", types.Void, params...)
+	fn.Linkage = enum.LinkageInternal
+	fn.FuncAttrs = append([]llir.FuncAttribute{enum.FuncAttrAlwaysInline}, targetAttrs(t)...)
+
+	operands := func(v *ir.Value) ([]value.Value, error) {
+		args := make([]value.Value, len(v.Args))
+		for i, a := range v.Args {
+			if a.Op == ir.OpConst {
+				args[i] = Const(a.Type.DType, a.Const)
+				continue
+			}
+			x, ok := vals[a]
+			if !ok {
+				return nil, fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
+			}
+			args[i] = x
+		}
+		return args, nil
+	}
+	compute := func(b *llir.Block, scalar bool) error {
+		for _, v := range p.values {
+			if v.Type.IsScalar() != scalar {
+				continue
+			}
+			args, err := operands(v)
+			if err != nil {
+				return err
+			}
+			r, err := e.Emit(b, v, args)
+			if err != nil {
+				return err
+			}
+			nameValue(r, valueName(v))
+			vals[v] = r
+		}
+		return nil
+	}
+
+	// Before the loop: scalar buffers read, scalar values computed.
+	entry := fn.NewBlock("entry")
+	for i, b := range p.buffers {
+		if !b.ref.Writes && b.value.Type.IsScalar() {
+			d := b.value.Type.DType
+			vals[b.value] = e.Widen(entry, d, entry.NewLoad(MemType(d), ptrs[i]))
+		}
+	}
+	if err := compute(entry, true); err != nil {
+		return nil, err
+	}
+	head := entry
+	var scalarWrites []int
+	for i, b := range p.buffers {
+		if b.ref.Writes && b.value.Type.IsScalar() {
+			scalarWrites = append(scalarWrites, i)
+		}
+	}
+	if len(scalarWrites) > 0 {
+		first, check := fn.NewBlock("first"), fn.NewBlock("check")
+		entry.NewCondBr(entry.NewICmp(enum.IPredEQ, begin, constant.NewInt(types.I64, 0)), first, check)
+		for _, i := range scalarWrites {
+			b := p.buffers[i]
+			first.NewStore(e.Narrow(first, b.value.Type.DType, vals[b.value]), ptrs[i])
+		}
+		first.NewBr(check)
+		head = check
+	}
+	loop, exit := fn.NewBlock("loop"), fn.NewBlock("exit")
+	head.NewCondBr(head.NewICmp(enum.IPredSLT, begin, end), loop, exit)
+
+	// The loop: load, compute, store element i.
+	i := loop.NewPhi(llir.NewIncoming(begin, head))
+	i.SetName("i")
+	elem := func(k int) value.Value {
+		gep := loop.NewGetElementPtr(MemType(p.buffers[k].value.Type.DType), ptrs[k], i)
+		gep.InBounds = true
+		return gep
+	}
+	for k, b := range p.buffers {
+		if !b.ref.Writes && !b.value.Type.IsScalar() {
+			d := b.value.Type.DType
+			ld := loop.NewLoad(MemType(d), elem(k))
+			vals[b.value] = e.Widen(loop, d, ld)
+		}
+	}
+	if err := compute(loop, false); err != nil {
+		return nil, err
+	}
+	for k, b := range p.buffers {
+		if b.ref.Writes && !b.value.Type.IsScalar() {
+			loop.NewStore(e.Narrow(loop, b.value.Type.DType, vals[b.value]), elem(k))
+		}
+	}
+	next := loop.NewAdd(i, constant.NewInt(types.I64, 1))
+	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
+	next.SetName("i.next")
+	loop.NewCondBr(loop.NewICmp(enum.IPredEQ, next, end), exit, loop)
+	i.Incs = append(i.Incs, llir.NewIncoming(next, loop))
+	exit.NewRet(nil)
+	return fn, nil
+}
+
+// emitWrapper emits the exported kernel with the runtime's ABI (see
+// artifact.Kernel): void SYM(i64 begin, i64 end, i8** bufs, double* scalars).
+// It casts each buffer pointer to its element type, converts each scalar from
+// double to its dtype once, and calls the body, which opt inlines.
+func emitWrapper(e *Elemental, mod *llir.Module, p *kernelPlan, body *llir.Func, t codegen.Target) {
+	i8p := types.NewPointer(types.I8)
+	begin, end := llir.NewParam("begin", types.I64), llir.NewParam("end", types.I64)
+	bufs, scalars := llir.NewParam("bufs", types.NewPointer(i8p)), llir.NewParam("scalars", types.NewPointer(types.Double))
+	fn := mod.NewFunc(p.symbol, types.Void, begin, end, bufs, scalars)
+	fn.FuncAttrs = targetAttrs(t)
+	b := fn.NewBlock("entry")
+	args := []value.Value{begin, end}
+	for j, bp := range p.buffers {
+		slot := b.NewGetElementPtr(i8p, bufs, constant.NewInt(types.I64, int64(j)))
+		slot.InBounds = true
+		raw := value.Value(b.NewLoad(i8p, slot))
+		if pt := types.NewPointer(MemType(bp.value.Type.DType)); !types.Equal(pt, i8p) {
+			raw = b.NewBitCast(raw, pt)
+		}
+		args = append(args, raw)
+	}
+	for j, s := range p.scalars {
+		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(j)))
+		slot.InBounds = true
+		args = append(args, e.FromDouble(b, s.Type.DType, b.NewLoad(types.Double, slot)))
+	}
+	b.NewCall(body, args...)
+	b.NewRet(nil)
+}
+
+// nameValue names a freshly emitted instruction after the IR value it computes;
+// operands passed through unchanged (a cast to the same dtype) keep their names.
+func nameValue(x value.Value, name string) {
+	n, ok := x.(interface {
+		IsUnnamed() bool
+		SetName(string)
+	})
+	if _, isParam := x.(*llir.Param); ok && !isParam && n.IsUnnamed() {
+		n.SetName(name)
+	}
+}

@@ -1,0 +1,157 @@
+// This file pins what Emit writes: each testdata/emit/NAME.ir has its LLVM IR
+// in NAME.ll and its kernel descriptors in NAME.kernels.json
+// (go test ./codegen/llvm -update rewrites them), and checks Emit's errors.
+package llvm
+
+import (
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"dlc/codegen"
+	"dlc/ir"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func emitFile(t *testing.T, path string) (string, string) {
+	t.Helper()
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ir.Parse(string(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ir.Verify(m); err != nil {
+		t.Fatal(err)
+	}
+	ll, kernels, err := Emit(m, codegen.CPUTarget(codegen.DefaultCPU))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, err := json.MarshalIndent(kernels, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ll, string(js) + "\n"
+}
+
+func TestEmitGolden(t *testing.T) {
+	inputs, err := filepath.Glob("testdata/emit/*.ir")
+	if err != nil || len(inputs) == 0 {
+		t.Fatalf("no inputs: %v", err)
+	}
+	for _, in := range inputs {
+		base := strings.TrimSuffix(in, ".ir")
+		t.Run(filepath.Base(base), func(t *testing.T) {
+			ll, js := emitFile(t, in)
+			ll2, js2 := emitFile(t, in)
+			if ll != ll2 || js != js2 {
+				t.Fatal("Emit is not deterministic")
+			}
+			golden(t, base+".ll", ll)
+			golden(t, base+".kernels.json", js)
+		})
+	}
+}
+
+// golden compares got with the file, or rewrites it with -update.
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if got == string(want) {
+		return
+	}
+	g, w := strings.Split(got, "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < len(g) || i < len(w); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			t.Fatalf("%s differs at line %d (run with -update to accept):\n got: %s\nwant: %s", path, i+1, gl, wl)
+		}
+	}
+}
+
+func TestEmitErrors(t *testing.T) {
+	for _, tc := range []struct{ src, want string }{
+		{
+			`func @f(%x: f32[N]) -> (r: f32[N]) {
+  return r = %x
+}`,
+			"@f: result r is parameter %x, which no kernel computes",
+		},
+		{
+			`func @f(%x: f32[N]; %a: f32) -> (y: f32[N], r: f32) {
+  %2 = neg %a : f32 @host
+  %3 = neg %x : f32[N] @k0
+  return y = %3, r = %2
+}`,
+			"@f: result r is host value %2, which no kernel computes",
+		},
+		{
+			`func @f(%x: f32[N]) -> (r: f32) {
+  %1 = const 1 : f32
+  return r = %1
+}`,
+			"@f: result r is constant %1, which no kernel computes",
+		},
+		{
+			`func @f(%x: f32[N]) -> (r: f32[N]) {
+  %1 = neg %x : f32[N]
+  return r = %1
+}`,
+			"@f: %1 = neg %x : f32[N] is not scheduled",
+		},
+		{
+			`func @f(%x: f32[N]) -> (r: f32[N]) {
+  %1 = neg %x : f32[N] @k1
+  %2 = neg %1 : f32[N] @k0
+  %3 = neg %2 : f32[N] @k1
+  return r = %3
+}`,
+			"reads %2 of a later kernel",
+		},
+	} {
+		m, err := ir.Parse(tc.src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = Emit(m, codegen.Target{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Emit error = %v, want it to contain %q", err, tc.want)
+		}
+	}
+}
+
+func TestEmitSkipsPrivateFunctions(t *testing.T) {
+	m, err := ir.Parse(`func private @p(%x: f32[N]) -> (r: f32[N]) {
+  %1 = neg %x : f32[N]
+  return r = %1
+}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, kernels, err := Emit(m, codegen.Target{})
+	if err != nil || len(kernels) != 0 {
+		t.Fatalf("Emit = %v, %v; want no kernels and no error", kernels, err)
+	}
+}

@@ -1,0 +1,132 @@
+source_filename = "dlc"
+target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-f80:128-n8:16:32:64-S128"
+target triple = "x86_64-unknown-linux-gnu"
+
+define internal void @dlc_ops_k0.body(i64 %begin, i64 %end, float* noalias nocapture %in.x, float* noalias nocapture %in.y, i32* noalias nocapture %in.n, i32* noalias nocapture %in.m, float* noalias nocapture %out.s, float* noalias nocapture %out.c, float* noalias nocapture %out.g, float* noalias nocapture %out.p, i32* noalias nocapture %out.q, i8* noalias nocapture %out.ne, i8* noalias nocapture %out.lt) alwaysinline nounwind "target-cpu"="x86-64-v3" {
+entry:
+	%0 = icmp slt i64 %begin, %end
+	br i1 %0, label %loop, label %exit
+
+loop:
+	%i = phi i64 [ %begin, %entry ], [ %i.next, %loop ]
+	%1 = getelementptr inbounds float, float* %in.x, i64 %i
+	%2 = load float, float* %1
+	%3 = getelementptr inbounds float, float* %in.y, i64 %i
+	%4 = load float, float* %3
+	%5 = getelementptr inbounds i32, i32* %in.n, i64 %i
+	%6 = load i32, i32* %5
+	%7 = getelementptr inbounds i32, i32* %in.m, i64 %i
+	%8 = load i32, i32* %7
+	%9 = fcmp ogt float %2, 0.0
+	%10 = fcmp olt float %2, 0.0
+	%11 = select i1 %10, float -1.0, float %2
+	%v4 = select i1 %9, float 1.0, float %11
+	%12 = fcmp ogt float %2, -1.0
+	%13 = select i1 %12, float %2, float -1.0
+	%14 = bitcast float %2 to i32
+	%15 = bitcast float -1.0 to i32
+	%16 = and i32 %14, %15
+	%17 = fcmp oeq float %2, -1.0
+	%18 = bitcast i32 %16 to float
+	%19 = select i1 %17, float %18, float %13
+	%20 = fcmp uno float %2, %2
+	%21 = select i1 %20, float %2, float %19
+	%22 = fcmp olt float %21, 1.0
+	%23 = select i1 %22, float %21, float 1.0
+	%24 = bitcast float %21 to i32
+	%25 = bitcast float 1.0 to i32
+	%26 = or i32 %24, %25
+	%27 = fcmp oeq float %21, 1.0
+	%28 = bitcast i32 %26 to float
+	%29 = select i1 %27, float %28, float %23
+	%30 = fcmp uno float %21, %21
+	%v7 = select i1 %30, float %21, float %29
+	%31 = call float @llvm.fabs.f32(float %4)
+	%32 = fneg float %31
+	%33 = call float @expf(float %32)
+	%34 = fadd float 1.0, %33
+	%35 = fdiv float 1.0, %34
+	%36 = fdiv float %33, %34
+	%37 = fcmp oge float %4, 0.0
+	%v8 = select i1 %37, float %35, float %36
+	%v9 = call float @powf(float %2, float %4)
+	%38 = call float @llvm.sqrt.f32(float %v9)
+	%v10 = fdiv float 1.0, %38
+	%39 = icmp eq i32 %8, 0
+	%40 = icmp eq i32 %8, -1
+	%41 = or i1 %39, %40
+	%42 = select i1 %41, i32 1, i32 %8
+	%43 = sdiv i32 %6, %42
+	%44 = sub i32 0, %6
+	%45 = select i1 %40, i32 %44, i32 %43
+	%v11 = select i1 %39, i32 0, i32 %45
+	%v12 = fcmp une float %2, %4
+	%v13 = icmp slt i32 %6, %8
+	%46 = getelementptr inbounds float, float* %out.s, i64 %i
+	store float %v4, float* %46
+	%47 = getelementptr inbounds float, float* %out.c, i64 %i
+	store float %v7, float* %47
+	%48 = getelementptr inbounds float, float* %out.g, i64 %i
+	store float %v8, float* %48
+	%49 = getelementptr inbounds float, float* %out.p, i64 %i
+	store float %v10, float* %49
+	%50 = getelementptr inbounds i32, i32* %out.q, i64 %i
+	store i32 %v11, i32* %50
+	%51 = zext i1 %v12 to i8
+	%52 = getelementptr inbounds i8, i8* %out.ne, i64 %i
+	store i8 %51, i8* %52
+	%53 = zext i1 %v13 to i8
+	%54 = getelementptr inbounds i8, i8* %out.lt, i64 %i
+	store i8 %53, i8* %54
+	%i.next = add nuw nsw i64 %i, 1
+	%55 = icmp eq i64 %i.next, %end
+	br i1 %55, label %exit, label %loop
+
+exit:
+	ret void
+}
+
+declare float @llvm.fabs.f32(float %0)
+
+declare float @expf(float %0) nounwind readnone willreturn
+
+declare float @powf(float %0, float %1) nounwind readnone willreturn
+
+declare float @llvm.sqrt.f32(float %0)
+
+define void @dlc_ops_k0(i64 %begin, i64 %end, i8** %bufs, double* %scalars) nounwind "target-cpu"="x86-64-v3" {
+entry:
+	%0 = getelementptr inbounds i8*, i8** %bufs, i64 0
+	%1 = load i8*, i8** %0
+	%2 = bitcast i8* %1 to float*
+	%3 = getelementptr inbounds i8*, i8** %bufs, i64 1
+	%4 = load i8*, i8** %3
+	%5 = bitcast i8* %4 to float*
+	%6 = getelementptr inbounds i8*, i8** %bufs, i64 2
+	%7 = load i8*, i8** %6
+	%8 = bitcast i8* %7 to i32*
+	%9 = getelementptr inbounds i8*, i8** %bufs, i64 3
+	%10 = load i8*, i8** %9
+	%11 = bitcast i8* %10 to i32*
+	%12 = getelementptr inbounds i8*, i8** %bufs, i64 4
+	%13 = load i8*, i8** %12
+	%14 = bitcast i8* %13 to float*
+	%15 = getelementptr inbounds i8*, i8** %bufs, i64 5
+	%16 = load i8*, i8** %15
+	%17 = bitcast i8* %16 to float*
+	%18 = getelementptr inbounds i8*, i8** %bufs, i64 6
+	%19 = load i8*, i8** %18
+	%20 = bitcast i8* %19 to float*
+	%21 = getelementptr inbounds i8*, i8** %bufs, i64 7
+	%22 = load i8*, i8** %21
+	%23 = bitcast i8* %22 to float*
+	%24 = getelementptr inbounds i8*, i8** %bufs, i64 8
+	%25 = load i8*, i8** %24
+	%26 = bitcast i8* %25 to i32*
+	%27 = getelementptr inbounds i8*, i8** %bufs, i64 9
+	%28 = load i8*, i8** %27
+	%29 = getelementptr inbounds i8*, i8** %bufs, i64 10
+	%30 = load i8*, i8** %29
+	call void @dlc_ops_k0.body(i64 %begin, i64 %end, float* %2, float* %5, i32* %8, i32* %11, float* %14, float* %17, float* %20, float* %23, i32* %26, i8* %28, i8* %30)
+	ret void
+}
