@@ -21,9 +21,9 @@ type Manifest struct {
 
 // Section names.
 const (
-	SectionIR     = "ir"      // optimized graph IR text (ir.Print), parsed by the runtime for host code
-	SectionObject = "cpu.so"  // the shared object with every CPU kernel
-	SectionLLVM   = "cpu.ll"  // the optimized LLVM IR, for inspection
+	SectionIR     = "ir"     // optimized graph IR text (ir.Print), parsed by the runtime for host code
+	SectionObject = "cpu.so" // the shared object with every CPU kernel
+	SectionLLVM   = "cpu.ll" // the optimized LLVM IR, for inspection
 )
 
 // Section names one payload and its checksum.

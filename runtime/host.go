@@ -1,0 +1,66 @@
+// This file computes the host values kernels take as scalars (bias corrections,
+// diffusion coefficients): once per call, in float64, with the IR interpreter.
+package runtime
+
+import (
+	"fmt"
+	"math"
+
+	"dlc/ir"
+)
+
+// hostValues holds the host values of the last call. They depend only on the scalar
+// arguments, so a call with the same scalars as the last one reuses them.
+type hostValues struct {
+	args  map[string]float64 // scalar arguments handed to ir.EvalHost, reused
+	last  []float64          // the scalars they were computed from
+	valid bool
+	vals  []float64 // per plan.hostIDs
+}
+
+func (h *hostValues) init(p *plan) {
+	if len(p.hostIDs) == 0 {
+		return
+	}
+	h.args = make(map[string]float64, len(p.scalars))
+	h.last = make([]float64, len(p.scalars))
+	h.vals = make([]float64, len(p.hostIDs))
+}
+
+// eval fills h.vals for the given scalar values (in plan.scalars order, defaults applied).
+func (h *hostValues) eval(p *plan, scalars []float64) error {
+	if len(p.hostIDs) == 0 {
+		return nil
+	}
+	if h.valid && sameBits(h.last, scalars) {
+		return nil
+	}
+	h.valid = false
+	for i, s := range p.scalars {
+		h.args[s.name] = scalars[i]
+	}
+	vals, err := ir.EvalHost(p.host, h.args)
+	if err != nil {
+		return fmt.Errorf("host values: %w", err)
+	}
+	for i, id := range p.hostIDs {
+		x, ok := vals[id]
+		if !ok {
+			return fmt.Errorf("host values: %%%d was not computed", id)
+		}
+		h.vals[i] = x
+	}
+	copy(h.last, scalars)
+	h.valid = true
+	return nil
+}
+
+// sameBits compares bit patterns, so NaN arguments still hit the cache and -0 does not match +0.
+func sameBits(a, b []float64) bool {
+	for i := range a {
+		if math.Float64bits(a[i]) != math.Float64bits(b[i]) {
+			return false
+		}
+	}
+	return true
+}

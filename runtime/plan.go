@@ -1,0 +1,378 @@
+// This file turns one manifest function into a plan: dtypes parsed, dimensions numbered,
+// every buffer and scalar a kernel takes resolved to where its value comes from. All
+// manifest validation happens here, at load time, so Run only checks the caller's arguments.
+package runtime
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"dlc/artifact"
+	"dlc/ir"
+)
+
+// dim is one dimension of a declared shape: a symbol or a constant.
+type dim struct {
+	sym int   // index into plan.syms; -1 for a constant
+	n   int64 // the constant
+}
+
+// tensorSpec is a tensor parameter or result.
+type tensorSpec struct {
+	name    string
+	dtype   ir.DType
+	shape   []dim
+	written bool // some kernel writes it: every output, and an input a kernel marks as written
+}
+
+// scalarSpec is a scalar parameter.
+type scalarSpec struct {
+	name  string
+	dtype ir.DType
+	def   *float64
+}
+
+// slotKind says where a kernel buffer comes from.
+type slotKind uint8
+
+const (
+	slotInput slotKind = iota
+	slotOutput
+	slotTemp
+)
+
+// slot is one buffer argument of a kernel.
+type slot struct {
+	kind  slotKind
+	index int // into plan.inputs, plan.outputs or plan.temps
+}
+
+// scalarSrc is one scalar argument of a kernel: a scalar parameter or a host value.
+type scalarSrc struct {
+	host  bool
+	index int // into plan.scalars, or into plan.hostIDs
+}
+
+// kernelPlan is one kernel launch.
+type kernelPlan struct {
+	symbol  string
+	fn      uintptr
+	domain  []dim
+	bufs    []slot
+	scalars []scalarSrc
+}
+
+// tempSpec is an intermediate buffer between kernels, named by its IR value.
+type tempSpec struct {
+	ref   string
+	dtype ir.DType
+	shape []dim
+}
+
+// plan is everything Run needs to know about a function, resolved once at load.
+type plan struct {
+	name    string
+	inputs  []tensorSpec
+	outputs []tensorSpec
+	scalars []scalarSpec
+	syms    []string // symbolic dimensions, in order of first appearance among the inputs
+	temps   []tempSpec
+	kernels []kernelPlan
+	host    *ir.Func // the IR function whose host values kernels take; nil if none
+	hostIDs []int    // IR value IDs of those host values
+	// aliasOK[o][i] says output o may share memory exactly with input i (an in-place
+	// update): no kernel reads input i after an earlier kernel has written output o.
+	aliasOK [][]bool
+}
+
+// symbolFunc resolves a kernel symbol in the loaded object.
+type symbolFunc func(name string) (uintptr, error)
+
+// newPlan validates fn and resolves it against the parsed IR (nil if the artifact has
+// none) and the loaded object.
+func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, error) {
+	p := &plan{name: fn.Name}
+	var err error
+	if p.inputs, err = p.tensors("input", fn.Inputs, true); err != nil {
+		return nil, err
+	}
+	if p.outputs, err = p.tensors("output", fn.Outputs, false); err != nil {
+		return nil, err
+	}
+	for i := range p.outputs {
+		p.outputs[i].written = true
+	}
+	seen := map[string]bool{}
+	for _, s := range fn.Scalars {
+		if s.Name == "" || seen[s.Name] {
+			return nil, fmt.Errorf("scalar %q is unnamed or repeated", s.Name)
+		}
+		seen[s.Name] = true
+		dt, ok := ir.ParseDType(s.DType)
+		if !ok {
+			return nil, fmt.Errorf("scalar %s: unknown dtype %q", s.Name, s.DType)
+		}
+		p.scalars = append(p.scalars, scalarSpec{name: s.Name, dtype: dt, def: s.Default})
+	}
+	hostIndex := map[int]int{}
+	for k := range fn.Kernels {
+		kp, err := p.kernel(&fn.Kernels[k], sym, hostIndex)
+		if err != nil {
+			return nil, fmt.Errorf("kernel %d (%s): %w", k, fn.Kernels[k].Symbol, err)
+		}
+		p.kernels = append(p.kernels, kp)
+	}
+	if len(p.hostIDs) > 0 {
+		if err := p.resolveHost(mod); err != nil {
+			return nil, err
+		}
+	}
+	p.computeAliasOK()
+	return p, nil
+}
+
+// tensors parses tensor declarations; inputs may introduce symbolic dimensions.
+func (p *plan) tensors(what string, ts []artifact.Tensor, bind bool) ([]tensorSpec, error) {
+	seen := map[string]bool{}
+	specs := make([]tensorSpec, 0, len(ts))
+	for _, t := range ts {
+		if t.Name == "" || seen[t.Name] {
+			return nil, fmt.Errorf("%s %q is unnamed or repeated", what, t.Name)
+		}
+		seen[t.Name] = true
+		dt, ok := ir.ParseDType(t.DType)
+		if !ok {
+			return nil, fmt.Errorf("%s %s: unknown dtype %q", what, t.Name, t.DType)
+		}
+		shape, err := p.shape(t.Shape, bind)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", what, t.Name, err)
+		}
+		specs = append(specs, tensorSpec{name: t.Name, dtype: dt, shape: shape})
+	}
+	return specs, nil
+}
+
+// shape parses dimensions: a non-negative integer or a symbol. Only inputs may bind
+// a new symbol; everything else must be sized by them.
+func (p *plan) shape(ss []string, bind bool) ([]dim, error) {
+	shape := make([]dim, len(ss))
+	for i, s := range ss {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			if n < 0 {
+				return nil, fmt.Errorf("negative dimension %d", n)
+			}
+			shape[i] = dim{sym: -1, n: n}
+			continue
+		}
+		if !isIdent(s) {
+			return nil, fmt.Errorf("bad dimension %q", s)
+		}
+		j := p.symIndex(s)
+		if j < 0 {
+			if !bind {
+				return nil, fmt.Errorf("dimension %s is not bound by any input", s)
+			}
+			j = len(p.syms)
+			p.syms = append(p.syms, s)
+		}
+		shape[i] = dim{sym: j}
+	}
+	return shape, nil
+}
+
+func (p *plan) symIndex(s string) int {
+	for i, t := range p.syms {
+		if t == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// isIdent reports whether s is a dimension symbol: a letter or '_', then letters, digits, '_'.
+func isIdent(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		letter := c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+		if !letter && (i == 0 || c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func indexOf(ts []tensorSpec, name string) int {
+	for i, t := range ts {
+		if t.name == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// kernel resolves one kernel's symbol, domain, buffers and scalars.
+func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int) (kernelPlan, error) {
+	kp := kernelPlan{symbol: k.Symbol}
+	if k.Symbol == "" {
+		return kp, fmt.Errorf("no symbol")
+	}
+	var err error
+	if kp.domain, err = p.shape(k.Domain, false); err != nil {
+		return kp, fmt.Errorf("domain: %w", err)
+	}
+	for j, b := range k.Buffers {
+		s, err := p.buffer(b)
+		if err != nil {
+			return kp, fmt.Errorf("buffer %d (%s %s): %w", j, b.Kind, b.Name, err)
+		}
+		kp.bufs = append(kp.bufs, s)
+	}
+	for j, s := range k.Scalars {
+		if _, ok := ir.ParseDType(s.DType); !ok {
+			return kp, fmt.Errorf("scalar %d (%s): unknown dtype %q", j, s.Name, s.DType)
+		}
+		if id, ok := strings.CutPrefix(s.Name, "%"); ok {
+			n, err := strconv.Atoi(id)
+			if err != nil || n < 0 {
+				return kp, fmt.Errorf("scalar %d: bad IR value %q", j, s.Name)
+			}
+			h, ok := hostIndex[n]
+			if !ok {
+				h = len(p.hostIDs)
+				hostIndex[n] = h
+				p.hostIDs = append(p.hostIDs, n)
+			}
+			kp.scalars = append(kp.scalars, scalarSrc{host: true, index: h})
+			continue
+		}
+		i := -1
+		for x, sp := range p.scalars {
+			if sp.name == s.Name {
+				i = x
+			}
+		}
+		if i < 0 {
+			return kp, fmt.Errorf("scalar %d: %q is neither a scalar parameter nor an IR value", j, s.Name)
+		}
+		kp.scalars = append(kp.scalars, scalarSrc{index: i})
+	}
+	if kp.fn, err = sym(k.Symbol); err != nil {
+		return kp, err
+	}
+	return kp, nil
+}
+
+// buffer resolves one buffer reference.
+func (p *plan) buffer(b artifact.BufferRef) (slot, error) {
+	dt, ok := ir.ParseDType(b.DType)
+	if !ok {
+		return slot{}, fmt.Errorf("unknown dtype %q", b.DType)
+	}
+	check := func(t *tensorSpec) error {
+		if t.dtype != dt {
+			return fmt.Errorf("dtype %s, but the %s is %s", dt, b.Kind, t.dtype)
+		}
+		return nil
+	}
+	switch b.Kind {
+	case artifact.BufInput:
+		i := indexOf(p.inputs, b.Name)
+		if i < 0 {
+			return slot{}, fmt.Errorf("no such input")
+		}
+		if b.Writes {
+			p.inputs[i].written = true
+		}
+		return slot{kind: slotInput, index: i}, check(&p.inputs[i])
+	case artifact.BufOutput:
+		i := indexOf(p.outputs, b.Name)
+		if i < 0 {
+			return slot{}, fmt.Errorf("no such output")
+		}
+		return slot{kind: slotOutput, index: i}, check(&p.outputs[i])
+	case artifact.BufTemp:
+		shape, err := p.shape(b.Shape, false)
+		if err != nil {
+			return slot{}, err
+		}
+		for i, t := range p.temps {
+			if t.ref == b.Name {
+				if t.dtype != dt || len(t.shape) != len(shape) {
+					return slot{}, fmt.Errorf("declared differently by another kernel")
+				}
+				for d := range shape {
+					if shape[d] != t.shape[d] {
+						return slot{}, fmt.Errorf("declared differently by another kernel")
+					}
+				}
+				return slot{kind: slotTemp, index: i}, nil
+			}
+		}
+		p.temps = append(p.temps, tempSpec{ref: b.Name, dtype: dt, shape: shape})
+		return slot{kind: slotTemp, index: len(p.temps) - 1}, nil
+	}
+	return slot{}, fmt.Errorf("unknown buffer kind %q", b.Kind)
+}
+
+// resolveHost finds the IR function and checks that every host value kernels take exists.
+func (p *plan) resolveHost(mod *ir.Module) error {
+	if mod == nil {
+		return fmt.Errorf("kernels take host values (%%%d), but the artifact has no %s section", p.hostIDs[0], artifact.SectionIR)
+	}
+	f := mod.Func(p.name)
+	if f == nil {
+		return fmt.Errorf("the %s section has no function %s", artifact.SectionIR, p.name)
+	}
+	for _, id := range p.hostIDs {
+		found := false
+		for _, v := range f.Body {
+			if v.ID == id {
+				if v.Group != ir.GroupHost {
+					return fmt.Errorf("kernel scalar %%%d is not a host value in the %s section", id, artifact.SectionIR)
+				}
+				found = true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("kernel scalar %%%d is not defined in the %s section", id, artifact.SectionIR)
+		}
+	}
+	p.host = f
+	return nil
+}
+
+// computeAliasOK decides which output/input pairs may share memory. Within one kernel
+// every element is read before it is written, so sharing is safe; across kernels it
+// is not once a later kernel reads an input that an earlier one overwrote.
+func (p *plan) computeAliasOK() {
+	firstWrite := make([]int, len(p.outputs)) // first kernel writing each output
+	lastRead := make([]int, len(p.inputs))    // last kernel reading each input
+	for i := range firstWrite {
+		firstWrite[i] = len(p.kernels)
+	}
+	for i := range lastRead {
+		lastRead[i] = -1
+	}
+	for k, kp := range p.kernels {
+		for _, s := range kp.bufs {
+			switch s.kind {
+			case slotOutput:
+				firstWrite[s.index] = min(firstWrite[s.index], k)
+			case slotInput:
+				lastRead[s.index] = k
+			}
+		}
+	}
+	p.aliasOK = make([][]bool, len(p.outputs))
+	for o := range p.outputs {
+		p.aliasOK[o] = make([]bool, len(p.inputs))
+		for i := range p.inputs {
+			p.aliasOK[o][i] = !p.inputs[i].written && lastRead[i] <= firstWrite[o]
+		}
+	}
+}

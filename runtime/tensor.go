@@ -1,0 +1,69 @@
+// This file defines Tensor, a view of caller-owned memory that Run reads or writes.
+package runtime
+
+import (
+	"unsafe"
+
+	"dlc/ir"
+)
+
+// Tensor describes a caller-owned buffer: its dtype, its shape (row-major) and its memory.
+//
+// The runtime reads and writes Data only during Run and keeps no reference to it once
+// Run returns. Data must point to memory the Go garbage collector will not move (any
+// heap-allocated slice qualifies; the constructors below take slices) or to memory
+// outside the Go heap.
+type Tensor struct {
+	DType ir.DType
+	Shape []int64
+	Data  unsafe.Pointer
+	Len   int // bytes available at Data
+}
+
+// shapeOr returns shape, or [n] when shape is empty.
+func shapeOr(shape []int64, n int) []int64 {
+	if len(shape) == 0 {
+		return []int64{int64(n)}
+	}
+	return shape
+}
+
+// F32 wraps data as an f32 tensor. The shape defaults to [len(data)]; pass no
+// dimensions for a vector. The shape slice is used as is, not copied.
+func F32(data []float32, shape ...int64) Tensor {
+	return Tensor{DType: ir.F32, Shape: shapeOr(shape, len(data)), Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data) * 4}
+}
+
+// F64 wraps data as an f64 tensor; see F32.
+func F64(data []float64, shape ...int64) Tensor {
+	return Tensor{DType: ir.F64, Shape: shapeOr(shape, len(data)), Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data) * 8}
+}
+
+// I32 wraps data as an i32 tensor; see F32.
+func I32(data []int32, shape ...int64) Tensor {
+	return Tensor{DType: ir.I32, Shape: shapeOr(shape, len(data)), Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data) * 4}
+}
+
+// I64 wraps data as an i64 tensor; see F32.
+func I64(data []int64, shape ...int64) Tensor {
+	return Tensor{DType: ir.I64, Shape: shapeOr(shape, len(data)), Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data) * 8}
+}
+
+// Bool wraps data as a bool tensor (one byte per element, 0 or 1); see F32.
+func Bool(data []bool, shape ...int64) Tensor {
+	return Tensor{DType: ir.Bool, Shape: shapeOr(shape, len(data)), Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data)}
+}
+
+// FromBytes wraps raw little-endian element bytes, for dtypes without a Go type
+// (f16, bf16) or data read from a file. An empty shape is a 0-d tensor (one element).
+func FromBytes(dt ir.DType, shape []int64, data []byte) Tensor {
+	return Tensor{DType: dt, Shape: shape, Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data)}
+}
+
+// Bytes returns the tensor's memory as a byte slice of Len bytes: a view, not a copy.
+func (t Tensor) Bytes() []byte {
+	if t.Data == nil || t.Len <= 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(t.Data), t.Len)
+}
