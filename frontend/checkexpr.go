@@ -1,0 +1,676 @@
+// This file type-checks expressions: operators, names, literals and calls of
+// builtins and kernels. Every expression gets an operand: an IR type, or an
+// untyped constant that takes the dtype of what it meets.
+package frontend
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"dlc/ir"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// opMode says what an operand is.
+type opMode uint8
+
+const (
+	modeInvalid opMode = iota // an error was reported; stay quiet about it
+	modeTyped                 // a value of type typ
+	modeUntyped               // an untyped constant val
+)
+
+// operand is the checked type of an expression.
+type operand struct {
+	mode opMode
+	typ  ir.Type // modeTyped
+	val  cval    // modeUntyped
+}
+
+// typed returns the operand of a value of type t.
+func typed(t ir.Type) operand { return operand{mode: modeTyped, typ: t} }
+
+// untyped returns the operand of a constant.
+func untyped(c cval) operand { return operand{mode: modeUntyped, val: c} }
+
+// weak reports whether op is an integer scalar, which converts implicitly to
+// the float type it is combined with (like a weakly typed scalar in JAX).
+func (op operand) weak() bool {
+	return op.mode == modeTyped && op.typ.IsScalar() && op.typ.DType.IsInt()
+}
+
+// isBool reports whether op is a bool value or constant.
+func (op operand) isBool() bool {
+	return op.mode == modeTyped && op.typ.DType == ir.Bool || op.mode == modeUntyped && op.val.kind == constBool
+}
+
+// shape is the operand's shape; constants are scalars.
+func (op operand) shape() ir.Shape {
+	if op.mode == modeTyped {
+		return op.typ.Shape
+	}
+	return nil
+}
+
+// String describes the operand for messages: f32[N], or constant 1.5.
+func (op operand) String() string {
+	switch op.mode {
+	case modeTyped:
+		return op.typ.String()
+	case modeUntyped:
+		return "constant " + op.val.String()
+	}
+	return "invalid"
+}
+
+// termInfo records one "op operand" step of a Binary expression: the result
+// so far, and the dtype the operator computes in (its operands' dtype).
+type termInfo struct {
+	res  operand
+	opDT ir.DType
+}
+
+// callInfo records how a call was resolved.
+type callInfo struct {
+	builtin *builtin
+	opDT    ir.DType // builtin: the dtype its value operands are converted to
+	kernel  *kernel
+	args    []Expr     // kernel: the argument of each parameter; nil takes the default
+	argDT   []ir.DType // kernel: the dtype each argument is converted to
+	results []ir.Type  // kernel: the result types, with the caller's dimensions
+}
+
+// expr checks e and records its operand.
+func (c *checker) expr(e Expr) operand {
+	op := c.expr1(e)
+	c.info.types[e] = op
+	return op
+}
+
+func (c *checker) expr1(e Expr) operand {
+	switch e := e.(type) {
+	case Binary:
+		return c.binary(e)
+	case *Unary:
+		if e.Primary != nil {
+			return c.expr(e.Primary)
+		}
+		return c.unary(e)
+	case *Number:
+		v, err := makeNumber(e.Text)
+		if err != nil {
+			c.errs.add(e.Pos, "%v", err)
+			return operand{}
+		}
+		return untyped(v)
+	case *Bool:
+		return untyped(makeBool(e.Text == "true"))
+	case *Paren:
+		return c.expr(e.X)
+	case *Name:
+		return c.name(e)
+	case *Call:
+		return c.call(e)
+	}
+	panic(fmt.Sprintf("unexpected expression %T", e))
+}
+
+// constant checks an expression that must be a constant.
+func (c *checker) constant(e Expr) operand {
+	op := c.expr(e)
+	if op.mode == modeTyped {
+		c.errs.add(e.Position(), "%s must be a constant", c.constWhat)
+		return operand{}
+	}
+	return op
+}
+
+// binary checks X op Y op Z ..., left to right.
+func (c *checker) binary(e Binary) operand {
+	first, terms := e.Terms()
+	acc := c.expr(first)
+	infos := make([]termInfo, len(terms))
+	for i, t := range terms {
+		y := c.expr(t.Y)
+		if i > 0 && isComparison(t.Op) {
+			c.errs.add(t.Pos, "comparisons cannot be chained; write a %s b && b %s c", terms[0].Op, t.Op)
+			acc = operand{}
+		}
+		acc, infos[i] = c.binaryOp(t.Pos, t.Op, acc, y)
+	}
+	c.info.terms[e] = infos
+	return acc
+}
+
+// binaryOp types x op y.
+func (c *checker) binaryOp(pos lexer.Position, op string, x, y operand) (operand, termInfo) {
+	if x.mode == modeInvalid || y.mode == modeInvalid {
+		return operand{}, termInfo{}
+	}
+	if x.mode == modeUntyped && y.mode == modeUntyped {
+		v, msg := foldBinary(op, x.val, y.val)
+		if msg != "" {
+			c.errs.add(pos, "%s", msg)
+			return operand{}, termInfo{}
+		}
+		return untyped(v), termInfo{res: untyped(v)}
+	}
+	switch {
+	case op == "&&" || op == "||":
+		for _, o := range []operand{x, y} {
+			if !o.isBool() {
+				c.errs.add(pos, "operator %s needs bool operands, got %s", op, o)
+				return operand{}, termInfo{}
+			}
+		}
+	case op == "==" || op == "!=":
+	case isComparison(op):
+		if x.isBool() || y.isBool() {
+			c.errs.add(pos, "operator %s is not defined on bool", op)
+			return operand{}, termInfo{}
+		}
+	default:
+		if x.isBool() || y.isBool() {
+			c.errs.add(pos, "operator %s is not defined on bool (use select(c, a, b) to choose values)", op)
+			return operand{}, termInfo{}
+		}
+	}
+	what := "operator " + op
+	dt, ok := c.unify(pos, what, x, y)
+	if !ok {
+		return operand{}, termInfo{}
+	}
+	shape, ok := c.broadcast(pos, what, x, y)
+	if !ok {
+		return operand{}, termInfo{}
+	}
+	res := dt
+	if isComparison(op) {
+		res = ir.Bool
+	}
+	r := typed(ir.Type{DType: res, Shape: shape})
+	return r, termInfo{res: r, opDT: dt}
+}
+
+// unary checks -x and !x.
+func (c *checker) unary(e *Unary) operand {
+	x := c.expr(e.X)
+	switch x.mode {
+	case modeInvalid:
+		return x
+	case modeUntyped:
+		v, msg := foldUnary(e.Op, x.val)
+		if msg != "" {
+			c.errs.add(e.Pos, "%s", msg)
+			return operand{}
+		}
+		return untyped(v)
+	}
+	if e.Op == "!" && x.typ.DType != ir.Bool {
+		c.errs.add(e.Pos, "operator ! needs a bool operand, got %s", x.typ)
+		return operand{}
+	}
+	if e.Op == "-" && x.typ.DType == ir.Bool {
+		c.errs.add(e.Pos, "operator - is not defined on bool (use ! for logical not)")
+		return operand{}
+	}
+	return x
+}
+
+// name resolves a name in an expression.
+func (c *checker) name(e *Name) operand {
+	if c.k == nil {
+		c.errs.add(e.Pos, "%s must be a constant, not %s", c.constWhat, e.Name)
+		return operand{}
+	}
+	ent := c.scope[e.Name]
+	if ent == nil {
+		switch {
+		case isDTypeName(e.Name):
+			c.errs.add(e.Pos, "%s is a dtype, not a value", e.Name)
+		case lookupBuiltin(e.Name) != nil || c.file.scope[e.Name] != nil:
+			c.errs.add(e.Pos, "%s is a function; call it as %s(...)", e.Name, e.Name)
+		default:
+			c.errs.add(e.Pos, "unknown name %s%s", e.Name, didYouMean(e.Name, c.scopeNames()))
+		}
+		return operand{}
+	}
+	if ent.kind == entOutput && ent.assigned == nil {
+		c.errs.add(e.Pos, "output %s is used before it is assigned", e.Name)
+		return operand{}
+	}
+	c.info.uses[e] = ent
+	return ent.op
+}
+
+// scopeNames lists the names visible in the body, for suggestions.
+func (c *checker) scopeNames() []string {
+	var names []string
+	for n := range c.scope {
+		names = append(names, n)
+	}
+	return names
+}
+
+// unify returns the dtype that operands combine in. Untyped constants take
+// the dtype of the typed operands and must fit it; an integer scalar meets a
+// float operand by converting to it; any other difference is an error.
+func (c *checker) unify(pos lexer.Position, what string, ops ...operand) (ir.DType, bool) {
+	var strong, weak ir.DType
+	for _, op := range ops {
+		if op.mode != modeTyped {
+			continue
+		}
+		d := op.typ.DType
+		switch {
+		case op.weak() && weak == ir.Invalid:
+			weak = d
+		case op.weak() && weak == d:
+		case op.weak():
+			c.errs.add(pos, "mismatched dtypes %s and %s in %s (convert one with cast(x, %s))", weak, d, what, weak)
+			return ir.Invalid, false
+		case strong == ir.Invalid:
+			strong = d
+		case strong != d:
+			c.errs.add(pos, "mismatched dtypes %s and %s in %s (convert one with cast(x, %s))", strong, d, what, strong)
+			return ir.Invalid, false
+		}
+	}
+	switch {
+	case strong == ir.Invalid && weak == ir.Invalid:
+		// Only constants: the widest constant kind decides.
+		strong = ir.I32
+		for _, op := range ops {
+			if op.mode == modeUntyped && op.val.kind == constFloat {
+				strong = ir.F32
+			}
+		}
+		for _, op := range ops {
+			if op.mode == modeUntyped && op.val.kind == constBool {
+				strong = ir.Bool
+			}
+		}
+	case strong == ir.Invalid:
+		strong = weak
+	case weak != ir.Invalid && weak != strong && !strong.IsFloat():
+		c.errs.add(pos, "mismatched dtypes %s and %s in %s (convert one with cast(x, %s))", strong, weak, what, strong)
+		return ir.Invalid, false
+	}
+	for _, op := range ops {
+		if op.mode != modeUntyped {
+			continue
+		}
+		if _, msg := op.val.represent(strong); msg != "" {
+			if op.val.kind == constBool || strong == ir.Bool {
+				msg = fmt.Sprintf("mismatched operands %s and %s in %s", op.val, strong, what)
+			}
+			c.errs.add(pos, "%s", msg)
+			return ir.Invalid, false
+		}
+	}
+	return strong, true
+}
+
+// broadcast returns the shape of an elementwise operation over ops. Today a
+// scalar combines with anything and tensors must have equal shapes; general
+// NumPy broadcasting belongs here.
+func (c *checker) broadcast(pos lexer.Position, what string, ops ...operand) (ir.Shape, bool) {
+	var shape ir.Shape
+	var first operand
+	for _, op := range ops {
+		s := op.shape()
+		switch {
+		case len(s) == 0:
+		case shape == nil:
+			shape, first = s, op
+		case !shape.Equal(s):
+			c.errs.add(pos, "mismatched shapes %s and %s in %s (tensor operands need equal shapes; a scalar combines with any shape)", first.typ, op.typ, what)
+			return nil, false
+		}
+	}
+	return shape, true
+}
+
+// call checks a call used as a value: a builtin, or a kernel with one output.
+func (c *checker) call(e *Call) operand {
+	if c.k == nil {
+		c.errs.add(e.Pos, "%s must be a constant, not a call of %s", c.constWhat, e.Func)
+		return operand{}
+	}
+	if b := lookupBuiltin(e.Func); b != nil {
+		return c.builtinCall(e, b)
+	}
+	types, ok := c.callResults(e)
+	if !ok {
+		return operand{}
+	}
+	if len(types) != 1 {
+		k := c.info.calls[e].kernel
+		c.errs.add(e.Pos, "%s returns %d values (%s); use let %s = %s(...)", e.Func, len(types), outputList(k), outputList(k), e.Func)
+		return operand{}
+	}
+	return typed(types[0])
+}
+
+// callResults checks a call in a context that takes all its results, and
+// returns their types.
+func (c *checker) callResults(e *Call) ([]ir.Type, bool) {
+	if b := lookupBuiltin(e.Func); b != nil {
+		op := c.builtinCall(e, b)
+		if op.mode == modeInvalid {
+			return nil, false
+		}
+		if op.mode == modeUntyped {
+			return []ir.Type{ir.Scalar(op.val.defaultDType())}, true
+		}
+		return []ir.Type{op.typ}, true
+	}
+	k := c.file.scope[e.Func]
+	if k == nil {
+		for _, a := range e.Args {
+			c.check(a.Value)
+		}
+		c.unknownFunction(e)
+		return nil, false
+	}
+	return c.kernelCall(e, k)
+}
+
+// unknownFunction reports a call of an undefined function.
+func (c *checker) unknownFunction(e *Call) {
+	if k := c.prog.kernels[e.Func]; k != nil {
+		c.errs.add(e.Pos, "unknown function %s: it is defined in %s, which this file does not import (add import %q)", e.Func, k.file.name, k.file.importPathFrom(c.file))
+		return
+	}
+	names := builtinNames()
+	for n := range c.file.scope {
+		names = append(names, n)
+	}
+	c.errs.add(e.Pos, "unknown function %q%s", e.Func, didYouMean(e.Func, names))
+}
+
+// builtinCall checks a call of a builtin function.
+func (c *checker) builtinCall(e *Call, b *builtin) operand {
+	info := &callInfo{builtin: b}
+	c.info.calls[e] = info
+	ops := make([]operand, len(e.Args))
+	bad := false
+	for i, a := range e.Args {
+		if b.kind == bkCast && i == 1 {
+			continue
+		}
+		ops[i] = c.expr(a.Value)
+		bad = bad || ops[i].mode == modeInvalid
+		if a.Name != "" {
+			c.errs.add(a.Pos, "builtin %s takes no named arguments", b.name)
+			bad = true
+		}
+	}
+	if len(e.Args) != b.arity() {
+		c.errs.add(e.Pos, "wrong number of arguments to %s: want %d, got %d (%s)", b.name, b.arity(), len(e.Args), builtinSignature(b))
+		return operand{}
+	}
+	if bad {
+		return operand{}
+	}
+	what := b.name
+	switch b.kind {
+	case bkCast:
+		return c.cast(e, info, ops[0])
+	case bkSelect:
+		cond := ops[0]
+		if cond.mode == modeUntyped && cond.val.kind != constBool || cond.mode == modeTyped && cond.typ.DType != ir.Bool {
+			c.errs.add(e.Args[0].Pos, "the condition of %s must be bool, got %s (compare, as in x > 0)", b.name, cond)
+			return operand{}
+		}
+	}
+	vals := ops
+	if b.kind == bkSelect {
+		vals = ops[1:]
+	}
+	dt, ok := c.unify(e.Pos, what, vals...)
+	if !ok {
+		return operand{}
+	}
+	shape, ok := c.broadcast(e.Pos, what, ops...)
+	if !ok {
+		return operand{}
+	}
+	allConst := true
+	for _, op := range vals {
+		allConst = allConst && op.mode == modeUntyped
+	}
+	if b.floatOnly() && allConst && dt.IsInt() {
+		dt = ir.F32 // exp(1) means exp(1.0)
+	}
+	switch {
+	case b.floatOnly() && !dt.IsFloat():
+		c.errs.add(e.Pos, "%s needs a float operand, got %s (convert with cast(x, f32))", b.name, dt)
+		return operand{}
+	case b.kind != bkSelect && dt == ir.Bool:
+		c.errs.add(e.Pos, "%s is not defined on bool", b.name)
+		return operand{}
+	}
+	info.opDT = dt
+	return typed(ir.Type{DType: dt, Shape: shape})
+}
+
+// cast checks cast(x, dtype).
+func (c *checker) cast(e *Call, info *callInfo, x operand) operand {
+	dtArg := e.Args[1].Value
+	name, _ := asName(dtArg)
+	dt, ok := ir.ParseDType(name)
+	if !ok {
+		msg := "the second argument of cast must be a dtype (" + strings.Join(dtypeNames(), ", ") + ")"
+		if name != "" {
+			msg = fmt.Sprintf("unknown dtype %s in cast%s", name, dtypeHint(name))
+		}
+		c.errs.add(dtArg.Pos, "%s", msg)
+		return operand{}
+	}
+	info.opDT = dt
+	if x.mode == modeUntyped {
+		if _, msg := x.val.represent(dt); msg != "" {
+			c.errs.add(e.Args[0].Pos, "%s", msg)
+			return operand{}
+		}
+		return typed(ir.Scalar(dt))
+	}
+	return typed(x.typ.WithDType(dt))
+}
+
+// asName returns the identifier when e is nothing but a name.
+func asName(e Expr) (string, bool) {
+	for {
+		switch x := e.(type) {
+		case Binary:
+			first, rest := x.Terms()
+			if len(rest) > 0 {
+				return "", false
+			}
+			e = first
+		case *Unary:
+			if x.Primary == nil {
+				return "", false
+			}
+			e = x.Primary
+		case *Name:
+			return x.Name, true
+		default:
+			return "", false
+		}
+	}
+}
+
+// kernelCall checks a call of kernel k: arguments bind to parameters by
+// position, then by name; symbolic dimensions of k bind to the caller's.
+func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
+	ops := make([]operand, len(e.Args))
+	for i, a := range e.Args {
+		ops[i] = c.expr(a.Value)
+	}
+	c.k.calls = append(c.k.calls, callSite{k, e.Pos})
+	if !k.sigOK {
+		return nil, false
+	}
+	ok := true
+	slots := make([]int, len(k.params)) // argument index + 1 per parameter
+	named := false
+	for i, a := range e.Args {
+		if a.Name == "" {
+			if named {
+				c.errs.add(a.Pos, "positional argument after named arguments in call to %s", k.name)
+				return nil, false
+			}
+			if i >= len(k.params) {
+				c.errs.add(a.Pos, "too many arguments in call to %s: it takes %d (%s)", k.name, len(k.params), paramList(k))
+				return nil, false
+			}
+			slots[i] = i + 1
+			continue
+		}
+		named = true
+		j := slices.IndexFunc(k.params, func(p *param) bool { return p.name == a.Name })
+		switch {
+		case j < 0:
+			var names []string
+			for _, p := range k.params {
+				names = append(names, p.name)
+			}
+			c.errs.add(a.Pos, "unknown argument %s in call to %s%s", a.Name, k.name, didYouMean(a.Name, names))
+			ok = false
+		case slots[j] != 0:
+			c.errs.add(a.Pos, "duplicate argument %s in call to %s", a.Name, k.name)
+			ok = false
+		default:
+			slots[j] = i + 1
+		}
+	}
+	var missing []string
+	for j, p := range k.params {
+		if slots[j] == 0 && p.def == nil {
+			missing = append(missing, p.name)
+		}
+	}
+	if len(missing) > 0 {
+		c.errs.add(e.Pos, "missing %s %s in call to %s (%s)", plural(len(missing), "argument"), strings.Join(missing, ", "), k.name, paramList(k))
+		ok = false
+	}
+	if !ok {
+		return nil, false
+	}
+	info := &callInfo{kernel: k, args: make([]Expr, len(k.params)), argDT: make([]ir.DType, len(k.params))}
+	c.info.calls[e] = info
+	bind := map[string]ir.Dim{}
+	boundBy := map[string]string{}
+	for j, p := range k.params {
+		info.argDT[j] = p.typ.DType
+		if slots[j] == 0 {
+			continue
+		}
+		a := e.Args[slots[j]-1]
+		info.args[j] = a.Value
+		op := ops[slots[j]-1]
+		if op.mode == modeInvalid {
+			ok = false
+			continue
+		}
+		what := fmt.Sprintf("argument %s of %s", p.name, k.name)
+		if j >= k.tensors {
+			if op.mode == modeTyped && !op.typ.IsScalar() {
+				c.errs.add(a.Pos, "%s must be a scalar %s, got %s", what, p.typ, op.typ)
+				ok = false
+			} else if !c.assignable(a.Pos, op, p.typ, what) {
+				ok = false
+			}
+			continue
+		}
+		if op.mode != modeTyped || op.typ.IsScalar() {
+			c.errs.add(a.Pos, "%s must be a tensor %s, got %s", what, p.typ, op)
+			ok = false
+			continue
+		}
+		if op.typ.DType != p.typ.DType || len(op.typ.Shape) != len(p.typ.Shape) {
+			c.errs.add(a.Pos, "%s must be %s, got %s", what, p.typ, op.typ)
+			ok = false
+			continue
+		}
+		for d, want := range p.typ.Shape {
+			got := op.typ.Shape[d]
+			switch {
+			case !want.IsSym():
+				if got != want {
+					c.errs.add(a.Pos, "%s must be %s, got %s", what, p.typ, op.typ)
+					ok = false
+				}
+			case boundBy[want.Sym] == "":
+				bind[want.Sym], boundBy[want.Sym] = got, p.name
+			case bind[want.Sym] != got:
+				c.errs.add(a.Pos, "%s has shape %s, but dimension %s of %s is already %s (from argument %s)", what, op.typ.Shape, want.Sym, k.name, bind[want.Sym], boundBy[want.Sym])
+				ok = false
+			}
+		}
+	}
+	if !ok {
+		return nil, false
+	}
+	for _, o := range k.outputs {
+		t := o.typ
+		t.Shape = slices.Clone(t.Shape)
+		for d, dim := range t.Shape {
+			if dim.IsSym() {
+				t.Shape[d] = bind[dim.Sym]
+			}
+		}
+		info.results = append(info.results, t)
+	}
+	return info.results, true
+}
+
+// isComparison reports whether op compares.
+func isComparison(op string) bool {
+	switch op {
+	case "==", "!=", "<", "<=", ">", ">=":
+		return true
+	}
+	return false
+}
+
+// outputList prints a kernel's output names: theta_new, m_new.
+func outputList(k *kernel) string {
+	var names []string
+	for _, o := range k.outputs {
+		names = append(names, o.name)
+	}
+	return strings.Join(names, ", ")
+}
+
+// paramList prints a kernel's parameters for a call error.
+func paramList(k *kernel) string {
+	var parts []string
+	for _, p := range k.params {
+		s := p.name + ": " + p.typ.String()
+		if p.def != nil {
+			s += " = " + fmt.Sprint(*p.def)
+		}
+		parts = append(parts, s)
+	}
+	return k.name + "(" + strings.Join(parts, ", ") + ")"
+}
+
+// builtinSignature prints how a builtin is called.
+func builtinSignature(b *builtin) string {
+	switch b.kind {
+	case bkUnary:
+		return b.name + "(x)"
+	case bkBinary:
+		return b.name + "(x, y)"
+	case bkSelect:
+		return b.name + "(cond, a, b)"
+	case bkClamp:
+		return b.name + "(x, lo, hi)"
+	}
+	return b.name + "(x, dtype)"
+}

@@ -1,0 +1,48 @@
+// Package frontend turns .dl source into the graph IR: parse (parse.go),
+// load imports (imports.go), check (check.go, checkexpr.go) and lower
+// (lower.go). User mistakes come back as an ErrorList with positions.
+//
+// This file is the entry point, Compile.
+package frontend
+
+import (
+	"fmt"
+	"io/fs"
+	"runtime/debug"
+
+	"dlc/ir"
+)
+
+// Options configures a compilation.
+type Options struct {
+	// Stdlib holds the standard library; import "std/optim/lion" reads
+	// optim/lion.dl from it. Nil means the embedded stdlib.FS().
+	Stdlib fs.FS
+	// ReadFile reads a relative import, given its path joined to the
+	// importing file's directory. Nil means os.ReadFile.
+	ReadFile func(path string) ([]byte, error)
+}
+
+// Compile parses, checks and lowers one source file and the files it
+// imports. The module holds one function per kernel of the file, in source
+// order, followed by the imported kernels they call (Private). Mistakes in
+// any file are returned together as an ErrorList sorted by position; a bug
+// in dlc is returned as an *InternalError.
+func Compile(filename string, src []byte, opt Options) (m *ir.Module, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			m, err = nil, &InternalError{File: filename, Value: r, Stack: debug.Stack()}
+		}
+	}()
+	errs := &errorSink{}
+	files := loadFiles(filename, src, opt, errs)
+	prog := checkProgram(files, errs)
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	m = lowerProgram(prog)
+	if err := ir.Verify(m); err != nil {
+		return nil, &InternalError{File: filename, Value: fmt.Sprintf("lowering produced invalid IR: %v", err)}
+	}
+	return m, nil
+}

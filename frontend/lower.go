@@ -1,0 +1,284 @@
+// This file lowers checked kernels to the graph IR. It trusts the checker:
+// every type, conversion and call resolution it needs was recorded in the
+// kernel's bodyInfo, so lowering only emits values in source order.
+package frontend
+
+import (
+	"dlc/ir"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// lowerProgram builds the module: the main file's kernels in source order,
+// then, marked private, every other kernel they call, directly or not.
+func lowerProgram(p *program) *ir.Module {
+	reach := map[*kernel]bool{}
+	var mark func(k *kernel)
+	mark = func(k *kernel) {
+		if reach[k] {
+			return
+		}
+		reach[k] = true
+		for _, cs := range k.calls {
+			mark(cs.callee)
+		}
+	}
+	m := &ir.Module{}
+	for _, k := range p.order {
+		if k.file.main {
+			mark(k)
+			m.Funcs = append(m.Funcs, lowerKernel(k))
+		}
+	}
+	for _, k := range p.order {
+		if !k.file.main && reach[k] {
+			m.Funcs = append(m.Funcs, lowerKernel(k))
+		}
+	}
+	return m
+}
+
+// lowerer builds the IR function of one kernel.
+type lowerer struct {
+	k    *kernel
+	f    *ir.Func
+	info *bodyInfo
+	vals map[*entity]*ir.Value // parameters, typed lets and assigned outputs
+}
+
+// lowerKernel builds the IR function of a checked kernel.
+func lowerKernel(k *kernel) *ir.Func {
+	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
+	l := &lowerer{k: k, f: f, info: k.info, vals: map[*entity]*ir.Value{}}
+	for i, pr := range k.params {
+		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: irPos(pr.pos)}
+		if pr.def != nil {
+			d := *pr.def
+			v.Default = &d
+		}
+		f.Params = append(f.Params, v)
+		l.vals[l.info.ents[i]] = v
+	}
+	for _, s := range k.decl.Body {
+		switch s := s.(type) {
+		case *Let:
+			l.bind(s.Names, s.Value)
+		case *Assign:
+			l.bind(s.Names, s.Value)
+		}
+	}
+	for _, e := range l.info.ents[len(k.params):] {
+		f.Results = append(f.Results, ir.Result{Name: e.name, Value: l.vals[e]})
+	}
+	return f
+}
+
+// bind lowers the right side of a let or an assignment and binds the names.
+// A let of an untyped constant gets no value: each use materializes it in
+// the dtype its context needs.
+func (l *lowerer) bind(names []*Ident, rhs *OrExpr) {
+	if len(names) == 1 {
+		e := l.info.defs[names[0]]
+		switch {
+		case e == nil: // let _ = ...
+		case e.kind == entOutput:
+			l.vals[e] = l.valueAs(rhs, e.op.typ.DType)
+		case e.op.mode == modeTyped:
+			l.vals[e] = l.value(rhs)
+		}
+		return
+	}
+	call := asCall(rhs)
+	v := l.kernelCall(call)
+	results := l.info.calls[call].results
+	for i, id := range names {
+		e := l.info.defs[id]
+		if e == nil {
+			continue
+		}
+		x := l.extract(v, i, results[i], call.Pos)
+		if e.kind == entOutput {
+			x = l.convert(x, e.op.typ.DType, call.Pos)
+		}
+		l.vals[e] = x
+	}
+}
+
+// valueAs lowers e as a value of dtype dt: constants are materialized in
+// dt and integer scalars are converted.
+func (l *lowerer) valueAs(e Expr, dt ir.DType) *ir.Value {
+	if op := l.info.types[e]; op.mode == modeUntyped {
+		return l.constant(op.val, dt, e.Position())
+	}
+	return l.convert(l.value(e), dt, e.Position())
+}
+
+// value lowers a typed expression.
+func (l *lowerer) value(e Expr) *ir.Value {
+	op := l.info.types[e]
+	if op.mode == modeUntyped {
+		return l.constant(op.val, op.val.defaultDType(), e.Position())
+	}
+	switch e := e.(type) {
+	case Binary:
+		return l.binary(e)
+	case *Unary:
+		if e.Primary != nil {
+			return l.value(e.Primary)
+		}
+		o := ir.OpNeg
+		if e.Op == "!" {
+			o = ir.OpNot
+		}
+		return l.newValue(o, op.typ, e.Pos, l.value(e.X))
+	case *Paren:
+		return l.value(e.X)
+	case *Name:
+		return l.vals[l.info.uses[e]]
+	case *Call:
+		return l.call(e)
+	}
+	panic("lower: unexpected expression " + e.String())
+}
+
+// binary lowers X op Y op Z ... left to right. A constant prefix (1 + 2 in
+// 1 + 2 + x) was folded by the checker and is materialized at the first
+// typed operand.
+func (l *lowerer) binary(e Binary) *ir.Value {
+	first, terms := e.Terms()
+	if len(terms) == 0 {
+		return l.value(first)
+	}
+	infos := l.info.terms[e]
+	prefix := l.info.types[first]
+	var acc *ir.Value
+	for i, t := range terms {
+		ti := infos[i]
+		if ti.res.mode == modeUntyped {
+			prefix = ti.res
+			continue
+		}
+		var x *ir.Value
+		switch {
+		case acc != nil:
+			x = l.convert(acc, ti.opDT, t.Pos)
+		case prefix.mode == modeUntyped:
+			x = l.constant(prefix.val, ti.opDT, first.Position())
+		default:
+			x = l.convert(l.value(first), ti.opDT, first.Position())
+		}
+		y := l.valueAs(t.Y, ti.opDT)
+		acc = l.newValue(binaryOp(t.Op), ti.res.typ, t.Pos, x, y)
+	}
+	return acc
+}
+
+// call lowers a call used as a value.
+func (l *lowerer) call(e *Call) *ir.Value {
+	info := l.info.calls[e]
+	t := l.info.types[e].typ
+	if info.kernel != nil {
+		return l.extract(l.kernelCall(e), 0, info.results[0], e.Pos)
+	}
+	b := info.builtin
+	switch b.kind {
+	case bkCast:
+		if op := l.info.types[e.Args[0].Value]; op.mode == modeUntyped {
+			return l.constant(op.val, info.opDT, e.Pos)
+		}
+		return l.convert(l.value(e.Args[0].Value), info.opDT, e.Pos)
+	case bkSelect:
+		c := l.valueAs(e.Args[0].Value, ir.Bool)
+		a := l.valueAs(e.Args[1].Value, info.opDT)
+		b := l.valueAs(e.Args[2].Value, info.opDT)
+		return l.newValue(ir.OpSelect, t, e.Pos, c, a, b)
+	}
+	args := make([]*ir.Value, len(e.Args))
+	for i, a := range e.Args {
+		args[i] = l.valueAs(a.Value, info.opDT)
+	}
+	return l.newValue(b.op, t, e.Pos, args...)
+}
+
+// kernelCall emits the call of a kernel; its value is the tuple of results.
+// Scalar parameters without an argument get their default.
+func (l *lowerer) kernelCall(e *Call) *ir.Value {
+	info := l.info.calls[e]
+	k := info.kernel
+	args := make([]*ir.Value, len(k.params))
+	for j, p := range k.params {
+		if info.args[j] == nil {
+			args[j] = l.constFloat(*p.def, p.typ.DType, e.Pos)
+			continue
+		}
+		args[j] = l.valueAs(info.args[j], info.argDT[j])
+	}
+	v := l.newValue(ir.OpCall, ir.Type{Elems: info.results}, e.Pos, args...)
+	v.Name = k.name
+	return v
+}
+
+// extract emits element i of a call's results.
+func (l *lowerer) extract(call *ir.Value, i int, t ir.Type, pos lexer.Position) *ir.Value {
+	v := l.newValue(ir.OpExtract, t, pos, call)
+	v.Index = i
+	return v
+}
+
+// convert casts v to dtype dt when it has another dtype; the checker allows
+// this only for integer scalars meeting floats, and for cast().
+func (l *lowerer) convert(v *ir.Value, dt ir.DType, pos lexer.Position) *ir.Value {
+	if v.Type.DType == dt {
+		return v
+	}
+	return l.newValue(ir.OpCast, v.Type.WithDType(dt), pos, v)
+}
+
+// constant materializes an untyped constant as a scalar of dtype dt.
+func (l *lowerer) constant(c cval, dt ir.DType, pos lexer.Position) *ir.Value {
+	v, _ := c.represent(dt)
+	return l.constFloat(v, dt, pos)
+}
+
+// constFloat emits a scalar constant.
+func (l *lowerer) constFloat(x float64, dt ir.DType, pos lexer.Position) *ir.Value {
+	v := l.newValue(ir.OpConst, ir.Scalar(dt), pos)
+	v.Const = x
+	return v
+}
+
+// newValue appends a value with a source position.
+func (l *lowerer) newValue(op ir.Op, t ir.Type, pos lexer.Position, args ...*ir.Value) *ir.Value {
+	v := l.f.NewValue(op, t, args...)
+	v.Pos = irPos(pos)
+	return v
+}
+
+// binaryOp maps an operator to its IR op.
+func binaryOp(op string) ir.Op {
+	switch op {
+	case "+":
+		return ir.OpAdd
+	case "-":
+		return ir.OpSub
+	case "*":
+		return ir.OpMul
+	case "/":
+		return ir.OpDiv
+	case "&&":
+		return ir.OpAnd
+	case "||":
+		return ir.OpOr
+	case "==":
+		return ir.OpEq
+	case "!=":
+		return ir.OpNe
+	case "<":
+		return ir.OpLt
+	case "<=":
+		return ir.OpLe
+	case ">":
+		return ir.OpGt
+	}
+	return ir.OpGe
+}
