@@ -1,0 +1,230 @@
+// This file implements `dlc bench`: time a function on generated data and
+// compare its effective bandwidth with a plain copy measured in the same run.
+package main
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"sort"
+	"strconv"
+	"sync"
+	"time"
+	"unsafe"
+
+	"dlc/ir"
+	"dlc/runtime"
+)
+
+// benchResult is what `dlc bench --json` prints.
+type benchResult struct {
+	Function      string  `json:"function"`
+	Threads       int     `json:"threads"`
+	Runs          int     `json:"runs"`
+	MedianSeconds float64 `json:"median_seconds"`
+	MinSeconds    float64 `json:"min_seconds"`
+	Bytes         int64   `json:"bytes"`
+	GBps          float64 `json:"gbps"`
+	CopyGBps      float64 `json:"copy_gbps"`
+	Ratio         float64 `json:"ratio_to_copy"`
+}
+
+func runBench(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	var dimFlags, aliasFlags, sets pairs
+	fs.Var(&dimFlags, "dim", "symbolic dimension NAME=SIZE (repeatable)")
+	fs.Var(&aliasFlags, "alias", "write output OUT in place over input IN: OUT=IN (repeatable)")
+	fs.Var(&sets, "set", "scalar NAME=VALUE (repeatable); required scalars default to 1")
+	threads := fs.Int("threads", 0, "worker threads (default: all CPUs)")
+	minTime := fs.Duration("time", time.Second, "minimum total time to measure")
+	asJSON := fs.Bool("json", false, "print one JSON object")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return &usageError{"need an artifact and a function name"}
+	}
+	art, err := runtime.Load(pos[0], runtime.Config{Threads: *threads})
+	if err != nil {
+		return err
+	}
+	defer art.Close()
+	fn, err := art.Func(pos[1])
+	if err != nil {
+		return err
+	}
+	desc := findFunc(art.Manifest(), pos[1])
+	dims := map[string]int64{}
+	for i, k := range dimFlags.keys {
+		n, err := strconv.ParseInt(dimFlags.vals[i], 10, 64)
+		if err != nil || n <= 0 {
+			return fmt.Errorf("--dim %s: %q is not a positive size", k, dimFlags.vals[i])
+		}
+		dims[k] = n
+	}
+	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
+	for _, s := range desc.Scalars {
+		if s.Default == nil {
+			a.Scalars[s.Name] = 1
+		}
+	}
+	for i, k := range sets.keys {
+		x, err := parseScalar(sets.vals[i])
+		if err != nil {
+			return fmt.Errorf("--set %s: %w", k, err)
+		}
+		a.Scalars[k] = x
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var bytes int64
+	slot := 0
+	inputs := map[string]runtime.Tensor{}
+	for _, in := range desc.Inputs {
+		shape, err := concrete(in.Shape, dims)
+		if err != nil {
+			return fmt.Errorf("input %s: %w (give it with --dim)", in.Name, err)
+		}
+		dt, _ := ir.ParseDType(in.DType)
+		t := benchTensor(dt, shape, slot, rng)
+		slot++
+		inputs[in.Name] = t
+		a.Inputs[in.Name] = t
+		bytes += int64(t.Len)
+	}
+	aliased := map[string]string{}
+	for i, out := range aliasFlags.keys {
+		aliased[out] = aliasFlags.vals[i]
+	}
+	for _, o := range desc.Outputs {
+		if in, ok := aliased[o.Name]; ok {
+			t, ok := inputs[in]
+			if !ok {
+				return fmt.Errorf("--alias %s=%s: no input named %s", o.Name, in, in)
+			}
+			a.Outputs[o.Name] = t
+			bytes += int64(t.Len)
+			continue
+		}
+		shape, err := concrete(o.Shape, dims)
+		if err != nil {
+			return fmt.Errorf("output %s: %w (give it with --dim)", o.Name, err)
+		}
+		dt, _ := ir.ParseDType(o.DType)
+		t := benchTensor(dt, shape, slot, rng)
+		slot++
+		a.Outputs[o.Name] = t
+		bytes += int64(t.Len)
+	}
+	if err := fn.Run(a); err != nil { // warm up, and check the arguments once
+		return err
+	}
+	times, err := timeRuns(*minTime, func() error { return fn.Run(a) })
+	if err != nil {
+		return err
+	}
+	nthreads := art.Threads()
+	copyGBps := copyBandwidth(bytes/2, nthreads, *minTime/2)
+	med, min := median(times), times[0]
+	r := benchResult{Function: pos[1], Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
+		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
+	r.Ratio = r.GBps / r.CopyGBps
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %d threads\n", r.Function, med*1e3, r.Runs, min*1e3, nthreads)
+	fmt.Fprintf(stdout, "  %.1f MB moved (unique bytes read + written): %.2f GB/s\n", float64(bytes)/1e6, r.GBps)
+	fmt.Fprintf(stdout, "  copy loop, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", r.CopyGBps, 100*r.Ratio)
+	return nil
+}
+
+// benchTensor allocates a tensor filled with values in [-1, 1). Buffers are
+// offset by a few KiB each, so that large buffers are not exactly 2^k bytes
+// apart (which halves bandwidth through cache-set aliasing).
+func benchTensor(dt ir.DType, shape []int64, slot int, rng *rand.Rand) runtime.Tensor {
+	n := int64(1)
+	for _, d := range shape {
+		n *= d
+	}
+	size := n * int64(dt.Size())
+	off := int64(slot+1) * 4160
+	raw := make([]byte, size+off+64)
+	base := uintptr(unsafe.Pointer(&raw[0]))
+	off += int64((64 - base%64) % 64)
+	b := raw[off : off+size]
+	switch dt {
+	case ir.F32:
+		f := unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
+		for i := range f {
+			f[i] = float32(rng.Float64()*2 - 1)
+		}
+	case ir.F64:
+		f := unsafe.Slice((*float64)(unsafe.Pointer(&b[0])), n)
+		for i := range f {
+			f[i] = rng.Float64()*2 - 1
+		}
+	default:
+		for i := range b {
+			b[i] = byte(rng.IntN(2))
+		}
+	}
+	return runtime.FromBytes(dt, shape, b)
+}
+
+// timeRuns runs f until minTime has passed (at least 5 and at most 200 runs)
+// and returns the sorted times in seconds.
+func timeRuns(minTime time.Duration, f func() error) ([]float64, error) {
+	var times []float64
+	start := time.Now()
+	for len(times) < 5 || (time.Since(start) < minTime && len(times) < 200) {
+		t0 := time.Now()
+		if err := f(); err != nil {
+			return nil, err
+		}
+		times = append(times, time.Since(t0).Seconds())
+	}
+	sort.Float64s(times)
+	return times, nil
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}
+
+// copyBandwidth measures a plain parallel copy of size bytes (read + write
+// counted) with the given number of threads: the machine's practical limit.
+func copyBandwidth(size int64, threads int, minTime time.Duration) float64 {
+	if size < 1<<20 {
+		size = 1 << 20
+	}
+	src := make([]byte, size+4160)[4160:]
+	dst := make([]byte, size)
+	for i := range src {
+		src[i] = byte(i)
+	}
+	run := func() error {
+		var wg sync.WaitGroup
+		chunk := (size/int64(threads) + 63) &^ 63
+		for lo := int64(0); lo < size; lo += chunk {
+			hi := min(lo+chunk, size)
+			wg.Add(1)
+			go func(lo, hi int64) {
+				defer wg.Done()
+				copy(dst[lo:hi], src[lo:hi])
+			}(lo, hi)
+		}
+		wg.Wait()
+		return nil
+	}
+	run()
+	times, _ := timeRuns(minTime, run)
+	return 2 * float64(size) / median(times) / 1e9
+}

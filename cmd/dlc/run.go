@@ -1,0 +1,164 @@
+// This file implements `dlc run`: .npy files in, one .npy file per output out.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"dlc/artifact"
+	"dlc/ir"
+	"dlc/runtime"
+	"dlc/runtime/npy"
+)
+
+func runRun(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	var ins, sets pairs
+	fs.Var(&ins, "in", "input tensor NAME=PATH.npy (repeatable)")
+	fs.Var(&sets, "set", "scalar NAME=VALUE (repeatable)")
+	outDir := fs.String("out", "", "directory for OUTPUT_NAME.npy files")
+	threads := fs.Int("threads", 0, "worker threads (default: all CPUs)")
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 2 {
+		return &usageError{"need an artifact and a function name"}
+	}
+	if *outDir == "" {
+		return &usageError{"--out DIR is required"}
+	}
+	art, err := runtime.Load(pos[0], runtime.Config{Threads: *threads})
+	if err != nil {
+		return err
+	}
+	defer art.Close()
+	fn, err := art.Func(pos[1])
+	if err != nil {
+		return err
+	}
+	desc := findFunc(art.Manifest(), pos[1])
+	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
+	shapes := map[string][]int64{}
+	for i, name := range ins.keys {
+		arr, err := npy.ReadFile(ins.vals[i])
+		if err != nil {
+			return fmt.Errorf("input %s: %w", name, err)
+		}
+		a.Inputs[name] = runtime.FromBytes(arr.DType, arr.Shape, arr.Data)
+		shapes[name] = arr.Shape
+	}
+	for i, name := range sets.keys {
+		x, err := parseScalar(sets.vals[i])
+		if err != nil {
+			return fmt.Errorf("--set %s: %w", name, err)
+		}
+		a.Scalars[name] = x
+	}
+	dims, err := bindDims(desc, shapes)
+	if err != nil {
+		return err
+	}
+	outs := map[string]*npy.Array{}
+	for _, o := range desc.Outputs {
+		shape, err := concrete(o.Shape, dims)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", o.Name, err)
+		}
+		dt, _ := ir.ParseDType(o.DType)
+		n := int64(dt.Size())
+		for _, d := range shape {
+			n *= d
+		}
+		arr := &npy.Array{DType: dt, Shape: shape, Data: make([]byte, n)}
+		outs[o.Name] = arr
+		a.Outputs[o.Name] = runtime.FromBytes(dt, shape, arr.Data)
+	}
+	if err := fn.Run(a); err != nil {
+		return err
+	}
+	if err := os.MkdirAll(*outDir, 0o755); err != nil {
+		return err
+	}
+	names := make([]string, 0, len(outs))
+	for n := range outs {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		if err := npy.WriteFile(filepath.Join(*outDir, n+".npy"), outs[n]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func parseScalar(s string) (float64, error) {
+	switch strings.ToLower(s) {
+	case "true":
+		return 1, nil
+	case "false":
+		return 0, nil
+	}
+	x, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number", s)
+	}
+	return x, nil
+}
+
+func findFunc(m *artifact.Manifest, name string) *artifact.Function {
+	for i := range m.Functions {
+		if m.Functions[i].Name == name {
+			return &m.Functions[i]
+		}
+	}
+	return nil
+}
+
+// bindDims sizes the symbolic dimensions from the input shapes that were given;
+// the runtime checks everything again before running.
+func bindDims(f *artifact.Function, shapes map[string][]int64) (map[string]int64, error) {
+	dims := map[string]int64{}
+	for _, in := range f.Inputs {
+		s, ok := shapes[in.Name]
+		if !ok {
+			continue
+		}
+		if len(s) != len(in.Shape) {
+			return nil, fmt.Errorf("input %s: rank %d, want %s[%s]", in.Name, len(s), in.DType, strings.Join(in.Shape, ","))
+		}
+		for i, d := range in.Shape {
+			if _, err := strconv.ParseInt(d, 10, 64); err == nil {
+				continue
+			}
+			if old, ok := dims[d]; ok && old != s[i] {
+				return nil, fmt.Errorf("input %s: dimension %s is %d here but %d elsewhere", in.Name, d, s[i], old)
+			}
+			dims[d] = s[i]
+		}
+	}
+	return dims, nil
+}
+
+func concrete(shape []string, dims map[string]int64) ([]int64, error) {
+	out := make([]int64, len(shape))
+	for i, d := range shape {
+		if n, err := strconv.ParseInt(d, 10, 64); err == nil {
+			out[i] = n
+			continue
+		}
+		n, ok := dims[d]
+		if !ok {
+			return nil, fmt.Errorf("dimension %s is not given by any input", d)
+		}
+		out[i] = n
+	}
+	return out, nil
+}

@@ -1,0 +1,145 @@
+// Package compiler drives a build: .dl source → graph IR → passes → LLVM →
+// shared object → one .dla artifact. The command line and Go programs use it.
+package compiler
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"dlc/artifact"
+	"dlc/codegen"
+	"dlc/codegen/llvm"
+	"dlc/frontend"
+	"dlc/ir"
+	"dlc/passes"
+	"dlc/stdlib"
+)
+
+// Options configures a build. The zero value builds for the default CPU.
+type Options struct {
+	CPU     string // LLVM CPU name; codegen.DefaultCPU when empty
+	DumpDir string // write the IR after every pass here
+	Explain func(line string)
+	// ReadFile reads imported files; os.ReadFile when nil.
+	ReadFile func(path string) ([]byte, error)
+}
+
+func (o Options) target() codegen.Target {
+	cpu := o.CPU
+	if cpu == "" {
+		cpu = codegen.DefaultCPU
+	}
+	return codegen.CPUTarget(cpu)
+}
+
+// Lower parses, checks and lowers a source file, then runs the pass pipeline
+// (up to and including stopAfter, when it is not empty).
+func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Module, error) {
+	read := opt.ReadFile
+	if read == nil {
+		read = os.ReadFile
+	}
+	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read})
+	if err != nil {
+		return nil, err
+	}
+	popt := &passes.Options{Target: opt.target(), DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
+	if err := passes.Run(m, popt); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// Build compiles a source file into artifact bytes. The LLVM tools are located
+// first, so a missing tool is reported before any work is done.
+func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byte, *artifact.Manifest, error) {
+	tools, err := llvm.FindTools()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := Lower(filename, src, opt, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(m.Funcs) == 0 {
+		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
+	}
+	t := opt.target()
+	llText, kernels, err := llvm.Emit(m, t)
+	if err != nil {
+		return nil, nil, fmt.Errorf("codegen: %w", err)
+	}
+	so, optIR, err := llvm.Compile(ctx, llText, llvm.Options{Target: t, Tools: tools})
+	if err != nil {
+		return nil, nil, err
+	}
+	man := artifact.Manifest{
+		Source:      filepath.Base(filename),
+		Triple:      t.Triple,
+		CPU:         t.CPU,
+		CPUFeatures: append([]string(nil), t.CPUFeatures...),
+	}
+	sort.Strings(man.CPUFeatures)
+	for _, f := range m.Funcs {
+		man.Functions = append(man.Functions, describe(f, kernels[f.Name]))
+	}
+	sections := map[string][]byte{
+		artifact.SectionIR:     []byte(ir.Print(m)),
+		artifact.SectionObject: so,
+		artifact.SectionLLVM:   []byte(optIR),
+	}
+	b, err := artifact.Encode(man, sections)
+	if err != nil {
+		return nil, nil, err
+	}
+	out, _, err := artifact.Decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("internal error: the artifact just written does not decode: %w", err)
+	}
+	return b, out, nil
+}
+
+// BuildFile reads path, builds it and writes the artifact atomically to out.
+func BuildFile(ctx context.Context, path, out string, opt Options) (*artifact.Manifest, error) {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	b, man, err := Build(ctx, path, src, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := artifact.WriteFile(out, b); err != nil {
+		return nil, err
+	}
+	return man, nil
+}
+
+func describe(f *ir.Func, kernels []artifact.Kernel) artifact.Function {
+	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels}
+	if fn.Kernels == nil {
+		fn.Kernels = []artifact.Kernel{}
+	}
+	for _, p := range f.Params {
+		if p.Type.IsScalar() {
+			fn.Scalars = append(fn.Scalars, artifact.Scalar{Name: p.Name, DType: p.Type.DType.String(), Default: p.Default})
+			continue
+		}
+		fn.Inputs = append(fn.Inputs, tensorOf(p.Name, p.Type))
+	}
+	for _, r := range f.Results {
+		fn.Outputs = append(fn.Outputs, tensorOf(r.Name, r.Value.Type))
+	}
+	return fn
+}
+
+func tensorOf(name string, t ir.Type) artifact.Tensor {
+	shape := make([]string, len(t.Shape))
+	for i, d := range t.Shape {
+		shape[i] = d.String()
+	}
+	return artifact.Tensor{Name: name, DType: t.DType.String(), Shape: shape}
+}
