@@ -1,0 +1,153 @@
+package tests
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+	"github.com/stretchr/testify/require"
+
+	"dlc/compiler"
+	"dlc/runtime"
+)
+
+// benchN is the Lion benchmark size: 16M f32 elements, 320 MB moved per step.
+const benchN = 16 << 20
+
+// staggered returns n float32s whose start is offset by slot*4160 bytes, so that
+// buffers are not 2^k bytes apart (cache-set aliasing halves bandwidth).
+func staggered(n, slot int) []float32 {
+	raw := make([]float32, n+1040*(slot+1)+16)
+	return raw[1040*(slot+1) : 1040*(slot+1)+n]
+}
+
+// cLion compiles testdata/baseline/lion.c and returns a caller.
+func cLion(b *testing.B) func(theta, grad, m []float32, s []float64) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		b.Skip("gcc not found: no C baseline")
+	}
+	so := filepath.Join(b.TempDir(), "lion_c.so")
+	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
+	if err != nil {
+		b.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
+	}
+	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	require.NoError(b, err)
+	setThreads, err := purego.Dlsym(h, "set_threads")
+	require.NoError(b, err)
+	purego.SyscallN(setThreads, 2)
+	fn, err := purego.Dlsym(h, "lion_c")
+	require.NoError(b, err)
+	return func(theta, grad, m []float32, s []float64) {
+		purego.SyscallN(fn, uintptr(len(theta)), uintptr(unsafe.Pointer(&theta[0])), uintptr(unsafe.Pointer(&grad[0])),
+			uintptr(unsafe.Pointer(&m[0])), uintptr(unsafe.Pointer(&s[0])))
+	}
+}
+
+// goLion is the plain Go loop: one goroutine, the same arithmetic.
+func goLion(theta, grad, m []float32, lr, b1, omb1, b2, omb2, wd float32) {
+	for i := range theta {
+		g, mi, th := grad[i], m[i], theta[i]
+		c := b1*mi + omb1*g
+		sg := c
+		if c > 0 {
+			sg = 1
+		} else if c < 0 {
+			sg = -1
+		}
+		theta[i] = th - lr*(sg+wd*th)
+		m[i] = b2*mi + omb2*g
+	}
+}
+
+func medianOf(d []time.Duration) time.Duration {
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[len(s)/2]
+}
+
+// BenchmarkLionVsBaselines runs, interleaved in one run, dlc's Lion kernel (2
+// threads), the fused C loop (gcc -O3 -march=x86-64-v3 -fopenmp, 2 threads), a
+// plain Go loop and a 2-thread copy, and reports the ratios.
+func BenchmarkLionVsBaselines(b *testing.B) {
+	needTools(b)
+	src, err := os.ReadFile("../stdlib/optim/lion.dl")
+	require.NoError(b, err)
+	art, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{})
+	require.NoError(b, err)
+	a, err := runtime.LoadBytes(art, runtime.Config{Threads: 2})
+	require.NoError(b, err)
+	defer a.Close()
+	lion, err := a.Func("lion")
+	require.NoError(b, err)
+	c := cLion(b)
+
+	theta, grad, m := staggered(benchN, 0), staggered(benchN, 1), staggered(benchN, 2)
+	for i := range theta {
+		theta[i], grad[i], m[i] = float32(i%7)-3, float32(i%5)-2, float32(i%3)-1
+	}
+	lr, b1, b2, wd := 1e-4, 0.9, 0.99, 0.01
+	th := runtime.F32(theta)
+	mm := runtime.F32(m)
+	args := runtime.Args{
+		Inputs:  map[string]runtime.Tensor{"theta": th, "grad": runtime.F32(grad), "m": mm},
+		Outputs: map[string]runtime.Tensor{"theta_new": th, "m_new": mm},
+		Scalars: map[string]float64{"lr": lr, "beta1": b1, "beta2": b2, "wd": wd},
+	}
+	s := []float64{lr, b1, 1 - b1, b2, 1 - b2, wd}
+	src1, dst1 := staggered(benchN*5/2, 3), staggered(benchN*5/2, 4) // copy of 160 MB: 320 MB moved
+	copy2 := func() {
+		done := make(chan bool)
+		half := len(src1) / 2
+		go func() { copy(dst1[:half], src1[:half]); done <- true }()
+		copy(dst1[half:], src1[half:])
+		<-done
+	}
+	var td, tc, tg, tcp []time.Duration
+	measure := func(ts *[]time.Duration, f func()) {
+		t0 := time.Now()
+		f()
+		*ts = append(*ts, time.Since(t0))
+	}
+	// Warm up every path once.
+	require.NoError(b, lion.Run(args))
+	c(theta, grad, m, s)
+	copy2()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		measure(&td, func() { _ = lion.Run(args) })
+		measure(&tc, func() { c(theta, grad, m, s) })
+		measure(&tg, func() {
+			goLion(theta, grad, m, float32(lr), float32(b1), float32(1-b1), float32(b2), float32(1-b2), float32(wd))
+		})
+		measure(&tcp, copy2)
+	}
+	b.StopTimer()
+	bytes := float64(5 * 4 * benchN)
+	d, cc, g, cp := medianOf(td), medianOf(tc), medianOf(tg), medianOf(tcp)
+	b.ReportMetric(float64(d.Microseconds())/1e3, "dlc_ms")
+	b.ReportMetric(float64(cc.Microseconds())/1e3, "c_ms")
+	b.ReportMetric(float64(g.Microseconds())/1e3, "go_ms")
+	b.ReportMetric(bytes/d.Seconds()/1e9, "dlc_GB/s")
+	b.ReportMetric(bytes/cp.Seconds()/1e9, "copy_GB/s")
+	b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc/c_speed")
+	b.ReportMetric(g.Seconds()/d.Seconds(), "dlc/go_speed")
+}
+
+// BenchmarkBuildLion times a whole build of stdlib/optim/lion.dl: frontend,
+// passes, LLVM emission, opt, llc, link and the artifact.
+func BenchmarkBuildLion(b *testing.B) {
+	needTools(b)
+	src, err := os.ReadFile("../stdlib/optim/lion.dl")
+	require.NoError(b, err)
+	for i := 0; i < b.N; i++ {
+		_, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{})
+		require.NoError(b, err)
+	}
+}

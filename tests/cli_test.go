@@ -1,0 +1,267 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dlc/ir"
+	"dlc/runtime/npy"
+)
+
+// dlcBinary builds cmd/dlc once per test binary into a temp dir.
+func dlcBinary(t *testing.T) string {
+	t.Helper()
+	needTools(t)
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "dlc-test-bin")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "dlc")
+		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/dlc").CombinedOutput()
+		if err != nil {
+			binErr = &buildErr{string(out)}
+		}
+	})
+	require.NoError(t, binErr)
+	return binPath
+}
+
+type buildErr struct{ out string }
+
+func (e *buildErr) Error() string { return "go build ./cmd/dlc: " + e.out }
+
+// dlc runs the command and returns stdout, stderr and the exit code.
+func dlc(t *testing.T, env []string, args ...string) (string, string, int) {
+	t.Helper()
+	cmd := exec.Command(dlcBinary(t), args...)
+	cmd.Env = append(os.Environ(), env...)
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else {
+		require.NoError(t, err)
+	}
+	require.NotContains(t, errb.String(), "panic:", "dlc must never panic")
+	require.NotContains(t, errb.String(), "goroutine ", "dlc must never panic")
+	return out.String(), errb.String(), code
+}
+
+func writeF32(t *testing.T, path string, shape []int64, data []float32) {
+	b := make([]byte, 4*len(data))
+	for i, x := range data {
+		u := mathFloat32bits(x)
+		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
+	}
+	require.NoError(t, npy.WriteFile(path, &npy.Array{DType: ir.F32, Shape: shape, Data: b}))
+}
+
+func TestCLIBuildIsDeterministic(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.dla"), filepath.Join(dir, "b.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", a)
+	require.Equal(t, 0, code, stderr)
+	_, stderr, code = dlc(t, nil, "build", "-o", b, "../stdlib/optim/lion.dl")
+	require.Equal(t, 0, code, stderr)
+	ba, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	require.NotEmpty(t, ba)
+	require.True(t, bytes.Equal(ba, bb), "two builds of the same source differ")
+}
+
+func TestCLIInspectOneKernelEach(t *testing.T) {
+	dir := t.TempDir()
+	want := map[string][]string{
+		"../stdlib/optim/lion.dl":     {"lion"},
+		"../stdlib/optim/adamw.dl":    {"adamw"},
+		"../stdlib/optim/sgd.dl":      {"sgd_momentum"},
+		"../stdlib/diffusion/ddim.dl": {"ddim_step", "ddpm_step"},
+	}
+	for src, fns := range want {
+		out := filepath.Join(dir, filepath.Base(src)+"a")
+		_, stderr, code := dlc(t, nil, "build", src, "-o", out)
+		require.Equal(t, 0, code, stderr)
+		stdout, stderr, code := dlc(t, nil, "inspect", out, "--json")
+		require.Equal(t, 0, code, stderr)
+		var got struct {
+			Functions []struct {
+				Name    string `json:"name"`
+				Kernels int    `json:"kernels"`
+				Inputs  []struct {
+					Name, DType string
+					Shape       []string
+				} `json:"inputs"`
+				Scalars []struct {
+					Name    string   `json:"name"`
+					Default *float64 `json:"default"`
+				} `json:"scalars"`
+				Outputs []struct{ Name string } `json:"outputs"`
+			} `json:"functions"`
+		}
+		require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+		names := map[string]int{}
+		for _, f := range got.Functions {
+			names[f.Name] = f.Kernels
+			require.NotEmpty(t, f.Inputs)
+			require.NotEmpty(t, f.Outputs)
+		}
+		for _, fn := range fns {
+			require.Equal(t, 1, names[fn], "%s: %s must be exactly one kernel", src, fn)
+		}
+	}
+}
+
+func TestCLIRunMatchesInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	n := 1000
+	vals := map[string][]float32{}
+	for k, name := range []string{"theta", "grad", "m"} {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32((i*7+k*13)%17-8) / 3
+		}
+		vals[name] = v
+		writeF32(t, filepath.Join(dir, name+".npy"), []int64{int64(n)}, v)
+	}
+	outDir := filepath.Join(dir, "out")
+	_, stderr, code = dlc(t, nil, "run", art, "lion", "--in", "theta="+filepath.Join(dir, "theta.npy"),
+		"--in", "grad="+filepath.Join(dir, "grad.npy"), "--in", "m="+filepath.Join(dir, "m.npy"),
+		"--set", "lr=0.01", "--set", "wd=0.1", "--out", outDir)
+	require.Equal(t, 0, code, stderr)
+
+	src, _ := os.ReadFile("../stdlib/optim/lion.dl")
+	ref := lowerRef(t, "../stdlib/optim/lion.dl", src)
+	in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{"lr": 0.01, "wd": 0.1}}
+	for name, v := range vals {
+		a := ir.NewArray(int64(n))
+		for i, x := range v {
+			a.Data[i] = float64(x)
+		}
+		in.Tensors[name] = a
+	}
+	want, err := ir.Interpret(ref, "lion", in)
+	require.NoError(t, err)
+	for _, name := range []string{"theta_new", "m_new"} {
+		arr, err := npy.ReadFile(filepath.Join(outDir, name+".npy"))
+		require.NoError(t, err)
+		require.Equal(t, []int64{int64(n)}, arr.Shape)
+		got := make([]float32, n)
+		for i := range got {
+			got[i] = mathFloat32frombits(le32(arr.Data[4*i:]))
+		}
+		closeTo(t, name, got, want[name].Data, 2e-5, 1e-6)
+	}
+}
+
+func TestCLIBadInput(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	writeF32(t, filepath.Join(dir, "x.npy"), []int64{8}, make([]float32, 8))
+	writeF32(t, filepath.Join(dir, "y.npy"), []int64{9}, make([]float32, 9))
+	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), &npy.Array{DType: ir.F64, Shape: []int64{8}, Data: make([]byte, 64)}))
+	x, y, f64 := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy"), filepath.Join(dir, "f64.npy")
+	good, _ := os.ReadFile(art)
+	corrupt := filepath.Join(dir, "corrupt.dla")
+	bad := append([]byte(nil), good...)
+	bad[len(bad)/2] ^= 0x40
+	require.NoError(t, os.WriteFile(corrupt, bad, 0o644))
+	truncated := filepath.Join(dir, "trunc.dla")
+	require.NoError(t, os.WriteFile(truncated, good[:len(good)/3], 0o644))
+	foreign := filepath.Join(dir, "foreign.dla")
+	require.NoError(t, os.WriteFile(foreign, []byte("#!/bin/sh\necho hi\n"), 0o644))
+	bad1 := filepath.Join(dir, "bad.dl")
+	require.NoError(t, os.WriteFile(bad1, []byte("kernel f(x: f32[N]) -> (y: f32[N]) {\n    y = x * undefined_name\n}\n"), 0o644))
+
+	out := filepath.Join(dir, "out")
+	run := func(extra ...string) []string {
+		return append([]string{"run", art, "lion", "--out", out}, extra...)
+	}
+	cases := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"wrong dtype", nil, run("--in", "theta="+f64, "--in", "grad="+x, "--in", "m="+x), "theta"},
+		{"shape mismatch", nil, run("--in", "theta="+x, "--in", "grad="+y, "--in", "m="+x), "N"},
+		{"missing input", nil, run("--in", "theta="+x, "--in", "grad="+x), "m"},
+		{"unknown input", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--in", "bogus="+x), "bogus"},
+		{"unknown scalar", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--set", "lr2=1"), "lr2"},
+		{"bad scalar", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--set", "lr=fast"), "fast"},
+		{"missing npy", nil, run("--in", "theta="+filepath.Join(dir, "nope.npy"), "--in", "grad="+x, "--in", "m="+x), "nope.npy"},
+		{"unknown function", nil, []string{"run", art, "lion2", "--out", out}, "lion2"},
+		{"corrupt artifact", nil, []string{"inspect", corrupt}, "corrupt"},
+		{"truncated artifact", nil, []string{"run", truncated, "lion", "--out", out}, "truncated"},
+		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},
+		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
+		{"bad source", nil, []string{"build", bad1}, "bad.dl:2:13"},
+		{"missing tools", []string{"PATH=" + dir}, []string{"build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "nt.dla")}, "install"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, stderr, code := dlc(t, c.env, c.args...)
+			require.NotEqual(t, 0, code, "must fail")
+			require.Contains(t, stderr, c.want)
+			require.LessOrEqual(t, len(strings.Split(strings.TrimSpace(stderr), "\n")), 8, "errors are short:\n%s", stderr)
+			_, err := os.Stat(out)
+			require.True(t, os.IsNotExist(err), "no output may be left behind")
+		})
+	}
+	_, err := os.Stat(filepath.Join(dir, "bad.dla"))
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+	_, err = os.Stat(filepath.Join(dir, "nt.dla"))
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+}
+
+func TestCLIIRDumps(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr, code := dlc(t, nil, "ir", "../stdlib/optim/lion.dl", "--dump-dir", dir, "--explain-fusion")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "@k0")
+	require.Contains(t, stdout, "multi-output fusion")
+	files, _ := filepath.Glob(filepath.Join(dir, "*.ir"))
+	require.GreaterOrEqual(t, len(files), 5)
+	require.FileExists(t, filepath.Join(dir, "00_input.ir"))
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		_, err := ir.Parse(string(b))
+		require.NoError(t, err, "%s must parse", f)
+	}
+	stdout, _, code = dlc(t, nil, "ir", "../stdlib/optim/lion.dl", "--after", "inline")
+	require.Equal(t, 0, code)
+	require.NotContains(t, stdout, "@k0")
+	_, stderr, code = dlc(t, nil, "ir", "../stdlib/optim/lion.dl", "--after", "nope")
+	require.NotEqual(t, 0, code)
+	require.Contains(t, stderr, "unknown pass")
+}
+
+func TestCLIBenchJSON(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "bench", art, "lion", "--dim", "N=100000", "--time", "50ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	for _, k := range []string{"median_seconds", "bytes", "gbps", "copy_gbps"} {
+		require.Contains(t, r, k)
+	}
+	require.Equal(t, float64(5*4*100000), r["bytes"])
+}

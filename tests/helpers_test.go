@@ -1,0 +1,218 @@
+package tests
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dlc/codegen/llvm"
+	"dlc/compiler"
+	"dlc/ir"
+	"dlc/runtime"
+)
+
+// needTools skips a test that compiles when the LLVM tools are missing.
+func needTools(t testing.TB) {
+	t.Helper()
+	if _, err := llvm.FindTools(); err != nil {
+		t.Skipf("compiling needs the LLVM tools: %v", err)
+	}
+}
+
+// builds caches artifacts per source path within one test binary run.
+type buildCache struct {
+	mu   sync.Mutex
+	arts map[string]*runtime.Artifact
+}
+
+var cache = &buildCache{arts: map[string]*runtime.Artifact{}}
+
+// load builds a .dl file (relative to the repository root) and loads it.
+func load(t testing.TB, rel string) *runtime.Artifact {
+	t.Helper()
+	needTools(t)
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	if a, ok := cache.arts[rel]; ok {
+		return a
+	}
+	path := filepath.Join("..", rel)
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	b, _, err := compiler.Build(context.Background(), path, src, compiler.Options{})
+	require.NoError(t, err)
+	a, err := runtime.LoadBytes(b, runtime.Config{})
+	require.NoError(t, err)
+	cache.arts[rel] = a
+	return a
+}
+
+// jsonArray is an array in the vectors' format.
+type jsonArray struct {
+	Shape []int64 `json:"shape"`
+	DType string  `json:"dtype"`
+	Data  []jnum  `json:"data"`
+}
+
+// jnum is a JSON number or one of "Infinity", "-Infinity", "NaN".
+type jnum float64
+
+func (n *jnum) UnmarshalJSON(b []byte) error {
+	var s string
+	if json.Unmarshal(b, &s) == nil {
+		switch s {
+		case "Infinity":
+			*n = jnum(math.Inf(1))
+		case "-Infinity":
+			*n = jnum(math.Inf(-1))
+		case "NaN":
+			*n = jnum(math.NaN())
+		default:
+			return fmt.Errorf("bad number %q", s)
+		}
+		return nil
+	}
+	var f float64
+	if err := json.Unmarshal(b, &f); err != nil {
+		return err
+	}
+	*n = jnum(f)
+	return nil
+}
+
+func (a jsonArray) f64() []float64 {
+	out := make([]float64, len(a.Data))
+	for i, x := range a.Data {
+		out[i] = float64(x)
+	}
+	return out
+}
+
+func (a jsonArray) f32() []float32 {
+	out := make([]float32, len(a.Data))
+	for i, x := range a.Data {
+		out[i] = float32(x)
+	}
+	return out
+}
+
+// slice returns sub-array k along the first axis.
+func (a jsonArray) slice(k int) jsonArray {
+	n := len(a.Data) / int(a.Shape[0])
+	return jsonArray{Shape: a.Shape[1:], DType: a.DType, Data: a.Data[k*n : (k+1)*n]}
+}
+
+type vectorCase struct {
+	Name      string                     `json:"name"`
+	HParams   map[string]json.RawMessage `json:"hparams"`
+	Inputs    map[string]jsonArray       `json:"inputs"`
+	Expected  map[string]json.RawMessage `json:"expected"`
+	Tolerance struct {
+		RTol float64 `json:"rtol"`
+		ATol float64 `json:"atol"`
+	} `json:"tolerance"`
+}
+
+type vectorFile struct {
+	Function string       `json:"function"`
+	Cases    []vectorCase `json:"cases"`
+}
+
+func readVectors(t testing.TB, name string) vectorFile {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", "vectors", name+".json"))
+	require.NoError(t, err)
+	var vf vectorFile
+	require.NoError(t, json.Unmarshal(b, &vf))
+	require.NotEmpty(t, vf.Cases)
+	return vf
+}
+
+func (c vectorCase) expected(t testing.TB, name string) jsonArray {
+	t.Helper()
+	raw, ok := c.Expected[name]
+	require.True(t, ok, "case %s has no expected %s", c.Name, name)
+	var a jsonArray
+	require.NoError(t, json.Unmarshal(raw, &a))
+	return a
+}
+
+// hparams decodes numbers and booleans; strings are returned separately.
+func (c vectorCase) hparams(t testing.TB) (map[string]float64, map[string]string) {
+	nums, strs := map[string]float64{}, map[string]string{}
+	for k, raw := range c.HParams {
+		var f float64
+		var b bool
+		var s string
+		switch {
+		case json.Unmarshal(raw, &f) == nil:
+			nums[k] = f
+		case json.Unmarshal(raw, &b) == nil:
+			if b {
+				nums[k] = 1
+			} else {
+				nums[k] = 0
+			}
+		case json.Unmarshal(raw, &s) == nil:
+			strs[k] = s
+		default:
+			t.Fatalf("case %s: hparam %s: %s", c.Name, k, raw)
+		}
+	}
+	return nums, strs
+}
+
+// closeTo checks |got-want| <= atol + rtol*|want| elementwise, with NaN matching NaN
+// and infinities matching exactly.
+func closeTo(t testing.TB, what string, got []float32, want []float64, rtol, atol float64) {
+	t.Helper()
+	require.Equal(t, len(want), len(got), what)
+	bad := 0
+	for i := range want {
+		g, w := float64(got[i]), want[i]
+		switch {
+		case math.IsNaN(w):
+			if !math.IsNaN(g) {
+				bad++
+				t.Errorf("%s[%d] = %v, want NaN", what, i, g)
+			}
+		case math.IsInf(w, 0):
+			if g != w {
+				bad++
+				t.Errorf("%s[%d] = %v, want %v", what, i, g, w)
+			}
+		case math.Abs(g-w) > atol+rtol*math.Abs(w):
+			bad++
+			if bad <= 5 {
+				t.Errorf("%s[%d] = %.9g, want %.9g (diff %.3g > %.3g)", what, i, g, w, math.Abs(g-w), atol+rtol*math.Abs(w))
+			}
+		}
+	}
+	if bad > 5 {
+		t.Errorf("%s: %d of %d elements out of tolerance", what, bad, len(want))
+	}
+}
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+func mathFloat32bits(x float32) uint32     { return math.Float32bits(x) }
+func mathFloat32frombits(u uint32) float32 { return math.Float32frombits(u) }
+
+// lowerRef returns the unoptimized IR of a source, the interpreter's input.
+func lowerRef(t *testing.T, path string, src []byte) *ir.Module {
+	t.Helper()
+	m, err := compiler.Lower(path, src, compiler.Options{}, "input")
+	require.NoError(t, err)
+	return m
+}

@@ -1,0 +1,191 @@
+package tests
+
+import (
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dlc/compiler"
+	"dlc/ir"
+	"dlc/runtime"
+)
+
+// sources returns every stdlib file and test program.
+func sources(t *testing.T) []string {
+	var files []string
+	for _, pat := range []string{"../stdlib/*/*.dl", "programs/*.dl"} {
+		m, err := filepath.Glob(pat)
+		require.NoError(t, err)
+		files = append(files, m...)
+	}
+	require.NotEmpty(t, files)
+	return files
+}
+
+// TestCompiledMatchesInterpreter runs every entry point of every source on random
+// inputs, compiled, and compares with the float64 interpreter on the unoptimized IR.
+// Tolerance for f32: 2e-5 relative + 1e-6 absolute, which covers a few tens of f32
+// roundings (2^-24 each) along the longest stdlib expression chains; f64: 1e-12.
+func TestCompiledMatchesInterpreter(t *testing.T) {
+	for _, file := range sources(t) {
+		rel, _ := filepath.Rel("..", file)
+		if filepath.Dir(file) == "programs" {
+			rel = filepath.Join("tests", file)
+		}
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		ref, err := compiler.Lower(file, src, compiler.Options{}, "input")
+		require.NoError(t, err, file)
+		art := load(t, rel)
+		for _, f := range ref.Funcs {
+			if f.Private {
+				continue
+			}
+			for _, n := range []int64{1, 7, 1037, 70001} {
+				t.Run(filepath.Base(file)+"/"+f.Name+"/"+itoa(n), func(t *testing.T) {
+					compareWithInterpreter(t, ref, f, art, n)
+				})
+			}
+		}
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func compareWithInterpreter(t *testing.T, m *ir.Module, f *ir.Func, art *runtime.Artifact, n int64) {
+	rng := rand.New(rand.NewPCG(uint64(n), 7))
+	dims := map[string]int64{}
+	shapeOf := func(s ir.Shape) []int64 {
+		out := make([]int64, len(s))
+		for i, d := range s {
+			if d.IsSym() {
+				if _, ok := dims[d.Sym]; !ok {
+					dims[d.Sym] = n
+					n = max(1, n/3) // later symbols get other sizes
+				}
+				out[i] = dims[d.Sym]
+			} else {
+				out[i] = d.N
+			}
+		}
+		return out
+	}
+	in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{}}
+	args := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
+	for _, p := range f.Params {
+		if p.Type.IsScalar() {
+			x := 3.0 // required integer scalars such as step
+			if p.Default != nil {
+				x = *p.Default
+			}
+			if p.Type.DType.IsFloat() && p.Default == nil {
+				x = 0.25 + 0.5*rng.Float64()
+			}
+			in.Scalars[p.Name], args.Scalars[p.Name] = x, x
+			continue
+		}
+		shape := shapeOf(p.Type.Shape)
+		a := ir.NewArray(shape...)
+		for i := range a.Data {
+			switch {
+			case p.Type.DType.IsFloat():
+				a.Data[i] = float64(float32(rng.NormFloat64()))
+			case p.Type.DType == ir.Bool:
+				a.Data[i] = float64(rng.IntN(2))
+			default:
+				a.Data[i] = float64(rng.IntN(100) - 50)
+			}
+		}
+		in.Tensors[p.Name] = a
+		args.Inputs[p.Name] = toTensor(p.Type.DType, a)
+	}
+	want, err := ir.Interpret(m, f.Name, in)
+	require.NoError(t, err)
+	got := map[string]runtime.Tensor{}
+	for _, r := range f.Results {
+		w := want[r.Name]
+		got[r.Name] = toTensor(r.Value.Type.DType, ir.NewArray(w.Shape...))
+		args.Outputs[r.Name] = got[r.Name]
+	}
+	fn, err := art.Func(f.Name)
+	require.NoError(t, err)
+	require.NoError(t, fn.Run(args))
+	for _, r := range f.Results {
+		g := fromTensor(r.Value.Type.DType, got[r.Name])
+		w := want[r.Name].Data
+		rtol, atol := 2e-5, 1e-6
+		if r.Value.Type.DType == ir.F64 {
+			rtol, atol = 1e-12, 1e-300
+		}
+		if !r.Value.Type.DType.IsFloat() {
+			rtol, atol = 0, 0
+		}
+		bad := 0
+		for i := range w {
+			if math.IsNaN(w[i]) && math.IsNaN(g[i]) || g[i] == w[i] {
+				continue
+			}
+			if !(math.Abs(g[i]-w[i]) <= atol+rtol*math.Abs(w[i])) {
+				if bad++; bad <= 3 {
+					t.Errorf("%s[%d] = %.9g, interpreter %.9g", r.Name, i, g[i], w[i])
+				}
+			}
+		}
+	}
+}
+
+// toTensor stores a float64 array in a tensor of dtype d.
+func toTensor(d ir.DType, a *ir.Array) runtime.Tensor {
+	switch d {
+	case ir.F32:
+		x := make([]float32, len(a.Data))
+		for i, v := range a.Data {
+			x[i] = float32(v)
+		}
+		return runtime.F32(x, a.Shape...)
+	case ir.F64:
+		return runtime.F64(append([]float64(nil), a.Data...), a.Shape...)
+	case ir.I32:
+		x := make([]int32, len(a.Data))
+		for i, v := range a.Data {
+			x[i] = int32(v)
+		}
+		return runtime.I32(x, a.Shape...)
+	case ir.Bool:
+		x := make([]bool, len(a.Data))
+		for i, v := range a.Data {
+			x[i] = v != 0
+		}
+		return runtime.Bool(x, a.Shape...)
+	}
+	panic("toTensor: unsupported dtype " + d.String())
+}
+
+// fromTensor reads a tensor back as float64.
+func fromTensor(d ir.DType, t runtime.Tensor) []float64 {
+	b := t.Bytes()
+	n := len(b) / d.Size()
+	out := make([]float64, n)
+	for i := range out {
+		switch d {
+		case ir.F32:
+			out[i] = float64(math.Float32frombits(le32(b[4*i:])))
+		case ir.F64:
+			out[i] = math.Float64frombits(uint64(le32(b[8*i:])) | uint64(le32(b[8*i+4:]))<<32)
+		case ir.I32:
+			out[i] = float64(int32(le32(b[4*i:])))
+		case ir.Bool:
+			out[i] = float64(b[i])
+		}
+	}
+	return out
+}
+
+func le32(b []byte) uint32 {
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
+}
