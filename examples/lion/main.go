@@ -62,7 +62,7 @@ func train(srcPath string, steps, dim int, log *os.File) (float64, float64, erro
 	args := runtime.Args{
 		Inputs:  map[string]runtime.Tensor{"theta": theta, "grad": grad, "m": mom},
 		Outputs: map[string]runtime.Tensor{"theta_new": theta, "m_new": mom}, // in place
-		Scalars: map[string]float64{"lr": 0.01, "wd": 0.0},
+		Scalars: map[string]float64{"lr": 0, "wd": 0.0},
 	}
 	var first, loss float64
 	for step := 0; step < steps; step++ {
@@ -82,6 +82,8 @@ func train(srcPath string, steps, dim int, log *os.File) (float64, float64, erro
 		if math.IsNaN(loss) {
 			return first, loss, fmt.Errorf("loss became NaN at step %d", step)
 		}
+		// A linearly decaying learning rate: a new scalar each step, no recompilation.
+		args.Scalars["lr"] = 0.05 * (1 - float64(step)/float64(steps))
 		if err := lion.Run(args); err != nil {
 			return first, loss, err
 		}
