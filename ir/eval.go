@@ -53,6 +53,10 @@ func EvalOp(op Op, d DType, a ...float64) float64 {
 		return e / (1 + e)
 	case OpFloor:
 		return math.Floor(x)
+	case OpErf:
+		return math.Erf(x)
+	case OpExpm1:
+		return math.Expm1(x)
 	case OpNot:
 		return b2f(x == 0)
 	case OpAdd, OpSub, OpMul:

@@ -151,6 +151,22 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 			tuples[v] = res
 		case OpExtract:
 			vals[v] = tuples[v.Args[0]][v.Index]
+		case OpDim:
+			n, ok := dims[v.Name]
+			if !ok {
+				return nil, fmt.Errorf("interpret @%s: dimension %s is not bound", f.Name, v.Name)
+			}
+			vals[v] = &Array{Data: []float64{float64(n)}}
+		case OpReshape, OpBroadcast, OpGather, OpReduceSum, OpReduceMax, OpReduceMin, OpReduceLSE:
+			shape, err := ConcreteShape(v.Type.Shape, dims)
+			if err != nil {
+				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)
+			}
+			out, err := evalStructural(v, shape, vals)
+			if err != nil {
+				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)
+			}
+			vals[v] = out
 		default:
 			if !v.Op.Has(Elementwise) {
 				return nil, fmt.Errorf("interpret: op %s is not supported", v.Op)
@@ -161,20 +177,17 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 			}
 			out := NewArray(shape...)
 			ops := make([]*Array, len(v.Args))
+			idx := make([]func(int) int, len(v.Args))
 			for i, a := range v.Args {
 				ops[i] = vals[a]
-				if ops[i].Len() != 1 && ops[i].Len() != out.Len() {
-					return nil, fmt.Errorf("interpret @%s: %s: operand %d has %d elements, want %d", f.Name, FormatValue(v), i, ops[i].Len(), out.Len())
+				if idx[i], err = broadcastIndex(ops[i].Shape, shape); err != nil {
+					return nil, fmt.Errorf("interpret @%s: %s: operand %d: %w", f.Name, FormatValue(v), i, err)
 				}
 			}
 			xs := make([]float64, len(ops))
 			for j := range out.Data {
 				for i, o := range ops {
-					if o.Len() == 1 {
-						xs[i] = o.Data[0]
-					} else {
-						xs[i] = o.Data[j]
-					}
+					xs[i] = o.Data[idx[i](j)]
 				}
 				out.Data[j] = EvalOp(v.Op, v.Type.DType, xs...)
 			}
@@ -189,8 +202,9 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 }
 
 // EvalHost computes, in float64, every value of f placed on the host, from the
-// scalar parameters (missing ones take their defaults). The result is keyed by value ID.
-func EvalHost(f *Func, scalars map[string]float64) (map[int]float64, error) {
+// scalar parameters (missing ones take their defaults) and the bound dimensions.
+// The result is keyed by value ID.
+func EvalHost(f *Func, scalars map[string]float64, dims map[string]int64) (map[int]float64, error) {
 	vals := map[*Value]float64{}
 	for _, p := range f.ScalarParams() {
 		x, ok := scalars[p.Name]
@@ -208,6 +222,13 @@ func EvalHost(f *Func, scalars map[string]float64) (map[int]float64, error) {
 		switch {
 		case v.Op == OpConst:
 			vals[v] = v.Const
+		case v.Group == GroupHost && v.Op == OpDim:
+			n, ok := dims[v.Name]
+			if !ok {
+				return nil, fmt.Errorf("dimension %s is not bound", v.Name)
+			}
+			vals[v] = float64(n)
+			out[v.ID] = float64(n)
 		case v.Group == GroupHost:
 			xs = xs[:0]
 			for _, a := range v.Args {

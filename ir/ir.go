@@ -35,12 +35,14 @@ type Value struct {
 	Args []*Value
 	Type Type
 
-	Const   float64  // OpConst: the value (integers and bools exactly)
-	Name    string   // OpParam: parameter name; OpCall: callee
-	Index   int      // OpParam: position; OpExtract: tuple element
-	Default *float64 // OpParam of a scalar: default value, if any
-	Group   string   // placement: GroupNone, GroupHost or a kernel group "kN"
-	Pos     Pos      // where the value came from in the source, if known
+	Const    float64  // OpConst: the value (integers and bools exactly); reductions: the initial element
+	Name     string   // OpParam: parameter name; OpCall: callee; OpDim: the dimension
+	Index    int      // OpParam: position; OpExtract: tuple element
+	Axis     int      // reductions and OpGather: the axis (non-negative)
+	KeepDims bool     // reductions: keep the reduced axis with size 1
+	Default  *float64 // OpParam of a scalar: default value, if any
+	Group    string   // placement: GroupNone, GroupHost or a kernel group "kN"
+	Pos      Pos      // where the value came from in the source, if known
 }
 
 // IsScalarParam reports whether v is a scalar (host) parameter.

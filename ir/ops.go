@@ -3,6 +3,8 @@
 // a new op is one row here plus its lowerings.
 package ir
 
+import "math"
+
 // Op identifies an operation.
 type Op uint16
 
@@ -22,6 +24,9 @@ const (
 	FloatOnly
 	// Pure ops have no side effects and may be CSE'd, folded and removed when dead.
 	Pure
+	// Reduction ops combine the elements along one axis (Value.Axis), together
+	// with an initial element (Value.Const), into one value per remaining index.
+	Reduction
 )
 
 // OpInfo describes one op.
@@ -67,6 +72,16 @@ const (
 	OpCast    // convert to the result dtype
 	OpCall    // call of another function (Name); result is a tuple
 	OpExtract // element Index of a tuple
+	OpErf
+	OpExpm1
+	OpReduceSum // sum along Axis, plus Const (default 0)
+	OpReduceMax // max along Axis and Const (default -inf); NaN propagates
+	OpReduceMin // min along Axis and Const (default +inf); NaN propagates
+	OpReduceLSE // log-sum-exp along Axis and Const (default -inf: no extra element)
+	OpGather    // take_along_axis(x, idx) along Axis; idx is i32 or i64
+	OpReshape   // same elements, new shape (inserts or removes size-1 dims)
+	OpBroadcast // repeat the operand to the result shape (NumPy rules)
+	OpDim       // the size of the symbolic dimension Name, as a scalar
 	numOps
 )
 
@@ -108,6 +123,28 @@ var opTable = [numOps]OpInfo{
 	OpCast:    {"cast", 1, ew},
 	OpCall:    {"call", -1, 0},
 	OpExtract: {"extract", 1, Pure},
+	OpErf:     {"erf", 1, ew | FloatOnly},
+	OpExpm1:   {"expm1", 1, ew | FloatOnly},
+
+	OpReduceSum: {"reduce_sum", 1, Pure | Reduction},
+	OpReduceMax: {"reduce_max", 1, Pure | Reduction},
+	OpReduceMin: {"reduce_min", 1, Pure | Reduction},
+	OpReduceLSE: {"reduce_lse", 1, Pure | Reduction | FloatOnly},
+	OpGather:    {"take_along_axis", 2, Pure},
+	OpReshape:   {"reshape", 1, Pure},
+	OpBroadcast: {"broadcast", 1, Pure},
+	OpDim:       {"dim", 0, Pure},
+}
+
+// ReductionIdentity is the initial element a reduction has when none is given.
+func ReductionIdentity(op Op) float64 {
+	switch op {
+	case OpReduceSum:
+		return 0
+	case OpReduceMin:
+		return math.Inf(1)
+	}
+	return math.Inf(-1)
 }
 
 // Info returns the table row of op.

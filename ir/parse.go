@@ -451,12 +451,27 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 			return nil, p.errf(it, "expected an index, found %s", describe(it))
 		}
 		v.Args, v.Index = []*Value{a}, n
+	case OpDim:
+		nt := p.next()
+		if nt.kind != tIdent {
+			return nil, p.errf(nt, "expected a dimension name, found %s", describe(nt))
+		}
+		v.Name = nt.text
 	default:
-		for p.peek().text != ":" {
-			if len(v.Args) > 0 {
+		if op.Has(Reduction) {
+			v.Const = ReductionIdentity(op)
+		}
+		for first := true; p.peek().text != ":"; first = false {
+			if !first {
 				if _, err := p.expect(","); err != nil {
 					return nil, err
 				}
+			}
+			if t := p.peek(); t.kind == tIdent {
+				if err := p.parseAttr(v); err != nil {
+					return nil, err
+				}
+				continue
 			}
 			a, err := ref()
 			if err != nil {
@@ -479,4 +494,38 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 	}
 	vals[dt.text] = v
 	return v, nil
+}
+
+// parseAttr reads one attribute of a reduction or gather: axis=K, keepdims, init=X.
+func (p *parser) parseAttr(v *Value) error {
+	t := p.next()
+	ok := v.Op.Has(Reduction) || (v.Op == OpGather && t.text == "axis")
+	if !ok {
+		return p.errf(t, "%s takes no attribute %s", v.Op, describe(t))
+	}
+	switch t.text {
+	case "keepdims":
+		v.KeepDims = true
+		return nil
+	case "axis", "init":
+		if _, err := p.expect("="); err != nil {
+			return err
+		}
+		xt := p.next()
+		if t.text == "axis" {
+			n, err := strconv.Atoi(xt.text)
+			if err != nil || n < 0 {
+				return p.errf(xt, "axis must be a non-negative integer, found %s", describe(xt))
+			}
+			v.Axis = n
+			return nil
+		}
+		x, err := ParseConst(xt.text)
+		if err != nil {
+			return p.errf(xt, "bad init %s", describe(xt))
+		}
+		v.Const = x
+		return nil
+	}
+	return p.errf(t, "unknown attribute %s", describe(t))
 }

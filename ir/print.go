@@ -118,12 +118,25 @@ func FormatValue(v *Value) string {
 		b.WriteString(")")
 	case OpExtract:
 		fmt.Fprintf(&b, " %s, %d", Ref(v.Args[0]), v.Index)
+	case OpDim:
+		fmt.Fprintf(&b, " %s", v.Name)
 	default:
 		for i, a := range v.Args {
 			if i > 0 {
 				b.WriteByte(',')
 			}
 			b.WriteString(" " + Ref(a))
+		}
+		if v.Op.Has(Reduction) || v.Op == OpGather {
+			fmt.Fprintf(&b, ", axis=%d", v.Axis)
+		}
+		if v.Op.Has(Reduction) {
+			if v.KeepDims {
+				b.WriteString(", keepdims")
+			}
+			if id := ReductionIdentity(v.Op); v.Const != id || math.Signbit(v.Const) != math.Signbit(id) {
+				fmt.Fprintf(&b, ", init=%s", FormatConst(v.Const, v.Type.DType))
+			}
 		}
 	}
 	fmt.Fprintf(&b, " : %s", v.Type)

@@ -58,7 +58,7 @@ func TestParseErrors(t *testing.T) {
 func TestVerifyCatches(t *testing.T) {
 	cases := map[string]string{
 		"func @f(%x: f32[N]; %s: f32) -> (y: f64[N]) {\n  %2 = add %x, %s : f64[N]\n  return y = %2\n}\n":                          "operand dtype f32 differs",
-		"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %2 = add %x, %z : f32[N]\n  return y = %2\n}\n":                       "operand shape [M] differs",
+		"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %2 = add %x, %z : f32[N]\n  return y = %2\n}\n":                       "operand shapes [N] and [M] do not broadcast",
 		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = lt %x, %x : f32[N]\n  return y = %1\n}\n":                                    "comparison produces bool",
 		"func @f(%x: i32[N]) -> (y: i32[N]) {\n  %1 = exp %x : i32[N]\n  return y = %1\n}\n":                                       "needs a float dtype",
 		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f32[N] @host\n  return y = %1\n}\n":                                 "host value must be a scalar",

@@ -162,3 +162,74 @@ func (t Type) String() string {
 
 // WithDType returns t with its dtype replaced.
 func (t Type) WithDType(d DType) Type { t.DType = d; return t }
+
+// BroadcastShapes combines two shapes by NumPy rules: align from the right; a
+// dimension of constant size 1 (or a missing one) stretches to the other.
+// Symbolic dimensions match only the same symbol.
+func BroadcastShapes(a, b Shape) (Shape, bool) {
+	n := max(len(a), len(b))
+	out := make(Shape, n)
+	for i := 1; i <= n; i++ {
+		var da, db Dim
+		ha, hb := i <= len(a), i <= len(b)
+		if ha {
+			da = a[len(a)-i]
+		}
+		if hb {
+			db = b[len(b)-i]
+		}
+		switch {
+		case !ha:
+			out[n-i] = db
+		case !hb:
+			out[n-i] = da
+		case da == db:
+			out[n-i] = da
+		case da == ConstDim(1):
+			out[n-i] = db
+		case db == ConstDim(1):
+			out[n-i] = da
+		default:
+			return nil, false
+		}
+	}
+	if n == 0 {
+		return nil, true
+	}
+	return out, true
+}
+
+// BroadcastsTo reports whether shape s stretches to shape t by NumPy rules.
+func BroadcastsTo(s, t Shape) bool {
+	r, ok := BroadcastShapes(s, t)
+	return ok && r.Equal(t)
+}
+
+// ReduceShape is the shape of a reduction of s along axis.
+func ReduceShape(s Shape, axis int, keepDims bool) Shape {
+	out := make(Shape, 0, len(s))
+	for i, d := range s {
+		switch {
+		case i != axis:
+			out = append(out, d)
+		case keepDims:
+			out = append(out, ConstDim(1))
+		}
+	}
+	if len(out) == 0 {
+		return nil
+	}
+	return out
+}
+
+// SqueezeOnes returns s without its constant size-1 dimensions; two shapes with
+// equal squeezed forms hold the same elements in the same order.
+func SqueezeOnes(s Shape) Shape {
+	var out Shape
+	for _, d := range s {
+		if d != ConstDim(1) {
+			out = append(out, d)
+		}
+	}
+	return out
+}

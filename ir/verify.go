@@ -152,27 +152,70 @@ func checkValue(m *Module, v *Value) string {
 		}
 	case v.Op.Has(Elementwise):
 		return checkElementwise(v)
+	case v.Op.Has(Reduction):
+		x := v.Args[0].Type
+		if v.Axis < 0 || v.Axis >= len(x.Shape) {
+			return fmt.Sprintf("axis %d out of range for %s", v.Axis, x)
+		}
+		if want := ReduceShape(x.Shape, v.Axis, v.KeepDims); !want.Equal(v.Type.Shape) {
+			return fmt.Sprintf("result shape %s, want %s", v.Type.Shape, want)
+		}
+		if x.DType != v.Type.DType || v.Type.DType == Bool {
+			return "a reduction keeps its operand's numeric dtype"
+		}
+		if v.Op.Has(FloatOnly) && !x.DType.IsFloat() {
+			return fmt.Sprintf("%s needs a float dtype", v.Op)
+		}
+	case v.Op == OpGather:
+		x, idx := v.Args[0].Type, v.Args[1].Type
+		if !idx.DType.IsInt() {
+			return "take_along_axis indices must be integers"
+		}
+		if len(x.Shape) != len(idx.Shape) || v.Axis < 0 || v.Axis >= len(x.Shape) {
+			return fmt.Sprintf("take_along_axis of %s by %s along axis %d: ranks differ or axis out of range", x, idx, v.Axis)
+		}
+		for i := range x.Shape {
+			if i != v.Axis && x.Shape[i] != idx.Shape[i] {
+				return fmt.Sprintf("take_along_axis: dimension %d of %s and %s differ", i, x, idx)
+			}
+		}
+		if !v.Type.Equal(Type{DType: x.DType, Shape: idx.Shape}) {
+			return fmt.Sprintf("take_along_axis result must be %s", Type{DType: x.DType, Shape: idx.Shape})
+		}
+	case v.Op == OpReshape:
+		x := v.Args[0].Type
+		if x.DType != v.Type.DType || !SqueezeOnes(x.Shape).Equal(SqueezeOnes(v.Type.Shape)) {
+			return fmt.Sprintf("reshape %s to %s: only size-1 dimensions may be added or removed", x, v.Type)
+		}
+	case v.Op == OpBroadcast:
+		x := v.Args[0].Type
+		if x.DType != v.Type.DType || !BroadcastsTo(x.Shape, v.Type.Shape) {
+			return fmt.Sprintf("%s does not broadcast to %s", x, v.Type)
+		}
+	case v.Op == OpDim:
+		if v.Name == "" || !v.Type.IsScalar() || v.Type.DType == Bool {
+			return "dim needs a dimension name and a numeric scalar type"
+		}
 	}
 	return ""
 }
 
 func checkElementwise(v *Value) string {
 	info := v.Op.Info()
+	// The result has the broadcast shape of its operands (NumPy rules).
+	var shape Shape
 	for _, a := range v.Args {
 		if a.Type.IsTuple() {
 			return "operand is a tuple"
 		}
-		if !a.Type.IsScalar() && !a.Type.Shape.Equal(v.Type.Shape) {
-			return fmt.Sprintf("operand shape %s differs from result shape %s", a.Type.Shape, v.Type.Shape)
+		s, ok := BroadcastShapes(shape, a.Type.Shape)
+		if !ok {
+			return fmt.Sprintf("operand shapes %s and %s do not broadcast", shape, a.Type.Shape)
 		}
+		shape = s
 	}
-	// The result has the shape of its tensor operands (or is a scalar when all are).
-	allScalar := true
-	for _, a := range v.Args {
-		allScalar = allScalar && a.Type.IsScalar()
-	}
-	if allScalar && !v.Type.IsScalar() {
-		return "result of scalar operands must be a scalar"
+	if !shape.Equal(v.Type.Shape) {
+		return fmt.Sprintf("result shape %s, but the operands broadcast to %s", v.Type.Shape, shape)
 	}
 	d := v.Type.DType
 	switch {

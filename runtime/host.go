@@ -39,7 +39,7 @@ func (h *hostValues) eval(p *plan, scalars []float64) error {
 	for i, s := range p.scalars {
 		h.args[s.name] = scalars[i]
 	}
-	vals, err := ir.EvalHost(p.host, h.args)
+	vals, err := ir.EvalHost(p.host, h.args, nil)
 	if err != nil {
 		return fmt.Errorf("host values: %w", err)
 	}

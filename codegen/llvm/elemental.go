@@ -67,6 +67,8 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpMin:     emitMin,
 	ir.OpMax:     emitMax,
 	ir.OpPow:     callMath,
+	ir.OpErf:     callMath,
+	ir.OpExpm1:   callMath,
 	ir.OpAnd:     logical((*llir.Block).NewAnd),
 	ir.OpOr:      logical((*llir.Block).NewOr),
 	ir.OpEq:      compare(enum.FPredOEQ, enum.IPredEQ, enum.IPredEQ),

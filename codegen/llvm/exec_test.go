@@ -109,7 +109,7 @@ func opCases() []opCase {
 
 // transcendental ops call a library or round more than once.
 var transcendental = map[ir.Op]bool{
-	ir.OpExp: true, ir.OpLog: true, ir.OpLog1p: true, ir.OpTanh: true, ir.OpPow: true,
+	ir.OpExp: true, ir.OpLog: true, ir.OpLog1p: true, ir.OpTanh: true, ir.OpPow: true, ir.OpErf: true, ir.OpExpm1: true,
 	ir.OpSigmoid: true, ir.OpRsqrt: true,
 }
 

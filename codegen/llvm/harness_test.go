@@ -88,7 +88,7 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, err := ir.EvalHost(f, scalars)
+	host, err := ir.EvalHost(f, scalars, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -32,6 +32,8 @@ func LibmCalls() MathCalls {
 		ir.OpLog1p: {F32: "log1pf", F64: "log1p"},
 		ir.OpTanh:  {F32: "tanhf", F64: "tanh"},
 		ir.OpPow:   {F32: "powf", F64: "pow"},
+		ir.OpErf:   {F32: "erff", F64: "erf"},
+		ir.OpExpm1: {F32: "expm1f", F64: "expm1"},
 	}
 }
 

@@ -1,0 +1,147 @@
+// This file interprets the ops that move or combine elements across indices:
+// broadcasting, reshapes, gathers and reductions.
+package ir
+
+import (
+	"fmt"
+	"math"
+)
+
+// broadcastIndex maps a flat index of shape out to the flat index of an operand
+// of shape in that broadcasts to it (NumPy rules).
+func broadcastIndex(in, out []int64) (func(int) int, error) {
+	if len(in) > len(out) {
+		return nil, fmt.Errorf("shape %v does not broadcast to %v", in, out)
+	}
+	same := len(in) == len(out)
+	for i := range in {
+		if in[i] != out[len(out)-len(in)+i] {
+			same = false
+		}
+	}
+	if same {
+		return func(j int) int { return j }, nil
+	}
+	// stride of each output axis in the operand (0 where it is broadcast)
+	strides := make([]int, len(out))
+	s := 1
+	for i := len(in) - 1; i >= 0; i-- {
+		o := len(out) - len(in) + i
+		switch in[i] {
+		case out[o]:
+			strides[o] = s
+		case 1:
+			strides[o] = 0
+		default:
+			return nil, fmt.Errorf("shape %v does not broadcast to %v", in, out)
+		}
+		s *= int(in[i])
+	}
+	return func(j int) int {
+		k := 0
+		for o := len(out) - 1; o >= 0; o-- {
+			n := int(out[o])
+			k += (j % n) * strides[o]
+			j /= n
+		}
+		return k
+	}, nil
+}
+
+// axisSplit returns the products of the dimensions before, at and after axis.
+func axisSplit(shape []int64, axis int) (outer, n, inner int) {
+	outer, inner = 1, 1
+	for i, d := range shape {
+		switch {
+		case i < axis:
+			outer *= int(d)
+		case i > axis:
+			inner *= int(d)
+		}
+	}
+	return outer, int(shape[axis]), inner
+}
+
+func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, error) {
+	x := vals[v.Args[0]]
+	out := NewArray(shape...)
+	switch v.Op {
+	case OpReshape:
+		if len(x.Data) != len(out.Data) {
+			return nil, fmt.Errorf("reshape of %d elements to %v", len(x.Data), shape)
+		}
+		copy(out.Data, x.Data)
+	case OpBroadcast:
+		idx, err := broadcastIndex(x.Shape, shape)
+		if err != nil {
+			return nil, err
+		}
+		for j := range out.Data {
+			out.Data[j] = x.Data[idx(j)]
+		}
+	case OpGather:
+		ix := vals[v.Args[1]]
+		outer, n, inner := axisSplit(x.Shape, v.Axis)
+		_, k, _ := axisSplit(ix.Shape, v.Axis)
+		for o := 0; o < outer; o++ {
+			for j := 0; j < k; j++ {
+				for i := 0; i < inner; i++ {
+					at := ix.Data[(o*k+j)*inner+i]
+					if at < 0 || at >= float64(n) {
+						return nil, fmt.Errorf("index %v out of range [0, %d) along axis %d", at, n, v.Axis)
+					}
+					out.Data[(o*k+j)*inner+i] = x.Data[(o*n+int(at))*inner+i]
+				}
+			}
+		}
+	default: // reductions
+		outer, n, inner := axisSplit(x.Shape, v.Axis)
+		row := make([]float64, n)
+		for o := 0; o < outer; o++ {
+			for i := 0; i < inner; i++ {
+				for k := 0; k < n; k++ {
+					row[k] = x.Data[(o*n+k)*inner+i]
+				}
+				out.Data[o*inner+i] = Reduce(v.Op, v.Type.DType, v.Const, row)
+			}
+		}
+	}
+	return out, nil
+}
+
+// Reduce combines init and xs with a reduction op in float64: the meaning every
+// compiled reduction is compared with.
+func Reduce(op Op, d DType, init float64, xs []float64) float64 {
+	switch op {
+	case OpReduceSum:
+		acc := init
+		for _, x := range xs {
+			acc += x
+		}
+		return wrapInt(d, acc)
+	case OpReduceMax, OpReduceMin:
+		acc := init
+		for _, x := range xs {
+			if op == OpReduceMax {
+				acc = nanMax(acc, x)
+			} else {
+				acc = nanMin(acc, x)
+			}
+		}
+		return acc
+	case OpReduceLSE:
+		m := init
+		for _, x := range xs {
+			m = nanMax(m, x)
+		}
+		if math.IsNaN(m) || math.IsInf(m, 0) {
+			return m // NaN, all absent (-inf), or +inf
+		}
+		s := math.Exp(init - m)
+		for _, x := range xs {
+			s += math.Exp(x - m)
+		}
+		return m + math.Log(s)
+	}
+	panic(fmt.Sprintf("Reduce: %s is not a reduction", op))
+}
