@@ -48,6 +48,41 @@ type Value struct {
 // IsScalarParam reports whether v is a scalar (host) parameter.
 func (v *Value) IsScalarParam() bool { return v.Op == OpParam && v.Type.IsScalar() }
 
+// KernelKind says how a kernel iterates its domain.
+type KernelKind uint8
+
+const (
+	// LoopKernel runs over every element of Domain, flattened; all its values
+	// and operands have the domain's shape (or are scalars).
+	LoopKernel KernelKind = iota + 1
+	// RowKernel runs over the rows Domain (the leading dimensions) and, within a
+	// row, over the last axis of its per-element values, which may reduce to
+	// per-row values (shape Domain or Domain+[1]). An empty Domain is one row.
+	RowKernel
+	// AxisKernel computes one reduction or gather along a non-last axis; Domain
+	// is its operand's shape.
+	AxisKernel
+)
+
+func (k KernelKind) String() string {
+	switch k {
+	case LoopKernel:
+		return "loop"
+	case RowKernel:
+		return "rows"
+	case AxisKernel:
+		return "axis"
+	}
+	return "invalid"
+}
+
+// KernelDecl is one kernel of a scheduled function, in launch order.
+type KernelDecl struct {
+	Group  string
+	Kind   KernelKind
+	Domain Shape
+}
+
 // Result is one named output of a function.
 type Result struct {
 	Name  string
@@ -62,7 +97,9 @@ type Func struct {
 	Results []Result
 	Kernels int  // demanded kernel count (@kernels(n)); 0 when not demanded
 	Private bool // not an entry point; removed after inlining
-	Pos     Pos
+	// Schedule lists the kernels in launch order once fusion has placed the values.
+	Schedule []KernelDecl
+	Pos      Pos
 }
 
 // Module is a set of functions in a stable order.
@@ -201,6 +238,10 @@ func (f *Func) Clone() *Func {
 	for _, r := range f.Results {
 		g.Results = append(g.Results, Result{Name: r.Name, Value: m[r.Value]})
 	}
+	for _, k := range f.Schedule {
+		k.Domain = append(Shape(nil), k.Domain...)
+		g.Schedule = append(g.Schedule, k)
+	}
 	return g
 }
 
@@ -213,10 +254,25 @@ func (m *Module) Clone() *Module {
 	return n
 }
 
-// Groups returns the kernel groups used in f, in order of first appearance.
+// Kernel returns the declaration of kernel group g, or nil.
+func (f *Func) Kernel(g string) *KernelDecl {
+	for i := range f.Schedule {
+		if f.Schedule[i].Group == g {
+			return &f.Schedule[i]
+		}
+	}
+	return nil
+}
+
+// Groups returns the kernel groups of f in launch order: the schedule's order,
+// then any group used but not declared, in order of first appearance.
 func (f *Func) Groups() []string {
 	seen := map[string]bool{}
 	var gs []string
+	for _, k := range f.Schedule {
+		seen[k.Group] = true
+		gs = append(gs, k.Group)
+	}
 	for _, v := range f.Body {
 		if v.Group != GroupNone && v.Group != GroupHost && !seen[v.Group] {
 			seen[v.Group] = true

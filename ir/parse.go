@@ -204,32 +204,42 @@ func (p *parser) parseType() (Type, error) {
 		return Type{}, p.errf(tok, "expected a dtype, found %s", describe(tok))
 	}
 	t := Type{DType: d}
-	if p.accept("[") {
-		t.Shape = Shape{}
-		for !p.accept("]") {
-			if len(t.Shape) > 0 {
-				if _, err := p.expect(","); err != nil {
-					return t, err
-				}
-			}
-			dt := p.next()
-			if dt.kind != tIdent {
-				return t, p.errf(dt, "expected a dimension, found %s", describe(dt))
-			}
-			if n, err := strconv.ParseInt(dt.text, 10, 64); err == nil {
-				if n < 0 {
-					return t, p.errf(dt, "negative dimension %d", n)
-				}
-				t.Shape = append(t.Shape, ConstDim(n))
-			} else {
-				t.Shape = append(t.Shape, SymDim(dt.text))
-			}
+	if p.peek().text == "[" {
+		s, err := p.parseShape()
+		if err != nil {
+			return t, err
 		}
-		if len(t.Shape) == 0 {
-			t.Shape = nil
-		}
+		t.Shape = s
 	}
 	return t, nil
+}
+
+// parseShape reads [N, 4]; [] is the empty shape.
+func (p *parser) parseShape() (Shape, error) {
+	if _, err := p.expect("["); err != nil {
+		return nil, err
+	}
+	var s Shape
+	for !p.accept("]") {
+		if len(s) > 0 {
+			if _, err := p.expect(","); err != nil {
+				return s, err
+			}
+		}
+		dt := p.next()
+		if dt.kind != tIdent {
+			return s, p.errf(dt, "expected a dimension, found %s", describe(dt))
+		}
+		if n, err := strconv.ParseInt(dt.text, 10, 64); err == nil {
+			if n < 0 {
+				return s, p.errf(dt, "negative dimension %d", n)
+			}
+			s = append(s, ConstDim(n))
+		} else {
+			s = append(s, SymDim(dt.text))
+		}
+	}
+	return s, nil
 }
 
 func (p *parser) parseFunc() (*Func, error) {
@@ -339,6 +349,17 @@ func (p *parser) parseFunc() (*Func, error) {
 		p.skipNewlines()
 		if p.accept("return") {
 			break
+		}
+		if p.accept("kernel") {
+			k, err := p.parseKernelDecl()
+			if err != nil {
+				return nil, err
+			}
+			if f.Kernel(k.Group) != nil {
+				return nil, fmt.Errorf("ir: @%s: kernel %s declared twice", f.Name, k.Group)
+			}
+			f.Schedule = append(f.Schedule, k)
+			continue
 		}
 		v, err := p.parseValue(vals)
 		if err != nil {
@@ -528,4 +549,27 @@ func (p *parser) parseAttr(v *Value) error {
 		return nil
 	}
 	return p.errf(t, "unknown attribute %s", describe(t))
+}
+
+// parseKernelDecl reads "k0 rows [B]" after the word kernel.
+func (p *parser) parseKernelDecl() (KernelDecl, error) {
+	gt := p.next()
+	if gt.kind != tIdent {
+		return KernelDecl{}, p.errf(gt, "expected a kernel group name, found %s", describe(gt))
+	}
+	kt := p.next()
+	k := KernelDecl{Group: gt.text}
+	switch kt.text {
+	case "loop":
+		k.Kind = LoopKernel
+	case "rows":
+		k.Kind = RowKernel
+	case "axis":
+		k.Kind = AxisKernel
+	default:
+		return k, p.errf(kt, "kernel kind must be loop, rows or axis, found %s", describe(kt))
+	}
+	d, err := p.parseShape()
+	k.Domain = d
+	return k, err
 }

@@ -11,6 +11,8 @@
 //	  return theta_new = %9, m_new = %11
 //	}
 //
+// After fusion, "kernel k0 rows [B]" lines open the body: the kernels in launch
+// order, each with how it iterates and over what domain.
 // Parameters are referred to by name, other values by ID. Tensor parameters come
 // before the semicolon, scalar parameters (with optional defaults) after it. A trailing
 // @host or @kN is the value's placement. "func private @f" marks a function that is not
@@ -74,6 +76,9 @@ func printFunc(b *strings.Builder, f *Func) {
 		fmt.Fprintf(b, " kernels=%d", f.Kernels)
 	}
 	b.WriteString(" {\n")
+	for _, k := range f.Schedule {
+		fmt.Fprintf(b, "  kernel %s %s %s\n", k.Group, k.Kind, k.Domain)
+	}
 	for _, v := range f.Body {
 		b.WriteString("  ")
 		b.WriteString(FormatValue(v))

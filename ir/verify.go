@@ -73,6 +73,9 @@ func VerifyFunc(m *Module, f *Func) error {
 		}
 		defined[v] = true
 	}
+	for _, msg := range checkSchedule(f) {
+		bad(nil, "%s", msg)
+	}
 	seen := map[string]bool{}
 	for _, r := range f.Results {
 		if seen[r.Name] {
@@ -256,6 +259,58 @@ func checkElementwise(v *Value) string {
 		if d == Bool {
 			return fmt.Sprintf("%s does not take bool", info.Name)
 		}
+	}
+	return ""
+}
+
+// checkSchedule checks the kernel declarations against the values placed in them.
+func checkSchedule(f *Func) []string {
+	if len(f.Schedule) == 0 {
+		return nil
+	}
+	var errs []string
+	for _, v := range f.Body {
+		if v.Group == GroupNone || v.Group == GroupHost {
+			continue
+		}
+		k := f.Kernel(v.Group)
+		if k == nil {
+			errs = append(errs, fmt.Sprintf("%s: kernel %s is not declared", FormatValue(v), v.Group))
+			continue
+		}
+		if msg := fitsKernel(v, k); msg != "" {
+			errs = append(errs, FormatValue(v)+": "+msg)
+		}
+	}
+	return errs
+}
+
+// fitsKernel says why v cannot be computed by kernel k, or "".
+func fitsKernel(v *Value, k *KernelDecl) string {
+	s := v.Type.Shape
+	switch k.Kind {
+	case LoopKernel:
+		if !s.Equal(k.Domain) || v.Op.Has(Reduction) || v.Op == OpGather {
+			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
+		}
+	case RowKernel:
+		row := s.Equal(k.Domain) || s.Equal(append(append(Shape{}, k.Domain...), ConstDim(1)))
+		elem := len(s) == len(k.Domain)+1 && s[:len(s)-1].Equal(k.Domain)
+		if !row && !elem {
+			return fmt.Sprintf("shape %s is neither per-row nor per-element in a row kernel over rows %s", s, k.Domain)
+		}
+		if v.Op.Has(Reduction) {
+			x := v.Args[0].Type.Shape
+			if v.Axis != len(x)-1 || !x[:len(x)-1].Equal(k.Domain) {
+				return fmt.Sprintf("a row kernel over rows %s reduces only the last axis of its rows", k.Domain)
+			}
+		}
+	case AxisKernel:
+		if !(v.Op.Has(Reduction) || v.Op == OpGather) || !v.Args[0].Type.Shape.Equal(k.Domain) {
+			return fmt.Sprintf("an axis kernel over %s computes one reduction or gather of an operand of that shape", k.Domain)
+		}
+	default:
+		return "unknown kernel kind"
 	}
 	return ""
 }

@@ -1,132 +1,277 @@
-// This file fuses elementwise work into kernels, XLA style: loop fusion joins a
-// producer with its elementwise consumers over the same domain, and multi-output
-// (sibling) fusion joins independent groups over the same domain, so that Lion's
-// theta and m updates come from one kernel that reads each input once.
+// This file fuses tensor work into kernels, following XLA's three shapes:
+//
+//   - loop fusion: a producer joins its elementwise consumer over the same domain;
+//   - input fusion: a reduction over the last axis joins its elementwise
+//     producers and the consumers that use its per-row result, so one row
+//     kernel reads each row from memory once (ZLPR's two log-sum-exps and its
+//     gradient);
+//   - multi-output fusion: independent groups over the same rows share one
+//     kernel, so Lion's theta and m updates read each input once.
+//
+// Every decision, taken or refused, is explained with its reason.
 package passes
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"dlc/ir"
 )
 
-// fuseElementwise assigns every tensor value to a kernel group.
-func fuseElementwise(m *ir.Module, opt *Options) (bool, error) {
+// fuse places every tensor value in a kernel and writes the schedule.
+func fuse(m *ir.Module, opt *Options) (bool, error) {
 	changed := false
 	for _, f := range m.Funcs {
-		c, err := fuseFunc(f, opt)
-		if err != nil {
+		before := ir.PrintFunc(f)
+		if err := fuseFunc(f, opt); err != nil {
 			return false, err
 		}
-		changed = changed || c
+		changed = changed || ir.PrintFunc(f) != before
 	}
 	return changed, nil
 }
 
-// kernelWork reports whether v is computed per element inside a kernel.
+// kernelWork reports whether v is computed inside a kernel: every value that
+// depends on tensor data (scalars computed from constants and scalar parameters
+// are host values, placed by hoist-scalars).
 func kernelWork(v *ir.Value) bool {
-	return v.Op != ir.OpConst && v.Op != ir.OpParam && !v.Type.IsScalar() && !v.Type.IsTuple()
+	return v.Op != ir.OpConst && v.Op != ir.OpParam && v.Group != ir.GroupHost && !v.Type.IsTuple() && v.Op != ir.OpDim
 }
 
-func fuseFunc(f *ir.Func, opt *Options) (bool, error) {
-	ensureResultsComputed(f)
-	// Union-find over values: loop fusion along producer-consumer edges.
-	parent := map[*ir.Value]*ir.Value{}
-	var find func(v *ir.Value) *ir.Value
-	find = func(v *ir.Value) *ir.Value {
-		for parent[v] != v {
-			parent[v] = parent[parent[v]]
-			v = parent[v]
+// lastAxis reports whether a reduction or gather works along its operand's last axis.
+func lastAxis(v *ir.Value) bool {
+	return v.Axis == len(v.Args[0].Type.Shape)-1
+}
+
+// standalone reports whether v must be a kernel of its own.
+func standalone(v *ir.Value) bool {
+	return (v.Op.Has(ir.Reduction) || v.Op == ir.OpGather) && !lastAxis(v)
+}
+
+// rowCandidates lists the row domains a value can belong to, preferred first:
+// a value of shape [R..., X] is per-element in a kernel over rows R, or
+// per-row in a kernel over rows [R..., X].
+func rowCandidates(v *ir.Value) []ir.Shape {
+	switch {
+	case v.Op.Has(ir.Reduction) || v.Op == ir.OpGather:
+		s := v.Args[0].Type.Shape
+		if v.Op == ir.OpGather {
+			s = v.Args[1].Type.Shape
 		}
-		return v
+		return []ir.Shape{s[:len(s)-1]}
+	case len(v.Type.Shape) == 0:
+		return []ir.Shape{{}}
 	}
-	order := map[*ir.Value]int{}
-	for i, v := range f.Body {
-		order[v] = i
+	s := v.Type.Shape
+	c := []ir.Shape{s[:len(s)-1]}
+	if s[len(s)-1] != ir.ConstDim(1) {
+		c = append(c, s)
 	}
-	// The root of a component is its earliest value, so names in explanations are stable.
-	union := func(a, b *ir.Value) {
-		ra, rb := find(a), find(b)
-		if order[rb] < order[ra] {
-			ra, rb = rb, ra
-		}
-		if ra != rb {
-			parent[rb] = ra
-		}
-	}
-	for _, v := range f.Body {
-		if kernelWork(v) {
-			if !v.Op.Has(ir.Elementwise) {
-				return false, fmt.Errorf("%s: no fusion rule for op %s", ir.FormatValue(v), v.Op)
+	return c
+}
+
+func intersect(a, b []ir.Shape) []ir.Shape {
+	var out []ir.Shape
+	for _, x := range a {
+		for _, y := range b {
+			if x.Equal(y) {
+				out = append(out, x)
+				break
 			}
-			parent[v] = v
 		}
 	}
-	for _, v := range f.Body {
+	return out
+}
+
+// group is a set of values that will form one kernel.
+type group struct {
+	members    []*ir.Value
+	candidates []ir.Shape // row domains every member fits
+	alone      bool       // a standalone reduction or gather
+	first      int        // body index of the earliest member
+}
+
+type fuser struct {
+	f      *ir.Func
+	opt    *Options
+	order  map[*ir.Value]int
+	of     map[*ir.Value]*group
+	groups []*group
+	refuse []string // producer -> consumer edges left unfused, with reasons
+}
+
+func fuseFunc(f *ir.Func, opt *Options) error {
+	ensureResultsComputed(f)
+	fu := &fuser{f: f, opt: opt, order: map[*ir.Value]int{}, of: map[*ir.Value]*group{}}
+	for i, v := range f.Body {
+		fu.order[v] = i
+		v.Group = map[bool]string{true: ir.GroupHost, false: ir.GroupNone}[v.Group == ir.GroupHost]
 		if !kernelWork(v) {
 			continue
 		}
-		for _, a := range v.Args {
-			if !kernelWork(a) {
+		g := &group{members: []*ir.Value{v}, candidates: rowCandidates(v), alone: standalone(v), first: i}
+		fu.of[v] = g
+		fu.groups = append(fu.groups, g)
+	}
+	// Loop and input fusion along producer-consumer edges.
+	for _, c := range f.Body {
+		if fu.of[c] == nil {
+			continue
+		}
+		for i, p := range c.Args {
+			if fu.of[p] == nil || fu.of[p] == fu.of[c] {
 				continue
 			}
-			if a.Type.Shape.Equal(v.Type.Shape) {
-				if find(a) != find(v) {
-					opt.explain("@%s: fuse %s into the kernel of its consumer %s: elementwise, same domain %s", f.Name, ir.Ref(a), ir.Ref(v), v.Type.Shape)
+			if why := fu.refusal(p, c, i); why != "" {
+				fu.refuse = append(fu.refuse, fmt.Sprintf("%s -> %s: %s", ir.Ref(p), ir.Ref(c), why))
+				opt.explain("@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
+				continue
+			}
+			opt.explain("@%s: fuse %s into the kernel of its consumer %s: %s", f.Name, ir.Ref(p), ir.Ref(c), fusionKind(p, c))
+			fu.merge(fu.of[p], fu.of[c])
+		}
+	}
+	// Multi-output fusion: groups over the same rows share one kernel.
+	for i := 0; i < len(fu.groups); i++ {
+		for j := i + 1; j < len(fu.groups); j++ {
+			a, b := fu.live(i), fu.live(j)
+			if a == nil || b == nil || a == b || a.alone || b.alone {
+				continue
+			}
+			shape, ok := sameIteration(a, b)
+			if !ok || fu.cycle(a, b) {
+				continue
+			}
+			opt.explain("@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
+				f.Name, ir.Ref(b.members[0]), ir.Ref(a.members[0]), shape, fu.sharedInputs(a, b))
+			fu.merge(a, b)
+		}
+	}
+	return fu.schedule()
+}
+
+// sameIteration reports whether two groups walk the same elements: both have
+// a value of one shape [R..., X] and both can run over rows R. Groups that only
+// share an empty row domain are not merged: that would make one
+// single-threaded row out of two parallel loops.
+func sameIteration(a, b *group) (ir.Shape, bool) {
+	common := intersect(a.candidates, b.candidates)
+	for _, x := range a.members {
+		for _, y := range b.members {
+			s := x.Type.Shape
+			if len(s) == 0 || !s.Equal(y.Type.Shape) {
+				continue
+			}
+			for _, r := range common {
+				if r.Equal(s[:len(s)-1]) {
+					return s, true
 				}
-				union(a, v)
-			} else {
-				opt.explain("@%s: do not fuse %s into %s: domains %s and %s differ", f.Name, ir.Ref(a), ir.Ref(v), a.Type.Shape, v.Type.Shape)
 			}
 		}
 	}
-	// Multi-output fusion: components over the same domain share one loop.
-	// With only elementwise ops no component can depend on another of the same
-	// domain through a third, so merging cannot create a cycle.
-	var roots []*ir.Value
-	byDomain := map[string]*ir.Value{}
-	for _, v := range f.Body {
-		if !kernelWork(v) || find(v) != v {
-			continue
-		}
-		key := v.Type.Shape.String()
-		if first, ok := byDomain[key]; ok {
-			opt.explain("@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)", f.Name, ir.Ref(v), ir.Ref(first), key, sharedInputs(f, find, first, v))
-			union(first, v)
-			continue
-		}
-		byDomain[key] = v
-		roots = append(roots, v)
-	}
-	group := map[*ir.Value]string{}
-	for i, r := range roots {
-		group[find(r)] = ir.KernelGroup(i)
-	}
-	changed := false
-	for _, v := range f.Body {
-		if !kernelWork(v) {
-			continue
-		}
-		g := group[find(v)]
-		if v.Group != g {
-			v.Group = g
-			changed = true
-		}
-	}
-	return changed, nil
+	return nil, false
 }
 
-// sharedInputs describes the tensor parameters two components both read.
-func sharedInputs(f *ir.Func, find func(*ir.Value) *ir.Value, a, b *ir.Value) string {
-	reads := func(root *ir.Value) map[*ir.Value]bool {
+// live returns groups[i] if it still exists (merged groups are emptied).
+func (fu *fuser) live(i int) *group {
+	if len(fu.groups[i].members) == 0 {
+		return nil
+	}
+	return fu.groups[i]
+}
+
+// refusal says why producer p cannot join consumer c (as operand i), or "".
+func (fu *fuser) refusal(p, c *ir.Value, i int) string {
+	gp, gc := fu.of[p], fu.of[c]
+	switch {
+	case gp.alone:
+		return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", p.Op, p.Axis)
+	case gc.alone:
+		return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", c.Op, c.Axis)
+	case c.Op == ir.OpGather && i == 0:
+		return "take_along_axis reads its data at positions known only at run time, so the data must be in memory"
+	}
+	if len(intersect(gp.candidates, gc.candidates)) == 0 {
+		return fmt.Sprintf("their kernels iterate different rows (%s and %s)", shapesString(gp.candidates), shapesString(gc.candidates))
+	}
+	if fu.cycle(gp, gc) {
+		return "another kernel sits between them (fusing would make a cycle)"
+	}
+	return ""
+}
+
+func shapesString(ss []ir.Shape) string {
+	var parts []string
+	for _, s := range ss {
+		parts = append(parts, s.String())
+	}
+	return strings.Join(parts, " or ")
+}
+
+func fusionKind(p, c *ir.Value) string {
+	switch {
+	case c.Op.Has(ir.Reduction):
+		return fmt.Sprintf("producer of a reduction over the last axis, same rows %s", rowCandidates(c)[0])
+	case p.Op.Has(ir.Reduction):
+		return "input fusion: the consumer reads the per-row result while the row is in cache"
+	case c.Op == ir.OpReshape:
+		return "a reshape of a per-row value"
+	case p.Type.Shape.Equal(c.Type.Shape):
+		return fmt.Sprintf("elementwise, same domain %s", c.Type.Shape)
+	}
+	return fmt.Sprintf("%s broadcasts into %s within the row", p.Type.Shape, c.Type.Shape)
+}
+
+// merge moves b's members into a.
+func (fu *fuser) merge(a, b *group) {
+	a.candidates = intersect(a.candidates, b.candidates)
+	for _, v := range b.members {
+		fu.of[v] = a
+	}
+	a.members = append(a.members, b.members...)
+	sort.Slice(a.members, func(i, j int) bool { return fu.order[a.members[i]] < fu.order[a.members[j]] })
+	a.first = fu.order[a.members[0]]
+	b.members = nil
+}
+
+// cycle reports whether merging a and b would make a kernel depend on itself:
+// some value outside both depends on one of them and feeds one of them.
+func (fu *fuser) cycle(a, b *group) bool {
+	in := func(v *ir.Value) bool { g := fu.of[v]; return g == a || g == b }
+	downstream := map[*ir.Value]bool{} // values outside a∪b that depend on a∪b
+	for _, v := range fu.f.Body {
+		if in(v) {
+			continue
+		}
+		for _, x := range v.Args {
+			if in(x) || downstream[x] {
+				downstream[v] = true
+				break
+			}
+		}
+	}
+	for _, v := range fu.f.Body {
+		if !in(v) {
+			continue
+		}
+		for _, x := range v.Args {
+			if downstream[x] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// sharedInputs describes the tensor parameters two groups both read.
+func (fu *fuser) sharedInputs(a, b *group) string {
+	reads := func(g *group) map[*ir.Value]bool {
 		r := map[*ir.Value]bool{}
-		for _, v := range f.Body {
-			if kernelWork(v) && find(v) == find(root) {
-				for _, x := range v.Args {
-					if x.Op == ir.OpParam && !x.Type.IsScalar() {
-						r[x] = true
-					}
+		for _, v := range g.members {
+			for _, x := range v.Args {
+				if x.Op == ir.OpParam && !x.Type.IsScalar() {
+					r[x] = true
 				}
 			}
 		}
@@ -134,7 +279,7 @@ func sharedInputs(f *ir.Func, find func(*ir.Value) *ir.Value, a, b *ir.Value) st
 	}
 	ra, rb := reads(a), reads(b)
 	var shared []string
-	for _, p := range f.Params {
+	for _, p := range fu.f.Params {
 		if ra[p] && rb[p] {
 			shared = append(shared, p.Name)
 		}
@@ -143,6 +288,92 @@ func sharedInputs(f *ir.Func, find func(*ir.Value) *ir.Value, a, b *ir.Value) st
 		return ""
 	}
 	return ", both read " + strings.Join(shared, ", ")
+}
+
+// schedule orders the groups topologically (earliest first among ready ones),
+// names them k0, k1, ... and declares how each iterates.
+func (fu *fuser) schedule() error {
+	var live []*group
+	for _, g := range fu.groups {
+		if len(g.members) > 0 {
+			live = append(live, g)
+		}
+	}
+	deps := map[*group]map[*group]bool{}
+	for _, g := range live {
+		deps[g] = map[*group]bool{}
+		for _, v := range g.members {
+			for _, x := range v.Args {
+				if h := fu.of[x]; h != nil && h != g {
+					deps[g][h] = true
+				}
+			}
+		}
+	}
+	done := map[*group]bool{}
+	f := fu.f
+	f.Schedule = nil
+	for len(done) < len(live) {
+		var next *group
+		for _, g := range live {
+			if done[g] {
+				continue
+			}
+			ready := true
+			for d := range deps[g] {
+				ready = ready && done[d]
+			}
+			if ready && (next == nil || g.first < next.first) {
+				next = g
+			}
+		}
+		if next == nil {
+			return fmt.Errorf("@%s: kernels depend on each other in a cycle", f.Name)
+		}
+		done[next] = true
+		name := ir.KernelGroup(len(f.Schedule))
+		for _, v := range next.members {
+			v.Group = name
+		}
+		f.Schedule = append(f.Schedule, declare(name, next))
+	}
+	if f.Kernels > 0 && len(f.Schedule) != f.Kernels {
+		var desc []string
+		for _, k := range f.Schedule {
+			desc = append(desc, describeGroup(f, k))
+		}
+		msg := fmt.Sprintf("@kernels(%d) demanded for %s, but fusion produced %d kernel(s):\n\t%s",
+			f.Kernels, f.Name, len(f.Schedule), strings.Join(desc, "\n\t"))
+		if len(fu.refuse) > 0 {
+			msg += "\nedges that broke fusion:\n\t" + strings.Join(fu.refuse, "\n\t")
+		}
+		return &Error{Pos: f.Pos, Msg: msg}
+	}
+	return nil
+}
+
+// declare chooses how a group iterates: a flat loop when every value and
+// tensor operand has one shape, else rows over its preferred row domain.
+func declare(name string, g *group) ir.KernelDecl {
+	if g.alone {
+		return ir.KernelDecl{Group: name, Kind: ir.AxisKernel, Domain: g.members[0].Args[0].Type.Shape}
+	}
+	shape := g.members[0].Type.Shape
+	loop := len(shape) > 0
+	for _, v := range g.members {
+		if v.Op.Has(ir.Reduction) || v.Op == ir.OpGather || v.Op == ir.OpReshape || v.Op == ir.OpBroadcast || !v.Type.Shape.Equal(shape) {
+			loop = false
+		}
+		for _, x := range v.Args {
+			if !x.Type.IsScalar() && !x.Type.Shape.Equal(shape) {
+				loop = false
+			}
+		}
+	}
+	if loop {
+		return ir.KernelDecl{Group: name, Kind: ir.LoopKernel, Domain: shape}
+	}
+	return ir.KernelDecl{Group: name, Kind: ir.RowKernel, Domain: g.candidates[0]}
 }
 
 // ensureResultsComputed gives every result that is a parameter an explicit copy,

@@ -107,5 +107,5 @@ func TestKernelCountDemand(t *testing.T) {
 	var ue *Error
 	require.ErrorAs(t, err, &ue)
 	require.Contains(t, ue.Error(), "f.dl:3:1: @kernels(1) demanded for f, but fusion produced 2 kernel(s)")
-	require.Contains(t, ue.Error(), "k1: 1 ops over domain [M], writes b")
+	require.Contains(t, ue.Error(), "k1: loop kernel over [M], 1 ops, writes b")
 }

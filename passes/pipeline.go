@@ -44,8 +44,7 @@ func Pipeline() []Pass {
 		{Name: "cse", Run: cse},
 		{Name: "dce", Run: dce},
 		{Name: "hoist-scalars", Run: hoistScalars},
-		{Name: "fuse-elementwise", Run: fuseElementwise},
-		{Name: "check-kernels", Run: checkKernels},
+		{Name: "fuse", Run: fuse},
 	}
 }
 
@@ -55,8 +54,7 @@ var ordering = [][3]string{
 	{"simplify", "cse", "folded constants become equal and merge"},
 	{"cse", "dce", "merged duplicates leave dead values"},
 	{"dce", "hoist-scalars", "dead scalar work is not hoisted"},
-	{"hoist-scalars", "fuse-elementwise", "kernels only take tensor work; scalars arrive as arguments"},
-	{"fuse-elementwise", "check-kernels", "the kernel count is known only after fusion"},
+	{"hoist-scalars", "fuse", "kernels only take tensor work; scalars arrive as arguments"},
 }
 
 // Names returns the pass names in order.
