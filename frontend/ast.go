@@ -21,7 +21,7 @@
 //	CmpExpr    = AddExpr (("==" | "!=" | "<=" | ">=" | "<" | ">") AddExpr)* .  // chains are rejected by the checker
 //	AddExpr    = MulExpr (("+" | "-") MulExpr)* .
 //	MulExpr    = Unary (("*" | "/") Unary)* .
-//	Unary      = ("-" | "!") Unary | Primary .
+//	Unary      = ("-" | "+" | "!") Unary | Primary .
 //	Primary    = Number | Bool | Call | Name | "(" Expr ")" .
 //	Number     = Float | Int | "inf" | "nan" .
 //	Bool       = "true" | "false" .
@@ -236,10 +236,10 @@ type MulTerm struct {
 	Y   *Unary `parser:"@@"`
 }
 
-// Unary is -X, !X, or a primary expression (Op empty, Primary set).
+// Unary is -X, +X, !X, or a primary expression (Op empty, Primary set).
 type Unary struct {
 	Pos     lexer.Position
-	Op      string  `parser:"  ( @( '-' | '!' )"`
+	Op      string  `parser:"  ( @( '-' | '+' | '!' )"`
 	X       *Unary  `parser:"    @@ )"`
 	Primary Primary `parser:"| @@"`
 }
@@ -493,8 +493,8 @@ func (n *Unary) String() string {
 		return n.Primary.String()
 	}
 	x := n.X.String()
-	if n.Op == "-" && strings.HasPrefix(x, "-") {
-		return "- " + x // keep "- -x" readable; "--" is not a token either way
+	if n.Op != "!" && (strings.HasPrefix(x, "-") || strings.HasPrefix(x, "+")) {
+		return n.Op + " " + x // keep "- -x" and "+ -x" readable
 	}
 	return n.Op + x
 }

@@ -1,9 +1,26 @@
 // This file lists the builtin functions of the language and the IR op each
-// one lowers to.
+// one lowers to. Value arguments are positional; options are named constants.
+//
+//	elementwise   sign abs exp expm1 log log1p sqrt rsqrt tanh sigmoid erf floor
+//	              softplus log_sigmoid  (stable composites: max(x,0) + log1p(exp(-|x|)))
+//	              min(x, y) max(x, y) pow(x, y) select(c, a, b) where(c, a, b)
+//	              clamp(x, lo, hi) cast(x, dtype)
+//	reductions    sum mean max min logsumexp (x, axis=-1, keepdims=false, initial=...)
+//	              one axis, the last by default; negative axes count from the end.
+//	              initial is an extra element: logsumexp(x, initial=0) is
+//	              LSE(0, x) = log(1 + sum(exp(x))), the "implicit 0" of ZLPR;
+//	              max(x, initial=0) is max(0, max(x)). mean takes no initial.
+//	              max and min reduce when given one value, else are elementwise.
+//	indexing      take_along_axis(x, idx, axis=-1), alias gather: NumPy's
+//	              take_along_axis; idx is i32 or i64 with the rank of x
+//	shape         expand_dims(x, axis=-1), squeeze(x, axis=-1): add or remove
+//	              one dimension of size 1; dim(x, axis=-1): the size of an axis,
+//	              a constant or an i32 scalar (a weak integer, like step: i32)
 package frontend
 
 import (
 	"fmt"
+	"strings"
 
 	"dlc/ir"
 )
@@ -12,11 +29,15 @@ import (
 type builtinKind uint8
 
 const (
-	bkUnary  builtinKind = iota + 1 // f(x): numeric, or float when the op is FloatOnly
-	bkBinary                        // f(x, y): operands unify like x + y
-	bkSelect                        // select(c, a, b): c bool, a and b unify
-	bkClamp                         // clamp(x, lo, hi): all three unify
-	bkCast                          // cast(x, dtype)
+	bkUnary   builtinKind = iota + 1 // f(x): numeric, or float when the op is FloatOnly
+	bkBinary                         // f(x, y): operands unify like x + y
+	bkSelect                         // select(c, a, b): c bool, a and b unify
+	bkClamp                          // clamp(x, lo, hi): all three unify
+	bkCast                           // cast(x, dtype)
+	bkReduce                         // sum(x, axis=-1, keepdims=false, initial=...)
+	bkGather                         // take_along_axis(x, idx, axis=-1)
+	bkReshape                        // expand_dims(x, axis=-1), squeeze(x, axis=-1)
+	bkDim                            // dim(x, axis=-1): the size of an axis
 )
 
 // builtin is a function provided by the language.
@@ -24,47 +45,72 @@ type builtin struct {
 	name string
 	op   ir.Op
 	kind builtinKind
+	// float marks a builtin that needs float operands although op does not
+	// say so (composites such as softplus, and mean).
+	float bool
+	// options are the named arguments the builtin takes, in the order its
+	// signature lists them; the value arguments are positional.
+	options []string
 }
 
-// arity is the number of arguments the builtin takes.
+// arity is the number of positional arguments the builtin takes.
 func (b *builtin) arity() int {
 	switch b.kind {
-	case bkUnary:
+	case bkUnary, bkReduce, bkReshape, bkDim:
 		return 1
-	case bkBinary, bkCast:
+	case bkBinary, bkCast, bkGather:
 		return 2
 	}
 	return 3
 }
 
 // floatOnly reports whether the builtin needs floating-point operands.
-func (b *builtin) floatOnly() bool { return b.op.Has(ir.FloatOnly) }
+func (b *builtin) floatOnly() bool { return b.float || b.op.Has(ir.FloatOnly) }
 
 // builtins returns the builtin table. It is rebuilt per call rather than
-// kept in a package variable.
+// kept in a package variable. max and min appear twice: with two values they
+// are elementwise, with one tensor they reduce (see resolveBuiltin).
 func builtins() []*builtin {
+	reduce := []string{"axis", "keepdims", "initial"}
+	axis := []string{"axis"}
 	return []*builtin{
-		{"sign", ir.OpSign, bkUnary},
-		{"abs", ir.OpAbs, bkUnary},
-		{"exp", ir.OpExp, bkUnary},
-		{"log", ir.OpLog, bkUnary},
-		{"log1p", ir.OpLog1p, bkUnary},
-		{"sqrt", ir.OpSqrt, bkUnary},
-		{"rsqrt", ir.OpRsqrt, bkUnary},
-		{"tanh", ir.OpTanh, bkUnary},
-		{"sigmoid", ir.OpSigmoid, bkUnary},
-		{"floor", ir.OpFloor, bkUnary},
-		{"min", ir.OpMin, bkBinary},
-		{"max", ir.OpMax, bkBinary},
-		{"pow", ir.OpPow, bkBinary},
-		{"select", ir.OpSelect, bkSelect},
-		{"where", ir.OpSelect, bkSelect},
-		{"clamp", ir.OpClamp, bkClamp},
-		{"cast", ir.OpCast, bkCast},
+		{name: "sign", op: ir.OpSign, kind: bkUnary},
+		{name: "abs", op: ir.OpAbs, kind: bkUnary},
+		{name: "exp", op: ir.OpExp, kind: bkUnary},
+		{name: "expm1", op: ir.OpExpm1, kind: bkUnary},
+		{name: "log", op: ir.OpLog, kind: bkUnary},
+		{name: "log1p", op: ir.OpLog1p, kind: bkUnary},
+		{name: "sqrt", op: ir.OpSqrt, kind: bkUnary},
+		{name: "rsqrt", op: ir.OpRsqrt, kind: bkUnary},
+		{name: "tanh", op: ir.OpTanh, kind: bkUnary},
+		{name: "sigmoid", op: ir.OpSigmoid, kind: bkUnary},
+		{name: "erf", op: ir.OpErf, kind: bkUnary},
+		{name: "floor", op: ir.OpFloor, kind: bkUnary},
+		// composites: no op of their own; lowering expands them by name
+		{name: "softplus", kind: bkUnary, float: true},
+		{name: "log_sigmoid", kind: bkUnary, float: true},
+		{name: "min", op: ir.OpMin, kind: bkBinary},
+		{name: "max", op: ir.OpMax, kind: bkBinary},
+		{name: "pow", op: ir.OpPow, kind: bkBinary},
+		{name: "select", op: ir.OpSelect, kind: bkSelect},
+		{name: "where", op: ir.OpSelect, kind: bkSelect},
+		{name: "clamp", op: ir.OpClamp, kind: bkClamp},
+		{name: "cast", op: ir.OpCast, kind: bkCast},
+		{name: "sum", op: ir.OpReduceSum, kind: bkReduce, options: reduce},
+		{name: "mean", op: ir.OpReduceSum, kind: bkReduce, float: true, options: []string{"axis", "keepdims"}},
+		{name: "max", op: ir.OpReduceMax, kind: bkReduce, options: reduce},
+		{name: "min", op: ir.OpReduceMin, kind: bkReduce, options: reduce},
+		{name: "logsumexp", op: ir.OpReduceLSE, kind: bkReduce, options: reduce},
+		{name: "take_along_axis", op: ir.OpGather, kind: bkGather, options: axis},
+		{name: "gather", op: ir.OpGather, kind: bkGather, options: axis},
+		{name: "expand_dims", op: ir.OpReshape, kind: bkReshape, options: axis},
+		{name: "squeeze", op: ir.OpReshape, kind: bkReshape, options: axis},
+		{name: "dim", op: ir.OpDim, kind: bkDim, options: axis},
 	}
 }
 
-// lookupBuiltin returns the builtin named name, or nil.
+// lookupBuiltin returns the builtin named name, or nil. For max and min it
+// returns the elementwise form.
 func lookupBuiltin(name string) *builtin {
 	for _, b := range builtins() {
 		if b.name == name {
@@ -74,13 +120,64 @@ func lookupBuiltin(name string) *builtin {
 	return nil
 }
 
+// resolveBuiltin picks the form of a builtin that a call means: max(x, y) is
+// elementwise; max(x) and max(x, axis=0), with one value, reduce.
+func resolveBuiltin(b *builtin, e *Call) *builtin {
+	if b.kind != bkBinary || (b.op != ir.OpMax && b.op != ir.OpMin) {
+		return b
+	}
+	positional := 0
+	for _, a := range e.Args {
+		if a.Name == "" {
+			positional++
+		}
+	}
+	if positional != 1 {
+		return b
+	}
+	for _, r := range builtins() {
+		if r.name == b.name && r.kind == bkReduce {
+			return r
+		}
+	}
+	return b
+}
+
 // builtinNames returns the names of all builtins, for suggestions.
 func builtinNames() []string {
 	var names []string
+	seen := map[string]bool{}
 	for _, b := range builtins() {
-		names = append(names, b.name)
+		if !seen[b.name] {
+			seen[b.name] = true
+			names = append(names, b.name)
+		}
 	}
 	return names
+}
+
+// builtinSignature prints how a builtin is called.
+func builtinSignature(b *builtin) string {
+	switch b.kind {
+	case bkUnary:
+		return b.name + "(x)"
+	case bkBinary:
+		return b.name + "(x, y)"
+	case bkSelect:
+		return b.name + "(cond, a, b)"
+	case bkClamp:
+		return b.name + "(x, lo, hi)"
+	case bkCast:
+		return b.name + "(x, dtype)"
+	case bkGather:
+		return b.name + "(x, idx, axis=-1)"
+	}
+	defaults := map[string]string{"axis": "-1", "keepdims": "false", "initial": "..."}
+	parts := []string{"x"}
+	for _, o := range b.options {
+		parts = append(parts, o+"="+defaults[o])
+	}
+	return b.name + "(" + strings.Join(parts, ", ") + ")"
 }
 
 // dtypeHint suggests the dtype meant by a misspelled or foreign dtype name,

@@ -449,24 +449,23 @@ func (c *checker) rhs(e *OrExpr, n int) []operand {
 func (c *checker) check(e Expr) { c.expr(e) }
 
 // assignable reports whether op can be stored in an output, or passed as a
-// scalar argument, of type t; what names the destination.
+// scalar argument, of type t; what names the destination. A value of another
+// shape is stored when it broadcasts to t, or differs from t only in
+// dimensions of size 1 (an f32[B,1] row value in an f32[B] output); see fits.
 func (c *checker) assignable(pos lexer.Position, op operand, t ir.Type, what string) bool {
 	switch op.mode {
 	case modeInvalid:
 		return false
 	case modeUntyped:
-		if !t.IsScalar() {
-			c.errs.add(pos, "cannot assign constant %s to %s of type %s; a tensor needs a tensor value", op.val, what, t)
-			return false
-		}
+		// A constant fills a tensor (lowered as a broadcast).
 		if _, msg := op.val.represent(t.DType); msg != "" {
 			c.errs.add(pos, "%s", msg)
 			return false
 		}
 		return true
 	}
-	if !op.typ.Shape.Equal(t.Shape) {
-		c.errs.add(pos, "cannot assign %s to %s of type %s: shapes differ", op.typ, what, t)
+	if !fits(op.typ.Shape, t.Shape) {
+		c.errs.add(pos, "cannot assign %s to %s of type %s: the shapes differ and do not broadcast", op.typ, what, t)
 		return false
 	}
 	if op.typ.DType != t.DType && !(op.weak() && t.DType.IsFloat()) {
@@ -474,6 +473,14 @@ func (c *checker) assignable(pos lexer.Position, op operand, t ir.Type, what str
 		return false
 	}
 	return true
+}
+
+// fits reports whether a value of shape s can be stored in one of shape t:
+// the shapes are equal, hold the same elements in the same order (they
+// differ only in dimensions of size 1; lowered as a reshape), or s
+// broadcasts to t (lowered as a broadcast).
+func fits(s, t ir.Shape) bool {
+	return s.Equal(t) || ir.SqueezeOnes(s).Equal(ir.SqueezeOnes(t)) || ir.BroadcastsTo(s, t)
 }
 
 // outputNames lists the outputs of the kernel, for suggestions.

@@ -1,6 +1,7 @@
 // This file type-checks expressions: operators, names, literals and calls of
-// builtins and kernels. Every expression gets an operand: an IR type, or an
-// untyped constant that takes the dtype of what it meets.
+// kernels (calls of builtins are checked in checkbuiltin.go). Every expression
+// gets an operand: an IR type, or an untyped constant that takes the dtype of
+// what it meets.
 package frontend
 
 import (
@@ -74,12 +75,15 @@ type termInfo struct {
 
 // callInfo records how a call was resolved.
 type callInfo struct {
-	builtin *builtin
-	opDT    ir.DType // builtin: the dtype its value operands are converted to
-	kernel  *kernel
-	args    []Expr     // kernel: the argument of each parameter; nil takes the default
-	argDT   []ir.DType // kernel: the dtype each argument is converted to
-	results []ir.Type  // kernel: the result types, with the caller's dimensions
+	builtin  *builtin
+	opDT     ir.DType // builtin: the dtype its value operands are converted to
+	axis     int      // reductions, take_along_axis, expand_dims, squeeze, dim: the axis, non-negative
+	keepDims bool     // reductions
+	initial  *float64 // reductions: the initial element, when given
+	kernel   *kernel
+	args     []Expr     // kernel: the argument of each parameter; nil takes the default
+	argDT    []ir.DType // kernel: the dtype each argument is converted to
+	results  []ir.Type  // kernel: the result types, with the caller's dimensions
 }
 
 // expr checks e and records its operand.
@@ -194,7 +198,7 @@ func (c *checker) binaryOp(pos lexer.Position, op string, x, y operand) (operand
 	return r, termInfo{res: r, opDT: dt}
 }
 
-// unary checks -x and !x.
+// unary checks -x, +x and !x.
 func (c *checker) unary(e *Unary) operand {
 	x := c.expr(e.X)
 	switch x.mode {
@@ -212,8 +216,8 @@ func (c *checker) unary(e *Unary) operand {
 		c.errs.add(e.Pos, "operator ! needs a bool operand, got %s", x.typ)
 		return operand{}
 	}
-	if e.Op == "-" && x.typ.DType == ir.Bool {
-		c.errs.add(e.Pos, "operator - is not defined on bool (use ! for logical not)")
+	if e.Op != "!" && x.typ.DType == ir.Bool {
+		c.errs.add(e.Pos, "operator %s is not defined on bool (use ! for logical not)", e.Op)
 		return operand{}
 	}
 	return x
@@ -313,22 +317,28 @@ func (c *checker) unify(pos lexer.Position, what string, ops ...operand) (ir.DTy
 	return strong, true
 }
 
-// broadcast returns the shape of an elementwise operation over ops. Today a
-// scalar combines with anything and tensors must have equal shapes; general
-// NumPy broadcasting belongs here.
+// broadcast returns the shape of an elementwise operation over ops, by
+// NumPy rules (ir.BroadcastShapes): shapes align on the right, a constant
+// size 1 stretches, and a symbolic dimension matches only itself. Scalars and
+// constants combine with any shape.
 func (c *checker) broadcast(pos lexer.Position, what string, ops ...operand) (ir.Shape, bool) {
 	var shape ir.Shape
-	var first operand
-	for _, op := range ops {
-		s := op.shape()
-		switch {
-		case len(s) == 0:
-		case shape == nil:
-			shape, first = s, op
-		case !shape.Equal(s):
-			c.errs.add(pos, "mismatched shapes %s and %s in %s (tensor operands need equal shapes; a scalar combines with any shape)", first.typ, op.typ, what)
+	for i, op := range ops {
+		s, ok := ir.BroadcastShapes(shape, op.shape())
+		if !ok {
+			// Name the earlier operand that clashes with this one, if one does
+			// on its own; otherwise the shape the earlier ones broadcast to.
+			other := "shape " + shape.String()
+			for _, prev := range ops[:i] {
+				if _, ok := ir.BroadcastShapes(prev.shape(), op.shape()); !ok {
+					other = prev.typ.String()
+					break
+				}
+			}
+			c.errs.add(pos, "cannot broadcast %s with %s in %s", other, op.typ, what)
 			return nil, false
 		}
+		shape = s
 	}
 	return shape, true
 }
@@ -389,119 +399,6 @@ func (c *checker) unknownFunction(e *Call) {
 		names = append(names, n)
 	}
 	c.errs.add(e.Pos, "unknown function %q%s", e.Func, didYouMean(e.Func, names))
-}
-
-// builtinCall checks a call of a builtin function.
-func (c *checker) builtinCall(e *Call, b *builtin) operand {
-	info := &callInfo{builtin: b}
-	c.info.calls[e] = info
-	ops := make([]operand, len(e.Args))
-	bad := false
-	for i, a := range e.Args {
-		if b.kind == bkCast && i == 1 {
-			continue
-		}
-		ops[i] = c.expr(a.Value)
-		bad = bad || ops[i].mode == modeInvalid
-		if a.Name != "" {
-			c.errs.add(a.Pos, "builtin %s takes no named arguments", b.name)
-			bad = true
-		}
-	}
-	if len(e.Args) != b.arity() {
-		c.errs.add(e.Pos, "wrong number of arguments to %s: want %d, got %d (%s)", b.name, b.arity(), len(e.Args), builtinSignature(b))
-		return operand{}
-	}
-	if bad {
-		return operand{}
-	}
-	what := b.name
-	switch b.kind {
-	case bkCast:
-		return c.cast(e, info, ops[0])
-	case bkSelect:
-		cond := ops[0]
-		if cond.mode == modeUntyped && cond.val.kind != constBool || cond.mode == modeTyped && cond.typ.DType != ir.Bool {
-			c.errs.add(e.Args[0].Pos, "the condition of %s must be bool, got %s (compare, as in x > 0)", b.name, cond)
-			return operand{}
-		}
-	}
-	vals := ops
-	if b.kind == bkSelect {
-		vals = ops[1:]
-	}
-	dt, ok := c.unify(e.Pos, what, vals...)
-	if !ok {
-		return operand{}
-	}
-	shape, ok := c.broadcast(e.Pos, what, ops...)
-	if !ok {
-		return operand{}
-	}
-	allConst := true
-	for _, op := range vals {
-		allConst = allConst && op.mode == modeUntyped
-	}
-	if b.floatOnly() && allConst && dt.IsInt() {
-		dt = ir.F32 // exp(1) means exp(1.0)
-	}
-	switch {
-	case b.floatOnly() && !dt.IsFloat():
-		c.errs.add(e.Pos, "%s needs a float operand, got %s (convert with cast(x, f32))", b.name, dt)
-		return operand{}
-	case b.kind != bkSelect && dt == ir.Bool:
-		c.errs.add(e.Pos, "%s is not defined on bool", b.name)
-		return operand{}
-	}
-	info.opDT = dt
-	return typed(ir.Type{DType: dt, Shape: shape})
-}
-
-// cast checks cast(x, dtype).
-func (c *checker) cast(e *Call, info *callInfo, x operand) operand {
-	dtArg := e.Args[1].Value
-	name, _ := asName(dtArg)
-	dt, ok := ir.ParseDType(name)
-	if !ok {
-		msg := "the second argument of cast must be a dtype (" + strings.Join(dtypeNames(), ", ") + ")"
-		if name != "" {
-			msg = fmt.Sprintf("unknown dtype %s in cast%s", name, dtypeHint(name))
-		}
-		c.errs.add(dtArg.Pos, "%s", msg)
-		return operand{}
-	}
-	info.opDT = dt
-	if x.mode == modeUntyped {
-		if _, msg := x.val.represent(dt); msg != "" {
-			c.errs.add(e.Args[0].Pos, "%s", msg)
-			return operand{}
-		}
-		return typed(ir.Scalar(dt))
-	}
-	return typed(x.typ.WithDType(dt))
-}
-
-// asName returns the identifier when e is nothing but a name.
-func asName(e Expr) (string, bool) {
-	for {
-		switch x := e.(type) {
-		case Binary:
-			first, rest := x.Terms()
-			if len(rest) > 0 {
-				return "", false
-			}
-			e = first
-		case *Unary:
-			if x.Primary == nil {
-				return "", false
-			}
-			e = x.Primary
-		case *Name:
-			return x.Name, true
-		default:
-			return "", false
-		}
-	}
 }
 
 // kernelCall checks a call of kernel k: arguments bind to parameters by
@@ -658,19 +555,4 @@ func paramList(k *kernel) string {
 		parts = append(parts, s)
 	}
 	return k.name + "(" + strings.Join(parts, ", ") + ")"
-}
-
-// builtinSignature prints how a builtin is called.
-func builtinSignature(b *builtin) string {
-	switch b.kind {
-	case bkUnary:
-		return b.name + "(x)"
-	case bkBinary:
-		return b.name + "(x, y)"
-	case bkSelect:
-		return b.name + "(cond, a, b)"
-	case bkClamp:
-		return b.name + "(x, lo, hi)"
-	}
-	return b.name + "(x, dtype)"
 }

@@ -130,29 +130,23 @@ func (c cval) represent(dt ir.DType) (float64, string) {
 		}
 		return float64(v), ""
 	}
+	// A finite constant overflows when it rounds to an infinity (65519 is
+	// an f16, 65520 is not); inf and -inf themselves fit every float dtype.
 	f := c.float()
-	if c.exact != nil && math.Abs(f) > maxFinite(dt) {
+	if c.exact != nil && math.IsInf(ir.Convert(f, dt), 0) {
 		return 0, fmt.Sprintf("constant %s overflows %s", c, dt)
 	}
 	return f, ""
 }
 
-// maxFinite is the largest finite value of a float dtype.
-func maxFinite(dt ir.DType) float64 {
-	switch dt {
-	case ir.F32:
-		return math.MaxFloat32
-	case ir.F16:
-		return 65504
-	case ir.BF16:
-		return 3.3895313892515355e38 // (2 - 2^-7) * 2^127
-	}
-	return math.MaxFloat64
-}
-
-// foldUnary applies -x or !x to a constant.
+// foldUnary applies -x, +x or !x to a constant.
 func foldUnary(op string, x cval) (cval, string) {
 	switch op {
+	case "+":
+		if x.kind == constBool {
+			return cval{}, "operator + is not defined on bool"
+		}
+		return x, ""
 	case "-":
 		if x.kind == constBool {
 			return cval{}, "operator - is not defined on bool"

@@ -82,7 +82,7 @@ func (l *lowerer) bind(names []*Ident, rhs *OrExpr) {
 		switch {
 		case e == nil: // let _ = ...
 		case e.kind == entOutput:
-			l.vals[e] = l.valueAs(rhs, e.op.typ.DType)
+			l.vals[e] = l.fit(l.valueAs(rhs, e.op.typ.DType), e.op.typ.Shape, rhs.Pos)
 		case e.op.mode == modeTyped:
 			l.vals[e] = l.value(rhs)
 		}
@@ -98,7 +98,7 @@ func (l *lowerer) bind(names []*Ident, rhs *OrExpr) {
 		}
 		x := l.extract(v, i, results[i], call.Pos)
 		if e.kind == entOutput {
-			x = l.convert(x, e.op.typ.DType, call.Pos)
+			x = l.fit(l.convert(x, e.op.typ.DType, call.Pos), e.op.typ.Shape, call.Pos)
 		}
 		l.vals[e] = x
 	}
@@ -126,11 +126,13 @@ func (l *lowerer) value(e Expr) *ir.Value {
 		if e.Primary != nil {
 			return l.value(e.Primary)
 		}
-		o := ir.OpNeg
-		if e.Op == "!" {
-			o = ir.OpNot
+		switch e.Op {
+		case "+":
+			return l.value(e.X)
+		case "!":
+			return l.newValue(ir.OpNot, op.typ, e.Pos, l.value(e.X))
 		}
-		return l.newValue(o, op.typ, e.Pos, l.value(e.X))
+		return l.newValue(ir.OpNeg, op.typ, e.Pos, l.value(e.X))
 	case *Paren:
 		return l.value(e.X)
 	case *Name:
@@ -192,12 +194,90 @@ func (l *lowerer) call(e *Call) *ir.Value {
 		a := l.valueAs(e.Args[1].Value, info.opDT)
 		b := l.valueAs(e.Args[2].Value, info.opDT)
 		return l.newValue(ir.OpSelect, t, e.Pos, c, a, b)
+	case bkReduce:
+		return l.reduction(e, info, t)
+	case bkGather:
+		x, idx := l.value(e.Args[0].Value), l.value(e.Args[1].Value)
+		v := l.newValue(ir.OpGather, t, e.Pos, x, idx)
+		v.Axis = info.axis
+		return v
+	case bkReshape:
+		return l.newValue(ir.OpReshape, t, e.Pos, l.value(e.Args[0].Value))
+	case bkDim: // a constant dimension was folded by the checker
+		x := l.info.types[e.Args[0].Value].typ
+		return l.dim(x.Shape[info.axis], t.DType, e.Pos)
 	}
-	args := make([]*ir.Value, len(e.Args))
-	for i, a := range e.Args {
-		args[i] = l.valueAs(a.Value, info.opDT)
+	var args []*ir.Value
+	for _, a := range e.Args {
+		args = append(args, l.valueAs(a.Value, info.opDT))
+	}
+	if b.op == ir.OpInvalid {
+		return l.composite(b.name, t, e.Pos, args[0])
 	}
 	return l.newValue(b.op, t, e.Pos, args...)
+}
+
+// reduction lowers sum, max, min and logsumexp to one reduction, and mean
+// to a sum times 1/n, where n is the size of the axis: a constant, or the
+// symbolic dimension's size when the kernel runs (OpDim).
+func (l *lowerer) reduction(e *Call, info *callInfo, t ir.Type) *ir.Value {
+	b := info.builtin
+	x := l.value(e.Args[0].Value)
+	v := l.newValue(b.op, t, e.Pos, x)
+	v.Axis, v.KeepDims = info.axis, info.keepDims
+	v.Const = ir.ReductionIdentity(b.op)
+	if info.initial != nil {
+		v.Const = *info.initial
+	}
+	if b.name != "mean" {
+		return v
+	}
+	var inv *ir.Value
+	if d := x.Type.Shape[info.axis]; d.IsSym() {
+		one := l.constFloat(1, t.DType, e.Pos)
+		inv = l.newValue(ir.OpDiv, ir.Scalar(t.DType), e.Pos, one, l.dim(d, t.DType, e.Pos))
+	} else {
+		inv = l.constFloat(1/float64(d.N), t.DType, e.Pos)
+	}
+	return l.newValue(ir.OpMul, t, e.Pos, v, inv)
+}
+
+// dim emits the size of a symbolic dimension as a scalar of dtype dt.
+func (l *lowerer) dim(d ir.Dim, dt ir.DType, pos lexer.Position) *ir.Value {
+	v := l.newValue(ir.OpDim, ir.Scalar(dt), pos)
+	v.Name = d.Sym
+	return v
+}
+
+// composite lowers a builtin that is several IR ops: softplus(x) as
+// max(x, 0) + log1p(exp(-|x|)), which neither overflows nor loses log1p's
+// precision, and log_sigmoid(x) = -softplus(-x) as min(x, 0) - log1p(exp(-|x|)).
+func (l *lowerer) composite(name string, t ir.Type, pos lexer.Position, x *ir.Value) *ir.Value {
+	zero := l.constFloat(0, t.DType, pos)
+	tail := l.newValue(ir.OpLog1p, t, pos,
+		l.newValue(ir.OpExp, t, pos,
+			l.newValue(ir.OpNeg, t, pos,
+				l.newValue(ir.OpAbs, t, pos, x))))
+	switch name {
+	case "softplus":
+		return l.newValue(ir.OpAdd, t, pos, l.newValue(ir.OpMax, t, pos, x, zero), tail)
+	case "log_sigmoid":
+		return l.newValue(ir.OpSub, t, pos, l.newValue(ir.OpMin, t, pos, x, zero), tail)
+	}
+	panic("lower: unknown composite builtin " + name)
+}
+
+// fit stores v in a destination of shape s: a reshape when only dimensions
+// of size 1 differ, else a broadcast; the checker allowed one (see fits).
+func (l *lowerer) fit(v *ir.Value, s ir.Shape, pos lexer.Position) *ir.Value {
+	switch t := v.Type; {
+	case t.Shape.Equal(s):
+		return v
+	case ir.SqueezeOnes(t.Shape).Equal(ir.SqueezeOnes(s)):
+		return l.newValue(ir.OpReshape, ir.Type{DType: t.DType, Shape: s}, pos, v)
+	default:
+		return l.newValue(ir.OpBroadcast, ir.Type{DType: t.DType, Shape: s}, pos, v)
+	}
 }
 
 // kernelCall emits the call of a kernel; its value is the tuple of results.

@@ -227,3 +227,148 @@ func TestCompileSourceInMemory(t *testing.T) {
 		t.Errorf("functions %v, want f, then relu's dependencies first", got)
 	}
 }
+
+// TestLowerRowsMeaning runs the reduction, broadcasting and gather programs
+// in the reference interpreter and checks them by value.
+func TestLowerRowsMeaning(t *testing.T) {
+	x := &ir.Array{Shape: []int64{2, 3}, Data: []float64{1, -2, 3, 0.5, 4, -6}}
+	check := func(out map[string]*ir.Array, name string, shape []int64, want ...float64) {
+		t.Helper()
+		got := out[name]
+		if got == nil || len(got.Shape) != len(shape) || len(got.Data) != len(want) {
+			t.Errorf("%s = %v, want shape %v", name, got, shape)
+			return
+		}
+		for i := range shape {
+			if got.Shape[i] != shape[i] {
+				t.Errorf("%s has shape %v, want %v", name, got.Shape, shape)
+			}
+		}
+		for i := range want {
+			g, w := got.Data[i], want[i]
+			if math.IsInf(w, 0) || math.IsNaN(w) || math.IsInf(g, 0) || math.IsNaN(g) {
+				if g != w && !(math.IsNaN(g) && math.IsNaN(w)) {
+					t.Errorf("%s = %v, want %v", name, got.Data, want)
+					return
+				}
+				continue
+			}
+			if math.Abs(g-w) > 1e-12*math.Max(1, math.Abs(w)) {
+				t.Errorf("%s = %v, want %v", name, got.Data, want)
+				return
+			}
+		}
+	}
+	lse := func(xs ...float64) float64 {
+		s := 0.0
+		for _, v := range xs {
+			s += math.Exp(v)
+		}
+		return math.Log(s)
+	}
+
+	m := compileFile(t, "testdata/programs/reduce.dl")
+	y := &ir.Array{Shape: []int64{2, 4}, Data: []float64{1, 2, 3, 4, 5, 6, 7, 8}}
+	i := &ir.Array{Shape: []int64{2, 3}, Data: []float64{-1, -2, -3, 4, 5, 6}}
+	out, err := ir.Interpret(m, "reduce", ir.Inputs{Tensors: map[string]*ir.Array{"x": x, "y": y, "i": i}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(out, "s", []int64{2}, 2, -1.5)
+	check(out, "m", []int64{2, 1}, 2.0/3, -0.5)
+	check(out, "mx", []int64{3}, 1, 4, 3)
+	check(out, "mn", []int64{2}, -2, -6) // initial 0 takes part
+	check(out, "l", []int64{2}, lse(1, -2, 3), lse(0.5, 4, -6))
+	check(out, "l0", []int64{2}, lse(0, 1, -2, 3), lse(0, 0.5, 4, -6))
+	check(out, "my", []int64{2}, 2.5, 6.5)
+	check(out, "mb", []int64{1, 3}, 0.75, 1, -1.5)
+	check(out, "si", []int64{2}, 0-6, 6+15)
+
+	m = compileFile(t, "testdata/programs/broadcast.dl")
+	r := &ir.Array{Shape: []int64{2, 1}, Data: []float64{10, 100}}
+	c := &ir.Array{Shape: []int64{3}, Data: []float64{1, 2, 3}}
+	v := &ir.Array{Shape: []int64{2}, Data: []float64{7, 8}}
+	out, err = ir.Interpret(m, "rows", ir.Inputs{Tensors: map[string]*ir.Array{"x": x, "r": r, "c": c, "v": v}, Scalars: map[string]float64{"s": 0.5}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(out, "y", []int64{2, 3}, 10+1-0.5, -20+2-0.5, 30+3-0.5, 50+1-0.5, 400+2-0.5, -600+3-0.5)
+	check(out, "z", []int64{2}, 10, 100)
+	check(out, "w", []int64{2, 1}, 7, 8)
+	check(out, "zero", []int64{2, 3}, 0, 0, 0, 0, 0, 0)
+	check(out, "col", []int64{2, 3}, 1, 2, 3, 1, 2, 3)
+	check(out, "fill", []int64{2}, math.Inf(-1), math.Inf(-1))
+	x3 := &ir.Array{Shape: []int64{2, 3}, Data: []float64{0, 0, 0, 1, 2, 3}}
+	out, err = ir.Interpret(m, "caller", ir.Inputs{Tensors: map[string]*ir.Array{"x": x3}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l0, l1 := math.Log(3), lse(1, 2, 3)
+	check(out, "loss", []int64{2}, l0, l1)
+	check(out, "grad", []int64{2, 3}, 1.0/3, 1.0/3, 1.0/3, math.Exp(1-l1), math.Exp(2-l1), math.Exp(3-l1))
+	l2 := lse(2, 4, 6)
+	check(out, "both", []int64{2, 3}, l0/3, l0/3, l0/3, math.Exp(2-l2)*l2, math.Exp(4-l2)*l2, math.Exp(6-l2)*l2)
+
+	m = compileFile(t, "testdata/programs/builtins.dl")
+	out, err = ir.Interpret(m, "pick", ir.Inputs{Tensors: map[string]*ir.Array{
+		"x":      x,
+		"labels": {Shape: []int64{2}, Data: []float64{2, 0}},
+		"idx":    {Shape: []int64{2, 4}, Data: []float64{0, 0, 1, 2, 2, 2, 2, 1}},
+		"cols":   {Shape: []int64{2, 3}, Data: []float64{1, 0, 1, 0, 0, 0}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(out, "picked", []int64{2}, 3, 0.5)
+	check(out, "many", []int64{2, 4}, 1, 1, -2, 3, -6, -6, -6, 4)
+	check(out, "rows", []int64{2, 3}, 0.5, -2, -6, 1, -2, 3)
+	check(out, "n", []int64{2}, 0.5/3*2+2, 0.5/3*2+0)
+	check(out, "c", []int64{2}, 2+3, 2+0.5)
+	xs := &ir.Array{Shape: []int64{4}, Data: []float64{-1e4, -0.5, 3, 1e4}}
+	out, err = ir.Interpret(m, "special", ir.Inputs{Tensors: map[string]*ir.Array{"x": xs, "h": {Shape: []int64{4}, Data: []float64{1, 2, 3, 4}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(out, "a", []int64{4}, -1-1, math.Erf(-0.5)+math.Expm1(-0.5), math.Erf(3)+math.Expm1(3), math.Inf(1))
+	check(out, "b", []int64{4}, 0, math.Log1p(math.Exp(-0.5)), 3+math.Log1p(math.Exp(-3)), 1e4)
+	check(out, "c", []int64{4}, -1e4, -math.Log1p(math.Exp(0.5)), -math.Log1p(math.Exp(-3)), 0)
+	check(out, "d", []int64{4}, 2, 4, 6, 8)
+}
+
+// TestLowerReductionIR pins the attributes lowering gives reductions and
+// gathers: the axis is non-negative, keepdims and initial are kept, and a
+// mean over a constant axis folds 1/n.
+func TestLowerReductionIR(t *testing.T) {
+	src := "kernel f(x: f32[B, 4], i: i32[B, 2]) -> (a: f32[B, 1], b: f32[B], c: f32[B, 2]) {\n" +
+		"    a = logsumexp(x, axis=-1, keepdims=true, initial=0)\n" +
+		"    b = mean(x)\n" +
+		"    c = take_along_axis(x, i, axis=-1)\n}\n"
+	m, err := Compile("r.dl", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lse, gather, fold *ir.Value
+	for _, v := range m.Funcs[0].Body {
+		switch v.Op {
+		case ir.OpReduceLSE:
+			lse = v
+		case ir.OpGather:
+			gather = v
+		case ir.OpConst:
+			if v.Const == 0.25 {
+				fold = v
+			}
+		case ir.OpDim:
+			t.Errorf("mean over a constant axis emits %s", ir.FormatValue(v))
+		}
+	}
+	if lse == nil || lse.Axis != 1 || !lse.KeepDims || lse.Const != 0 || lse.Pos.Line != 2 {
+		t.Errorf("logsumexp lowered to %v", lse)
+	}
+	if gather == nil || gather.Axis != 1 {
+		t.Errorf("take_along_axis lowered to %v", gather)
+	}
+	if fold == nil {
+		t.Errorf("mean over 4 elements does not multiply by 0.25:\n%s", ir.Print(m))
+	}
+}

@@ -121,7 +121,7 @@ func refineUnexpected(p *participle.Parser[File], filename string, src []byte, t
 		}
 	case "+", "-", "*", "/", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "!":
 		startsOperand := nextKind == "Ident" || nextKind == "Int" || nextKind == "Float" ||
-			next.Value == "(" || next.Value == "-" || next.Value == "!" ||
+			next.Value == "(" || next.Value == "-" || next.Value == "+" || next.Value == "!" ||
 			nextKind == "Keyword" && next.Value != "let" && next.Value != "kernel" && next.Value != "import"
 		if !startsOperand {
 			return next, fmt.Sprintf("unexpected %s after %q, expected an operand", describeToken(next), tok.Value), true

@@ -150,6 +150,10 @@ func TestPrecedence(t *testing.T) {
 		{"a >= b && b <= c", "((a >= b) && (b <= c))"},
 		{"f(a, g(b) + 1, lr=c * 2)", "f(a, (g(b) + 1), lr=(c * 2))"},
 		{"select(x > 0, 1, -inf)", "select((x > 0), 1, (-inf))"},
+		{"+a * b", "((+a) * b)"},
+		{"a - +b", "(a - (+b))"},
+		{"max(x, 0, +inf)", "max(x, 0, (+inf))"},
+		{"sum(x * y, axis=-1, keepdims=true)", "sum((x * y), axis=(-1), keepdims=true)"},
 		{"1 - beta1", "(1 - beta1)"},
 	} {
 		if got := shape(parseExpr(t, tc.src)); got != tc.want {
@@ -167,6 +171,9 @@ func TestLiterals(t *testing.T) {
 		{"42", "42"},
 		{"inf", "inf"},
 		{"-inf", "-inf"},
+		{"+inf", "inf"},
+		{"-(+inf)", "-inf"},
+		{"+ -1.5", "-1.5"},
 		{"nan", "nan"},
 		{"1/2", "0.5"},
 		{"1 + 2 * 3", "7"},

@@ -150,20 +150,52 @@ func interpret64(m *ir.Module, fn string, tensors map[string][]float64, sc map[s
 	return out, nil
 }
 
-// simulateF32 runs a call-free function as a compiled f32 kernel would:
-// values computed from scalars only are host values in float64; a scalar
-// used by a tensor op is rounded to its dtype there; every tensor result is
-// rounded to its dtype.
+// simulateF32 runs a call-free function on flat tensors as a compiled f32
+// kernel would; see simulateF32Arrays.
 func simulateF32(m *ir.Module, fn string, tensors map[string][]float64, sc map[string]float64) (map[string][]float64, error) {
+	in := map[string]*ir.Array{}
+	for k, v := range tensors {
+		in[k] = &ir.Array{Shape: []int64{int64(len(v))}, Data: v}
+	}
+	res, err := simulateF32Arrays(m, fn, in, sc)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string][]float64{}
+	for k, v := range res {
+		out[k] = v.Data
+	}
+	return out, nil
+}
+
+// simulateF32Arrays runs a call-free function as a compiled f32 kernel
+// would: values computed from scalars only are host values in float64; a
+// scalar used by a tensor op is rounded to its dtype there; every tensor op
+// is evaluated by the interpreter and its result rounded to its dtype, so a
+// reduction accumulates wider than its dtype and rounds once.
+func simulateF32Arrays(m *ir.Module, fn string, tensors map[string]*ir.Array, sc map[string]float64) (map[string]*ir.Array, error) {
 	f := m.Func(fn)
-	vals := map[*ir.Value][]float64{}
+	shapes := map[string][]int64{}
+	for k, a := range tensors {
+		shapes[k] = a.Shape
+	}
+	dims, err := ir.BindDims(f, shapes)
+	if err != nil {
+		return nil, err
+	}
+	round := func(a *ir.Array, d ir.DType) *ir.Array {
+		out := &ir.Array{Shape: a.Shape, Data: make([]float64, len(a.Data))}
+		for i, x := range a.Data {
+			out.Data[i] = ir.Convert(x, d)
+		}
+		return out
+	}
+	scalar := func(x float64) *ir.Array { return &ir.Array{Data: []float64{x}} }
+	vals := map[*ir.Value]*ir.Array{}
+	host := map[*ir.Value]bool{}
 	for _, p := range f.Params {
 		if !p.Type.IsScalar() {
-			t := make([]float64, len(tensors[p.Name]))
-			for i, x := range tensors[p.Name] {
-				t[i] = ir.Convert(x, p.Type.DType)
-			}
-			vals[p] = t
+			vals[p] = round(tensors[p.Name], p.Type.DType)
 			continue
 		}
 		x, ok := sc[p.Name]
@@ -173,49 +205,82 @@ func simulateF32(m *ir.Module, fn string, tensors map[string][]float64, sc map[s
 			}
 			x = *p.Default
 		}
-		vals[p] = []float64{ir.HostScalar(x, p.Type.DType)}
+		vals[p], host[p] = scalar(ir.HostScalar(x, p.Type.DType)), true
 	}
 	for _, v := range f.Body {
+		allHost := v.Type.IsScalar()
+		for _, a := range v.Args {
+			allHost = allHost && host[a]
+		}
 		switch {
 		case v.Op == ir.OpConst:
-			vals[v] = []float64{v.Const}
-		case v.Type.IsScalar():
+			vals[v], host[v] = scalar(v.Const), true
+		case v.Op == ir.OpDim:
+			vals[v], host[v] = scalar(float64(dims[v.Name])), true
+		case v.Op == ir.OpCall || v.Op == ir.OpExtract:
+			return nil, fmt.Errorf("simulateF32: unsupported %s", ir.FormatValue(v))
+		case allHost:
 			args := make([]float64, len(v.Args))
 			for i, a := range v.Args {
-				args[i] = vals[a][0]
+				args[i] = vals[a].Data[0]
 			}
 			d := v.Type.DType
 			if d.IsFloat() {
 				d = ir.F64
 			}
-			vals[v] = []float64{ir.EvalOp(v.Op, d, args...)}
-		case v.Op.Has(ir.Elementwise):
-			n := 0
-			for _, a := range v.Args {
-				n = max(n, len(vals[a]))
-			}
-			out := make([]float64, n)
-			args := make([]float64, len(v.Args))
-			for j := range out {
-				for i, a := range v.Args {
-					if x := vals[a]; len(x) == 1 {
-						args[i] = ir.Convert(x[0], a.Type.DType)
-					} else {
-						args[i] = x[j]
-					}
-				}
-				out[j] = ir.Convert(ir.EvalOp(v.Op, v.Type.DType, args...), v.Type.DType)
-			}
-			vals[v] = out
+			vals[v], host[v] = scalar(ir.EvalOp(v.Op, d, args...)), true
 		default:
-			return nil, fmt.Errorf("simulateF32: unsupported %s", ir.FormatValue(v))
+			args := make([]*ir.Array, len(v.Args))
+			for i, a := range v.Args {
+				args[i] = vals[a]
+				if host[a] {
+					args[i] = round(args[i], a.Type.DType)
+				}
+			}
+			out, err := interpretOne(v, args, dims)
+			if err != nil {
+				return nil, err
+			}
+			vals[v] = round(out, v.Type.DType)
 		}
 	}
-	out := map[string][]float64{}
+	out := map[string]*ir.Array{}
 	for _, r := range f.Results {
 		out[r.Name] = vals[r.Value]
 	}
 	return out, nil
+}
+
+// interpretOne evaluates one op on given operands with the reference
+// interpreter, through a function made of that op alone. Every symbolic
+// dimension is bound by an extra parameter of that size.
+func interpretOne(v *ir.Value, args []*ir.Array, dims map[string]int64) (*ir.Array, error) {
+	f := &ir.Func{Name: "one"}
+	in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{}}
+	w := *v
+	w.Args = nil
+	for i, a := range v.Args {
+		p := &ir.Value{Op: ir.OpParam, Type: a.Type, Name: fmt.Sprintf("a%d", i), Index: i}
+		f.Params = append(f.Params, p)
+		w.Args = append(w.Args, p)
+		if a.Type.IsScalar() {
+			in.Scalars[p.Name] = args[i].Data[0]
+		} else {
+			in.Tensors[p.Name] = args[i]
+		}
+	}
+	for sym, n := range dims {
+		p := &ir.Value{Op: ir.OpParam, Type: ir.Tensor(ir.F32, ir.SymDim(sym)), Name: "dim_" + sym}
+		f.Params = append(f.Params, p)
+		in.Tensors[p.Name] = ir.NewArray(n)
+	}
+	f.Body = []*ir.Value{&w}
+	f.Results = []ir.Result{{Name: "r", Value: &w}}
+	res, err := ir.Interpret(&ir.Module{Funcs: []*ir.Func{f}}, "one", in)
+	if err != nil {
+		return nil, err
+	}
+	return res["r"], nil
 }
 
 // closeTo compares got with want under atol + rtol·|want|; NaNs must match.

@@ -11,6 +11,11 @@ func hoistScalars(m *ir.Module, opt *Options) (bool, error) {
 	changed := false
 	for _, f := range m.Funcs {
 		for _, v := range f.Body {
+			if v.Op == ir.OpDim && v.Group != ir.GroupHost {
+				v.Group = ir.GroupHost // a dimension's size is known before any kernel runs
+				changed = true
+				continue
+			}
 			if v.Op == ir.OpConst || v.Group == ir.GroupHost || !v.Type.IsScalar() || !v.Op.Has(ir.Elementwise) {
 				continue
 			}

@@ -1,4 +1,4 @@
-// Package stdlib holds the standard library of .dl sources (optim/, diffusion/,
+// Package stdlib holds the standard library of .dl sources (optim/, diffusion/, loss/,
 // ...) and embeds them so that the compiler finds them without a checkout.
 // The frontend resolves `import "std/optim/lion"` to optim/lion.dl here.
 package stdlib
@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed optim diffusion
+//go:embed optim diffusion loss
 var files embed.FS
 
 // FS returns the standard library sources, rooted at this directory:
