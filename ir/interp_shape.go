@@ -63,8 +63,15 @@ func axisSplit(shape []int64, axis int) (outer, n, inner int) {
 }
 
 func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, error) {
-	x := vals[v.Args[0]]
 	out := NewArray(shape...)
+	if v.Op == OpIota {
+		_, n, inner := axisSplit(shape, v.Axis)
+		for j := range out.Data {
+			out.Data[j] = float64((j / inner) % n)
+		}
+		return out, nil
+	}
+	x := vals[v.Args[0]]
 	switch v.Op {
 	case OpReshape:
 		if len(x.Data) != len(out.Data) {

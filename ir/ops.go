@@ -82,6 +82,7 @@ const (
 	OpReshape   // same elements, new shape (inserts or removes size-1 dims)
 	OpBroadcast // repeat the operand to the result shape (NumPy rules)
 	OpDim       // the size of the symbolic dimension Name, as a scalar
+	OpIota      // each element's index along Axis (integer result, no operands)
 	numOps
 )
 
@@ -134,6 +135,7 @@ var opTable = [numOps]OpInfo{
 	OpReshape:   {"reshape", 1, Pure},
 	OpBroadcast: {"broadcast", 1, Pure},
 	OpDim:       {"dim", 0, Pure},
+	OpIota:      {"iota", 0, Pure},
 }
 
 // ReductionIdentity is the initial element a reduction has when none is given.

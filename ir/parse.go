@@ -520,7 +520,7 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 // parseAttr reads one attribute of a reduction or gather: axis=K, keepdims, init=X.
 func (p *parser) parseAttr(v *Value) error {
 	t := p.next()
-	ok := v.Op.Has(Reduction) || (v.Op == OpGather && t.text == "axis")
+	ok := v.Op.Has(Reduction) || ((v.Op == OpGather || v.Op == OpIota) && t.text == "axis")
 	if !ok {
 		return p.errf(t, "%s takes no attribute %s", v.Op, describe(t))
 	}

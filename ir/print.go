@@ -132,7 +132,9 @@ func FormatValue(v *Value) string {
 			}
 			b.WriteString(" " + Ref(a))
 		}
-		if v.Op.Has(Reduction) || v.Op == OpGather {
+		if v.Op == OpIota {
+			fmt.Fprintf(&b, " axis=%d", v.Axis)
+		} else if v.Op.Has(Reduction) || v.Op == OpGather {
 			fmt.Fprintf(&b, ", axis=%d", v.Axis)
 		}
 		if v.Op.Has(Reduction) {

@@ -195,6 +195,10 @@ func checkValue(m *Module, v *Value) string {
 		if x.DType != v.Type.DType || !BroadcastsTo(x.Shape, v.Type.Shape) {
 			return fmt.Sprintf("%s does not broadcast to %s", x, v.Type)
 		}
+	case v.Op == OpIota:
+		if !v.Type.DType.IsInt() || v.Axis < 0 || v.Axis >= len(v.Type.Shape) {
+			return "iota needs an integer tensor type and an axis within its rank"
+		}
 	case v.Op == OpDim:
 		if v.Name == "" || !v.Type.IsScalar() || v.Type.DType == Bool {
 			return "dim needs a dimension name and a numeric scalar type"
