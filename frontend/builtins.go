@@ -15,7 +15,8 @@
 //	              take_along_axis; idx is i32 or i64 with the rank of x
 //	shape         expand_dims(x, axis=-1), squeeze(x, axis=-1): add or remove
 //	              one dimension of size 1; dim(x, axis=-1): the size of an axis,
-//	              a constant or an i32 scalar (a weak integer, like step: i32)
+//	              a constant or an i32 scalar (a weak integer, like step: i32);
+//	              iota(x, axis=-1): i32 of x's shape, each element its index along axis
 package frontend
 
 import (
@@ -38,6 +39,7 @@ const (
 	bkGather                         // take_along_axis(x, idx, axis=-1)
 	bkReshape                        // expand_dims(x, axis=-1), squeeze(x, axis=-1)
 	bkDim                            // dim(x, axis=-1): the size of an axis
+	bkIota                           // iota(x, axis=-1): each element's index along an axis
 )
 
 // builtin is a function provided by the language.
@@ -56,7 +58,7 @@ type builtin struct {
 // arity is the number of positional arguments the builtin takes.
 func (b *builtin) arity() int {
 	switch b.kind {
-	case bkUnary, bkReduce, bkReshape, bkDim:
+	case bkUnary, bkReduce, bkReshape, bkDim, bkIota:
 		return 1
 	case bkBinary, bkCast, bkGather:
 		return 2
@@ -106,6 +108,7 @@ func builtins() []*builtin {
 		{name: "expand_dims", op: ir.OpReshape, kind: bkReshape, options: axis},
 		{name: "squeeze", op: ir.OpReshape, kind: bkReshape, options: axis},
 		{name: "dim", op: ir.OpDim, kind: bkDim, options: axis},
+		{name: "iota", op: ir.OpIota, kind: bkIota, options: axis},
 	}
 }
 

@@ -89,6 +89,8 @@ func (c *checker) builtinCall(e *Call, b *builtin) operand {
 		return c.reshape(e, info, vals[0], opts)
 	case bkDim:
 		return c.dim(e, info, vals[0], opts)
+	case bkIota:
+		return c.iota(e, info, vals[0], opts)
 	}
 	return c.elementwiseBuiltin(e, info, vals)
 }
@@ -292,6 +294,20 @@ func (c *checker) dim(e *Call, info *callInfo, x operand, opts map[string]option
 		return untyped(v)
 	}
 	return typed(ir.Scalar(ir.I32))
+}
+
+// iota checks iota(x, axis=-1): an i32 tensor of x's shape whose elements are
+// their index along axis (for one-hot masks: iota(logits) == labels).
+func (c *checker) iota(e *Call, info *callInfo, x operand, opts map[string]option) operand {
+	if !c.needTensor(e.Args[0].Pos, info.builtin.name, x) {
+		return operand{}
+	}
+	axis, ok := c.axisOption(opts, x.typ, len(x.typ.Shape), false)
+	if !ok {
+		return operand{}
+	}
+	info.axis, info.opDT = axis, ir.I32
+	return typed(ir.Type{DType: ir.I32, Shape: x.typ.Shape})
 }
 
 // needTensor reports whether op is a tensor value, and says why not.

@@ -203,6 +203,10 @@ func (l *lowerer) call(e *Call) *ir.Value {
 		return v
 	case bkReshape:
 		return l.newValue(ir.OpReshape, t, e.Pos, l.value(e.Args[0].Value))
+	case bkIota:
+		v := l.newValue(ir.OpIota, t, e.Pos)
+		v.Axis = info.axis
+		return v
 	case bkDim: // a constant dimension was folded by the checker
 		x := l.info.types[e.Args[0].Value].typ
 		return l.dim(x.Shape[info.axis], t.DType, e.Pos)

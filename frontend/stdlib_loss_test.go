@@ -172,6 +172,27 @@ func TestStdlibSoftmaxCE(t *testing.T) {
 	t.Logf("softmax_ce: %s", &e)
 }
 
+// TestStdlibSoftmaxCELabels runs the integer-label vectors through
+// softmax_ce_labels, which builds the one-hot row itself with iota.
+func TestStdlibSoftmaxCELabels(t *testing.T) {
+	m := compileStd(t, "loss/softmax_ce.dl")
+	var e maxErr
+	n := 0
+	for _, c := range loadVectors(t, "softmax_ce") {
+		labels, ok := c.Inputs["labels"]
+		if !ok {
+			continue
+		}
+		n++
+		in := map[string]*ir.Array{"logits": c.Inputs["logits"].array(), "labels": labels.array()}
+		checkCase(t, &e, m, "softmax_ce_labels", c, in, scalars(c.Hparams), map[string]string{"loss": "loss", "grad": "grad"})
+	}
+	if n == 0 {
+		t.Fatal("no integer-label vectors")
+	}
+	t.Logf("softmax_ce_labels: %s", &e)
+}
+
 // oneHot returns the [len(labels), n] one-hot rows of labels.
 func oneHot(labels []float64, n int64) *ir.Array {
 	a := ir.NewArray(int64(len(labels)), n)
