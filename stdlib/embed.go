@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed optim diffusion loss
+//go:embed optim/*.dl diffusion/*.dl loss/*.dl
 var files embed.FS
 
 // FS returns the standard library sources, rooted at this directory:
