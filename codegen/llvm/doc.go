@@ -6,7 +6,8 @@
 //
 //	storage.go   dtypes in registers and in memory, loads, stores, scalar arguments
 //	elemental.go the per-element emitter: a table from ir.Op to a lowering
-//	mathlib.go   the library functions that transcendental ops call
+//	mathlib.go   the library functions that transcendental ops call (f64, pow)
+//	vecmath.go   f32 exp, expm1, log, log1p, tanh, sigmoid, erf inline, so loops vectorise
 //	plan.go      what one kernel reads and writes (the artifact.Kernel descriptor)
 //	emit.go      the module, the ABI wrapper and the element loop of each kernel
 //	tools.go     finding opt, llc and a linker

@@ -51,12 +51,12 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpNeg:     emitNeg,
 	ir.OpAbs:     emitAbs,
 	ir.OpSign:    emitSign,
-	ir.OpExp:     callMath,
-	ir.OpLog:     callMath,
-	ir.OpLog1p:   callMath,
+	ir.OpExp:     inlineF32("exp"),
+	ir.OpLog:     inlineF32("log"),
+	ir.OpLog1p:   inlineF32("log1p"),
 	ir.OpSqrt:    floatIntrinsic("llvm.sqrt"),
 	ir.OpRsqrt:   emitRsqrt,
-	ir.OpTanh:    callMath,
+	ir.OpTanh:    inlineF32("tanh"),
 	ir.OpSigmoid: emitSigmoid,
 	ir.OpFloor:   floatIntrinsic("llvm.floor"),
 	ir.OpNot:     emitNot,
@@ -67,8 +67,8 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpMin:     emitMin,
 	ir.OpMax:     emitMax,
 	ir.OpPow:     callMath,
-	ir.OpErf:     callMath,
-	ir.OpExpm1:   callMath,
+	ir.OpErf:     inlineF32("erf"),
+	ir.OpExpm1:   inlineF32("expm1"),
 	ir.OpAnd:     logical((*llir.Block).NewAnd),
 	ir.OpOr:      logical((*llir.Block).NewOr),
 	ir.OpEq:      compare(enum.FPredOEQ, enum.IPredEQ, enum.IPredEQ),
@@ -158,9 +158,26 @@ func emitRsqrt(c *elemCtx) value.Value {
 	return c.b.NewFDiv(c.fconst(1), s)
 }
 
+// inlineF32 lowers a unary op to the inline function name of vecmath.go on
+// float registers (f32, f16, bf16), and to its library call on double.
+func inlineF32(name string) lowering {
+	f := vecMath32[name]
+	return func(c *elemCtx) value.Value {
+		if c.d == ir.F64 {
+			return callMath(c)
+		}
+		return f(fb{c.b}, c.x[0])
+	}
+}
+
 // emitSigmoid is the stable logistic with one exp: e = exp(-|x|),
-// x >= 0 ? 1/(1+e) : e/(1+e). NaN fails x >= 0 and gives NaN/NaN.
+// x >= 0 ? 1/(1+e) : e/(1+e). NaN fails x >= 0 and gives NaN/NaN. Float
+// registers use sigmoidF32: the same formula with the inline exp, corrected
+// for the rounding of e and of 1+e.
 func emitSigmoid(c *elemCtx) value.Value {
+	if c.d != ir.F64 {
+		return sigmoidF32(fb{c.b}, c.x[0])
+	}
 	x := c.x[0]
 	negAbs := c.b.NewFNeg(floatIntrinsic("llvm.fabs")(c))
 	e := callMath(&elemCtx{e: c.e, b: c.b, op: ir.OpExp, d: c.d, in: c.in, x: []value.Value{negAbs}})

@@ -41,54 +41,108 @@ loop:
 	%29 = select i1 %27, float %28, float %23
 	%30 = fcmp uno float %21, %21
 	%v7 = select i1 %30, float %21, float %29
-	%31 = call float @llvm.fabs.f32(float %4)
-	%32 = fneg float %31
-	%33 = call float @expf(float %32)
-	%34 = fadd float 1.0, %33
-	%35 = fdiv float 1.0, %34
-	%36 = fdiv float %33, %34
-	%37 = fcmp oge float %4, 0.0
-	%v8 = select i1 %37, float %35, float %36
+	%31 = bitcast float %4 to i32
+	%32 = and i32 %31, u0x7FFFFFFF
+	%33 = bitcast i32 %32 to float
+	%34 = fneg float %33
+	%35 = fcmp ogt float %34, 89.0
+	%36 = select i1 %35, float 89.0, float %34
+	%37 = fcmp olt float %36, -104.0
+	%38 = select i1 %37, float -104.0, float %36
+	%39 = fmul float %38, 0x3FF7154760000000
+	%40 = fadd float %39, 1.2582912e+07
+	%41 = fsub float %40, 1.2582912e+07
+	%42 = bitcast float %40 to i32
+	%43 = sub i32 %42, u0x4B400000
+	%44 = fmul float %41, 0x3FE62E4000000000
+	%45 = fsub float %38, %44
+	%46 = fmul float %41, 0x3EB7F7D1C0000000
+	%47 = fsub float %45, %46
+	%48 = fsub float %45, %47
+	%49 = fsub float %48, %46
+	%50 = fmul float %47, %47
+	%51 = fmul float %47, 0x3F23B8ACC0000000
+	%52 = fadd float 0x3F56D2E4A0000000, %51
+	%53 = fmul float %47, %52
+	%54 = fadd float 0x3F81155A80000000, %53
+	%55 = fmul float %47, %54
+	%56 = fadd float 0x3FA5555020000000, %55
+	%57 = fmul float %47, %56
+	%58 = fadd float 0x3FC55552C0000000, %57
+	%59 = fmul float %47, %58
+	%60 = fadd float 0.5, %59
+	%61 = fmul float %50, %60
+	%62 = fadd float %61, %49
+	%63 = fadd float %47, %62
+	%64 = fsub float %47, %63
+	%65 = fadd float %64, %62
+	%66 = fadd float 1.0, %63
+	%67 = fsub float 1.0, %66
+	%68 = fadd float %67, %63
+	%69 = fadd float %68, %65
+	%70 = ashr i32 %43, 1
+	%71 = add i32 %70, 127
+	%72 = shl i32 %71, 23
+	%73 = bitcast i32 %72 to float
+	%74 = sub i32 %43, %70
+	%75 = add i32 %74, 127
+	%76 = shl i32 %75, 23
+	%77 = bitcast i32 %76 to float
+	%78 = fmul float %66, %73
+	%79 = fmul float %78, %77
+	%80 = fmul float %69, %73
+	%81 = fmul float %80, %77
+	%82 = fadd float 1.0, %79
+	%83 = fsub float 1.0, %82
+	%84 = fadd float %83, %79
+	%85 = fadd float %84, %81
+	%86 = fdiv float 1.0, %82
+	%87 = fmul float %85, %86
+	%88 = fmul float %86, %87
+	%89 = fsub float %86, %88
+	%90 = fdiv float %79, %82
+	%91 = fmul float %81, %86
+	%92 = fmul float %90, %87
+	%93 = fsub float %91, %92
+	%94 = fadd float %90, %93
+	%95 = fcmp oge float %4, 0.0
+	%v8 = select i1 %95, float %89, float %94
 	%v9 = call float @powf(float %2, float %4)
-	%38 = call float @llvm.sqrt.f32(float %v9)
-	%v10 = fdiv float 1.0, %38
-	%39 = icmp eq i32 %8, 0
-	%40 = icmp eq i32 %8, -1
-	%41 = or i1 %39, %40
-	%42 = select i1 %41, i32 1, i32 %8
-	%43 = sdiv i32 %6, %42
-	%44 = sub i32 0, %6
-	%45 = select i1 %40, i32 %44, i32 %43
-	%v11 = select i1 %39, i32 0, i32 %45
+	%96 = call float @llvm.sqrt.f32(float %v9)
+	%v10 = fdiv float 1.0, %96
+	%97 = icmp eq i32 %8, 0
+	%98 = icmp eq i32 %8, -1
+	%99 = or i1 %97, %98
+	%100 = select i1 %99, i32 1, i32 %8
+	%101 = sdiv i32 %6, %100
+	%102 = sub i32 0, %6
+	%103 = select i1 %98, i32 %102, i32 %101
+	%v11 = select i1 %97, i32 0, i32 %103
 	%v12 = fcmp une float %2, %4
 	%v13 = icmp slt i32 %6, %8
-	%46 = getelementptr inbounds float, float* %out.s, i64 %i
-	store float %v4, float* %46
-	%47 = getelementptr inbounds float, float* %out.c, i64 %i
-	store float %v7, float* %47
-	%48 = getelementptr inbounds float, float* %out.g, i64 %i
-	store float %v8, float* %48
-	%49 = getelementptr inbounds float, float* %out.p, i64 %i
-	store float %v10, float* %49
-	%50 = getelementptr inbounds i32, i32* %out.q, i64 %i
-	store i32 %v11, i32* %50
-	%51 = zext i1 %v12 to i8
-	%52 = getelementptr inbounds i8, i8* %out.ne, i64 %i
-	store i8 %51, i8* %52
-	%53 = zext i1 %v13 to i8
-	%54 = getelementptr inbounds i8, i8* %out.lt, i64 %i
-	store i8 %53, i8* %54
+	%104 = getelementptr inbounds float, float* %out.s, i64 %i
+	store float %v4, float* %104
+	%105 = getelementptr inbounds float, float* %out.c, i64 %i
+	store float %v7, float* %105
+	%106 = getelementptr inbounds float, float* %out.g, i64 %i
+	store float %v8, float* %106
+	%107 = getelementptr inbounds float, float* %out.p, i64 %i
+	store float %v10, float* %107
+	%108 = getelementptr inbounds i32, i32* %out.q, i64 %i
+	store i32 %v11, i32* %108
+	%109 = zext i1 %v12 to i8
+	%110 = getelementptr inbounds i8, i8* %out.ne, i64 %i
+	store i8 %109, i8* %110
+	%111 = zext i1 %v13 to i8
+	%112 = getelementptr inbounds i8, i8* %out.lt, i64 %i
+	store i8 %111, i8* %112
 	%i.next = add nuw nsw i64 %i, 1
-	%55 = icmp eq i64 %i.next, %end
-	br i1 %55, label %exit, label %loop
+	%113 = icmp eq i64 %i.next, %end
+	br i1 %113, label %exit, label %loop
 
 exit:
 	ret void
 }
-
-declare float @llvm.fabs.f32(float %0)
-
-declare float @expf(float %0) nounwind readnone willreturn
 
 declare float @powf(float %0, float %1) nounwind readnone willreturn
 
