@@ -80,6 +80,7 @@ func builtins() []*builtin {
 		{name: "abs", op: ir.OpAbs, kind: bkUnary},
 		{name: "exp", op: ir.OpExp, kind: bkUnary},
 		{name: "expm1", op: ir.OpExpm1, kind: bkUnary},
+		{name: "erfc", op: ir.OpErfc, kind: bkUnary},
 		{name: "log", op: ir.OpLog, kind: bkUnary},
 		{name: "log1p", op: ir.OpLog1p, kind: bkUnary},
 		{name: "sqrt", op: ir.OpSqrt, kind: bkUnary},

@@ -437,3 +437,23 @@ func TestLossEdges(t *testing.T) {
 		t.Errorf("softmax_ce grad %v, want a zero first row and NaN in the second", g)
 	}
 }
+
+// TestStdlibExact runs the EXACT vectors in float64. The 64-node quadrature is
+// accurate to about 1e-8 (MATH.md §2.6), so the vectors' own tolerance applies
+// rather than the float64-exact one. (The f32 simulation does not follow kernel
+// calls; the compiled f32 kernel is compared with the vectors in tests/.)
+func TestStdlibExact(t *testing.T) {
+	m := compileStd(t, "loss/exact.dl")
+	var e maxErr
+	for _, c := range loadVectors(t, "exact") {
+		in := map[string]*ir.Array{"logits": c.Inputs["logits"].array(), "labels": c.Inputs["labels"].array()}
+		got := evaluate(t, m, "exact", in, scalars(c.Hparams), false)
+		for _, name := range []string{"loss", "grad"} {
+			e.compare(t, fmt.Sprintf("exact %s %s", c.Name, name), got[name], c.Expected[name].floats(), c.Tolerance.Rtol, c.Tolerance.Atol, false)
+		}
+		if closed, ok := c.Expected["loss_closed_form"]; ok {
+			e.compare(t, "exact "+c.Name+" closed form", got["loss"], closed.floats(), c.Tolerance.Rtol, c.Tolerance.Atol, false)
+		}
+	}
+	t.Logf("exact: %s", &e)
+}

@@ -55,6 +55,8 @@ func EvalOp(op Op, d DType, a ...float64) float64 {
 		return math.Floor(x)
 	case OpErf:
 		return math.Erf(x)
+	case OpErfc:
+		return math.Erfc(x)
 	case OpExpm1:
 		return math.Expm1(x)
 	case OpNot:

@@ -83,6 +83,7 @@ const (
 	OpBroadcast // repeat the operand to the result shape (NumPy rules)
 	OpDim       // the size of the symbolic dimension Name, as a scalar
 	OpIota      // each element's index along Axis (integer result, no operands)
+	OpErfc      // 1 - erf(x), accurate where erf(x) is near 1
 	numOps
 )
 
@@ -136,6 +137,7 @@ var opTable = [numOps]OpInfo{
 	OpBroadcast: {"broadcast", 1, Pure},
 	OpDim:       {"dim", 0, Pure},
 	OpIota:      {"iota", 0, Pure},
+	OpErfc:      {"erfc", 1, ew | FloatOnly},
 }
 
 // ReductionIdentity is the initial element a reduction has when none is given.

@@ -68,6 +68,7 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpMax:     emitMax,
 	ir.OpPow:     callMath,
 	ir.OpErf:     inlineF32("erf"),
+	ir.OpErfc:    callMath,
 	ir.OpExpm1:   inlineF32("expm1"),
 	ir.OpAnd:     logical((*llir.Block).NewAnd),
 	ir.OpOr:      logical((*llir.Block).NewOr),

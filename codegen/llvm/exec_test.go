@@ -111,7 +111,7 @@ func opCases() []opCase {
 
 // transcendental ops are approximations or round more than once.
 var transcendental = map[ir.Op]bool{
-	ir.OpExp: true, ir.OpLog: true, ir.OpLog1p: true, ir.OpTanh: true, ir.OpPow: true, ir.OpErf: true, ir.OpExpm1: true,
+	ir.OpExp: true, ir.OpLog: true, ir.OpLog1p: true, ir.OpTanh: true, ir.OpPow: true, ir.OpErf: true, ir.OpExpm1: true, ir.OpErfc: true,
 	ir.OpSigmoid: true, ir.OpRsqrt: true,
 }
 

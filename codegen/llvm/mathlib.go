@@ -38,6 +38,7 @@ func LibmCalls() MathCalls {
 		ir.OpTanh:  {F32: "tanhf", F64: "tanh"},
 		ir.OpPow:   {F32: "powf", F64: "pow"},
 		ir.OpErf:   {F32: "erff", F64: "erf"},
+		ir.OpErfc:  {F32: "erfcf", F64: "erfc"},
 		ir.OpExpm1: {F32: "expm1f", F64: "expm1"},
 	}
 }

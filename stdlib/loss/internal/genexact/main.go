@@ -90,6 +90,7 @@ func write(out io.Writer, x, w []float64) {
 
 // log_ndtr is log Phi(x): through erfc down to x = -10, below it the
 // asymptotic series (relative error below 1e-7 there).
+@kernels(1)
 kernel log_ndtr(x: f32[B, C]) -> (y: f32[B, C]) {
     let t = 1 / (x * x)
     let series = log1p(-t * (1 - 3 * t * (1 - 5 * t * (1 - 7 * t))))

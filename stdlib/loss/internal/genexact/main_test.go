@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -23,5 +25,23 @@ func TestGaussHermiteIsExact(t *testing.T) {
 				t.Errorf("n=%d: integral of x^%d exp(-x^2) = %.17g, want %.17g", n, 2*j, got, want)
 			}
 		}
+	}
+}
+
+// TestExactSourceIsCurrent checks that stdlib/loss/exact.dl is what the
+// generator writes today.
+func TestExactSourceIsCurrent(t *testing.T) {
+	x, w, err := GaussHermite(64)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	write(&b, x, w)
+	have, err := os.ReadFile("../../exact.dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(have) != b.String() {
+		t.Fatal("stdlib/loss/exact.dl is stale: go run ./stdlib/loss/internal/genexact > stdlib/loss/exact.dl")
 	}
 }
