@@ -19,7 +19,8 @@ demo: build
 	@scripts/demo.sh
 
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./tests/
+	@scripts/setup.sh --bench
+	$(GO) test -run '^$$' -bench . -benchtime 10x -timeout 30m ./tests/
 
 clean:
 	rm -rf bin

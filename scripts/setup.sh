@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs what building and testing dlc needs, when it is missing:
-# LLVM's opt and llc (Debian package llvm, LLVM 14) and gcc (the linker driver).
+# LLVM's opt and llc (Debian package llvm, LLVM 14) and gcc (the linker driver);
+# with --bench also NumPy, a baseline of the benchmarks.
 set -euo pipefail
 need=()
 command -v opt >/dev/null 2>&1 || command -v opt-14 >/dev/null 2>&1 || need+=(llvm)
 command -v llc >/dev/null 2>&1 || command -v llc-14 >/dev/null 2>&1 || need+=(llvm)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+# Benchmarks also compare with NumPy (Debian's python3-numpy).
+if [ "${1:-}" = "--bench" ] && ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
+	need+=(python3-numpy)
+fi
 if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
 	echo "setup: Go is not installed; install Go 1.26 (https://go.dev/dl)" >&2
 	exit 1
