@@ -14,7 +14,8 @@ import (
 // exampleArgs gives examples that take flags a quick configuration; every
 // directory under examples/ is run, whether listed here or not.
 var exampleArgs = map[string][]string{
-	"lion": {"-steps", "200", "-dim", "1000"},
+	"lion":      {"-steps", "200", "-dim", "1000"},
+	"diffusion": {"-n", "1000", "-k", "10,100", "-out", os.TempDir() + "/dlc-diffusion-example"},
 }
 
 // exampleChecks verifies what an example claims.
@@ -25,6 +26,11 @@ var exampleChecks = map[string]func(t *testing.T, out string){
 		first, _ := strconv.ParseFloat(m[1], 64)
 		last, _ := strconv.ParseFloat(m[2], 64)
 		require.Less(t, last, first/100, "Lion must reduce the loss by 100x:\n%s", out)
+	},
+	"diffusion": func(t *testing.T, out string) {
+		require.Contains(t, out, "Paired difference to DDPM β")
+		require.Contains(t, out, "sliced Wasserstein-2")
+		require.FileExists(t, filepath.Join(os.TempDir(), "dlc-diffusion-example", "sn-ddim.png"))
 	},
 }
 
