@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -27,13 +28,28 @@ func sampleManifest() Manifest {
 			Scalars: []Scalar{{Name: "beta1", DType: "f32", Default: &def}, {Name: "lr", DType: "f32"}},
 			Outputs: []Tensor{{Name: "theta", DType: "f32", Shape: []string{"N"}}},
 			Kernels: []Kernel{{
-				Symbol: "lion_k0", Group: "k0", Domain: []string{"N"},
+				Symbol: "lion_k0", Group: "k0", Kind: KindLoop, Domain: []string{"N"}, Units: []string{"N"}, UnitWork: []string{},
 				Buffers: []BufferRef{
 					{Kind: BufInput, Name: "theta", DType: "f32", Shape: []string{"N"}},
 					{Kind: BufOutput, Name: "theta", DType: "f32", Shape: []string{"N"}, Writes: true},
 				},
 				Scalars: []ScalarRef{{Name: "lr", DType: "f32"}, {Name: "%8", DType: "f32"}},
 			}},
+		}, {
+			Name:    "pick",
+			Pos:     "pick.dl:1:1",
+			Inputs:  []Tensor{{Name: "x", DType: "f32", Shape: []string{"B", "C"}}, {Name: "i", DType: "i32", Shape: []string{"B", "K"}}},
+			Outputs: []Tensor{{Name: "y", DType: "f32", Shape: []string{"B", "K"}}},
+			Kernels: []Kernel{{
+				Symbol: "pick_k0", Group: "k0", Kind: KindRows, Domain: []string{"B"}, Units: []string{"B"}, UnitWork: []string{"K"},
+				Buffers: []BufferRef{
+					{Kind: BufInput, Name: "x", DType: "f32", Shape: []string{"B", "C"}, Reread: true},
+					{Kind: BufInput, Name: "i", DType: "i32", Shape: []string{"B", "K"}},
+					{Kind: BufOutput, Name: "y", DType: "f32", Shape: []string{"B", "K"}, Writes: true},
+				},
+				Scalars: []ScalarRef{{Name: "#C", DType: "i64"}, {Name: "#K", DType: "i64"}},
+			}},
+			IndexChecks: []IndexCheck{{Input: "i", Axis: 1, Bound: "C", Of: "x"}},
 		}},
 	}
 }
@@ -200,7 +216,8 @@ func TestDecodeErrors(t *testing.T) {
 		{"elf", []byte("\x7fELF\x02\x01\x01\x00 and more bytes than the header needs......"), ErrNotArtifact, `not a dlc artifact (it starts with "\x7fELF")`},
 		{"text", []byte("func @f() -> () {}"), ErrNotArtifact, "not a dlc artifact"},
 		{"magic prefix", []byte("DL"), ErrTruncated, "artifact is truncated"},
-		{"newer version", withVersion(2), ErrVersion, "artifact format version 2, this dlc reads 1"},
+		{"newer version", withVersion(FormatVersion + 1), ErrVersion, fmt.Sprintf("artifact format version %d, this dlc reads %d", FormatVersion+1, FormatVersion)},
+		{"older version", withVersion(FormatVersion - 1), ErrVersion, fmt.Sprintf("artifact format version %d, this dlc reads %d", FormatVersion-1, FormatVersion)},
 		{"zero version", withVersion(0), ErrCorrupt, "bad format version 0"},
 		{"garbage version", withVersion(0xdeadbeef), ErrCorrupt, "bad format version"},
 		{"trailing bytes", append(bytes.Clone(good), 0), ErrCorrupt, "1 unexpected bytes after its end"},

@@ -119,7 +119,7 @@ func BuildFile(ctx context.Context, path, out string, opt Options) (*artifact.Ma
 }
 
 func describe(f *ir.Func, kernels []artifact.Kernel) artifact.Function {
-	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels}
+	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels, IndexChecks: llvm.IndexChecks(f)}
 	if fn.Kernels == nil {
 		fn.Kernels = []artifact.Kernel{}
 	}

@@ -1,6 +1,7 @@
 // This file checks a call's tensor and scalar arguments against the function's
-// signature and binds its symbolic dimensions, before any kernel runs. Every mistake
-// is an error naming the argument, what was expected and what was given.
+// signature, binds its symbolic dimensions and checks index inputs, before any
+// kernel runs. Every mistake is an error naming the argument, what was expected and
+// what was given.
 package runtime
 
 import (
@@ -8,6 +9,9 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unsafe"
+
+	"dlc/ir"
 )
 
 // bindTensors checks names, dtypes, shapes and buffer sizes of inputs and outputs.
@@ -291,4 +295,54 @@ func (f *Func) bindings(shape []dim) string {
 		return "no symbolic dimensions"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// checkIndices checks every index input that a kernel gathers with against the size
+// of the gathered axis, before any kernel runs. (Kernels also clamp every index, so
+// an index computed inside a kernel can never read out of bounds.)
+func (f *Func) checkIndices() error {
+	p, s := f.p, &f.s
+	for _, c := range p.checks {
+		spec := &p.inputs[c.input]
+		b := s.in[c.input]
+		if b.elems == 0 {
+			continue
+		}
+		bound := c.bound.n
+		if c.bound.sym >= 0 {
+			bound = s.dims[c.bound.sym]
+		}
+		at, x := int64(-1), int64(0)
+		switch spec.dtype {
+		case ir.I32:
+			for i, v := range unsafe.Slice((*int32)(b.ptr), b.elems) {
+				if v < 0 || int64(v) >= bound {
+					at, x = int64(i), int64(v)
+					break
+				}
+			}
+		case ir.I64:
+			for i, v := range unsafe.Slice((*int64)(b.ptr), b.elems) {
+				if v < 0 || v >= bound {
+					at, x = int64(i), v
+					break
+				}
+			}
+		}
+		if at >= 0 {
+			return fmt.Errorf("input %s: index %d at %s out of range [0, %d) for take_along_axis along axis %d of %s",
+				spec.name, x, multiIndex(at, f.concrete(spec.shape)), bound, c.axis, c.of)
+		}
+	}
+	return nil
+}
+
+// multiIndex prints flat index i of a row-major shape: "[3, 7]".
+func multiIndex(i int64, shape []int64) string {
+	idx := make([]string, len(shape))
+	for d := len(shape) - 1; d >= 0; d-- {
+		idx[d] = fmt.Sprint(i % shape[d])
+		i /= shape[d]
+	}
+	return "[" + strings.Join(idx, ", ") + "]"
 }

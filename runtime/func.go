@@ -114,7 +114,10 @@ func (f *Func) run(a *Args) error {
 	if err := f.checkOverlap(); err != nil {
 		return err
 	}
-	if err := s.host.eval(p, s.scalars); err != nil {
+	if err := f.checkIndices(); err != nil {
+		return err
+	}
+	if err := s.host.eval(p, s.scalars, s.dims); err != nil {
 		return err
 	}
 	for i, t := range p.temps {
@@ -124,7 +127,7 @@ func (f *Func) run(a *Args) error {
 
 	for k := range p.kernels {
 		kp := &p.kernels[k]
-		count := elements(kp.domain, s.dims)
+		count := elements(kp.units, s.dims)
 		if count == 0 {
 			continue
 		}
@@ -144,13 +147,18 @@ func (f *Func) run(a *Args) error {
 			widest = max(widest, b.elems)
 		}
 		for j, sc := range kp.scalars {
-			if sc.host {
+			switch sc.kind {
+			case scalarHost:
 				scal[j] = s.host.vals[sc.index]
-			} else {
+			case scalarDim:
+				scal[j] = float64(s.dims[sc.index])
+			default:
 				scal[j] = s.scalars[sc.index]
 			}
 		}
-		inner := max(1, widest/count)
+		// The work of one unit: what the kernel declares, or the widest buffer's
+		// elements per unit, whichever is larger.
+		inner := max(1, widest/count, elements(kp.work, s.dims))
 		j := &s.job
 		j.fn, j.count = kp.fn, count
 		j.bufs, j.scalars = unsafe.Pointer(&bufs[0]), unsafe.Pointer(&scal[0])

@@ -5,17 +5,21 @@ package runtime
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"dlc/ir"
 )
 
 // hostValues holds the host values of the last call. They depend only on the scalar
-// arguments, so a call with the same scalars as the last one reuses them.
+// arguments and the bound dimensions (a mean divides by dim(B)), so a call with the
+// same scalars and sizes as the last one reuses them.
 type hostValues struct {
-	args  map[string]float64 // scalar arguments handed to ir.EvalHost, reused
-	last  []float64          // the scalars they were computed from
-	valid bool
-	vals  []float64 // per plan.hostIDs
+	args     map[string]float64 // scalar arguments handed to ir.EvalHost, reused
+	dims     map[string]int64   // bound dimensions handed to ir.EvalHost, reused
+	last     []float64          // the scalars they were computed from
+	lastDims []int64            // and the dimensions
+	valid    bool
+	vals     []float64 // per plan.hostIDs
 }
 
 func (h *hostValues) init(p *plan) {
@@ -23,23 +27,29 @@ func (h *hostValues) init(p *plan) {
 		return
 	}
 	h.args = make(map[string]float64, len(p.scalars))
+	h.dims = make(map[string]int64, len(p.syms))
 	h.last = make([]float64, len(p.scalars))
+	h.lastDims = make([]int64, len(p.syms))
 	h.vals = make([]float64, len(p.hostIDs))
 }
 
-// eval fills h.vals for the given scalar values (in plan.scalars order, defaults applied).
-func (h *hostValues) eval(p *plan, scalars []float64) error {
+// eval fills h.vals for the given scalar values (in plan.scalars order, defaults
+// applied) and dimensions (in plan.syms order).
+func (h *hostValues) eval(p *plan, scalars []float64, dims []int64) error {
 	if len(p.hostIDs) == 0 {
 		return nil
 	}
-	if h.valid && sameBits(h.last, scalars) {
+	if h.valid && sameBits(h.last, scalars) && slices.Equal(h.lastDims, dims) {
 		return nil
 	}
 	h.valid = false
 	for i, s := range p.scalars {
 		h.args[s.name] = scalars[i]
 	}
-	vals, err := ir.EvalHost(p.host, h.args, nil)
+	for i, s := range p.syms {
+		h.dims[s] = dims[i]
+	}
+	vals, err := ir.EvalHost(p.host, h.args, h.dims)
 	if err != nil {
 		return fmt.Errorf("host values: %w", err)
 	}
@@ -51,6 +61,7 @@ func (h *hostValues) eval(p *plan, scalars []float64) error {
 		h.vals[i] = x
 	}
 	copy(h.last, scalars)
+	copy(h.lastDims, dims)
 	h.valid = true
 	return nil
 }

@@ -48,10 +48,19 @@ type slot struct {
 	index int // into plan.inputs, plan.outputs or plan.temps
 }
 
-// scalarSrc is one scalar argument of a kernel: a scalar parameter or a host value.
+// scalarKind says where a kernel's scalar argument comes from.
+type scalarKind uint8
+
+const (
+	scalarParam scalarKind = iota // a scalar argument of the call
+	scalarHost                    // a host value computed from them
+	scalarDim                     // the bound size of a symbolic dimension ("#N")
+)
+
+// scalarSrc is one scalar argument of a kernel.
 type scalarSrc struct {
-	host  bool
-	index int // into plan.scalars, or into plan.hostIDs
+	kind  scalarKind
+	index int // into plan.scalars, plan.hostIDs or plan.syms
 }
 
 // kernelPlan is one kernel launch.
@@ -59,8 +68,19 @@ type kernelPlan struct {
 	symbol  string
 	fn      uintptr
 	domain  []dim
+	units   []dim // the product is the number of units [begin, end) counts
+	work    []dim // the product estimates the work of one unit
 	bufs    []slot
+	reread  []bool // per buffer: read after something was written in the same unit
 	scalars []scalarSrc
+}
+
+// indexCheck is an index input whose every element must lie in [0, bound).
+type indexCheck struct {
+	input int
+	bound dim
+	axis  int
+	of    string
 }
 
 // tempSpec is an intermediate buffer between kernels, named by its IR value.
@@ -79,11 +99,15 @@ type plan struct {
 	syms    []string // symbolic dimensions, in order of first appearance among the inputs
 	temps   []tempSpec
 	kernels []kernelPlan
+	checks  []indexCheck
 	host    *ir.Func // the IR function whose host values kernels take; nil if none
 	hostIDs []int    // IR value IDs of those host values
 	// aliasOK[o][i] says output o may share memory exactly with input i (an in-place
 	// update): no kernel reads input i after an earlier kernel has written output o.
 	aliasOK [][]bool
+	// reread[o][i] says why not, when a kernel reads input i again after writing
+	// output o in the same unit (a later pass over a row, or a gather).
+	reread [][]bool
 }
 
 // symbolFunc resolves a kernel symbol in the loaded object.
@@ -122,6 +146,13 @@ func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, erro
 			return nil, fmt.Errorf("kernel %d (%s): %w", k, fn.Kernels[k].Symbol, err)
 		}
 		p.kernels = append(p.kernels, kp)
+	}
+	for i, c := range fn.IndexChecks {
+		ic, err := p.indexCheck(c)
+		if err != nil {
+			return nil, fmt.Errorf("index check %d (%s): %w", i, c.Input, err)
+		}
+		p.checks = append(p.checks, ic)
 	}
 	if len(p.hostIDs) > 0 {
 		if err := p.resolveHost(mod); err != nil {
@@ -224,16 +255,44 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 	if kp.domain, err = p.shape(k.Domain, false); err != nil {
 		return kp, fmt.Errorf("domain: %w", err)
 	}
+	switch k.Kind {
+	case "", artifact.KindLoop:
+		// A loop kernel's units are its elements.
+		kp.units = kp.domain
+		if k.Units != nil {
+			if kp.units, err = p.shape(k.Units, false); err != nil {
+				return kp, fmt.Errorf("units: %w", err)
+			}
+		}
+	case artifact.KindRows, artifact.KindAxis:
+		if kp.units, err = p.shape(k.Units, false); err != nil {
+			return kp, fmt.Errorf("units: %w", err)
+		}
+	default:
+		return kp, fmt.Errorf("unknown kernel kind %q", k.Kind)
+	}
+	if kp.work, err = p.shape(k.UnitWork, false); err != nil {
+		return kp, fmt.Errorf("unit work: %w", err)
+	}
 	for j, b := range k.Buffers {
 		s, err := p.buffer(b)
 		if err != nil {
 			return kp, fmt.Errorf("buffer %d (%s %s): %w", j, b.Kind, b.Name, err)
 		}
 		kp.bufs = append(kp.bufs, s)
+		kp.reread = append(kp.reread, b.Reread)
 	}
 	for j, s := range k.Scalars {
 		if _, ok := ir.ParseDType(s.DType); !ok {
 			return kp, fmt.Errorf("scalar %d (%s): unknown dtype %q", j, s.Name, s.DType)
+		}
+		if d, ok := strings.CutPrefix(s.Name, "#"); ok {
+			n := p.symIndex(d)
+			if n < 0 {
+				return kp, fmt.Errorf("scalar %d: dimension %q is not bound by any input", j, d)
+			}
+			kp.scalars = append(kp.scalars, scalarSrc{kind: scalarDim, index: n})
+			continue
 		}
 		if id, ok := strings.CutPrefix(s.Name, "%"); ok {
 			n, err := strconv.Atoi(id)
@@ -246,7 +305,7 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 				hostIndex[n] = h
 				p.hostIDs = append(p.hostIDs, n)
 			}
-			kp.scalars = append(kp.scalars, scalarSrc{host: true, index: h})
+			kp.scalars = append(kp.scalars, scalarSrc{kind: scalarHost, index: h})
 			continue
 		}
 		i := -1
@@ -258,7 +317,7 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 		if i < 0 {
 			return kp, fmt.Errorf("scalar %d: %q is neither a scalar parameter nor an IR value", j, s.Name)
 		}
-		kp.scalars = append(kp.scalars, scalarSrc{index: i})
+		kp.scalars = append(kp.scalars, scalarSrc{kind: scalarParam, index: i})
 	}
 	if kp.fn, err = sym(k.Symbol); err != nil {
 		return kp, err
@@ -318,6 +377,22 @@ func (p *plan) buffer(b artifact.BufferRef) (slot, error) {
 	return slot{}, fmt.Errorf("unknown buffer kind %q", b.Kind)
 }
 
+// indexCheck resolves one index check: an integer input and the bound of its values.
+func (p *plan) indexCheck(c artifact.IndexCheck) (indexCheck, error) {
+	i := indexOf(p.inputs, c.Input)
+	if i < 0 {
+		return indexCheck{}, fmt.Errorf("no such input")
+	}
+	if !p.inputs[i].dtype.IsInt() {
+		return indexCheck{}, fmt.Errorf("input is %s, not integers", p.inputs[i].dtype)
+	}
+	bound, err := p.shape([]string{c.Bound}, false)
+	if err != nil {
+		return indexCheck{}, fmt.Errorf("bound: %w", err)
+	}
+	return indexCheck{input: i, bound: bound[0], axis: c.Axis, of: c.Of}, nil
+}
+
 // resolveHost finds the IR function and checks that every host value kernels take exists.
 func (p *plan) resolveHost(mod *ir.Module) error {
 	if mod == nil {
@@ -347,8 +422,10 @@ func (p *plan) resolveHost(mod *ir.Module) error {
 }
 
 // computeAliasOK decides which output/input pairs may share memory. Within one kernel
-// every element is read before it is written, so sharing is safe; across kernels it
-// is not once a later kernel reads an input that an earlier one overwrote.
+// every element (every row of a row kernel) is read before it is written, so sharing
+// is safe unless the kernel marks the input as reread (read again after it wrote
+// something in the same unit); across kernels it is not once a later kernel reads an
+// input that an earlier one overwrote.
 func (p *plan) computeAliasOK() {
 	firstWrite := make([]int, len(p.outputs)) // first kernel writing each output
 	lastRead := make([]int, len(p.inputs))    // last kernel reading each input
@@ -373,6 +450,23 @@ func (p *plan) computeAliasOK() {
 		p.aliasOK[o] = make([]bool, len(p.inputs))
 		for i := range p.inputs {
 			p.aliasOK[o][i] = !p.inputs[i].written && lastRead[i] <= firstWrite[o]
+		}
+	}
+	p.reread = make([][]bool, len(p.outputs))
+	for o := range p.outputs {
+		p.reread[o] = make([]bool, len(p.inputs))
+	}
+	for _, kp := range p.kernels {
+		for a, in := range kp.bufs {
+			if in.kind != slotInput || !kp.reread[a] {
+				continue
+			}
+			for _, out := range kp.bufs {
+				if out.kind == slotOutput && p.aliasOK[out.index][in.index] {
+					p.aliasOK[out.index][in.index] = false
+					p.reread[out.index][in.index] = true
+				}
+			}
 		}
 	}
 }

@@ -216,3 +216,14 @@ func lowerRef(t *testing.T, path string, src []byte) *ir.Module {
 	require.NoError(t, err)
 	return m
 }
+
+// buildProgram compiles a source relative to tests/ and returns the artifact bytes.
+func buildProgram(t testing.TB, rel string) []byte {
+	t.Helper()
+	needTools(t)
+	src, err := os.ReadFile(rel)
+	require.NoError(t, err)
+	b, _, err := compiler.Build(context.Background(), rel, src, compiler.Options{})
+	require.NoError(t, err)
+	return b
+}

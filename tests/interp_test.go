@@ -15,14 +15,11 @@ import (
 	"dlc/runtime"
 )
 
-// pendingCodegen lists sources whose kernels the code generator cannot compile
-// yet, with the reason; the frontend and interpreter still check them.
-var pendingCodegen = map[string]string{
-	"stdlib/loss/zlpr.dl":       "row kernels (reductions) are not lowered yet",
-	"stdlib/loss/bce.dl":        "row kernels (reductions) are not lowered yet",
-	"stdlib/loss/softmax_ce.dl": "row kernels (reductions) are not lowered yet",
-	"stdlib/optim/amos.dl":      "row kernels (reductions) are not lowered yet",
-	"stdlib/loss/exact.dl":      "row kernels (reductions) are not lowered yet",
+// illConditioned lists functions whose result is ill-conditioned on random
+// inputs, so f32 cannot meet a fixed tolerance against float64 there; their
+// vectors (TestLossVectors) check them on valid inputs.
+var illConditioned = map[string]string{
+	"zlpr_sparse": "L- = A + log(1 - exp(LSE+ - A)) cancels when the positives carry most of the mass, and random indices repeat (MATH.md §2.3: eps bounds that error)",
 }
 
 // sources returns every stdlib file and test program.
@@ -51,13 +48,13 @@ func TestCompiledMatchesInterpreter(t *testing.T) {
 		require.NoError(t, err)
 		ref, err := compiler.Lower(file, src, compiler.Options{}, "input")
 		require.NoError(t, err, file)
-		if why, ok := pendingCodegen[rel]; ok {
-			t.Logf("%s: not compiled yet: %s", rel, why)
-			continue
-		}
 		art := load(t, rel)
 		for _, f := range ref.Funcs {
 			if f.Private {
+				continue
+			}
+			if why, ok := illConditioned[f.Name]; ok {
+				t.Logf("%s: not compared on random inputs: %s", f.Name, why)
 				continue
 			}
 			// The first symbolic dimension takes the first size, every later one
@@ -91,6 +88,21 @@ func compareWithInterpreter(t *testing.T, m *ir.Module, f *ir.Func, art *runtime
 		}
 		return out
 	}
+	// Integer inputs that index a take_along_axis get values in range; the
+	// runtime rejects others before running (tested in the CLI and runtime tests).
+	indexBound := map[string]ir.Dim{}
+	for _, v := range f.Body {
+		if v.Op != ir.OpGather {
+			continue
+		}
+		idx := v.Args[1]
+		for idx.Op == ir.OpReshape {
+			idx = idx.Args[0]
+		}
+		if idx.Op == ir.OpParam {
+			indexBound[idx.Name] = v.Args[0].Type.Shape[v.Axis]
+		}
+	}
 	in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{}}
 	args := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
 	for _, p := range f.Params {
@@ -115,6 +127,9 @@ func compareWithInterpreter(t *testing.T, m *ir.Module, f *ir.Func, art *runtime
 				a.Data[i] = float64(rng.IntN(2))
 			default:
 				a.Data[i] = float64(rng.IntN(100) - 50)
+				if d, ok := indexBound[p.Name]; ok {
+					a.Data[i] = float64(rng.IntN(int(shapeOf(ir.Shape{d})[0])))
+				}
 			}
 		}
 		in.Tensors[p.Name] = a
@@ -157,6 +172,12 @@ func compareWithInterpreter(t *testing.T, m *ir.Module, f *ir.Func, art *runtime
 
 // toTensor stores a float64 array in a tensor of dtype d.
 func toTensor(d ir.DType, a *ir.Array) runtime.Tensor {
+	t := toTensorFlat(d, a)
+	t.Shape = append([]int64{}, a.Shape...) // keeps rank 0 for a scalar
+	return t
+}
+
+func toTensorFlat(d ir.DType, a *ir.Array) runtime.Tensor {
 	switch d {
 	case ir.F32:
 		x := make([]float32, len(a.Data))

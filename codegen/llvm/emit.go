@@ -1,6 +1,7 @@
 // This file builds the LLVM module: for each kernel, an internal body function
-// (a plain loop over elements [begin, end) with noalias buffer pointers) and an
-// exported wrapper with the runtime's ABI that unpacks buffers and scalars.
+// with noalias buffer pointers (for a loop kernel a plain loop over elements
+// [begin, end); rows.go and axis.go emit the others) and an exported wrapper
+// with the runtime's ABI that unpacks buffers and scalars.
 package llvm
 
 import (
@@ -44,7 +45,15 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 		}
 		descs := make([]artifact.Kernel, 0, len(plans))
 		for _, p := range plans {
-			body, err := emitBody(e, mod, p, t)
+			var body *llir.Func
+			switch p.kind {
+			case ir.RowKernel:
+				body, err = emitRows(e, mod, p, t)
+			case ir.AxisKernel:
+				body, err = emitAxis(e, mod, p, t)
+			default:
+				body, err = emitBody(e, mod, p, t)
+			}
 			if err != nil {
 				return "", nil, fmt.Errorf("codegen/llvm: @%s kernel %s: %w", f.Name, p.group, err)
 			}
@@ -85,24 +94,14 @@ func bufferParamName(b bufferPlan) string {
 // every output element, for i in [begin, end). Scalar-typed values of the group
 // are computed once before the loop; scalar-typed outputs are written by the
 // chunk that starts at element 0.
-func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (*llir.Func, error) {
-	begin, end := llir.NewParam("begin", types.I64), llir.NewParam("end", types.I64)
-	params := []*llir.Param{begin, end}
-	ptrs := make([]*llir.Param, len(p.buffers))
-	for i, b := range p.buffers {
-		ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(MemType(b.value.Type.DType)))
-		ptrs[i].Attrs = append(ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
-		params = append(params, ptrs[i])
-	}
+func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (_ *llir.Func, err error) {
+	defer catch(&err)
+	bf := newBody(mod, p, t)
+	fn, begin, end, ptrs := bf.fn, bf.begin, bf.end, bf.ptrs
 	vals := map[*ir.Value]value.Value{}
-	for _, s := range p.scalars {
-		sp := llir.NewParam("s."+valueName(s), RegType(s.Type.DType))
-		params = append(params, sp)
-		vals[s] = sp
+	for s, x := range bf.scalars {
+		vals[s] = x
 	}
-	fn := mod.NewFunc(p.symbol+".body", types.Void, params...)
-	fn.Linkage = enum.LinkageInternal
-	fn.FuncAttrs = append([]llir.FuncAttribute{enum.FuncAttrAlwaysInline}, targetAttrs(t)...)
 
 	operands := func(v *ir.Value) ([]value.Value, error) {
 		args := make([]value.Value, len(v.Args))
@@ -119,9 +118,14 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 		}
 		return args, nil
 	}
+	var index value.Value // the loop's element index, once inside the loop
 	compute := func(b *llir.Block, scalar bool) error {
 		for _, v := range p.values {
 			if v.Type.IsScalar() != scalar {
+				continue
+			}
+			if v.Op == ir.OpIota {
+				vals[v] = iotaOf(b, bf, v, index)
 				continue
 			}
 			args, err := operands(v)
@@ -172,6 +176,7 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 	// The loop: load, compute, store element i.
 	i := loop.NewPhi(llir.NewIncoming(begin, head))
 	i.SetName("i")
+	index = i
 	elem := func(k int) value.Value {
 		gep := loop.NewGetElementPtr(MemType(p.buffers[k].value.Type.DType), ptrs[k], i)
 		gep.InBounds = true
@@ -201,10 +206,64 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 	return fn, nil
 }
 
+// bodyFunc is the internal body function of a kernel and its parameters:
+//
+//	internal void SYM.body(i64 begin, i64 end, T0* noalias, ..., S0, ..., i64 #D0, ...) alwaysinline
+type bodyFunc struct {
+	fn         *llir.Func
+	begin, end *llir.Param
+	ptrs       []*llir.Param             // per buffer, its element pointer
+	scalars    map[*ir.Value]value.Value // scalar parameters and host values, in register form
+	dims       map[string]value.Value    // symbolic dimensions (i64)
+}
+
+// newBody declares the body function of p.
+func newBody(mod *llir.Module, p *kernelPlan, t codegen.Target) *bodyFunc {
+	bf := &bodyFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64),
+		scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
+	params := []*llir.Param{bf.begin, bf.end}
+	bf.ptrs = make([]*llir.Param, len(p.buffers))
+	for i, b := range p.buffers {
+		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(MemType(b.value.Type.DType)))
+		bf.ptrs[i].Attrs = append(bf.ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
+		params = append(params, bf.ptrs[i])
+	}
+	for _, s := range p.scalars {
+		sp := llir.NewParam("s."+valueName(s), RegType(s.Type.DType))
+		params = append(params, sp)
+		bf.scalars[s] = sp
+	}
+	for _, d := range p.dims {
+		dp := llir.NewParam("dim."+d, types.I64)
+		params = append(params, dp)
+		bf.dims[d] = dp
+	}
+	bf.fn = mod.NewFunc(p.symbol+".body", types.Void, params...)
+	bf.fn.Linkage = enum.LinkageInternal
+	bf.fn.FuncAttrs = append([]llir.FuncAttribute{enum.FuncAttrAlwaysInline}, targetAttrs(t)...)
+	return bf
+}
+
+// iotaOf is element i's index along v.Axis of v's shape, (i / inner) % n,
+// in v's integer dtype (a loop kernel with an iota takes its dimensions).
+func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value {
+	s := v.Type.Shape
+	var inner value.Value = constant.NewInt(types.I64, 1)
+	for _, d := range s[v.Axis+1:] {
+		inner = b.NewMul(inner, dimValue(bf, d))
+	}
+	x := b.NewURem(b.NewUDiv(i, inner), dimValue(bf, s[v.Axis]))
+	if v.Type.DType == ir.I32 {
+		return b.NewTrunc(x, types.I32)
+	}
+	return x
+}
+
 // emitWrapper emits the exported kernel with the runtime's ABI (see
 // artifact.Kernel): void SYM(i64 begin, i64 end, i8** bufs, double* scalars).
 // It casts each buffer pointer to its element type, converts each scalar from
-// double to its dtype once, and calls the body, which opt inlines.
+// double to its dtype once (a dimension "#D" to i64), and calls the body,
+// which opt inlines.
 func emitWrapper(e *Elemental, mod *llir.Module, p *kernelPlan, body *llir.Func, t codegen.Target) {
 	i8p := types.NewPointer(types.I8)
 	begin, end := llir.NewParam("begin", types.I64), llir.NewParam("end", types.I64)
@@ -226,6 +285,11 @@ func emitWrapper(e *Elemental, mod *llir.Module, p *kernelPlan, body *llir.Func,
 		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(j)))
 		slot.InBounds = true
 		args = append(args, e.FromDouble(b, s.Type.DType, b.NewLoad(types.Double, slot)))
+	}
+	for j := range p.dims {
+		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(len(p.scalars)+j)))
+		slot.InBounds = true
+		args = append(args, e.FromDouble(b, ir.I64, b.NewLoad(types.Double, slot)))
 	}
 	b.NewCall(body, args...)
 	b.NewRet(nil)

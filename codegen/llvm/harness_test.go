@@ -70,7 +70,7 @@ func buildLibrary(t testing.TB, src string) *library {
 
 // runOptions vary how a function's kernels are called.
 type runOptions struct {
-	splits  []int64           // chunk boundaries inside each domain: [0,s0), [s0,s1), ..., [sk,n)
+	splits  []int64           // chunk boundaries inside each kernel's units: [0,s0), [s0,s1), ..., [sk,n)
 	inPlace map[string]string // result name -> tensor parameter whose buffer it reuses
 }
 
@@ -88,7 +88,7 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 	if err != nil {
 		t.Fatal(err)
 	}
-	host, err := ir.EvalHost(f, scalars, nil)
+	host, err := ir.EvalHost(f, scalars, dims)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +135,14 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 		}
 		sc := make([]float64, len(k.Scalars)+1)
 		for i, s := range k.Scalars {
+			if s.Name[0] == '#' {
+				n, ok := dims[s.Name[1:]]
+				if !ok {
+					t.Fatalf("%s: dimension %s is not bound", k.Symbol, s.Name)
+				}
+				sc[i] = float64(n)
+				continue
+			}
 			if s.Name[0] == '%' {
 				v := valueByRef(f, s.Name)
 				sc[i] = host[v.ID]
@@ -146,11 +154,11 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 			}
 			sc[i] = x
 		}
-		domain := make(ir.Shape, len(k.Domain))
-		for j, s := range k.Domain {
-			domain[j] = parseDim(s)
+		units := make(ir.Shape, len(k.Units))
+		for j, s := range k.Units {
+			units[j] = parseDim(s)
 		}
-		n := elems(concrete(domain))
+		n := elems(concrete(units))
 		begin := int64(0)
 		for _, end := range append(append([]int64(nil), opt.splits...), n) {
 			if end > n {

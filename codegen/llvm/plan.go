@@ -1,6 +1,7 @@
 // This file works out, for each kernel group of a scheduled function, what the
-// kernel reads and writes: its domain, its buffers and its scalar arguments, in
-// the order the runtime passes them (the artifact.Kernel descriptor).
+// kernel reads and writes: its kind, domain and work units, its buffers and its
+// scalar arguments, in the order the runtime passes them (the artifact.Kernel
+// descriptor).
 package llvm
 
 import (
@@ -14,13 +15,22 @@ import (
 
 // kernelPlan is one kernel: a group of a function and everything it touches.
 type kernelPlan struct {
-	fn      *ir.Func
-	group   string
-	symbol  string
-	domain  ir.Shape
-	values  []*ir.Value // the group's values, in body order
-	buffers []bufferPlan
-	scalars []*ir.Value // scalar parameters, then host values
+	fn     *ir.Func
+	group  string
+	symbol string
+	kind   ir.KernelKind
+	// declared says the function's schedule declares the kernel; an undeclared
+	// group (hand-written IR) is a loop kernel whose domain is its values' shape.
+	declared bool
+	domain   ir.Shape
+	values   []*ir.Value // the group's values, in body order
+	buffers  []bufferPlan
+	scalars  []*ir.Value // scalar parameters, then host values
+	// dims are the symbolic dimensions a row or axis kernel takes as i64
+	// scalars "#D", after scalars.
+	dims []string
+	// units and unitWork are the descriptor's Units and UnitWork.
+	units, unitWork ir.Shape
 }
 
 // bufferPlan is one buffer argument and the IR value it holds.
@@ -53,8 +63,12 @@ func planKernels(f *ir.Func) ([]*kernelPlan, error) {
 		if !isKernel(v) {
 			continue
 		}
-		if !v.Op.Has(ir.Elementwise) || !Supports(v.Op) {
-			return nil, fmt.Errorf("@%s: %s: op %s cannot be compiled into a kernel", f.Name, ir.FormatValue(v), v.Op)
+		kind := ir.LoopKernel
+		if k := f.Kernel(v.Group); k != nil {
+			kind = k.Kind
+		}
+		if why := unsupported(v, kind); why != "" {
+			return nil, fmt.Errorf("@%s: %s: %s", f.Name, ir.FormatValue(v), why)
 		}
 		for _, a := range v.Args {
 			switch {
@@ -95,10 +109,42 @@ func planKernels(f *ir.Func) ([]*kernelPlan, error) {
 	return plans, nil
 }
 
+// unsupported says why value v cannot be compiled into a kernel of the given
+// kind, or "".
+func unsupported(v *ir.Value, kind ir.KernelKind) string {
+	elementwise := (v.Op.Has(ir.Elementwise) && Supports(v.Op)) || v.Op == ir.OpIota
+	switch kind {
+	case ir.LoopKernel:
+		if !elementwise {
+			return fmt.Sprintf("op %s cannot be compiled into a kernel", v.Op)
+		}
+	case ir.RowKernel:
+		switch {
+		case elementwise, v.Op == ir.OpReshape, v.Op == ir.OpBroadcast:
+		case v.Op.Has(ir.Reduction), v.Op == ir.OpGather:
+			if v.Axis != len(v.Args[0].Type.Shape)-1 {
+				return fmt.Sprintf("a row kernel computes %s only along the last axis, not axis %d", v.Op, v.Axis)
+			}
+		default:
+			return fmt.Sprintf("op %s cannot be compiled into a row kernel", v.Op)
+		}
+	case ir.AxisKernel:
+		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather {
+			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction or gather)", v.Op)
+		}
+	default:
+		return fmt.Sprintf("kernel %s has unknown kind %s", v.Group, kind)
+	}
+	return ""
+}
+
 // planKernel plans the kernel of group g.
 func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName map[*ir.Value]string, crossing map[*ir.Value]bool) (*kernelPlan, error) {
-	p := &kernelPlan{fn: f, group: g, symbol: Symbol(f.Name, g), domain: ir.Shape{}}
-	haveDomain := false
+	p := &kernelPlan{fn: f, group: g, symbol: Symbol(f.Name, g), kind: ir.LoopKernel, domain: ir.Shape{}}
+	if k := f.Kernel(g); k != nil {
+		p.kind, p.declared, p.domain = k.Kind, true, append(ir.Shape{}, k.Domain...)
+	}
+	haveDomain := p.declared
 	paramsUsed := map[*ir.Value]bool{}
 	var tempsRead, hostUsed []*ir.Value
 	seen := map[*ir.Value]bool{}
@@ -107,7 +153,7 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 			continue
 		}
 		p.values = append(p.values, v)
-		if !v.Type.IsScalar() {
+		if p.kind == ir.LoopKernel && !v.Type.IsScalar() {
 			if !haveDomain {
 				p.domain, haveDomain = v.Type.Shape, true
 			} else if !v.Type.Shape.Equal(p.domain) {
@@ -129,6 +175,21 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 				tempsRead = append(tempsRead, a)
 			}
 		}
+	}
+	if p.kind == ir.LoopKernel {
+		for _, v := range p.values {
+			if p.declared && !v.Type.Shape.Equal(p.domain) {
+				return nil, fmt.Errorf("@%s: %s: a loop kernel over %s computes only values of that shape", f.Name, ir.FormatValue(v), p.domain)
+			}
+			for _, a := range v.Args {
+				if !a.Type.IsScalar() && !a.Type.Shape.Equal(p.domain) {
+					return nil, fmt.Errorf("@%s: %s: operand %s has shape %s, but a loop kernel over %s reads only that shape (broadcasting needs a row kernel)", f.Name, ir.FormatValue(v), ir.Ref(a), a.Type.Shape, p.domain)
+				}
+			}
+		}
+	}
+	if p.kind == ir.AxisKernel && len(p.values) != 1 {
+		return nil, fmt.Errorf("@%s: axis kernel %s computes %d values; it computes exactly one reduction or gather", f.Name, g, len(p.values))
 	}
 
 	buf := func(kind, name string, v *ir.Value, writes bool) {
@@ -172,27 +233,114 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 	}
 	sortByID(hostUsed)
 	p.scalars = append(p.scalars, hostUsed...)
+	p.planUnits()
 	return p, nil
+}
+
+// planUnits works out the work units of the kernel and, for row and axis
+// kernels (and loop kernels with an iota), the symbolic dimensions it takes
+// as scalars: every one in its domain, its values' shapes and its buffers'
+// shapes, in order of appearance.
+func (p *kernelPlan) planUnits() {
+	switch p.kind {
+	case ir.LoopKernel:
+		p.units = p.domain
+		iota := false
+		for _, v := range p.values {
+			iota = iota || v.Op == ir.OpIota
+		}
+		if !iota {
+			return // an elementwise loop needs no sizes
+		}
+	case ir.RowKernel:
+		p.units = p.domain
+		if x, ok := p.mainExtent(); ok {
+			p.unitWork = ir.Shape{x}
+		}
+	case ir.AxisKernel:
+		v := p.values[0]
+		if v.Op == ir.OpGather {
+			p.units = v.Type.Shape
+		} else {
+			s := v.Args[0].Type.Shape
+			p.units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
+			p.unitWork = ir.Shape{s[v.Axis]}
+		}
+	}
+	seen := map[string]bool{}
+	add := func(s ir.Shape) {
+		for _, d := range s {
+			if d.IsSym() && !seen[d.Sym] {
+				seen[d.Sym] = true
+				p.dims = append(p.dims, d.Sym)
+			}
+		}
+	}
+	add(p.domain)
+	for _, v := range p.values {
+		add(v.Type.Shape)
+		for _, a := range v.Args {
+			add(a.Type.Shape)
+		}
+	}
+	for _, b := range p.buffers {
+		add(b.value.Type.Shape)
+	}
+}
+
+// mainExtent is the row length of a row kernel: the last dimension shared by
+// most of its per-element values (the first one on a tie).
+func (p *kernelPlan) mainExtent() (ir.Dim, bool) {
+	r := len(p.domain)
+	count := map[ir.Dim]int{}
+	var order []ir.Dim
+	note := func(s ir.Shape) {
+		if len(s) == r+1 && s[:r].Equal(p.domain) && s[r] != ir.ConstDim(1) {
+			if count[s[r]] == 0 {
+				order = append(order, s[r])
+			}
+			count[s[r]]++
+		}
+	}
+	for _, v := range p.values {
+		note(v.Type.Shape)
+		if v.Op.Has(ir.Reduction) {
+			note(v.Args[0].Type.Shape)
+		}
+	}
+	best, ok := ir.Dim{}, false
+	for _, d := range order {
+		if !ok || count[d] > count[best] {
+			best, ok = d, true
+		}
+	}
+	return best, ok
 }
 
 // descriptor is the artifact.Kernel of the plan.
 func (p *kernelPlan) descriptor() artifact.Kernel {
 	k := artifact.Kernel{
-		Symbol:  p.symbol,
-		Group:   p.group,
-		Domain:  shapeStrings(p.domain),
-		Buffers: make([]artifact.BufferRef, len(p.buffers)),
-		Scalars: make([]artifact.ScalarRef, len(p.scalars)),
+		Symbol:   p.symbol,
+		Group:    p.group,
+		Kind:     p.kind.String(),
+		Domain:   shapeStrings(p.domain),
+		Units:    shapeStrings(p.units),
+		UnitWork: shapeStrings(p.unitWork),
+		Buffers:  make([]artifact.BufferRef, len(p.buffers)),
+		Scalars:  make([]artifact.ScalarRef, 0, len(p.scalars)+len(p.dims)),
 	}
 	for i, b := range p.buffers {
 		k.Buffers[i] = b.ref
 	}
-	for i, s := range p.scalars {
+	for _, s := range p.scalars {
 		name := ir.Ref(s)
 		if s.Op == ir.OpParam {
 			name = s.Name
 		}
-		k.Scalars[i] = artifact.ScalarRef{Name: name, DType: s.Type.DType.String()}
+		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: name, DType: s.Type.DType.String()})
+	}
+	for _, d := range p.dims {
+		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: "#" + d, DType: ir.I64.String()})
 	}
 	return k
 }

@@ -48,7 +48,7 @@ loop:
 	%35 = fcmp ogt float %34, 89.0
 	%36 = select i1 %35, float 89.0, float %34
 	%37 = fcmp olt float %36, -104.0
-	%38 = select i1 %37, float -104.0, float %36
+	%38 = select i1 %37, float 0.0, float %36
 	%39 = fmul float %38, 0x3FF7154760000000
 	%40 = fadd float %39, 1.2582912e+07
 	%41 = fsub float %40, 1.2582912e+07
@@ -61,84 +61,94 @@ loop:
 	%48 = fsub float %45, %47
 	%49 = fsub float %48, %46
 	%50 = fmul float %47, %47
-	%51 = fmul float %47, 0x3F23B8ACC0000000
-	%52 = fadd float 0x3F56D2E4A0000000, %51
-	%53 = fmul float %47, %52
-	%54 = fadd float 0x3F81155A80000000, %53
-	%55 = fmul float %47, %54
-	%56 = fadd float 0x3FA5555020000000, %55
-	%57 = fmul float %47, %56
-	%58 = fadd float 0x3FC55552C0000000, %57
-	%59 = fmul float %47, %58
-	%60 = fadd float 0.5, %59
-	%61 = fmul float %50, %60
-	%62 = fadd float %61, %49
-	%63 = fadd float %47, %62
-	%64 = fsub float %47, %63
-	%65 = fadd float %64, %62
-	%66 = fadd float 1.0, %63
-	%67 = fsub float 1.0, %66
-	%68 = fadd float %67, %63
-	%69 = fadd float %68, %65
-	%70 = ashr i32 %43, 1
-	%71 = add i32 %70, 127
-	%72 = shl i32 %71, 23
-	%73 = bitcast i32 %72 to float
-	%74 = sub i32 %43, %70
-	%75 = add i32 %74, 127
-	%76 = shl i32 %75, 23
-	%77 = bitcast i32 %76 to float
-	%78 = fmul float %66, %73
-	%79 = fmul float %78, %77
-	%80 = fmul float %69, %73
-	%81 = fmul float %80, %77
-	%82 = fadd float 1.0, %79
-	%83 = fsub float 1.0, %82
-	%84 = fadd float %83, %79
-	%85 = fadd float %84, %81
-	%86 = fdiv float 1.0, %82
-	%87 = fmul float %85, %86
-	%88 = fmul float %86, %87
-	%89 = fsub float %86, %88
-	%90 = fdiv float %79, %82
-	%91 = fmul float %81, %86
-	%92 = fmul float %90, %87
-	%93 = fsub float %91, %92
-	%94 = fadd float %90, %93
-	%95 = fcmp oge float %4, 0.0
-	%v8 = select i1 %95, float %89, float %94
+	%51 = fmul float %47, 0x3FC55552C0000000
+	%52 = fadd float 0.5, %51
+	%53 = fmul float %47, 0x3F81155A80000000
+	%54 = fadd float 0x3FA5555020000000, %53
+	%55 = fmul float %47, 0x3F23B8ACC0000000
+	%56 = fadd float 0x3F56D2E4A0000000, %55
+	%57 = fmul float %50, %54
+	%58 = fadd float %52, %57
+	%59 = fmul float %50, %50
+	%60 = fmul float %59, %56
+	%61 = fadd float %58, %60
+	%62 = fmul float %59, %59
+	%63 = fmul float %50, %61
+	%64 = fadd float %63, %49
+	%65 = fadd float %47, %64
+	%66 = fsub float %47, %65
+	%67 = fadd float %66, %64
+	%68 = fadd float 1.0, %65
+	%69 = fsub float 1.0, %68
+	%70 = fadd float %69, %65
+	%71 = fadd float %70, %67
+	%72 = fadd float 1.0, %47
+	%73 = fsub float 1.0, %72
+	%74 = fadd float %73, %47
+	%75 = fadd float %74, %49
+	%76 = fadd float %75, %63
+	%77 = fadd float %72, %76
+	%78 = ashr i32 %43, 1
+	%79 = add i32 %78, 127
+	%80 = shl i32 %79, 23
+	%81 = bitcast i32 %80 to float
+	%82 = sub i32 %43, %78
+	%83 = add i32 %82, 127
+	%84 = shl i32 %83, 23
+	%85 = bitcast i32 %84 to float
+	%86 = fmul float %68, %81
+	%87 = fmul float %86, %85
+	%88 = select i1 %37, float 0.0, float %87
+	%89 = fmul float %71, %81
+	%90 = fmul float %89, %85
+	%91 = select i1 %37, float 0.0, float %90
+	%92 = fadd float 1.0, %88
+	%93 = fsub float 1.0, %92
+	%94 = fadd float %93, %88
+	%95 = fadd float %94, %91
+	%96 = fdiv float 1.0, %92
+	%97 = fmul float %95, %96
+	%98 = fmul float %96, %97
+	%99 = fsub float %96, %98
+	%100 = fdiv float %88, %92
+	%101 = fmul float %91, %96
+	%102 = fmul float %100, %97
+	%103 = fsub float %101, %102
+	%104 = fadd float %100, %103
+	%105 = fcmp oge float %4, 0.0
+	%v8 = select i1 %105, float %99, float %104
 	%v9 = call float @powf(float %2, float %4)
-	%96 = call float @llvm.sqrt.f32(float %v9)
-	%v10 = fdiv float 1.0, %96
-	%97 = icmp eq i32 %8, 0
-	%98 = icmp eq i32 %8, -1
-	%99 = or i1 %97, %98
-	%100 = select i1 %99, i32 1, i32 %8
-	%101 = sdiv i32 %6, %100
-	%102 = sub i32 0, %6
-	%103 = select i1 %98, i32 %102, i32 %101
-	%v11 = select i1 %97, i32 0, i32 %103
+	%106 = call float @llvm.sqrt.f32(float %v9)
+	%v10 = fdiv float 1.0, %106
+	%107 = icmp eq i32 %8, 0
+	%108 = icmp eq i32 %8, -1
+	%109 = or i1 %107, %108
+	%110 = select i1 %109, i32 1, i32 %8
+	%111 = sdiv i32 %6, %110
+	%112 = sub i32 0, %6
+	%113 = select i1 %108, i32 %112, i32 %111
+	%v11 = select i1 %107, i32 0, i32 %113
 	%v12 = fcmp une float %2, %4
 	%v13 = icmp slt i32 %6, %8
-	%104 = getelementptr inbounds float, float* %out.s, i64 %i
-	store float %v4, float* %104
-	%105 = getelementptr inbounds float, float* %out.c, i64 %i
-	store float %v7, float* %105
-	%106 = getelementptr inbounds float, float* %out.g, i64 %i
-	store float %v8, float* %106
-	%107 = getelementptr inbounds float, float* %out.p, i64 %i
-	store float %v10, float* %107
-	%108 = getelementptr inbounds i32, i32* %out.q, i64 %i
-	store i32 %v11, i32* %108
-	%109 = zext i1 %v12 to i8
-	%110 = getelementptr inbounds i8, i8* %out.ne, i64 %i
-	store i8 %109, i8* %110
-	%111 = zext i1 %v13 to i8
-	%112 = getelementptr inbounds i8, i8* %out.lt, i64 %i
-	store i8 %111, i8* %112
+	%114 = getelementptr inbounds float, float* %out.s, i64 %i
+	store float %v4, float* %114
+	%115 = getelementptr inbounds float, float* %out.c, i64 %i
+	store float %v7, float* %115
+	%116 = getelementptr inbounds float, float* %out.g, i64 %i
+	store float %v8, float* %116
+	%117 = getelementptr inbounds float, float* %out.p, i64 %i
+	store float %v10, float* %117
+	%118 = getelementptr inbounds i32, i32* %out.q, i64 %i
+	store i32 %v11, i32* %118
+	%119 = zext i1 %v12 to i8
+	%120 = getelementptr inbounds i8, i8* %out.ne, i64 %i
+	store i8 %119, i8* %120
+	%121 = zext i1 %v13 to i8
+	%122 = getelementptr inbounds i8, i8* %out.lt, i64 %i
+	store i8 %121, i8* %122
 	%i.next = add nuw nsw i64 %i, 1
-	%113 = icmp eq i64 %i.next, %end
-	br i1 %113, label %exit, label %loop
+	%123 = icmp eq i64 %i.next, %end
+	br i1 %123, label %exit, label %loop
 
 exit:
 	ret void

@@ -1,0 +1,180 @@
+// This file is the arithmetic of reductions: an accumulator state, its
+// initial value, the step that adds one element, the combination of two
+// states (lanes) and the final value. Row kernels run it in vector lanes,
+// axis kernels per output position; both emit it as scalar code.
+//
+// sum, max and min keep one accumulator in the register type of the dtype
+// (float for f32, f16 and bf16; so f16 and bf16 accumulate in f32). max and
+// min propagate NaN like ir.Reduce. log-sum-exp is online: a running maximum
+// m and a sum s of e^(x-m), with one exp per element:
+//
+//	d = x - m;  e = exp(-|d|)
+//	s = d > 0 ? s*e + 1 : s + e;  m = max(m, x)
+//
+// An absent element (x = -inf) leaves s unchanged (it would give NaN when m
+// is -inf too), a NaN makes m NaN, +inf makes m +inf; the result is m itself
+// when m is NaN or infinite, else m + log(s). The initial element c (the
+// reduction's Const) starts the state at (c, 1), or at (-inf, 0) when c is
+// -inf (no element). Two states combine by the same rule with s's weights.
+package llvm
+
+import (
+	"math"
+
+	"dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/constant"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/types"
+	"github.com/llir/llvm/ir/value"
+)
+
+// state is an accumulator: [acc], or [m, s] for log-sum-exp.
+type state []value.Value
+
+// reduction emits the arithmetic of one reduction value.
+type reduction struct {
+	e  *Elemental
+	v  *ir.Value
+	op ir.Op
+	d  ir.DType
+}
+
+func newReduction(e *Elemental, v *ir.Value) *reduction {
+	return &reduction{e: e, v: v, op: v.Op, d: v.Type.DType}
+}
+
+// emit applies elementwise op to register values of the reduction's dtype.
+func (r *reduction) emit(b *llir.Block, op ir.Op, args ...value.Value) value.Value {
+	v := &ir.Value{Op: op, Type: ir.Scalar(r.d), Args: make([]*ir.Value, len(args))}
+	for i := range args {
+		v.Args[i] = &ir.Value{Op: ir.OpParam, Type: ir.Scalar(r.d)}
+	}
+	x, err := r.e.Emit(b, v, args)
+	if err != nil {
+		fail("%s: %v", ir.FormatValue(r.v), err)
+	}
+	return x
+}
+
+func (r *reduction) c(x float64) constant.Constant { return Const(r.d, x) }
+
+// identity is the state of an empty lane.
+func (r *reduction) identity() []constant.Constant {
+	switch r.op {
+	case ir.OpReduceSum:
+		if r.d.IsFloat() {
+			return []constant.Constant{r.c(math.Copysign(0, -1))}
+		}
+		return []constant.Constant{r.c(0)}
+	case ir.OpReduceMax:
+		return []constant.Constant{r.c(math.Inf(-1))}
+	case ir.OpReduceMin:
+		return []constant.Constant{r.c(math.Inf(1))}
+	}
+	return []constant.Constant{r.c(math.Inf(-1)), r.c(0)}
+}
+
+// initial is the state holding only the initial element.
+func (r *reduction) initial() []constant.Constant {
+	c := r.v.Const
+	if r.op == ir.OpReduceLSE {
+		if math.IsInf(c, -1) {
+			return r.identity()
+		}
+		return []constant.Constant{r.c(c), r.c(1)}
+	}
+	return []constant.Constant{r.c(c)}
+}
+
+// init is the initial state as values.
+func (r *reduction) init() state {
+	var s state
+	for _, x := range r.initial() {
+		s = append(s, x)
+	}
+	return s
+}
+
+// vectorInit is the initial state of the lanes: lane 0 holds the initial
+// element, the others are empty.
+func (r *reduction) vectorInit() state {
+	in, id := r.initial(), r.identity()
+	var s state
+	for c := range in {
+		elems := make([]constant.Constant, lanes)
+		elems[0] = in[c]
+		for i := 1; i < lanes; i++ {
+			elems[i] = id[c]
+		}
+		s = append(s, constant.NewVector(types.NewVector(lanes, in[c].Type()), elems...))
+	}
+	return s
+}
+
+// update adds element x to state st.
+func (r *reduction) update(b *llir.Block, st state, x value.Value) state {
+	switch r.op {
+	case ir.OpReduceSum:
+		return state{r.emit(b, ir.OpAdd, st[0], x)}
+	case ir.OpReduceMax:
+		return state{r.emit(b, ir.OpMax, st[0], x)}
+	case ir.OpReduceMin:
+		return state{r.emit(b, ir.OpMin, st[0], x)}
+	}
+	return r.lse(b, st[0], st[1], x, nil)
+}
+
+// combine merges state y into state x.
+func (r *reduction) combine(b *llir.Block, x, y state) state {
+	if r.op == ir.OpReduceLSE {
+		return r.lse(b, x[0], x[1], y[0], y[1])
+	}
+	return r.update(b, x, y[0])
+}
+
+// lse adds (m2, s2) to (m1, s1); s2 == nil means one element m2 (s2 = 1).
+func (r *reduction) lse(b *llir.Block, m1, s1, m2, s2 value.Value) state {
+	d, absent, arg := r.lseArg(b, m1, m2)
+	return r.lseStep(b, m1, s1, m2, s2, d, absent, r.emit(b, ir.OpExp, arg))
+}
+
+// lseArg starts a step of log-sum-exp: d = m2 - m1, whether m2 is absent
+// (-inf), and the argument of the step's exp, -|d|. An absent element's exp
+// is not used: it takes exp(0) rather than exp(-inf), whose underflowing
+// steps are slow on some CPUs.
+func (r *reduction) lseArg(b *llir.Block, m1, m2 value.Value) (d, absent, arg value.Value) {
+	d = b.NewFSub(m2, m1)
+	absent = b.NewFCmp(enum.FPredOEQ, m2, r.c(math.Inf(-1)))
+	arg = b.NewSelect(absent, r.c(0), b.NewFNeg(r.emit(b, ir.OpAbs, d)))
+	return d, absent, arg
+}
+
+// lseStep finishes the step given e = exp(arg).
+func (r *reduction) lseStep(b *llir.Block, m1, s1, m2, s2, d, absent, e value.Value) state {
+	gt := b.NewFCmp(enum.FPredOGT, d, r.c(0))
+	var up, keep value.Value
+	if s2 == nil {
+		up = b.NewFAdd(b.NewFMul(s1, e), r.c(1))
+		keep = b.NewFAdd(s1, e)
+	} else {
+		up = b.NewFAdd(b.NewFMul(s1, e), s2)
+		keep = b.NewFAdd(s1, b.NewFMul(s2, e))
+	}
+	s := b.NewSelect(absent, s1, b.NewSelect(gt, up, keep))
+	isNaN := b.NewFCmp(enum.FPredUNO, m2, m2)
+	m := b.NewSelect(isNaN, m2, b.NewSelect(gt, m2, m1))
+	return state{m, s}
+}
+
+// finish is the reduction's value from its final state.
+func (r *reduction) finish(b *llir.Block, st state) value.Value {
+	if r.op != ir.OpReduceLSE {
+		return st[0]
+	}
+	m, s := st[0], st[1]
+	sum := b.NewFAdd(m, r.emit(b, ir.OpLog, s))
+	inf := b.NewFCmp(enum.FPredOEQ, r.emit(b, ir.OpAbs, m), r.c(math.Inf(1)))
+	return b.NewSelect(inf, m, sum)
+}
