@@ -24,3 +24,16 @@ echo
 echo "== dlc bench: one DDIM step at N = 16M"
 bin/dlc build stdlib/diffusion/ddim.dl -o out/ddim.dla
 bin/dlc bench out/ddim.dla ddim_step --dim N=16777216 --set abar_t=0.5 --set abar_prev=0.6 --set eta=0.5
+echo
+echo "== losses: every stdlib loss is one kernel that writes the loss and its gradient"
+bin/dlc build stdlib/loss/zlpr.dl -o out/zlpr.dla
+bin/dlc inspect out/zlpr.dla | grep -E "^func|kernels:"
+echo
+echo "== why zlpr_hard is one kernel (fusion decisions, abridged)"
+bin/dlc ir stdlib/loss/zlpr.dl --explain-fusion | grep "^// fusion: @zlpr_hard" | grep -E "input fusion|reduction|merge" | head -6
+echo
+echo "== dlc bench: ZLPR forward + gradient, B = 4096, C = 1000"
+bin/dlc bench out/zlpr.dla zlpr_hard --dim B=4096 --dim C=1000
+echo
+echo "== diffusion on a known truth: DDPM/DDIM vs Analytic-DPM and Extended-Analytic-DPM"
+go run ./examples/diffusion -n 4000 -out out/diffusion
