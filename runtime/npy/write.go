@@ -3,13 +3,12 @@
 package npy
 
 import (
-	"bufio"
 	"encoding/binary"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"dlc/internal/atomicfile"
 )
 
 // headerAlign is the alignment of the data start NumPy uses.
@@ -61,43 +60,11 @@ func encodeHeader(a *Array) ([]byte, error) {
 	return append(b, '\n'), nil
 }
 
-// WriteFile writes a to path atomically: a temporary file in the same directory is
-// written, synced and renamed over path; on any error it is removed and path is untouched.
-func WriteFile(path string, a *Array) (err error) {
+// WriteFile writes a to path atomically (see atomicfile.Write): on any error
+// path is untouched.
+func WriteFile(path string, a *Array) error {
 	if _, err := encodeHeader(a); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	f, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	tmp := f.Name()
-	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(tmp)
-			err = fmt.Errorf("write %s: %w", path, err)
-		}
-	}()
-	bw := bufio.NewWriter(f)
-	if err = Write(bw, a); err != nil {
-		return err
-	}
-	if err = bw.Flush(); err != nil {
-		return err
-	}
-	if err = f.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = f.Sync(); err != nil {
-		return err
-	}
-	if err = f.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, a) })
 }
