@@ -47,16 +47,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 2 {
 		return &usageError{"need an artifact and a function name"}
 	}
-	art, err := runtime.Load(pos[0], runtime.Config{Threads: *threads})
+	art, fn, desc, err := openFunc(pos[0], pos[1], *threads)
 	if err != nil {
 		return err
 	}
 	defer art.Close()
-	fn, err := art.Func(pos[1])
-	if err != nil {
-		return err
-	}
-	desc := findFunc(art.Manifest(), pos[1])
 	dims := map[string]int64{}
 	for i, k := range dimFlags.keys {
 		n, err := strconv.ParseInt(dimFlags.vals[i], 10, 64)

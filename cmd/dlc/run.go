@@ -34,16 +34,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *outDir == "" {
 		return &usageError{"--out DIR is required"}
 	}
-	art, err := runtime.Load(pos[0], runtime.Config{Threads: *threads})
+	art, fn, desc, err := openFunc(pos[0], pos[1], *threads)
 	if err != nil {
 		return err
 	}
 	defer art.Close()
-	fn, err := art.Func(pos[1])
-	if err != nil {
-		return err
-	}
-	desc := findFunc(art.Manifest(), pos[1])
 	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
 	shapes := map[string][]int64{}
 	for i, name := range ins.keys {
@@ -111,6 +106,20 @@ func parseScalar(s string) (float64, error) {
 		return 0, fmt.Errorf("%q is not a number", s)
 	}
 	return x, nil
+}
+
+// openFunc loads an artifact and returns one of its functions with its description.
+func openFunc(path, name string, threads int) (*runtime.Artifact, *runtime.Func, *artifact.Function, error) {
+	art, err := runtime.Load(path, runtime.Config{Threads: threads})
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	fn, err := art.Func(name)
+	if err != nil {
+		art.Close()
+		return nil, nil, nil, err
+	}
+	return art, fn, findFunc(art.Manifest(), name), nil
 }
 
 func findFunc(m *artifact.Manifest, name string) *artifact.Function {
