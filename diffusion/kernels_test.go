@@ -43,8 +43,8 @@ func TestStepVectors(t *testing.T) {
 					} else {
 						sc["large_var"] = b2f(c.HParams["var_type"] == "large")
 					}
-					in := map[string][]float32{"x_t": c.in(t, "x_t").f32(), "eps": c.in(t, "eps").f32(), "z": c.in(t, "z").f32()}
-					want := c.want(t, "x_prev").f64()
+					in := map[string][]float32{"x_t": c.in(t, "x_t").F32(), "eps": c.in(t, "eps").F32(), "z": c.in(t, "z").F32()}
+					want := c.want(t, "x_prev").F64()
 					rtol, atol := c.Tolerance.RTol, c.Tolerance.ATol
 					closeTo(t, c.Name+" "+fn, runStep(t, ec.e, fn, in, sc), want, rtol, atol)
 
@@ -60,7 +60,7 @@ func TestStepVectors(t *testing.T) {
 					closeTo(t, c.Name+" "+fn+"_var", runStep(t, ec.e, fn+"_var", in, varSc), want, rtol, atol)
 
 					in["z"] = make([]float32, len(in["z"]))
-					mean := c.want(t, "mean").f64()
+					mean := c.want(t, "mean").F64()
 					closeTo(t, c.Name+" "+fn+" mean", runStep(t, ec.e, fn, in, sc), mean, rtol, atol)
 					closeTo(t, c.Name+" "+fn+"_var mean", runStep(t, ec.e, fn+"_var", in, varSc), mean, rtol, atol)
 				}
@@ -82,8 +82,8 @@ func TestExtendedKernelVectors(t *testing.T) {
 				}
 				npr := b2f(c.HParams["mode"] == "npr")
 				sc := map[string]float64{"abar_t": c.num("abar_t"), "abar_prev": c.num("abar_prev"), "eta": c.num("eta"), "npr": npr, "clip_cov": c.num("clip_cov")}
-				eps, second := c.in(t, "eps_pred").f32(), c.in(t, "second_moment_pred").f32()
-				want := c.want(t, "sigma2").f64()
+				eps, second := c.in(t, "eps_pred").F32(), c.in(t, "second_moment_pred").F32()
+				want := c.want(t, "sigma2").F64()
 				got := runStep(t, ec.e, "extended_adpm_variance", map[string][]float32{"eps_pred": eps, "second": second}, sc)
 				closeTo(t, c.Name, got, want, c.Tolerance.RTol, c.Tolerance.ATol)
 

@@ -57,8 +57,8 @@ func TestExtendedVarianceVectors(t *testing.T) {
 		n++
 		st := stepOf(c.num("abar_t"), c.num("abar_prev"))
 		npr := c.HParams["mode"] == "npr"
-		eps, second := c.in(t, "eps_pred").f64(), c.in(t, "second_moment_pred").f64()
-		want := c.want(t, "sigma2").f64()
+		eps, second := c.in(t, "eps_pred").F64(), c.in(t, "second_moment_pred").F64()
+		want := c.want(t, "sigma2").F64()
 		for i := range eps {
 			got := ExtendedVariance(st, c.num("eta"), eps[i], second[i], npr, c.num("clip_cov") == 1)
 			require.InDelta(t, want[i], got, 1e-9*math.Abs(want[i])+1e-15, "%s[%d]", c.Name, i)

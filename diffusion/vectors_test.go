@@ -9,55 +9,14 @@ import (
 	"testing"
 
 	"github.com/stretchr/testify/require"
+
+	"dlc/internal/vectors"
 )
 
 // The oracle's vectors (MATH.md §6) live in tests/testdata/vectors.
 const vectorsDir = "../tests/testdata/vectors"
 
-type vecArray struct {
-	Shape []int64 `json:"shape"`
-	Data  []vnum  `json:"data"`
-}
-
-// vnum is a JSON number or "Infinity", "-Infinity", "NaN".
-type vnum float64
-
-func (n *vnum) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		switch s {
-		case "Infinity":
-			*n = vnum(math.Inf(1))
-		case "-Infinity":
-			*n = vnum(math.Inf(-1))
-		case "NaN":
-			*n = vnum(math.NaN())
-		default:
-			return fmt.Errorf("bad number %q", s)
-		}
-		return nil
-	}
-	var f float64
-	err := json.Unmarshal(b, &f)
-	*n = vnum(f)
-	return err
-}
-
-func (a vecArray) f32() []float32 {
-	out := make([]float32, len(a.Data))
-	for i, x := range a.Data {
-		out[i] = float32(x)
-	}
-	return out
-}
-
-func (a vecArray) f64() []float64 {
-	out := make([]float64, len(a.Data))
-	for i, x := range a.Data {
-		out[i] = float64(x)
-	}
-	return out
-}
+type vecArray = vectors.Array
 
 type vecCase struct {
 	Name      string                     `json:"name"`
@@ -121,7 +80,7 @@ func closeTo(t *testing.T, what string, got []float32, want []float64, rtol, ato
 
 // jsonNumber decodes a number written as JSON.
 func jsonNumber(raw json.RawMessage, v *float64) error {
-	var n vnum
+	var n vectors.Number
 	err := json.Unmarshal(raw, &n)
 	*v = float64(n)
 	return err

@@ -75,10 +75,10 @@ func TestDiffusionVarianceVectors(t *testing.T) {
 			out := make([]float32, n)
 			in := map[string]runtime.Tensor{}
 			for _, k := range []string{"x_t", "eps", "z"} {
-				in[k] = runtime.F32(c.Inputs[k].f32(), n)
+				in[k] = runtime.F32(c.Inputs[k].F32(), n)
 			}
 			require.NoError(t, fn.Run(runtime.Args{Inputs: in, Scalars: sc, Outputs: map[string]runtime.Tensor{"x_prev": runtime.F32(out, n)}}))
-			closeTo(t, name+"_var/"+c.Name, out, c.expected(t, "x_prev").f64(), c.Tolerance.RTol, c.Tolerance.ATol)
+			closeTo(t, name+"_var/"+c.Name, out, c.expected(t, "x_prev").F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 		}
 	}
 	fn, err := a.Func("extended_adpm_variance")
@@ -123,9 +123,9 @@ func TestDiffusionVarianceVectors(t *testing.T) {
 		eps, second := arr(c.Inputs["eps_pred"]), arr(c.Inputs["second_moment_pred"])
 		n := int64(len(eps.Data))
 		out := make([]float32, n)
-		in := map[string]runtime.Tensor{"eps_pred": runtime.F32(eps.f32(), n), "second": runtime.F32(second.f32(), n)}
+		in := map[string]runtime.Tensor{"eps_pred": runtime.F32(eps.F32(), n), "second": runtime.F32(second.F32(), n)}
 		require.NoError(t, fn.Run(runtime.Args{Inputs: in, Scalars: sc, Outputs: map[string]runtime.Tensor{"sigma2": runtime.F32(out, n)}}))
-		closeTo(t, c.Name, out, arr(c.Expected["sigma2"]).f64(), c.Tolerance.RTol, c.Tolerance.ATol)
+		closeTo(t, c.Name, out, arr(c.Expected["sigma2"]).F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 	}
 	require.Equal(t, 4, cases)
 }

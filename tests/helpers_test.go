@@ -3,7 +3,6 @@ package tests
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,6 +13,7 @@ import (
 
 	"dlc/codegen/llvm"
 	"dlc/compiler"
+	"dlc/internal/vectors"
 	"dlc/ir"
 	"dlc/runtime"
 )
@@ -55,59 +55,7 @@ func load(t testing.TB, rel string) *runtime.Artifact {
 }
 
 // jsonArray is an array in the vectors' format.
-type jsonArray struct {
-	Shape []int64 `json:"shape"`
-	DType string  `json:"dtype"`
-	Data  []jnum  `json:"data"`
-}
-
-// jnum is a JSON number or one of "Infinity", "-Infinity", "NaN".
-type jnum float64
-
-func (n *jnum) UnmarshalJSON(b []byte) error {
-	var s string
-	if json.Unmarshal(b, &s) == nil {
-		switch s {
-		case "Infinity":
-			*n = jnum(math.Inf(1))
-		case "-Infinity":
-			*n = jnum(math.Inf(-1))
-		case "NaN":
-			*n = jnum(math.NaN())
-		default:
-			return fmt.Errorf("bad number %q", s)
-		}
-		return nil
-	}
-	var f float64
-	if err := json.Unmarshal(b, &f); err != nil {
-		return err
-	}
-	*n = jnum(f)
-	return nil
-}
-
-func (a jsonArray) f64() []float64 {
-	out := make([]float64, len(a.Data))
-	for i, x := range a.Data {
-		out[i] = float64(x)
-	}
-	return out
-}
-
-func (a jsonArray) f32() []float32 {
-	out := make([]float32, len(a.Data))
-	for i, x := range a.Data {
-		out[i] = float32(x)
-	}
-	return out
-}
-
-// slice returns sub-array k along the first axis.
-func (a jsonArray) slice(k int) jsonArray {
-	n := len(a.Data) / int(a.Shape[0])
-	return jsonArray{Shape: a.Shape[1:], DType: a.DType, Data: a.Data[k*n : (k+1)*n]}
-}
+type jsonArray = vectors.Array
 
 type vectorCase struct {
 	Name      string                     `json:"name"`

@@ -33,7 +33,7 @@ func runVectorCase(t *testing.T, fn *runtime.Func, c vectorCase, outShapes map[s
 			args.Inputs[name] = runtime.I32(xs, a.Shape...)
 			continue
 		}
-		args.Inputs[name] = runtime.F32(a.f32(), a.Shape...)
+		args.Inputs[name] = runtime.F32(a.F32(), a.Shape...)
 	}
 	hp, _ := c.hparams(t)
 	for k, x := range hp {
@@ -84,7 +84,7 @@ func TestLossVectors(t *testing.T) {
 				}
 				got := runVectorCase(t, fn, c, shapes)
 				for vec, out := range lc.outputs {
-					closeTo(t, out, got[out], c.expected(t, vec).f64(), c.Tolerance.RTol, c.Tolerance.ATol)
+					closeTo(t, out, got[out], c.expected(t, vec).F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 				}
 			})
 		}

@@ -44,10 +44,10 @@ func TestOptimizerVectors(t *testing.T) {
 				hp, _ := c.hparams(t)
 				theta := c.Inputs["theta"]
 				shape := []int64{int64(len(theta.Data))} // the stdlib works on flattened tensors
-				st := map[string][]float32{"theta": theta.f32()}
+				st := map[string][]float32{"theta": theta.F32()}
 				for _, s := range o.state {
 					if a, ok := c.Inputs[s]; ok {
-						st[s] = a.f32()
+						st[s] = a.F32()
 					} else {
 						st[s] = make([]float32, len(theta.Data)) // zero initial state
 					}
@@ -65,7 +65,7 @@ func TestOptimizerVectors(t *testing.T) {
 				for k := 0; k < steps; k++ {
 					g := c.Inputs["grad"]
 					if traj {
-						g = grads.slice(k)
+						g = grads.Slice(k)
 					}
 					scalars := map[string]float64{}
 					for name, x := range hp {
@@ -74,13 +74,13 @@ func TestOptimizerVectors(t *testing.T) {
 					if o.stepParam {
 						scalars["step"] = step0 + float64(k)
 					}
-					runStep(t, fn, o, st, g.f32(), shape, scalars)
+					runStep(t, fn, o, st, g.F32(), shape, scalars)
 					for _, name := range append([]string{"theta"}, o.state...) {
 						want := c.expected(t, name)
 						if traj {
-							want = want.slice(k)
+							want = want.Slice(k)
 						}
-						closeTo(t, name, st[name], want.f64(), c.Tolerance.RTol, c.Tolerance.ATol)
+						closeTo(t, name, st[name], want.F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 					}
 				}
 			})
@@ -108,11 +108,11 @@ func TestDiffusionVectors(t *testing.T) {
 				out := make([]float32, len(c.Inputs["x_t"].Data))
 				in := map[string]runtime.Tensor{}
 				for _, name := range []string{"x_t", "eps", "z"} {
-					in[name] = runtime.F32(c.Inputs[name].f32(), shape...)
+					in[name] = runtime.F32(c.Inputs[name].F32(), shape...)
 				}
 				require.NoError(t, fn.Run(runtime.Args{Inputs: in, Scalars: scalars,
 					Outputs: map[string]runtime.Tensor{"x_prev": runtime.F32(out, shape...)}}))
-				closeTo(t, "x_prev", out, c.expected(t, "x_prev").f64(), c.Tolerance.RTol, c.Tolerance.ATol)
+				closeTo(t, "x_prev", out, c.expected(t, "x_prev").F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 			})
 		}
 	}
