@@ -21,9 +21,9 @@ echo
 echo "== dlc bench: Lion at N = 16M, in place"
 bin/dlc bench out/lion.dla lion --dim N=16777216 --alias theta_new=theta --alias m_new=m
 echo
-echo "== dlc bench: one DDIM step at N = 16M"
+echo "== dlc bench: one DDIM step at N = 16M, in place (as the sampler runs it)"
 bin/dlc build stdlib/diffusion/ddim.dl -o out/ddim.dla
-bin/dlc bench out/ddim.dla ddim_step --dim N=16777216 --set abar_t=0.5 --set abar_prev=0.6 --set eta=0.5
+bin/dlc bench out/ddim.dla ddim_step --dim N=16777216 --alias x_prev=x_t --set abar_t=0.5 --set abar_prev=0.6 --set eta=0.5
 echo
 echo "== losses: every stdlib loss is one kernel that writes the loss and its gradient"
 bin/dlc build stdlib/loss/zlpr.dl -o out/zlpr.dla
