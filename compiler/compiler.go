@@ -20,8 +20,11 @@ import (
 
 // Options configures a build. The zero value builds for the default CPU.
 type Options struct {
-	CPU     string // LLVM CPU name; codegen.DefaultCPU when empty
-	DumpDir string // write the IR after every pass here
+	CPU string // LLVM CPU name; codegen.DefaultCPU when empty
+	// DumpDir, if set, receives the graph IR after every pass (NN_<pass>.ir)
+	// and, from Build, the emitted and the optimized LLVM IR (kernels.ll,
+	// kernels.opt.ll).
+	DumpDir string
 	Explain func(line string)
 	// ReadFile reads imported files; os.ReadFile when nil.
 	ReadFile func(path string) ([]byte, error)
@@ -72,8 +75,14 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	if err != nil {
 		return nil, nil, fmt.Errorf("codegen: %w", err)
 	}
+	if err := dumpLLVM(opt.DumpDir, "kernels.ll", llText); err != nil {
+		return nil, nil, err
+	}
 	so, optIR, err := llvm.Compile(ctx, llText, llvm.Options{Target: t, Tools: tools})
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := dumpLLVM(opt.DumpDir, "kernels.opt.ll", optIR); err != nil {
 		return nil, nil, err
 	}
 	man := artifact.Manifest{
@@ -100,6 +109,20 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 		return nil, nil, fmt.Errorf("internal error: the artifact just written does not decode: %w", err)
 	}
 	return b, out, nil
+}
+
+// dumpLLVM writes text to dir/name when dir is set.
+func dumpLLVM(dir, name, text string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		return fmt.Errorf("dump: %w", err)
+	}
+	return nil
 }
 
 // BuildFile reads path, builds it and writes the artifact atomically to out.

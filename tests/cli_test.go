@@ -251,6 +251,22 @@ func TestCLIIRDumps(t *testing.T) {
 	require.Contains(t, stderr, "unknown pass")
 }
 
+// TestCLIBuildDumps checks that build -dump-dir writes the graph IR after
+// every pass and the LLVM IR before and after opt, the optimized one with the
+// kernel vectorised.
+func TestCLIBuildDumps(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "lion.dla"), "-dump-dir", filepath.Join(dir, "dump"))
+	require.Equal(t, 0, code, stderr)
+	require.FileExists(t, filepath.Join(dir, "dump", "06_fuse.ir"))
+	ll, err := os.ReadFile(filepath.Join(dir, "dump", "kernels.ll"))
+	require.NoError(t, err)
+	require.Contains(t, string(ll), "define void @dlc_lion_k0(")
+	opt, err := os.ReadFile(filepath.Join(dir, "dump", "kernels.opt.ll"))
+	require.NoError(t, err)
+	require.Contains(t, string(opt), "<8 x float>")
+}
+
 func TestCLIBenchJSON(t *testing.T) {
 	dir := t.TempDir()
 	art := filepath.Join(dir, "lion.dla")

@@ -19,7 +19,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "output artifact (default: FILE.dla next to the source)")
 	cpu := fs.String("cpu", "", "LLVM CPU to target (default x86-64-v3)")
-	dumpDir := fs.String("dump-dir", "", "write the IR after every pass into this directory")
+	dumpDir := fs.String("dump-dir", "", "write the IR after every pass, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll), into this directory")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
