@@ -103,6 +103,8 @@ func builtins() []*builtin {
 		{name: "mean", op: ir.OpReduceSum, kind: bkReduce, float: true, options: []string{"axis", "keepdims"}},
 		{name: "max", op: ir.OpReduceMax, kind: bkReduce, options: reduce},
 		{name: "min", op: ir.OpReduceMin, kind: bkReduce, options: reduce},
+		{name: "nanmax", op: ir.OpReduceNanMax, kind: bkReduce, options: reduce},
+		{name: "nanmin", op: ir.OpReduceNanMin, kind: bkReduce, options: reduce},
 		{name: "logsumexp", op: ir.OpReduceLSE, kind: bkReduce, options: reduce},
 		{name: "take_along_axis", op: ir.OpGather, kind: bkGather, options: axis},
 		{name: "gather", op: ir.OpGather, kind: bkGather, options: axis},

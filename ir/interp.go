@@ -157,7 +157,7 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 				return nil, fmt.Errorf("interpret @%s: dimension %s is not bound", f.Name, v.Name)
 			}
 			vals[v] = &Array{Data: []float64{float64(n)}}
-		case OpReshape, OpBroadcast, OpGather, OpReduceSum, OpReduceMax, OpReduceMin, OpReduceLSE, OpIota:
+		case OpReshape, OpBroadcast, OpGather, OpReduceSum, OpReduceMax, OpReduceMin, OpReduceLSE, OpIota, OpReduceNanMax, OpReduceNanMin:
 			shape, err := ConcreteShape(v.Type.Shape, dims)
 			if err != nil {
 				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)

@@ -136,6 +136,18 @@ func Reduce(op Op, d DType, init float64, xs []float64) float64 {
 			}
 		}
 		return acc
+	case OpReduceNanMax, OpReduceNanMin:
+		acc := init
+		for _, x := range xs {
+			switch {
+			case math.IsNaN(x):
+			case op == OpReduceNanMax:
+				acc = nanMax(acc, x)
+			default:
+				acc = nanMin(acc, x)
+			}
+		}
+		return acc
 	case OpReduceLSE:
 		m := init
 		for _, x := range xs {

@@ -84,6 +84,12 @@ const (
 	OpDim       // the size of the symbolic dimension Name, as a scalar
 	OpIota      // each element's index along Axis (integer result, no operands)
 	OpErfc      // 1 - erf(x), accurate where erf(x) is near 1
+	// nanmax/nanmin along Axis and Const: NaN elements are left out (IEEE
+	// 754-2008 maxNum/minNum), so the result is NaN only for a NaN Const; a
+	// zero result may have either sign. A stabiliser that only shifts what a
+	// sum then propagates NaN through costs one instruction per vector.
+	OpReduceNanMax
+	OpReduceNanMin
 	numOps
 )
 
@@ -138,6 +144,9 @@ var opTable = [numOps]OpInfo{
 	OpDim:       {"dim", 0, Pure},
 	OpIota:      {"iota", 0, Pure},
 	OpErfc:      {"erfc", 1, ew | FloatOnly},
+
+	OpReduceNanMax: {"reduce_nanmax", 1, Pure | Reduction},
+	OpReduceNanMin: {"reduce_nanmin", 1, Pure | Reduction},
 }
 
 // ReductionIdentity is the initial element a reduction has when none is given.
@@ -145,7 +154,7 @@ func ReductionIdentity(op Op) float64 {
 	switch op {
 	case OpReduceSum:
 		return 0
-	case OpReduceMin:
+	case OpReduceMin, OpReduceNanMin:
 		return math.Inf(1)
 	}
 	return math.Inf(-1)
