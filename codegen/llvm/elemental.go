@@ -7,7 +7,9 @@ package llvm
 
 import (
 	"fmt"
+	"slices"
 
+	"dlc/codegen"
 	"dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -23,6 +25,7 @@ type Elemental struct {
 	mod   *llir.Module
 	calls MathCalls
 	decls map[string]*llir.Func
+	fma   bool // the target has FMA: exp uses llvm.fma (vecmath.go)
 }
 
 // NewElemental returns an emitter that declares functions in m and lowers
@@ -30,6 +33,9 @@ type Elemental struct {
 func NewElemental(m *llir.Module, calls MathCalls) *Elemental {
 	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}}
 }
+
+// hasFMA reports whether every CPU of target t has fused multiply-add.
+func hasFMA(t codegen.Target) bool { return slices.Contains(t.CPUFeatures, "fma") }
 
 // elemCtx is what a lowering sees: the op, its result and operand dtypes, the
 // operands in register form, and the block to append to.
@@ -167,7 +173,7 @@ func inlineF32(name string) lowering {
 		if c.d == ir.F64 {
 			return callMath(c)
 		}
-		return f(fb{c.b}, c.x[0])
+		return f(fb{c.b, c.e}, c.x[0])
 	}
 }
 
@@ -177,7 +183,7 @@ func inlineF32(name string) lowering {
 // for the rounding of e and of 1+e.
 func emitSigmoid(c *elemCtx) value.Value {
 	if c.d != ir.F64 {
-		return sigmoidF32(fb{c.b}, c.x[0])
+		return sigmoidF32(fb{c.b, c.e}, c.x[0])
 	}
 	x := c.x[0]
 	negAbs := c.b.NewFNeg(floatIntrinsic("llvm.fabs")(c))

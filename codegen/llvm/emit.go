@@ -34,6 +34,7 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 	mod.TargetTriple = t.Triple
 	mod.DataLayout = t.DataLayout
 	e := NewElemental(mod, LibmCalls())
+	e.fma = hasFMA(t)
 	kernels = map[string][]artifact.Kernel{}
 	for _, f := range m.Funcs {
 		if f.Private {

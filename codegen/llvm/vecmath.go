@@ -5,11 +5,14 @@
 // them too; f64 still calls libm (mathlib.go).
 //
 // Numerics (MATH.md §0, RATIONALE.md "Transcendental functions"): no
-// fast-math flags and no FMA, so every CPU computes the same bits; range
-// reductions split ln 2 in two (Cody and Waite) and carry the rounding error
-// of the reduced argument; special values (±0, ±inf, NaN, subnormals) are
-// selected, never branched on. Every function is within 2 ulps of the
-// correctly rounded result on every f32 input (vecmath_test.go sweeps them).
+// fast-math flags and no FMA contraction; range reductions split ln 2 in two
+// (Cody and Waite) and carry the rounding error of the reduced argument;
+// special values (±0, ±inf, NaN, subnormals) are selected, never branched on.
+// exp alone has a second form for CPUs with FMA, written with explicit fused
+// multiply-adds (llvm.fma, rounded once by definition): it is the hot function
+// of the losses, and half as long. Every other function computes the same bits
+// on every CPU. Every function is within 2 ulps of the correctly rounded
+// result on every f32 input (vecmath_test.go sweeps them).
 // The polynomial coefficients are minimax fits rounded to f32 one at a time,
 // refitting the others.
 package llvm
@@ -37,7 +40,31 @@ var vecMath32 = map[string]func(f fb, x value.Value) value.Value{
 }
 
 // fb appends f32 and i32 instructions to a block: the vocabulary of this file.
-type fb struct{ b *llir.Block }
+// e declares intrinsics and says whether the target has FMA; nil means no FMA.
+type fb struct {
+	b *llir.Block
+	e *Elemental
+}
+
+// hasFMA reports whether exp may use fused multiply-adds.
+func (f fb) hasFMA() bool { return f.e != nil && f.e.fma }
+
+// fma is x*y + z rounded once.
+func (f fb) fma(x, y, z value.Value) value.Value {
+	return f.b.NewCall(f.e.intrinsic("llvm.fma.f32", types.Float, types.Float, types.Float, types.Float), x, y, z)
+}
+
+// rint rounds to the nearest integer, ties to even (vroundps).
+func (f fb) rint(x value.Value) value.Value {
+	return f.b.NewCall(f.e.intrinsic("llvm.rint.f32", types.Float, types.Float), x)
+}
+
+// freeze turns a poison lane into some fixed value (llvm freeze).
+func (f fb) freeze(x value.Value) value.Value {
+	in := llir.NewInstFreeze(x)
+	f.b.Insts = append(f.b.Insts, in)
+	return in
+}
 
 // k is the f32 constant x, which must be exactly representable.
 func (f fb) k(x float64) value.Value {
@@ -190,8 +217,42 @@ func clampExp(f fb, x value.Value) (e expReduction, under value.Value) {
 // expF32 is e^x = 2^k * fl(1 + p); the scaling overflows and underflows as
 // IEEE 754 does, and below -104 the result is selected +0.
 func expF32(f fb, x value.Value) value.Value {
+	if f.hasFMA() {
+		return expF32FMA(f, x)
+	}
 	e, under := clampExp(f, x)
 	return f.sel(under, f.k(0), e.scale(f, e.y))
+}
+
+// expP is the minimax fit of (e^r - 1 - r)/r^2 on |r| <= 0.347, weighted for
+// the relative error of e^r: 2^-28.2.
+var expP = []float64{0x1.fffffcp-02, 0x1.55548ap-03, 0x1.55584ep-05, 0x1.123f3p-07, 0x1.6ad158p-10}
+
+// expF32FMA is exp with fused multiply-adds: k = rint(x log2e);
+// r = fma(k, -ln2lo, fma(k, -ln2hi, x)), the first exact (k ln2hi is, and
+// Sterbenz), the second rounded once; e^r = 1 + fma(r^2, P(r), r) with P by
+// Horner's rule in fmas; times 2^k as in expF32. Clamping, the +0 below -104
+// and the special values are expF32's. 18 vector operations against 33, and
+// a dependency chain about half as long: the loops that call it (a loss's
+// gradient pass) are bound by both. Within 1.01 ulp (TestVecMathULP).
+func expF32FMA(f fb, x value.Value) value.Value {
+	x = f.sel(f.cmp(enum.FPredOGT, x, f.k(89)), f.k(89), x)
+	under := f.cmp(enum.FPredOLT, x, f.k(-104))
+	x = f.sel(under, f.k(0), x)
+	kf := f.rint(f.mul(x, f.k(log2e)))
+	// kf is an integer in [-151, 129], or NaN, whose conversion is poison:
+	// frozen, that lane's scale is some number, and NaN times it is NaN.
+	ki := f.freeze(f.b.NewFPToSI(kf, types.I32))
+	r := f.fma(kf, f.k(-ln2Hi), x)
+	r = f.fma(kf, f.k(-ln2Lo), r)
+	p := f.k(expP[len(expP)-1])
+	for i := len(expP) - 2; i >= 0; i-- {
+		p = f.fma(p, r, f.k(expP[i]))
+	}
+	y := f.add(f.k(1), f.fma(f.mul(r, r), p, r))
+	k1 := f.b.NewAShr(ki, f.i(1))
+	y = f.mul(f.mul(y, f.pow2(k1)), f.pow2(f.b.NewSub(ki, k1)))
+	return f.sel(under, f.k(0), y)
 }
 
 // expParts is e^x as an unevaluated sum eh + el, eh = expF32(x), for callers

@@ -50,6 +50,19 @@ func fitProblems() []fitProblem {
 				}
 				return r * r / math.Abs(math.Expm1(r))
 			}},
+		{name: "expP", a: -0.347, b: 0.347, n: len(expP), have: expP,
+			g: func(r float64) float64 { // (e^r - 1 - r)/r^2
+				if math.Abs(r) < 1e-3 {
+					s, t := 0.0, 0.5
+					for n := 2; n < 12; n++ {
+						s += t
+						t *= r / float64(n+1)
+					}
+					return s
+				}
+				return (math.Expm1(r) - r) / (r * r)
+			},
+			w: func(r float64) float64 { return r * r / math.Exp(r) }},
 		{name: "logR", a: 1e-10, b: sm * sm, n: len(logR), have: logR,
 			g: func(z float64) float64 { // (2 atanh(s)/s - 2)/z, s = sqrt(z)
 				if z < 1e-3 {

@@ -271,6 +271,12 @@ func (w *widener) widen(inst llir.Instruction) error {
 		if err = get(in.From); err == nil {
 			r = b.NewFPToUI(args[0], vec(in.To))
 		}
+	case *llir.InstFreeze:
+		if err = get(in.X); err == nil {
+			fr := llir.NewInstFreeze(args[0])
+			b.Insts = append(b.Insts, fr)
+			r = fr
+		}
 	case *llir.InstCall:
 		r, err = w.call(in)
 	default:
@@ -291,6 +297,7 @@ var vectorIntrinsics = map[string]struct {
 	immarg   int // index of an operand that must stay a scalar constant, or -1
 }{
 	"llvm.fabs":       {1, -1},
+	"llvm.fma":        {1, -1},
 	"llvm.sqrt":       {1, -1},
 	"llvm.floor":      {1, -1},
 	"llvm.ceil":       {1, -1},
