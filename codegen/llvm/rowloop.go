@@ -340,6 +340,9 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 			fail("%v", err)
 		}
 	}
+	if s == 1 {
+		k.prefetchNextRow(vbody, jv, n, code, ec.mem)
+	}
 	jvn := vbody.NewAdd(jv, i64(int64(per*lanes)))
 	jvn.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
 	limit := cur.NewSub(n, i64(int64(per*lanes)))
@@ -400,6 +403,36 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	}
 	cur.NewCondBr(cur.NewICmp(enum.IPredSGE, n, i64(int64(per*lanes))), vbody, mid)
 	return texit
+}
+
+// prefetchNextRow makes the vector loop vbody of pass 1 prefetch, at element
+// jv of the row, element jv of the next row of each buffer it loads or stores
+// whose rows are adjacent in memory (stores for writing). Pass 0 of a row
+// kernel streams its row from memory while passes 1 and later compute from
+// cache, where the hardware prefetcher, which follows access streams, has
+// nothing to follow: without this, each row's first pass waits for memory.
+// Measured on ZLPR forward and gradient, 2 threads: 4096 x 1000 from 0.95 to
+// 0.77-0.88 ns per element, 256 x 32000 from 1.12 to 0.92 (prefetching only
+// rows up to 16 KiB, so as not to evict the current row from L2, was the
+// slower choice there). A prefetch past the last row never faults.
+func (k *rowKernel) prefetchNextRow(vbody *llir.Block, jv, n value.Value, code []llir.Instruction, mem map[llir.Instruction]memOp) {
+	pf := k.e.intrinsic("llvm.prefetch.p0i8", types.Void, types.I8Ptr, types.I32, types.I32, types.I32)
+	i32 := func(x int64) constant.Constant { return constant.NewInt(types.I32, x) }
+	seen := map[value.Value]bool{}
+	for _, in := range code {
+		op, ok := mem[in]
+		if !ok || (op.kind != memLoad && op.kind != memStore) || !k.denseRows[op.ptr] || seen[op.ptr] {
+			continue
+		}
+		seen[op.ptr] = true
+		g := vbody.NewGetElementPtr(op.typ, op.ptr, vbody.NewAdd(jv, n))
+		rw := int64(0)
+		if op.kind == memStore {
+			rw = 1
+		}
+		// Locality 3 (keep in every cache level), data cache.
+		vbody.NewCall(pf, vbody.NewBitCast(g, types.I8Ptr), i32(rw), i32(3), i32(1))
+	}
 }
 
 // updates emits the reductions' steps for one element; log-sum-exps whose

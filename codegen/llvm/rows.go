@@ -87,6 +87,7 @@ type rowKernel struct {
 	invariants map[string]value.Value // products of dimensions, in entry
 	rowIdx     []value.Value          // the row's multi-index, in head
 	rowPtrs    map[viewKey]value.Value
+	denseRows  map[value.Value]bool // row pointers whose next row follows the row in memory
 	rowLoads   map[viewKey]value.Value
 	rowVals    map[*ir.Value]value.Value // per-row values of the current row
 	gathers    map[int]gatherBase
@@ -122,7 +123,7 @@ func emitRows(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 		readBuf: map[*ir.Value]int{}, writeBuf: map[*ir.Value][]int{}, inGroup: map[*ir.Value]bool{},
 		cls: map[*ir.Value]class{}, stage: map[*ir.Value]int{}, accPass: map[*ir.Value]int{},
 		names: map[string]int{}, invariants: map[string]value.Value{},
-		rowPtrs: map[viewKey]value.Value{}, rowLoads: map[viewKey]value.Value{}, rowVals: map[*ir.Value]value.Value{},
+		rowPtrs: map[viewKey]value.Value{}, denseRows: map[value.Value]bool{}, rowLoads: map[viewKey]value.Value{}, rowVals: map[*ir.Value]value.Value{},
 		gathers: map[int]gatherBase{}, loads: map[int][]int{}, gathered: map[int][]int{}, stores: map[int][]int{},
 		synthetic: map[*ir.Value]bool{}, computing: map[*ir.Value]bool{},
 	}
@@ -559,8 +560,9 @@ func (k *rowKernel) outside(a *ir.Value) (value.Value, bool) {
 // flat views the buffer as having shape t (a reshape: same elements in the
 // same order); otherwise it broadcasts to t by NumPy rules.
 type view struct {
-	off value.Value // i64, computed in head
-	col bool
+	off   value.Value // i64, computed in head
+	col   bool
+	dense bool // off is the row index times the row's length: rows are adjacent
 }
 
 // viewOf works out the view of buffer bi at shape t, emitting the row offset in head.
@@ -569,7 +571,7 @@ func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
 	perElem := len(t) == r+1 && t[r] != ir.ConstDim(1)
 	if flat {
 		if perElem {
-			return view{off: k.head.NewMul(k.row, k.dim(t[r])), col: true}
+			return view{off: k.head.NewMul(k.row, k.dim(t[r])), col: true, dense: true}
 		}
 		return view{off: k.row}
 	}
@@ -609,7 +611,7 @@ func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
 		return view{off: i64(0), col: col}
 	case broadcast == 0:
 		tail := s[max(0, r-off):]
-		return view{off: k.head.NewMul(k.row, k.product(tail)), col: col}
+		return view{off: k.head.NewMul(k.row, k.product(tail)), col: col, dense: col && len(tail) == 1}
 	}
 	idx := k.rowIndex()
 	var sum value.Value = i64(0)
@@ -665,6 +667,7 @@ func (k *rowKernel) rowPtr(bi int, t ir.Shape, flat bool) value.Value {
 	gep := k.head.NewGetElementPtr(mt, k.bf.ptrs[bi], v.off)
 	gep.InBounds = true
 	k.rowPtrs[key] = gep
+	k.denseRows[gep] = v.dense
 	return gep
 }
 

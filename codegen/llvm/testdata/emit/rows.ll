@@ -261,7 +261,7 @@ p0.K.vec.combine.19:
 	br label %p0.K.tail.pre.11
 
 p1.C.tail.pre.20:
-	%184 = phi i64 [ %221, %p1.C.vec.lanes.27 ], [ %221, %p1.C.vec.combine.28 ]
+	%184 = phi i64 [ %227, %p1.C.vec.lanes.27 ], [ %227, %p1.C.vec.combine.28 ]
 	%185 = icmp slt i64 %184, %dim.C
 	br i1 %185, label %p1.C.tail.21, label %p1.C.done.22
 
@@ -285,7 +285,7 @@ p1.C.done.22:
 	br i1 %194, label %exit, label %row
 
 p1.C.vec.23:
-	%195 = phi i64 [ 0, %p0.K.done.13 ], [ %206, %p1.C.vec.23 ]
+	%195 = phi i64 [ 0, %p0.K.done.13 ], [ %212, %p1.C.vec.23 ]
 	%196 = getelementptr inbounds float, float* %5, i64 %195
 	%197 = bitcast float* %196 to <8 x float>*
 	%198 = load <8 x float>, <8 x float>* %197, align 4
@@ -297,37 +297,45 @@ p1.C.vec.23:
 	%204 = getelementptr inbounds float, float* %14, i64 %195
 	%205 = bitcast float* %204 to <8 x float>*
 	store <8 x float> %203, <8 x float>* %205, align 4
-	%206 = add nuw nsw i64 %195, 8
-	%207 = icmp sle i64 %206, %87
-	br i1 %207, label %p1.C.vec.23, label %p1.C.vec.done.24
+	%206 = add i64 %195, %dim.C
+	%207 = getelementptr float, float* %5, i64 %206
+	%208 = bitcast float* %207 to i8*
+	call void @llvm.prefetch.p0i8(i8* %208, i32 0, i32 3, i32 1)
+	%209 = add i64 %195, %dim.C
+	%210 = getelementptr float, float* %14, i64 %209
+	%211 = bitcast float* %210 to i8*
+	call void @llvm.prefetch.p0i8(i8* %211, i32 1, i32 3, i32 1)
+	%212 = add nuw nsw i64 %195, 8
+	%213 = icmp sle i64 %212, %87
+	br i1 %213, label %p1.C.vec.23, label %p1.C.vec.done.24
 
 p1.C.vec.done.24:
 	br label %p1.C.vec.one.pre.25
 
 p1.C.vec.one.pre.25:
-	%208 = phi i64 [ 0, %p0.K.done.13 ], [ %206, %p1.C.vec.done.24 ]
-	%209 = icmp sle i64 %208, %88
-	br i1 %209, label %p1.C.vec.one.26, label %p1.C.vec.lanes.27
+	%214 = phi i64 [ 0, %p0.K.done.13 ], [ %212, %p1.C.vec.done.24 ]
+	%215 = icmp sle i64 %214, %88
+	br i1 %215, label %p1.C.vec.one.26, label %p1.C.vec.lanes.27
 
 p1.C.vec.one.26:
-	%210 = getelementptr inbounds float, float* %5, i64 %208
-	%211 = bitcast float* %210 to <8 x float>*
-	%212 = load <8 x float>, <8 x float>* %211, align 4
-	%213 = getelementptr inbounds float, float* %6, i64 %208
-	%214 = bitcast float* %213 to <8 x float>*
-	%215 = load <8 x float>, <8 x float>* %214, align 4
-	%216 = fadd <8 x float> %212, %215
-	%217 = fsub <8 x float> %216, %90
-	%218 = getelementptr inbounds float, float* %14, i64 %208
-	%219 = bitcast float* %218 to <8 x float>*
-	store <8 x float> %217, <8 x float>* %219, align 4
-	%220 = add i64 %208, 8
+	%216 = getelementptr inbounds float, float* %5, i64 %214
+	%217 = bitcast float* %216 to <8 x float>*
+	%218 = load <8 x float>, <8 x float>* %217, align 4
+	%219 = getelementptr inbounds float, float* %6, i64 %214
+	%220 = bitcast float* %219 to <8 x float>*
+	%221 = load <8 x float>, <8 x float>* %220, align 4
+	%222 = fadd <8 x float> %218, %221
+	%223 = fsub <8 x float> %222, %90
+	%224 = getelementptr inbounds float, float* %14, i64 %214
+	%225 = bitcast float* %224 to <8 x float>*
+	store <8 x float> %223, <8 x float>* %225, align 4
+	%226 = add i64 %214, 8
 	br label %p1.C.vec.lanes.27
 
 p1.C.vec.lanes.27:
-	%221 = phi i64 [ %208, %p1.C.vec.one.pre.25 ], [ %220, %p1.C.vec.one.26 ]
-	%222 = icmp sgt i64 %221, 0
-	br i1 %222, label %p1.C.vec.combine.28, label %p1.C.tail.pre.20
+	%227 = phi i64 [ %214, %p1.C.vec.one.pre.25 ], [ %226, %p1.C.vec.one.26 ]
+	%228 = icmp sgt i64 %227, 0
+	br i1 %228, label %p1.C.vec.combine.28, label %p1.C.tail.pre.20
 
 p1.C.vec.combine.28:
 	br label %p1.C.tail.pre.20
@@ -335,6 +343,8 @@ p1.C.vec.combine.28:
 exit:
 	ret void
 }
+
+declare void @llvm.prefetch.p0i8(i8* %0, i32 %1, i32 %2, i32 %3)
 
 define void @dlc_rows_k0(i64 %begin, i64 %end, i8** %bufs, double* %scalars) nounwind "target-cpu"="x86-64-v3" {
 entry:
