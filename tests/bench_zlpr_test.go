@@ -85,15 +85,25 @@ func BenchmarkZLPRVsBaselines(b *testing.B) {
 			}
 			require.NoError(b, fn.Run(args))
 			c(B, C, s, y, loss, grad)
+			// Runs alternate in blocks of three: libgomp's threads spin-wait
+			// for a while after each parallel region (OMP_WAIT_POLICY's
+			// default), which on two CPUs slows whatever runs right after
+			// the C loop; in blocks it touches one run in three, and the
+			// median none.
+			const block = 3
 			var td, tc []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				_ = fn.Run(args)
-				td = append(td, time.Since(t0))
-				t0 = time.Now()
-				c(B, C, s, y, loss, grad)
-				tc = append(tc, time.Since(t0))
+				for range block {
+					t0 := time.Now()
+					_ = fn.Run(args)
+					td = append(td, time.Since(t0))
+				}
+				for range block {
+					t0 := time.Now()
+					c(B, C, s, y, loss, grad)
+					tc = append(tc, time.Since(t0))
+				}
 			}
 			b.StopTimer()
 			d, cc := medianOf(td), medianOf(tc)
