@@ -90,8 +90,20 @@ func BenchmarkZLPRVsBaselines(b *testing.B) {
 			// default), which on two CPUs slows whatever runs right after
 			// the C loop; in blocks it touches one run in three, and the
 			// median none.
+			// A 2-thread copy of 160 MB (far beyond the caches): the memory
+			// bandwidth the kernel would run at were it memory-bound.
+			const copyN = 40 << 20
+			src1, dst1 := staggered(copyN, 5), staggered(copyN, 6)
+			copy2 := func() {
+				done := make(chan bool)
+				half := len(src1) / 2
+				go func() { copy(dst1[:half], src1[:half]); done <- true }()
+				copy(dst1[half:], src1[half:])
+				<-done
+			}
+			copy2()
 			const block = 3
-			var td, tc []time.Duration
+			var td, tc, tcp []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				for range block {
@@ -104,6 +116,9 @@ func BenchmarkZLPRVsBaselines(b *testing.B) {
 					c(B, C, s, y, loss, grad)
 					tc = append(tc, time.Since(t0))
 				}
+				t0 := time.Now()
+				copy2()
+				tcp = append(tcp, time.Since(t0))
 			}
 			b.StopTimer()
 			d, cc := medianOf(td), medianOf(tc)
@@ -112,6 +127,7 @@ func BenchmarkZLPRVsBaselines(b *testing.B) {
 			b.ReportMetric(cc.Seconds()*1e9/float64(n), "c_ns/elem")
 			b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc/c_speed")
 			b.ReportMetric(bytes/d.Seconds()/1e9, "dlc_GB/s")
+			b.ReportMetric(2*4*copyN/medianOf(tcp).Seconds()/1e9, "copy_GB/s")
 			if np, err := numpyZLPR(B, C, 5); err == nil {
 				b.ReportMetric(np*1e9/float64(n), "numpy_ns/elem")
 				b.ReportMetric(np/d.Seconds(), "dlc/numpy_speed")
