@@ -29,21 +29,24 @@ type fitProblem struct {
 	have []float64 // the table in vecmath.go
 }
 
+// expQuotient is (e^r - 1 - r)/r^2, by its series near 0.
+func expQuotient(r float64) float64 {
+	if math.Abs(r) < 1e-3 {
+		s, t := 0.0, 0.5
+		for n := 2; n < 12; n++ {
+			s += t
+			t *= r / float64(n+1)
+		}
+		return s
+	}
+	return (math.Expm1(r) - r) / (r * r)
+}
+
 func fitProblems() []fitProblem {
 	sm := (math.Sqrt2 - 1) / (math.Sqrt2 + 1)
 	return []fitProblem{
 		{name: "expQ", a: -0.347, b: 0.347, n: len(expQ), have: expQ,
-			g: func(r float64) float64 { // (e^r - 1 - r)/r^2
-				if math.Abs(r) < 1e-3 {
-					s, t := 0.0, 0.5
-					for n := 2; n < 12; n++ {
-						s += t
-						t *= r / float64(n+1)
-					}
-					return s
-				}
-				return (math.Expm1(r) - r) / (r * r)
-			},
+			g: expQuotient,
 			w: func(r float64) float64 {
 				if r == 0 {
 					return 0
@@ -51,18 +54,8 @@ func fitProblems() []fitProblem {
 				return r * r / math.Abs(math.Expm1(r))
 			}},
 		{name: "expP", a: -0.347, b: 0.347, n: len(expP), have: expP,
-			g: func(r float64) float64 { // (e^r - 1 - r)/r^2
-				if math.Abs(r) < 1e-3 {
-					s, t := 0.0, 0.5
-					for n := 2; n < 12; n++ {
-						s += t
-						t *= r / float64(n+1)
-					}
-					return s
-				}
-				return (math.Expm1(r) - r) / (r * r)
-			},
-			w: func(r float64) float64 { return r * r / math.Exp(r) }},
+			g: expQuotient,
+			w: func(r float64) float64 { return r * r / math.Exp(r) }}, // the relative error of e^r
 		{name: "logR", a: 1e-10, b: sm * sm, n: len(logR), have: logR,
 			g: func(z float64) float64 { // (2 atanh(s)/s - 2)/z, s = sqrt(z)
 				if z < 1e-3 {
