@@ -1,4 +1,4 @@
-module dlc
+module dlc.dev/dlc
 
 go 1.26
 

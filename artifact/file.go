@@ -7,7 +7,7 @@ import (
 	"io"
 	"os"
 
-	"dlc/internal/atomicfile"
+	"dlc.dev/dlc/internal/atomicfile"
 )
 
 // WriteFile writes data to path atomically (see atomicfile.Write): a crash or a

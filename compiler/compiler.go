@@ -9,13 +9,13 @@ import (
 	"path/filepath"
 	"sort"
 
-	"dlc/artifact"
-	"dlc/codegen"
-	"dlc/codegen/llvm"
-	"dlc/frontend"
-	"dlc/ir"
-	"dlc/passes"
-	"dlc/stdlib"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/frontend"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/passes"
+	"dlc.dev/dlc/stdlib"
 )
 
 // Options configures a build. The zero value builds for the default CPU.

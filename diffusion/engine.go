@@ -12,9 +12,9 @@ import (
 	"slices"
 	"strings"
 
-	"dlc/compiler"
-	"dlc/ir"
-	"dlc/runtime"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // Tensor is an f32 tensor in row-major order. A 0-d tensor has an empty,

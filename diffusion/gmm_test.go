@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvm"
 )
 
 // testGMM is a 3-D mixture of 3 components whose means and variances are

@@ -9,7 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 
-	"dlc/stdlib"
+	"dlc.dev/dlc/stdlib"
 )
 
 //go:embed gmm.dl

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/internal/vectors"
+	"dlc.dev/dlc/internal/vectors"
 )
 
 // The oracle's vectors (MATH.md §6) live in tests/testdata/vectors.

@@ -23,7 +23,7 @@ import (
 	"fmt"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // builtinKind says how a builtin's arguments are typed.

@@ -10,7 +10,7 @@ import (
 	"io/fs"
 	"runtime/debug"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // Options configures a compilation.

@@ -10,7 +10,7 @@ import (
 	"testing/fstest"
 	"time"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // compileQuietly compiles src with no relative imports available and fails

@@ -9,7 +9,7 @@ import (
 	"go/token"
 	"math"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // constKind is the kind of an untyped constant.

@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // expectation is one ERROR annotation.

@@ -12,7 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"dlc/stdlib"
+	"dlc.dev/dlc/stdlib"
 
 	"github.com/alecthomas/participle/v2"
 	"github.com/alecthomas/participle/v2/lexer"

@@ -4,7 +4,7 @@
 package frontend
 
 import (
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 
 	"github.com/alecthomas/participle/v2/lexer"
 )

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // compileFile compiles a testdata file, reading its imports from disk.

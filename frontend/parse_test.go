@@ -11,7 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/stdlib"
+	"dlc.dev/dlc/stdlib"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -11,7 +11,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // vecTol is how close the interpreter must be to the float64 vectors:

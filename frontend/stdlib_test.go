@@ -15,8 +15,8 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/ir"
-	"dlc/stdlib"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/stdlib"
 )
 
 // vecFloat is a JSON number, or "Infinity", "-Infinity" or "NaN".

@@ -6,7 +6,7 @@ import (
 	"math"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // cse replaces a pure value by an earlier identical one.

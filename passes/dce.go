@@ -1,7 +1,7 @@
 // This file removes values whose results nobody uses (dead code elimination).
 package passes
 
-import "dlc/ir"
+import "dlc.dev/dlc/ir"
 
 // dce removes dead values from every function.
 func dce(m *ir.Module, opt *Options) (bool, error) {

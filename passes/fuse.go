@@ -16,7 +16,7 @@ import (
 	"sort"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // fuse places every tensor value in a kernel and writes the schedule.

@@ -3,7 +3,7 @@
 // kernels as arguments instead of being recomputed for every element.
 package passes
 
-import "dlc/ir"
+import "dlc.dev/dlc/ir"
 
 // hoistScalars marks every scalar value computed from constants, scalar
 // parameters and other host values as a host value.

@@ -5,7 +5,7 @@ package passes
 import (
 	"fmt"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // inline replaces every call with a copy of the callee's body.

@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // describeGroup names a kernel group by its domain and the results it writes.

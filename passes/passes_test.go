@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/tools/txtar"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 var update = flag.Bool("update", false, "rewrite want.ir sections of pass tests")

@@ -9,8 +9,8 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 )
 
 // Options configures a pipeline run. Nothing is read from globals or the environment.

@@ -5,7 +5,7 @@ package passes
 import (
 	"math"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // simplifyAll folds and simplifies every function once; Fix reruns it.

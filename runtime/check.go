@@ -11,7 +11,7 @@ import (
 	"strings"
 	"unsafe"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // bindTensors checks names, dtypes, shapes and buffer sizes of inputs and outputs.

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"strings"
 
-	"dlc/artifact"
+	"dlc.dev/dlc/artifact"
 )
 
 // cpuLevel is an x86-64 micro-architecture level and the /proc/cpuinfo features it requires.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/artifact"
+	"dlc.dev/dlc/artifact"
 )
 
 func TestParseCPUInfo(t *testing.T) {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"unsafe"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 func TestArgumentErrors(t *testing.T) {

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"testing"
 
-	"dlc/artifact"
+	"dlc.dev/dlc/artifact"
 )
 
 func FuzzPlan(f *testing.F) {

@@ -11,7 +11,7 @@ import (
 	"sync"
 	"testing"
 
-	"dlc/artifact"
+	"dlc.dev/dlc/artifact"
 )
 
 // builtObject is testdata/kernels.c compiled once per test binary.

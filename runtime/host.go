@@ -7,7 +7,7 @@ import (
 	"math"
 	"slices"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // hostValues holds the host values of the last call. They depend only on the scalar

@@ -12,8 +12,8 @@ import (
 
 	"github.com/ebitengine/purego"
 
-	"dlc/artifact"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/ir"
 )
 
 // Artifact is a loaded artifact. Its Funcs may be run from several goroutines at

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/artifact"
+	"dlc.dev/dlc/artifact"
 )
 
 func TestLoadErrors(t *testing.T) {

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"dlc/artifact"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/ir"
 )
 
 // dim is one dimension of a declared shape: a symbol or a constant.

@@ -18,10 +18,10 @@ import (
 	"testing"
 	"time"
 
-	"dlc/artifact"
-	"dlc/codegen"
-	"dlc/codegen/llvm"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/ir"
 )
 
 // compiled is an artifact built from IR text, and the module it came from.

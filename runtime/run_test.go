@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 func TestScale(t *testing.T) {

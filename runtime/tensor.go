@@ -4,7 +4,7 @@ package runtime
 import (
 	"unsafe"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // Tensor describes a caller-owned buffer: its dtype, its shape (row-major) and its memory.

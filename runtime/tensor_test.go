@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 func TestTensorConstructors(t *testing.T) {

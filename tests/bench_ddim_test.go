@@ -11,7 +11,7 @@ import (
 	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
-	"dlc/runtime"
+	"dlc.dev/dlc/runtime"
 )
 
 // BenchmarkDDIMStepVsC runs dlc's ddim_step (one fused kernel, 2 threads) and a
@@ -76,6 +76,6 @@ func BenchmarkDDIMStepVsC(b *testing.B) {
 	bytes := float64(4 * 4 * benchN)
 	b.ReportMetric(float64(d.Microseconds())/1e3, "dlc_ms")
 	b.ReportMetric(float64(cc.Microseconds())/1e3, "c_ms")
-	b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc/c_speed")
+	b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc.dev/dlc/c_speed")
 	b.ReportMetric(bytes/d.Seconds()/1e9, "dlc_GB/s")
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
-	"dlc/compiler"
-	"dlc/runtime"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/runtime"
 )
 
 // benchN is the Lion benchmark size: 16M f32 elements, 320 MB moved per step.
@@ -130,8 +130,8 @@ func BenchmarkLionVsBaselines(b *testing.B) {
 	b.ReportMetric(float64(g.Microseconds())/1e3, "go_ms")
 	b.ReportMetric(bytes/d.Seconds()/1e9, "dlc_GB/s")
 	b.ReportMetric(bytes/cp.Seconds()/1e9, "copy_GB/s")
-	b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc/c_speed")
-	b.ReportMetric(g.Seconds()/d.Seconds(), "dlc/go_speed")
+	b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc.dev/dlc/c_speed")
+	b.ReportMetric(g.Seconds()/d.Seconds(), "dlc.dev/dlc/go_speed")
 }
 
 // copy2 copies src to dst on two goroutines, half each: the memory bandwidth

@@ -14,7 +14,7 @@ import (
 	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
-	"dlc/runtime"
+	"dlc.dev/dlc/runtime"
 )
 
 // cZLPR compiles testdata/baseline/zlpr.c (libm expf/logf) and returns a caller.
@@ -118,12 +118,12 @@ func BenchmarkZLPRVsBaselines(b *testing.B) {
 			bytes := float64(4*n*3 + 4*B) // read logits and labels, write grad and loss
 			b.ReportMetric(d.Seconds()*1e9/float64(n), "dlc_ns/elem")
 			b.ReportMetric(cc.Seconds()*1e9/float64(n), "c_ns/elem")
-			b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc/c_speed")
+			b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc.dev/dlc/c_speed")
 			b.ReportMetric(bytes/d.Seconds()/1e9, "dlc_GB/s")
 			b.ReportMetric(2*4*copyN/medianOf(tcp).Seconds()/1e9, "copy_GB/s")
 			if np, err := numpyZLPR(B, C, 5); err == nil {
 				b.ReportMetric(np*1e9/float64(n), "numpy_ns/elem")
-				b.ReportMetric(np/d.Seconds(), "dlc/numpy_speed")
+				b.ReportMetric(np/d.Seconds(), "dlc.dev/dlc/numpy_speed")
 			} else {
 				b.Logf("no NumPy baseline: %v", err)
 			}

@@ -11,8 +11,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/ir"
-	"dlc/runtime/npy"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime/npy"
 )
 
 // dlcBinary builds cmd/dlc once per test binary into a temp dir.

@@ -12,8 +12,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/diffusion"
-	"dlc/runtime"
+	"dlc.dev/dlc/diffusion"
+	"dlc.dev/dlc/runtime"
 )
 
 // diffusionRing is the 2-D mixture of examples/diffusion: 8 Gaussians on a

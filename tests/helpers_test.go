@@ -11,11 +11,11 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/codegen/llvm"
-	"dlc/compiler"
-	"dlc/internal/vectors"
-	"dlc/ir"
-	"dlc/runtime"
+	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/internal/vectors"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // needTools skips a test that compiles when the LLVM tools are missing.

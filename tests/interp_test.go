@@ -10,9 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/compiler"
-	"dlc/ir"
-	"dlc/runtime"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // illConditioned lists functions whose result is ill-conditioned on random

@@ -7,8 +7,8 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/ir"
-	"dlc/runtime"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // lossCase names a compiled function, the vector file that checks it and how

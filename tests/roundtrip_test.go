@@ -7,9 +7,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/compiler"
-	"dlc/ir"
-	"dlc/passes"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/passes"
 )
 
 // TestIRRoundTripEveryProgram prints the IR of every stdlib file and test program

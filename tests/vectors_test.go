@@ -5,7 +5,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc/runtime"
+	"dlc.dev/dlc/runtime"
 )
 
 // stateful describes an optimizer for the vector tests: its state tensors and

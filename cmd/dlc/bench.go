@@ -14,8 +14,8 @@ import (
 	"time"
 	"unsafe"
 
-	"dlc/ir"
-	"dlc/runtime"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // benchResult is what `dlc bench --json` prints.

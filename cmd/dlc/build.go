@@ -10,9 +10,9 @@ import (
 	"os"
 	"strings"
 
-	"dlc/artifact"
-	"dlc/compiler"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/ir"
 )
 
 func runBuild(args []string, stdout, stderr io.Writer) error {

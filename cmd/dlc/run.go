@@ -11,10 +11,10 @@ import (
 	"strconv"
 	"strings"
 
-	"dlc/artifact"
-	"dlc/ir"
-	"dlc/runtime"
-	"dlc/runtime/npy"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
+	"dlc.dev/dlc/runtime/npy"
 )
 
 func runRun(args []string, stdout, stderr io.Writer) error {

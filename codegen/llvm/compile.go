@@ -13,7 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"dlc/codegen"
+	"dlc.dev/dlc/codegen"
 )
 
 // Options configures Compile.

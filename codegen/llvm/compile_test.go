@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 )
 
 func emitLion(t testing.TB) string {

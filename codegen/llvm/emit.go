@@ -7,9 +7,9 @@ package llvm
 import (
 	"fmt"
 
-	"dlc/artifact"
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"

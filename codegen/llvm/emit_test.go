@@ -11,8 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")

@@ -26,7 +26,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // opCase is one op at one combination of operand dtypes.

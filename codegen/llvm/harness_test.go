@@ -13,9 +13,9 @@ import (
 	"testing"
 	"unsafe"
 
-	"dlc/artifact"
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 
 	"github.com/ebitengine/purego"
 )

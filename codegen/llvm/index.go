@@ -3,8 +3,8 @@
 package llvm
 
 import (
-	"dlc/artifact"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/ir"
 )
 
 // IndexChecks returns, for every take_along_axis of f whose indices come from

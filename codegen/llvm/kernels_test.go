@@ -9,7 +9,7 @@ import (
 	"os"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // within reports whether got and want agree to 4 f32 ulps of scale, the

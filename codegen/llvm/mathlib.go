@@ -9,7 +9,7 @@ package llvm
 import (
 	"fmt"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/enum"

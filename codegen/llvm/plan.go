@@ -9,8 +9,8 @@ import (
 	"sort"
 	"strconv"
 
-	"dlc/artifact"
-	"dlc/ir"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/ir"
 )
 
 // kernelPlan is one kernel: a group of a function and everything it touches.

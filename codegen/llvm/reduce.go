@@ -21,7 +21,7 @@ package llvm
 import (
 	"math"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"

@@ -6,7 +6,7 @@ package llvm
 import (
 	"math"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"

@@ -24,8 +24,8 @@ import (
 	"fmt"
 	"sort"
 
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"

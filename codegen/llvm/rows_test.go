@@ -27,8 +27,8 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 )
 
 const u32 = 0x1p-24

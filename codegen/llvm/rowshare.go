@@ -32,7 +32,7 @@ import (
 	"math"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // expensive ops are worth computing once for two values.

@@ -20,8 +20,8 @@ import (
 	"testing"
 	"unsafe"
 
-	"dlc/codegen"
-	"dlc/ir"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/ir"
 
 	"github.com/ebitengine/purego"
 	llir "github.com/llir/llvm/ir"

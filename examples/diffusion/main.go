@@ -21,7 +21,7 @@ import (
 	"time"
 	"unicode"
 
-	"dlc/diffusion"
+	"dlc.dev/dlc/diffusion"
 )
 
 func main() {

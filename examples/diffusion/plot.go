@@ -16,7 +16,7 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
 
-	"dlc/diffusion"
+	"dlc.dev/dlc/diffusion"
 )
 
 // writePlots writes <dir>/<sampler>.png for every sampler and returns the paths.

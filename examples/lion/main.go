@@ -11,8 +11,8 @@ import (
 	"math/rand/v2"
 	"os"
 
-	"dlc/compiler"
-	"dlc/runtime"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/runtime"
 )
 
 func main() {

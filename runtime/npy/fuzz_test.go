@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 func FuzzRead(f *testing.F) {

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // magic opens every .npy file.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // npyBytes builds a file by hand: magic, version, header length, dict padded to 64, data.

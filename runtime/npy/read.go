@@ -12,7 +12,7 @@ import (
 	"os"
 	"slices"
 
-	"dlc/ir"
+	"dlc.dev/dlc/ir"
 )
 
 // Array is an n-dimensional array in C (row-major) order, little-endian.

@@ -8,7 +8,7 @@ import (
 	"io"
 	"strings"
 
-	"dlc/internal/atomicfile"
+	"dlc.dev/dlc/internal/atomicfile"
 )
 
 // headerAlign is the alignment of the data start NumPy uses.

@@ -23,10 +23,10 @@ import (
 	"sort"
 	"strconv"
 
-	"dlc/artifact"
-	"dlc/compiler"
-	"dlc/ir"
-	"dlc/runtime"
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // sizes binds the symbolic dimensions the sources use; others get 5.
