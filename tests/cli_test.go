@@ -3,6 +3,7 @@ package tests
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen/llvm"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime/npy"
 )
@@ -26,7 +28,9 @@ func dlcBinary(t *testing.T) string {
 			return
 		}
 		binPath = filepath.Join(dir, "dlc")
-		out, err := exec.Command("go", "build", "-o", binPath, "../cmd/dlc").CombinedOutput()
+		// -buildvcs=true stamps the commit (dlc version prints it) even where
+		// GOFLAGS turns stamping off.
+		out, err := exec.Command("go", "build", "-buildvcs=true", "-o", binPath, "../cmd/dlc").CombinedOutput()
 		if err != nil {
 			binErr = &buildErr{string(out)}
 		}
@@ -65,6 +69,30 @@ func writeF32(t *testing.T, path string, shape []int64, data []float32) {
 		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
 	}
 	require.NoError(t, npy.WriteFile(path, &npy.Array{DType: ir.F32, Shape: shape, Data: b}))
+}
+
+// TestCLIVersion checks that dlc version names the commit it was built from.
+// Go stamps it in a checkout whose .git is a directory; a git worktree (.git
+// is a file) is not recognised, and then the commit is unknown.
+func TestCLIVersion(t *testing.T) {
+	stdout, stderr, code := dlc(t, nil, "version")
+	require.Equal(t, 0, code, stderr)
+	tools, err := llvm.FindTools()
+	require.NoError(t, err)
+	require.Contains(t, stdout, fmt.Sprintf("\nLLVM %d: llc %s", tools.LLVM, tools.LLC))
+	head, err := exec.Command("git", "-C", "..", "rev-parse", "HEAD").Output()
+	if err != nil {
+		t.Logf("no git revision to compare with: %v", err)
+		return
+	}
+	rev := strings.TrimSpace(string(head))
+	if fi, err := os.Stat("../.git"); err == nil && fi.IsDir() {
+		require.Contains(t, stdout, "\ncommit "+rev, "a build from a git checkout names its commit")
+		return
+	}
+	if !strings.Contains(stdout, "\ncommit unknown") {
+		require.Contains(t, stdout, "\ncommit "+rev, "a stamped commit must be HEAD")
+	}
 }
 
 func TestCLIBuildIsDeterministic(t *testing.T) {

@@ -34,12 +34,12 @@ type benchResult struct {
 func runBench(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var dimFlags, aliasFlags, sets pairs
-	fs.Var(&dimFlags, "dim", "symbolic dimension NAME=SIZE (repeatable)")
-	fs.Var(&aliasFlags, "alias", "write output OUT in place over input IN: OUT=IN (repeatable)")
-	fs.Var(&sets, "set", "scalar NAME=VALUE (repeatable); required scalars default to 1")
-	threads := fs.Int("threads", 0, "worker threads (default: all CPUs)")
-	minTime := fs.Duration("time", time.Second, "minimum total time to measure")
-	asJSON := fs.Bool("json", false, "print one JSON object")
+	fs.Var(&dimFlags, "dim", "`NAME=SIZE`: the size of symbolic dimension NAME (repeatable; every symbolic dimension needs one)")
+	fs.Var(&aliasFlags, "alias", "`OUT=IN`: write output OUT in place over input IN (repeatable)")
+	fs.Var(&sets, "set", "`NAME=VALUE`: set scalar parameter NAME (repeatable); scalars without a default are 1 unless set")
+	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
+	minTime := fs.Duration("time", time.Second, "`DURATION`: measure for at least this long, in 5 to 200 runs")
+	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -17,9 +17,9 @@ import (
 
 func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
-	out := fs.String("o", "", "output artifact (default: FILE.dla next to the source)")
-	cpu := fs.String("cpu", "", "LLVM CPU to target (default x86-64-v3)")
-	dumpDir := fs.String("dump-dir", "", "write the IR after every pass, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll), into this directory")
+	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
+	cpu := fs.String("cpu", "", "`CPU`: the LLVM CPU to target (default x86-64-v3); the runtime checks its features before loading")
+	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -41,8 +41,8 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ir", flag.ContinueOnError)
-	after := fs.String("after", "", "stop after this pass (default: the whole pipeline)")
-	dumpDir := fs.String("dump-dir", "", "write the IR after every pass into this directory")
+	after := fs.String("after", "", "`PASS`: print the IR after this pass (default: after the whole pipeline)")
+	dumpDir := fs.String("dump-dir", "", "`DIR`: also write the IR after every pass there")
 	explain := fs.Bool("explain-fusion", false, "print every fusion decision with its reason")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -84,7 +84,7 @@ type inspectJSON struct {
 
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
-	asJSON := fs.Bool("json", false, "print JSON")
+	asJSON := fs.Bool("json", false, "print the description as JSON")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err

@@ -20,10 +20,10 @@ import (
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var ins, sets pairs
-	fs.Var(&ins, "in", "input tensor NAME=PATH.npy (repeatable)")
-	fs.Var(&sets, "set", "scalar NAME=VALUE (repeatable)")
-	outDir := fs.String("out", "", "directory for OUTPUT_NAME.npy files")
-	threads := fs.Int("threads", 0, "worker threads (default: all CPUs)")
+	fs.Var(&ins, "in", "`NAME=PATH.npy`: read input NAME from PATH.npy (repeatable; every input is required)")
+	fs.Var(&sets, "set", "`NAME=VALUE`: set scalar parameter NAME (repeatable; true and false are 1 and 0)")
+	outDir := fs.String("out", "", "`DIR`: write each output to DIR/OUTPUT_NAME.npy (required)")
+	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
