@@ -36,4 +36,4 @@ echo "== dlc bench: ZLPR forward + gradient, B = 4096, C = 1000"
 bin/dlc bench out/zlpr.dla zlpr_hard --dim B=4096 --dim C=1000
 echo
 echo "== diffusion on a known truth: DDPM/DDIM vs Analytic-DPM and Extended-Analytic-DPM"
-go run ./examples/diffusion -n 4000 -out out/diffusion
+(cd examples/diffusion && go run . -n 4000 -out ../../out/diffusion)

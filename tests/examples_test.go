@@ -1,6 +1,9 @@
 package tests
 
 import (
+	"bytes"
+	"encoding/json"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,29 +14,51 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// exampleArgs gives examples that take flags a quick configuration; every
-// directory under examples/ is run, whether listed here or not.
-var exampleArgs = map[string][]string{
-	"lion":      {"-steps", "200", "-dim", "1000"},
-	"diffusion": {"-n", "1000", "-k", "10,100", "-out", os.TempDir() + "/dlc-diffusion-example"},
+// exampleArgs gives each example its arguments; dir is a scratch directory.
+// Every directory under examples/ is run, whether listed here or not.
+var exampleArgs = map[string]func(t *testing.T, dir string) []string{
+	"lion": func(t *testing.T, dir string) []string { return []string{"-steps", "200", "-dim", "1000"} },
+	"diffusion": func(t *testing.T, dir string) []string {
+		args := []string{"-out", filepath.Join(dir, "plots"), "-json", filepath.Join(dir, "figures.json")}
+		if testing.Short() {
+			args = append(args, "-n", "1000", "-k", "10,100")
+		}
+		// Otherwise the default run, the one the READMEs quote (about 30 s).
+		return args
+	},
 }
 
-// exampleChecks verifies what an example claims.
-var exampleChecks = map[string]func(t *testing.T, out string){
-	"lion": func(t *testing.T, out string) {
+// exampleChecks verifies what an example claims; dir is its scratch directory.
+var exampleChecks = map[string]func(t *testing.T, out, dir string){
+	"lion": func(t *testing.T, out, dir string) {
 		m := regexp.MustCompile(`loss (\S+) -> (\S+)`).FindStringSubmatch(out)
 		require.NotNil(t, m, out)
 		first, _ := strconv.ParseFloat(m[1], 64)
 		last, _ := strconv.ParseFloat(m[2], 64)
 		require.Less(t, last, first/100, "Lion must reduce the loss by 100x:\n%s", out)
 	},
-	"diffusion": func(t *testing.T, out string) {
+	"diffusion": func(t *testing.T, out, dir string) {
+		require.Contains(t, out, "step kernels: compiled\nmodel: gmm.dl, compiled\n", "everything runs compiled")
 		require.Contains(t, out, "Paired difference to DDPM β")
 		require.Contains(t, out, "sliced Wasserstein-2")
-		require.FileExists(t, filepath.Join(os.TempDir(), "dlc-diffusion-example", "sn-ddim.png"))
+		for _, name := range []string{"ddim", "analytic-ddim", "sn-ddim", "npr-ddim", "ddpm-beta-tilde", "ddpm-beta", "analytic-ddpm", "sn-ddpm"} {
+			checkPNG(t, filepath.Join(dir, "plots", name+".png"))
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "figures.json"))
+		require.NoError(t, err)
+		var figs exampleFigures
+		require.NoError(t, json.Unmarshal(b, &figs))
+		if testing.Short() {
+			t.Log("-short: the quick run cannot be compared with the figures the READMEs quote")
+			return
+		}
+		checkQuotedFigures(t, &figs)
 	},
 }
 
+// TestExamplesRun builds every example and runs it from an empty directory,
+// so that an example that finds its data only from the repository root fails.
+// An example with its own go.mod is built in its directory, as a user would.
 func TestExamplesRun(t *testing.T) {
 	needTools(t)
 	dirs, err := filepath.Glob("../examples/*")
@@ -45,14 +70,34 @@ func TestExamplesRun(t *testing.T) {
 		}
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
-			args := append([]string{"run", "./examples/" + name}, exampleArgs[name]...)
-			cmd := exec.Command("go", args...)
-			cmd.Dir = ".."
-			out, err := cmd.CombinedOutput()
+			scratch := t.TempDir()
+			bin := filepath.Join(scratch, name)
+			build := exec.Command("go", "build", "-o", bin, ".")
+			build.Dir = dir
+			out, err := build.CombinedOutput()
+			require.NoError(t, err, "go build in %s: %s", dir, out)
+			var args []string
+			if f, ok := exampleArgs[name]; ok {
+				args = f(t, scratch)
+			}
+			cmd := exec.Command(bin, args...)
+			cmd.Dir = t.TempDir()
+			out, err = cmd.CombinedOutput()
 			require.NoError(t, err, "%s", out)
 			if check, ok := exampleChecks[name]; ok {
-				check(t, string(out))
+				check(t, string(out), scratch)
 			}
 		})
 	}
+}
+
+// checkPNG checks that path is a PNG picture of a plausible size.
+func checkPNG(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	require.NoError(t, err)
+	cfg, err := png.DecodeConfig(bytes.NewReader(b))
+	require.NoError(t, err, path)
+	require.Greater(t, cfg.Width, 500, path)
+	require.Greater(t, cfg.Height, 250, path)
 }

@@ -27,6 +27,7 @@ import (
 func main() {
 	var cfg config
 	flag.StringVar(&cfg.out, "out", "out/diffusion", "directory for the PNG scatter plots (empty: no plots)")
+	flag.StringVar(&cfg.json, "json", "", "also write every figure, in full precision, as JSON to this file")
 	flag.IntVar(&cfg.n, "n", 8000, "samples per sampler and K")
 	flag.IntVar(&cfg.nllN, "nll-n", 2000, "data points for the Monte Carlo of the bound")
 	flag.IntVar(&cfg.gammaN, "gamma-n", 8192, "training points for the Monte Carlo of Gamma_t")
@@ -44,9 +45,9 @@ func main() {
 }
 
 type config struct {
-	out, ks, schedule, model, steps string
-	n, nllN, gammaN, T              int
-	seed                            uint64
+	out, json, ks, schedule, model, steps string
+	n, nllN, gammaN, T                    int
+	seed                                  uint64
 }
 
 // ring is the data: 8 isotropic Gaussians on a circle of radius 0.7, std
@@ -73,11 +74,62 @@ var (
 	}
 )
 
+// swDirections is the number of random directions of the sliced Wasserstein-2 distance.
+const swDirections = 64
+
+// experiment is the set-up shared by the bound and the sampling.
+type experiment struct {
+	cfg   config
+	ks    []int
+	trs   map[int]*diffusion.Trajectory
+	g     *diffusion.GMM
+	model diffusion.Model
+	steps diffusion.Engine
+	gamma *diffusion.GammaTable
+	rng   *rand.Rand // drew Γ_t's training points; draws the bound's data next
+}
+
 func run(ctx context.Context, cfg config, w io.Writer) error {
 	start := time.Now()
-	ks, err := parseKs(cfg.ks)
+	e, err := setUp(ctx, cfg, w)
 	if err != nil {
 		return err
+	}
+	figs := &figures{Bound: table[stat]{}, Gap: table[stat]{}, Paired: table[stat]{},
+		SW2: table[float64]{}, Spread: table[float64]{}, LogDensity: table[float64]{}}
+	if err := e.bounds(w, figs); err != nil {
+		return err
+	}
+	in, st, err := e.sample(w, figs)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nsampling: %d steps of %d points in %.1fs (model %.1fs, step kernels %.2fs, outside both %.2fs)\n",
+		st.Steps, cfg.n, st.Total.Seconds(), st.Model.Seconds(), st.Step.Seconds(), st.Outside().Seconds())
+	if cfg.out != "" {
+		files, err := writePlots(cfg.out, in)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "plots: %s\n", strings.Join(files, ", "))
+	}
+	if cfg.json != "" {
+		if err := figs.write(cfg.json); err != nil {
+			return err
+		}
+		fmt.Fprintf(w, "figures: %s\n", cfg.json)
+	}
+	fmt.Fprintf(w, "total %.1fs\n", time.Since(start).Seconds())
+	return nil
+}
+
+// setUp builds the schedule, the trajectories, the model, the step kernels
+// and the Γ_t table.
+func setUp(ctx context.Context, cfg config, w io.Writer) (*experiment, error) {
+	e := &experiment{cfg: cfg, trs: map[int]*diffusion.Trajectory{}}
+	var err error
+	if e.ks, err = parseKs(cfg.ks); err != nil {
+		return nil, err
 	}
 	var sched *diffusion.Schedule
 	switch cfg.schedule {
@@ -89,43 +141,40 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		err = fmt.Errorf("unknown schedule %q (want linear or cosine)", cfg.schedule)
 	}
 	if err != nil {
-		return err
+		return nil, err
 	}
-	trs := map[int]*diffusion.Trajectory{}
-	for _, k := range ks {
-		if trs[k], err = sched.Respace(k); err != nil {
-			return err
+	for _, k := range e.ks {
+		if e.trs[k], err = sched.Respace(k); err != nil {
+			return nil, err
 		}
 	}
-	g, err := ring()
-	if err != nil {
-		return err
+	if e.g, err = ring(); err != nil {
+		return nil, err
 	}
-	model, modelKind, err := openModel(ctx, cfg.model, g)
+	model, modelKind, err := openModel(ctx, cfg.model, e.g)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	e.model = model
 	stepMode, err := diffusion.ParseMode(cfg.steps)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	steps, err := diffusion.OpenSteps(ctx, stepMode)
-	if err != nil {
-		return err
+	if e.steps, err = diffusion.OpenSteps(ctx, stepMode); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(w, "data: 2-D mixture of 8 Gaussians (ring of radius 0.7, std 0.08); %s schedule, T = %d\n", cfg.schedule, cfg.T)
-	fmt.Fprintf(w, "step kernels: %s\nmodel: %s\n", steps.Kind(), modelKind)
+	fmt.Fprintf(w, "step kernels: %s\nmodel: %s\n", e.steps.Kind(), modelKind)
 
-	rng := rand.New(rand.NewPCG(cfg.seed, 1))
-	train, _ := g.Sample(cfg.gammaN, rng)
-	gamma, err := diffusion.NewGammaTable(model, train, cfg.seed)
-	if err != nil {
-		return err
+	e.rng = rand.New(rand.NewPCG(cfg.seed, 1))
+	train, _ := e.g.Sample(cfg.gammaN, e.rng)
+	if e.gamma, err = diffusion.NewGammaTable(model, train, cfg.seed); err != nil {
+		return nil, err
 	}
 	t0 := time.Now()
-	for _, k := range ks {
-		if _, err := gamma.Table(trs[k]); err != nil {
-			return err
+	for _, k := range e.ks {
+		if _, err := e.gamma.Table(e.trs[k]); err != nil {
+			return nil, err
 		}
 	}
 	how := "float64 on the host"
@@ -133,116 +182,120 @@ func run(ctx context.Context, cfg config, w io.Writer) error {
 		how = "gmm_sumsq: noising, model and sum of squares in one program"
 	}
 	fmt.Fprintf(w, "Gamma_t: %d timesteps x %d training points in %.1fs (%s)\n\n",
-		gamma.Evals(), cfg.gammaN, time.Since(t0).Seconds(), how)
+		e.gamma.Evals(), cfg.gammaN, time.Since(t0).Seconds(), how)
+	return e, nil
+}
 
-	// The bound.
-	x0, _ := g.Sample(cfg.nllN, rng)
-	exact := -g.MeanLogDensity(x0) / 2
-	fmt.Fprintf(w, "Variational bound on the NLL, nats/dim (%d data points; exact NLL of these points: %.3f)\n", cfg.nllN, exact)
-	header(w, nllMethods)
+// bounds prints the variational bound of every NLL method and K, its gap to
+// the exact NLL, and its paired difference to DDPM β.
+func (e *experiment) bounds(w io.Writer, figs *figures) error {
+	cfg, ks := e.cfg, e.ks
+	x0, _ := e.g.Sample(cfg.nllN, e.rng)
+	figs.ExactNLL = -e.g.MeanLogDensity(x0) / 2
+	fmt.Fprintf(w, "Variational bound on the NLL, nats/dim (%d data points; exact NLL of these points: %.3f)\n", cfg.nllN, figs.ExactNLL)
 	nll := map[int][]diffusion.Bound{}
 	for _, k := range ks {
-		b, err := diffusion.NLL(model, gamma, trs[k], x0, nllMethods, rand.New(rand.NewPCG(cfg.seed, uint64(k))))
+		b, err := diffusion.NLL(e.model, e.gamma, e.trs[k], x0, nllMethods, rand.New(rand.NewPCG(cfg.seed, uint64(k))))
 		if err != nil {
 			return err
 		}
 		nll[k] = b
-		fmt.Fprintf(w, "%5d", k)
 		for _, r := range b {
-			fmt.Fprintf(w, " %s", pad(fmt.Sprintf("%.3f±%.3f", r.NatsPerDim, r.StdErr), 15))
+			figs.Bound.set(r.Method.String(), k, stat{r.NatsPerDim, r.StdErr})
 		}
-		fmt.Fprintln(w)
 	}
+	statTable(w, ks, nllMethods, figs.Bound)
 
 	exactPer := make([]float64, cfg.nllN)
 	for i := range exactPer {
-		exactPer[i] = -g.MeanLogDensity(x0[2*i:2*i+2]) / 2
+		exactPer[i] = -e.g.MeanLogDensity(x0[2*i:2*i+2]) / 2
 	}
-	fmt.Fprintf(w, "\nGap of the bound to the exact NLL, nats/dim (paired per point; a bound is never below it in expectation)\n")
-	header(w, nllMethods)
 	for _, k := range ks {
-		fmt.Fprintf(w, "%5d", k)
 		for _, b := range nll[k] {
 			gap := make([]float64, len(b.PerPoint))
+			diff := make([]float64, len(b.PerPoint))
 			for i := range gap {
 				gap[i] = b.PerPoint[i] - exactPer[i]
-			}
-			m, se := diffusion.MeanStdErr(gap)
-			fmt.Fprintf(w, " %s", pad(fmt.Sprintf("%.3f±%.3f", m, se), 15))
-		}
-		fmt.Fprintln(w)
-	}
-
-	fmt.Fprintf(w, "\nPaired difference to DDPM β, nats/dim (same data and noise; negative is better)\n")
-	header(w, nllMethods[1:])
-	for _, k := range ks {
-		fmt.Fprintf(w, "%5d", k)
-		for _, b := range nll[k][1:] {
-			diff := make([]float64, len(b.PerPoint))
-			for i := range diff {
 				diff[i] = b.PerPoint[i] - nll[k][0].PerPoint[i]
 			}
-			m, se := diffusion.MeanStdErr(diff)
-			fmt.Fprintf(w, " %s", pad(fmt.Sprintf("%.3f±%.3f", m, se), 15))
+			m, se := diffusion.MeanStdErr(gap)
+			figs.Gap.set(b.Method.String(), k, stat{m, se})
+			if b.Method != nllMethods[0] {
+				m, se = diffusion.MeanStdErr(diff)
+				figs.Paired.set(b.Method.String(), k, stat{m, se})
+			}
 		}
-		fmt.Fprintln(w)
 	}
+	fmt.Fprintf(w, "\nGap of the bound to the exact NLL, nats/dim (paired per point; a bound is never below it in expectation)\n")
+	statTable(w, ks, nllMethods, figs.Gap)
+	fmt.Fprintf(w, "\nPaired difference to %s, nats/dim (same data and noise; negative is better)\n", nllMethods[0])
+	statTable(w, ks, nllMethods[1:], figs.Paired)
+	return nil
+}
 
-	// Samples.
-	ref, _ := g.Sample(cfg.n, rand.New(rand.NewPCG(cfg.seed, 2)))
-	ref2, _ := g.Sample(cfg.n, rand.New(rand.NewPCG(cfg.seed, 3)))
-	floor, err := diffusion.SlicedW2(ref, ref2, 2, 64, rand.New(rand.NewPCG(cfg.seed, 4)))
+// sample runs every sampler for every K, prints the sample-quality tables
+// and returns what the plots show.
+func (e *experiment) sample(w io.Writer, figs *figures) (plotInput, diffusion.Stats, error) {
+	cfg, ks := e.cfg, e.ks
+	ref, _ := e.g.Sample(cfg.n, rand.New(rand.NewPCG(cfg.seed, 2)))
+	ref2, _ := e.g.Sample(cfg.n, rand.New(rand.NewPCG(cfg.seed, 3)))
+	floor, err := diffusion.SlicedW2(ref, ref2, 2, swDirections, rand.New(rand.NewPCG(cfg.seed, 4)))
 	if err != nil {
-		return err
+		return plotInput{}, diffusion.Stats{}, err
 	}
-	sampler := &diffusion.Sampler{Steps: steps, Model: model, Gamma: gamma}
+	figs.SW2Floor, figs.TrueSpread, figs.TrueLogDensity = floor, e.g.Spread(ref), e.g.MeanLogDensity(ref)
+	sampler := &diffusion.Sampler{Steps: e.steps, Model: e.model, Gamma: e.gamma}
 	samples := map[string]map[int][]float32{}
-	sw := map[string]map[int]float64{}
-	ll := map[string]map[int]float64{}
-	spread := map[string]map[int]float64{}
 	for _, m := range sampleMethods {
-		samples[m.String()], sw[m.String()], ll[m.String()], spread[m.String()] = map[int][]float32{}, map[int]float64{}, map[int]float64{}, map[int]float64{}
+		samples[m.String()] = map[int][]float32{}
 		for _, k := range ks {
 			x := make([]float32, cfg.n*2)
 			r := rand.New(rand.NewPCG(cfg.seed+uint64(k), 5))
 			diffusion.Noise(x, r)
-			if err := sampler.Sample(m, trs[k], x, r); err != nil {
-				return err
+			if err := sampler.Sample(m, e.trs[k], x, r); err != nil {
+				return plotInput{}, diffusion.Stats{}, err
 			}
-			d, err := diffusion.SlicedW2(x, ref, 2, 64, rand.New(rand.NewPCG(cfg.seed, 4)))
+			d, err := diffusion.SlicedW2(x, ref, 2, swDirections, rand.New(rand.NewPCG(cfg.seed, 4)))
 			if err != nil {
-				return err
+				return plotInput{}, diffusion.Stats{}, err
 			}
-			samples[m.String()][k], sw[m.String()][k], ll[m.String()][k] = x, d, g.MeanLogDensity(x)
-			spread[m.String()][k] = g.Spread(x)
+			samples[m.String()][k] = x
+			figs.SW2.set(m.String(), k, d)
+			figs.LogDensity.set(m.String(), k, e.g.MeanLogDensity(x))
+			figs.Spread.set(m.String(), k, e.g.Spread(x))
 		}
 	}
-	table := func(title, format string, vals map[string]map[int]float64, scale float64) {
-		fmt.Fprintf(w, "\n%s\n", title)
-		header(w, sampleMethods)
-		for _, k := range ks {
-			fmt.Fprintf(w, "%5d", k)
-			for _, m := range sampleMethods {
-				fmt.Fprintf(w, " %s", pad(fmt.Sprintf(format, scale*vals[m.String()][k]), 15))
-			}
-			fmt.Fprintln(w)
+	valueTable(w, fmt.Sprintf("Sample quality: sliced Wasserstein-2 to %d true samples, x100 (lower is better; two true sample sets: %.2f)", cfg.n, 100*floor), "%.2f", ks, figs.SW2, 100)
+	valueTable(w, fmt.Sprintf("Spread around the components, sample/true std (1 is right; true samples: %.3f)", figs.TrueSpread), "%.3f", ks, figs.Spread, 1)
+	valueTable(w, fmt.Sprintf("Mean log-density of the samples under the data (true samples: %.3f; rewards samples packed at the modes)", figs.TrueLogDensity), "%.3f", ks, figs.LogDensity, 1)
+	in := plotInput{data: ref, ks: ks, methods: sampleMethods, samples: samples, sw: figs.SW2, floor: floor, dirs: swDirections}
+	return in, sampler.Stats, nil
+}
+
+// statTable prints mean±stderr per K (rows) and method (columns).
+func statTable(w io.Writer, ks []int, ms []diffusion.Method, vals table[stat]) {
+	header(w, ms)
+	for _, k := range ks {
+		fmt.Fprintf(w, "%5d", k)
+		for _, m := range ms {
+			s := vals[m.String()][k]
+			fmt.Fprintf(w, " %s", pad(fmt.Sprintf("%.3f±%.3f", s.Mean, s.StdErr), 15))
 		}
+		fmt.Fprintln(w)
 	}
-	table(fmt.Sprintf("Sample quality: sliced Wasserstein-2 to %d true samples, x100 (lower is better; two true sample sets: %.2f)", cfg.n, 100*floor), "%.2f", sw, 100)
-	table(fmt.Sprintf("Spread around the components, sample/true std (1 is right; true samples: %.3f)", g.Spread(ref)), "%.3f", spread, 1)
-	table(fmt.Sprintf("Mean log-density of the samples under the data (true samples: %.3f; rewards samples packed at the modes)", g.MeanLogDensity(ref)), "%.3f", ll, 1)
-	st := sampler.Stats
-	fmt.Fprintf(w, "\nsampling: %d steps of %d points in %.1fs (model %.1fs, step kernels %.2fs, outside both %.2fs)\n",
-		st.Steps, cfg.n, st.Total.Seconds(), st.Model.Seconds(), st.Step.Seconds(), st.Outside().Seconds())
-	if cfg.out != "" {
-		files, err := writePlots(cfg.out, ref, ks, sampleMethods, samples, sw)
-		if err != nil {
-			return err
+}
+
+// valueTable prints a titled table of scale·value per K (rows) and sampler (columns).
+func valueTable(w io.Writer, title, format string, ks []int, vals table[float64], scale float64) {
+	fmt.Fprintf(w, "\n%s\n", title)
+	header(w, sampleMethods)
+	for _, k := range ks {
+		fmt.Fprintf(w, "%5d", k)
+		for _, m := range sampleMethods {
+			fmt.Fprintf(w, " %s", pad(fmt.Sprintf(format, scale*vals[m.String()][k]), 15))
 		}
-		fmt.Fprintf(w, "plots: %s\n", strings.Join(files, ", "))
+		fmt.Fprintln(w)
 	}
-	fmt.Fprintf(w, "total %.1fs\n", time.Since(start).Seconds())
-	return nil
 }
 
 // openModel returns the mixture's denoiser on the engine asked for: auto

@@ -1,24 +1,28 @@
 // Command lion trains a least-squares model with the compiled Lion optimizer:
 // the gradient is plain Go, the update is one fused kernel from stdlib/optim/lion.dl
-// that rewrites the weights and the momentum in place.
+// that rewrites the weights and the momentum in place. The source comes from
+// the standard library embedded in dlc, so the program runs from any
+// directory; -src compiles another file instead.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io/fs"
 	"math"
 	"math/rand/v2"
 	"os"
 
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/runtime"
+	"dlc.dev/dlc/stdlib"
 )
 
 func main() {
 	steps := flag.Int("steps", 300, "optimizer steps")
 	dim := flag.Int("dim", 4096, "number of weights")
-	src := flag.String("src", "stdlib/optim/lion.dl", "Lion source")
+	src := flag.String("src", "", "a .dl file defining kernel lion (default: dlc's stdlib/optim/lion.dl)")
 	flag.Parse()
 	first, last, err := train(*src, *steps, *dim, os.Stdout)
 	if err != nil {
@@ -28,13 +32,24 @@ func main() {
 	fmt.Printf("loss %.4g -> %.4g\n", first, last)
 }
 
+// readSource returns the Lion source and the name its positions use: the
+// file at path, or the standard library's copy when path is empty.
+func readSource(path string) ([]byte, string, error) {
+	if path == "" {
+		src, err := fs.ReadFile(stdlib.FS(), "optim/lion.dl")
+		return src, "std/optim/lion.dl", err
+	}
+	src, err := os.ReadFile(path)
+	return src, path, err
+}
+
 // train fits w to minimise mean((w - target)^2 * scale) and returns the first and last loss.
 func train(srcPath string, steps, dim int, log *os.File) (float64, float64, error) {
-	src, err := os.ReadFile(srcPath)
+	src, srcName, err := readSource(srcPath)
 	if err != nil {
 		return 0, 0, err
 	}
-	b, _, err := compiler.Build(context.Background(), srcPath, src, compiler.Options{})
+	b, _, err := compiler.Build(context.Background(), srcName, src, compiler.Options{})
 	if err != nil {
 		return 0, 0, err
 	}
