@@ -1,19 +1,35 @@
 # dlc: two commands matter. `make demo` runs the main job, `make test` runs every test.
 # Both install what they need (LLVM's opt/llc, gcc) when it is missing.
+#   make test                  vet, every test, and the runtime under the race detector
+#   FUZZTIME=2m make fuzz      each fuzz target for FUZZTIME (default 30s)
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
+FUZZTIME ?= 30s
 
-.PHONY: setup build test demo bench clean
+.PHONY: setup build test race fuzz demo bench clean
 
 setup:
 	@scripts/setup.sh
 
+# -buildvcs=true stamps the commit into the binary (dlc version prints it)
+# even where GOFLAGS says otherwise.
 build: setup
-	$(GO) build -o bin/dlc ./cmd/dlc
+	$(GO) build -buildvcs=true -o bin/dlc ./cmd/dlc
 
+# examples/diffusion is a module of its own (its plots need gonum/plot); its
+# test is TestExamplesRun in ./tests, which builds and runs it.
 test: setup
 	$(GO) vet ./...
+	cd examples/diffusion && $(GO) vet ./...
 	$(GO) test -count=1 ./...
+	$(MAKE) --no-print-directory race
+
+# The runtime's worker pool and concurrent calls under the race detector.
+race: setup
+	$(GO) test -race -count=1 ./runtime/...
+
+fuzz:
+	@GO=$(GO) scripts/fuzz.sh $(FUZZTIME)
 
 demo: build
 	@scripts/demo.sh
