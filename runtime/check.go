@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"unsafe"
-
-	"dlc.dev/dlc/ir"
 )
 
 // bindTensors checks names, dtypes, shapes and buffer sizes of inputs and outputs.
@@ -149,15 +147,9 @@ func checkHead(what string, spec *tensorSpec, t *Tensor) error {
 
 // checkSize checks that the buffer holds the whole shape.
 func checkSize(what string, spec *tensorSpec, t *Tensor) (bound, error) {
-	elems := int64(1)
-	for _, n := range t.Shape {
-		if n != 0 && elems > math.MaxInt64/n {
-			return bound{}, fmt.Errorf("%s %s: shape %v is too large", what, spec.name, t.Shape)
-		}
-		elems *= n
-	}
+	elems := t.Elements() // checkHead refused negative dimensions: -1 is an overflow
 	size := int64(spec.dtype.Size())
-	if elems > math.MaxInt64/size {
+	if elems < 0 || elems > math.MaxInt64/size {
 		return bound{}, fmt.Errorf("%s %s: shape %v is too large", what, spec.name, t.Shape)
 	}
 	need := elems * size
@@ -232,8 +224,7 @@ func checkScalarValue(spec scalarSpec, x float64) error {
 		if x < lo || x > hi {
 			return fmt.Errorf("scalar %s: %v is out of range for %s", spec.name, x, spec.dtype)
 		}
-	case spec.dtype.IsFloat():
-	default: // bool
+	case spec.dtype == Boolean:
 		if x != 0 && x != 1 {
 			return fmt.Errorf("scalar %s: %v is not a bool (0 or 1)", spec.name, x)
 		}
@@ -314,14 +305,14 @@ func (f *Func) checkIndices() error {
 		}
 		at, x := int64(-1), int64(0)
 		switch spec.dtype {
-		case ir.I32:
+		case Int32:
 			for i, v := range unsafe.Slice((*int32)(b.ptr), b.elems) {
 				if v < 0 || int64(v) >= bound {
 					at, x = int64(i), int64(v)
 					break
 				}
 			}
-		case ir.I64:
+		case Int64:
 			for i, v := range unsafe.Slice((*int64)(b.ptr), b.elems) {
 				if v < 0 || v >= bound {
 					at, x = int64(i), v

@@ -61,7 +61,7 @@ func TestLoadErrors(t *testing.T) {
 		}, `function scale: input x: bad dimension "N+1"`, false},
 		{"bad dtype", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Inputs[0].DType = "f33"
-		}, `function scale: input x: unknown dtype "f33"`, false},
+		}, `function scale: input x: unknown dtype "f33" (dtypes: f32 f64 f16 bf16 i32 i64 bool)`, false},
 		{"buffer of no input", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Kernels[0].Buffers[0].Name = "w"
 		}, "function scale: kernel 0 (scale): buffer 0 (input w): no such input", false},

@@ -21,7 +21,7 @@ type dim struct {
 // tensorSpec is a tensor parameter or result.
 type tensorSpec struct {
 	name    string
-	dtype   ir.DType
+	dtype   DType
 	shape   []dim
 	written bool // some kernel writes it: every output, and an input a kernel marks as written
 }
@@ -29,7 +29,7 @@ type tensorSpec struct {
 // scalarSpec is a scalar parameter.
 type scalarSpec struct {
 	name  string
-	dtype ir.DType
+	dtype DType
 	def   *float64
 }
 
@@ -86,7 +86,7 @@ type indexCheck struct {
 // tempSpec is an intermediate buffer between kernels, named by its IR value.
 type tempSpec struct {
 	ref   string
-	dtype ir.DType
+	dtype DType
 	shape []dim
 }
 
@@ -133,9 +133,9 @@ func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, erro
 			return nil, fmt.Errorf("scalar %q is unnamed or repeated", s.Name)
 		}
 		seen[s.Name] = true
-		dt, ok := ir.ParseDType(s.DType)
-		if !ok {
-			return nil, fmt.Errorf("scalar %s: unknown dtype %q", s.Name, s.DType)
+		dt, err := ParseDType(s.DType)
+		if err != nil {
+			return nil, fmt.Errorf("scalar %s: %w", s.Name, err)
 		}
 		p.scalars = append(p.scalars, scalarSpec{name: s.Name, dtype: dt, def: s.Default})
 	}
@@ -172,9 +172,9 @@ func (p *plan) tensors(what string, ts []artifact.Tensor, bind bool) ([]tensorSp
 			return nil, fmt.Errorf("%s %q is unnamed or repeated", what, t.Name)
 		}
 		seen[t.Name] = true
-		dt, ok := ir.ParseDType(t.DType)
-		if !ok {
-			return nil, fmt.Errorf("%s %s: unknown dtype %q", what, t.Name, t.DType)
+		dt, err := ParseDType(t.DType)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", what, t.Name, err)
 		}
 		shape, err := p.shape(t.Shape, bind)
 		if err != nil {
@@ -283,8 +283,8 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 		kp.reread = append(kp.reread, b.Reread)
 	}
 	for j, s := range k.Scalars {
-		if _, ok := ir.ParseDType(s.DType); !ok {
-			return kp, fmt.Errorf("scalar %d (%s): unknown dtype %q", j, s.Name, s.DType)
+		if _, err := ParseDType(s.DType); err != nil {
+			return kp, fmt.Errorf("scalar %d (%s): %w", j, s.Name, err)
 		}
 		if d, ok := strings.CutPrefix(s.Name, "#"); ok {
 			n := p.symIndex(d)
@@ -327,9 +327,9 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 
 // buffer resolves one buffer reference.
 func (p *plan) buffer(b artifact.BufferRef) (slot, error) {
-	dt, ok := ir.ParseDType(b.DType)
-	if !ok {
-		return slot{}, fmt.Errorf("unknown dtype %q", b.DType)
+	dt, err := ParseDType(b.DType)
+	if err != nil {
+		return slot{}, err
 	}
 	check := func(t *tensorSpec) error {
 		if t.dtype != dt {

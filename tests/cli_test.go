@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 	"dlc.dev/dlc/runtime/npy"
 )
 
@@ -64,7 +65,7 @@ func writeF32(t *testing.T, path string, shape []int64, data []float32) {
 		u := mathFloat32bits(x)
 		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
 	}
-	require.NoError(t, npy.WriteFile(path, &npy.Array{DType: ir.F32, Shape: shape, Data: b}))
+	require.NoError(t, npy.WriteFile(path, runtime.FromBytes(runtime.Float32, shape, b)))
 }
 
 func TestCLIBuildIsDeterministic(t *testing.T) {
@@ -158,10 +159,11 @@ func TestCLIRunMatchesInterpreter(t *testing.T) {
 	for _, name := range []string{"theta_new", "m_new"} {
 		arr, err := npy.ReadFile(filepath.Join(outDir, name+".npy"))
 		require.NoError(t, err)
+		require.Equal(t, runtime.Float32, arr.DType)
 		require.Equal(t, []int64{int64(n)}, arr.Shape)
 		got := make([]float32, n)
 		for i := range got {
-			got[i] = mathFloat32frombits(le32(arr.Data[4*i:]))
+			got[i] = mathFloat32frombits(le32(arr.Bytes()[4*i:]))
 		}
 		closeTo(t, name, got, want[name].Data, 2e-5, 1e-6)
 	}
@@ -174,7 +176,7 @@ func TestCLIBadInput(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	writeF32(t, filepath.Join(dir, "x.npy"), []int64{8}, make([]float32, 8))
 	writeF32(t, filepath.Join(dir, "y.npy"), []int64{9}, make([]float32, 9))
-	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), &npy.Array{DType: ir.F64, Shape: []int64{8}, Data: make([]byte, 64)}))
+	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), runtime.F64(make([]float64, 8))))
 	x, y, f64 := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy"), filepath.Join(dir, "f64.npy")
 	good, _ := os.ReadFile(art)
 	corrupt := filepath.Join(dir, "corrupt.dla")
@@ -280,4 +282,27 @@ func TestCLIBenchJSON(t *testing.T) {
 		require.Contains(t, r, k)
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
+}
+
+func TestCLIRunBF16(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "half.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel half(x: bf16[N], y: f32[N]) -> (z: bf16[N], w: f32[N]) {\n    z = x\n    w = y * 0.5\n}\n"), 0o644))
+	art := filepath.Join(dir, "half.dla")
+	_, stderr, code := dlc(t, nil, "build", src, "-o", art)
+	require.Equal(t, 0, code, stderr)
+	// bf16 1.5, -2, NaN and -0 as 16-bit patterns.
+	x := []byte{0xc0, 0x3f, 0x00, 0xc0, 0xc1, 0x7f, 0x00, 0x80}
+	require.NoError(t, npy.WriteFile(filepath.Join(dir, "x.npy"), runtime.FromBytes(runtime.BFloat16, []int64{4}, x)))
+	writeF32(t, filepath.Join(dir, "y.npy"), []int64{4}, []float32{1, 2, 3, 4})
+	outDir := filepath.Join(dir, "out")
+	_, stderr, code = dlc(t, nil, "run", art, "half", "--in", "x="+filepath.Join(dir, "x.npy"), "--in", "y="+filepath.Join(dir, "y.npy"), "--out", outDir)
+	require.Equal(t, 0, code, stderr)
+	z, err := npy.ReadFile(filepath.Join(outDir, "z.npy"))
+	require.NoError(t, err)
+	require.Equal(t, runtime.BFloat16, z.DType)
+	require.Equal(t, x, z.Bytes())
+	raw, err := os.ReadFile(filepath.Join(outDir, "z.npy"))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "'descr': '<u2'")
 }
