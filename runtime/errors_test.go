@@ -30,6 +30,10 @@ func TestArgumentErrors(t *testing.T) {
 			`scale: unknown output "yy" (outputs: y)`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F64(f64)}, Outputs: map[string]Tensor{"y": F32(y3)}},
 			`scale: input x: dtype f64, want f32`},
+		{"scale", Args{Inputs: map[string]Tensor{"x": onDevice(F32(x3))}, Outputs: map[string]Tensor{"y": F32(y3)}},
+			`scale: input x: its memory is on cuda:0, but the kernels run on the CPU and take host memory`},
+		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3)}, Outputs: map[string]Tensor{"y": onDevice(F32(y3))}},
+			`scale: output y: its memory is on cuda:0, but the kernels run on the CPU and take host memory`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3, 1, 3)}, Outputs: map[string]Tensor{"y": F32(y3)}},
 			`scale: input x: shape [1 3] has rank 2, want rank 1`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3, -3)}, Outputs: map[string]Tensor{"y": F32(y3)}},
@@ -84,6 +88,13 @@ func TestArgumentErrors(t *testing.T) {
 			t.Errorf("%s: error\n  %s\nwant\n  %s", tt.fn, err, tt.msg)
 		}
 	}
+}
+
+// onDevice marks t's memory as CUDA device memory. The CPU launcher must refuse it
+// before touching it.
+func onDevice(t Tensor) Tensor {
+	t.Device = CUDADevice(0)
+	return t
 }
 
 // I32F reinterprets float32 memory as i32, to hand a wrong dtype over the right bytes.

@@ -5,6 +5,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -65,8 +66,8 @@ type scalarSrc struct {
 
 // kernelPlan is one kernel launch.
 type kernelPlan struct {
-	symbol  string
-	fn      uintptr
+	name    string // unique within the function, e.g. "k0"
+	entry   int    // the kernel's index in the launcher's table
 	domain  []dim
 	units   []dim // the product is the number of units [begin, end) counts
 	work    []dim // the product estimates the work of one unit
@@ -110,12 +111,13 @@ type plan struct {
 	reread [][]bool
 }
 
-// symbolFunc resolves a kernel symbol in the loaded object.
-type symbolFunc func(name string) (uintptr, error)
+// resolveFunc finds the code of the kernel of the function being planned with the
+// given name and returns its index in the launcher's table.
+type resolveFunc func(kernel string) (int, error)
 
 // newPlan validates fn and resolves it against the parsed IR (nil if the artifact has
-// none) and the loaded object.
-func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, error) {
+// none) and the launcher's code.
+func newPlan(fn *artifact.Function, mod *ir.Module, resolve resolveFunc) (*plan, error) {
 	p := &plan{name: fn.Name}
 	var err error
 	if p.inputs, err = p.tensors("input", fn.Inputs, true); err != nil {
@@ -141,9 +143,13 @@ func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, erro
 	}
 	hostIndex := map[int]int{}
 	for k := range fn.Kernels {
-		kp, err := p.kernel(&fn.Kernels[k], sym, hostIndex)
+		kd := &fn.Kernels[k]
+		if kd.Name == "" || slices.ContainsFunc(p.kernels, func(kp kernelPlan) bool { return kp.name == kd.Name }) {
+			return nil, fmt.Errorf("kernel %d: name %q is empty or repeated", k, kd.Name)
+		}
+		kp, err := p.kernel(kd, resolve, hostIndex)
 		if err != nil {
-			return nil, fmt.Errorf("kernel %d (%s): %w", k, fn.Kernels[k].Symbol, err)
+			return nil, fmt.Errorf("kernel %s: %w", kd.Name, err)
 		}
 		p.kernels = append(p.kernels, kp)
 	}
@@ -245,12 +251,9 @@ func indexOf(ts []tensorSpec, name string) int {
 	return -1
 }
 
-// kernel resolves one kernel's symbol, domain, buffers and scalars.
-func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int) (kernelPlan, error) {
-	kp := kernelPlan{symbol: k.Symbol}
-	if k.Symbol == "" {
-		return kp, fmt.Errorf("no symbol")
-	}
+// kernel resolves one kernel's domain, buffers, scalars and code.
+func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int]int) (kernelPlan, error) {
+	kp := kernelPlan{name: k.Name}
 	var err error
 	if kp.domain, err = p.shape(k.Domain, false); err != nil {
 		return kp, fmt.Errorf("domain: %w", err)
@@ -319,7 +322,7 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 		}
 		kp.scalars = append(kp.scalars, scalarSrc{kind: scalarParam, index: i})
 	}
-	if kp.fn, err = sym(k.Symbol); err != nil {
+	if kp.entry, err = resolve(k.Name); err != nil {
 		return kp, err
 	}
 	return kp, nil

@@ -6,17 +6,20 @@ import (
 	"unsafe"
 )
 
-// Tensor describes a caller-owned buffer: its dtype, its shape (row-major) and its memory.
+// Tensor describes a caller-owned buffer: its dtype, its shape (row-major), its memory
+// and the device that memory is on.
 //
 // The runtime reads and writes Data only during Run and keeps no reference to it once
-// Run returns. Data must point to memory the Go garbage collector will not move (any
-// heap-allocated slice qualifies; the constructors below take slices) or to memory
-// outside the Go heap.
+// Run returns. Host memory at Data must be memory the Go garbage collector will not
+// move (any heap-allocated slice qualifies; the constructors below take slices) or
+// memory outside the Go heap. A Tensor whose Device is not the host holds a device
+// address in Data; only a launcher for that device accepts it.
 type Tensor struct {
-	DType DType
-	Shape []int64
-	Data  unsafe.Pointer
-	Len   int // bytes available at Data
+	DType  DType
+	Shape  []int64
+	Data   unsafe.Pointer
+	Len    int    // bytes available at Data
+	Device Device // where Data points; the zero value is host memory
 }
 
 // shapeOr returns shape, or [n] when shape is empty.
@@ -53,7 +56,7 @@ func Bool(data []bool, shape ...int64) Tensor {
 	return Tensor{DType: Boolean, Shape: shapeOr(shape, len(data)), Data: unsafe.Pointer(unsafe.SliceData(data)), Len: len(data)}
 }
 
-// FromBytes wraps raw little-endian element bytes, for dtypes without
+// FromBytes wraps raw little-endian element bytes in host memory, for dtypes without
 // a Go type (f16, and bf16 as its 16-bit pattern) or data read from a file. An empty
 // shape is a 0-d tensor (one element).
 func FromBytes(dt DType, shape []int64, data []byte) Tensor {
@@ -73,9 +76,10 @@ func (t Tensor) Elements() int64 {
 	return n
 }
 
-// Bytes returns the tensor's memory as a byte slice of Len bytes: a view, not a copy.
+// Bytes returns the tensor's host memory as a byte slice of Len bytes: a view, not a
+// copy. It is nil for memory on a device, which the process cannot read directly.
 func (t Tensor) Bytes() []byte {
-	if t.Data == nil || t.Len <= 0 {
+	if t.Data == nil || t.Len <= 0 || t.Device.Kind != Host {
 		return nil
 	}
 	return unsafe.Slice((*byte)(t.Data), t.Len)

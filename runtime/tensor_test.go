@@ -2,6 +2,7 @@
 package runtime
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 
@@ -37,7 +38,7 @@ func TestTensorConstructors(t *testing.T) {
 	}
 }
 
-func TestTensorElements(t *testing.T) {
+func TestTensorElementsAndDevice(t *testing.T) {
 	for _, tt := range []struct {
 		shape []int64
 		want  int64
@@ -45,6 +46,14 @@ func TestTensorElements(t *testing.T) {
 		if got := (Tensor{Shape: tt.shape}).Elements(); got != tt.want {
 			t.Errorf("Elements(%v) = %d, want %d", tt.shape, got, tt.want)
 		}
+	}
+	dev := F32([]float32{1, 2})
+	dev.Device = CUDADevice(1)
+	if dev.Bytes() != nil {
+		t.Error("Bytes of device memory is not nil")
+	}
+	if got := fmt.Sprint(Device{}, " ", CUDADevice(1)); got != "host cuda:1" {
+		t.Errorf("device names: %q", got)
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 	"dlc.dev/dlc/runtime/npy"
@@ -282,6 +283,49 @@ func TestCLIBenchJSON(t *testing.T) {
 		require.Contains(t, r, k)
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
+}
+
+func TestCLIInspectTargets(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "(format 3, from lion.dl)")
+	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs avx avx2 bmi2 f16c fma; \d+ bytes of code in section cpu.so`, stdout)
+	require.Contains(t, stdout, "    k0: loop over [N]: theta:r grad:r m:r theta_new:w m_new:w\n      cpu: dlc_lion_k0 (chunk)\n")
+
+	stdout, stderr, code = dlc(t, nil, "inspect", art, "--json")
+	require.Equal(t, 0, code, stderr)
+	var got struct {
+		FormatVersion int               `json:"format_version"`
+		Targets       []artifact.Target `json:"targets"`
+		Functions     []struct {
+			Name   string            `json:"name"`
+			Launch []artifact.Kernel `json:"launch"`
+		} `json:"functions"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	require.Equal(t, artifact.FormatVersion, got.FormatVersion)
+	require.Len(t, got.Targets, 1)
+	require.Equal(t, artifact.TargetCPU, got.Targets[0].Kind)
+	require.Equal(t, []artifact.Entry{{Function: "lion", Kernel: "k0", Symbol: "dlc_lion_k0", ABI: artifact.ABIChunk}}, got.Targets[0].Entries)
+	require.Len(t, got.Functions, 1)
+	require.Equal(t, "k0", got.Functions[0].Launch[0].Name)
+
+	// An artifact of the previous format is refused by every command with one clear line.
+	b, err := os.ReadFile(art)
+	require.NoError(t, err)
+	b[4] = 2
+	old := filepath.Join(dir, "old.dla")
+	require.NoError(t, os.WriteFile(old, b, 0o644))
+	out := filepath.Join(dir, "out")
+	for _, args := range [][]string{{"inspect", old}, {"run", old, "lion", "--out", out}, {"bench", old, "lion", "--dim", "N=8"}} {
+		_, stderr, code := dlc(t, nil, args...)
+		require.NotEqual(t, 0, code, args)
+		require.Contains(t, stderr, "old.dla: artifact built by an older dlc (format 2); rebuild it with this dlc", args)
+	}
 }
 
 func TestCLIRunBF16(t *testing.T) {

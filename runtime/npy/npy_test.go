@@ -46,10 +46,16 @@ func arr(dt runtime.DType, shape []int64, data []byte) runtime.Tensor {
 
 // same reports whether two tensors have one dtype, shape and content.
 func same(a, b runtime.Tensor) bool {
-	return a.DType == b.DType && slices.Equal(a.Shape, b.Shape) && bytes.Equal(a.Bytes(), b.Bytes())
+	return a.DType == b.DType && slices.Equal(a.Shape, b.Shape) && bytes.Equal(a.Bytes(), b.Bytes()) && a.Device == b.Device
 }
 
 func show(t runtime.Tensor) string { return fmt.Sprintf("%s%v % x", t.DType, t.Shape, t.Bytes()) }
+
+// onDevice marks t's memory as CUDA device memory.
+func onDevice(t runtime.Tensor) runtime.Tensor {
+	t.Device = runtime.CUDADevice(0)
+	return t
+}
 
 func f32bytes(xs ...float32) []byte {
 	var b []byte
@@ -254,6 +260,7 @@ func TestWriteErrors(t *testing.T) {
 		{arr(runtime.Float32, []int64{-1}, nil), "negative"},
 		{runtime.Tensor{DType: runtime.Float32, Shape: []int64{2}, Len: 8}, "the tensor's Data is nil"},
 		{runtime.Tensor{DType: 0, Shape: []int64{1}}, "dtype(0) has no .npy equivalent"},
+		{onDevice(arr(runtime.Float32, []int64{1}, f32bytes(1))), "the tensor's memory is on cuda:0; copy it to host memory to write it"},
 	}
 	for _, tt := range tests {
 		err := Write(&bytes.Buffer{}, tt.a)

@@ -30,6 +30,9 @@ func Write(w io.Writer, t runtime.Tensor) error {
 
 // encode checks t and returns everything before its data, and the data.
 func encode(t runtime.Tensor) (header, data []byte, err error) {
+	if t.Device.Kind != runtime.Host {
+		return nil, nil, fmt.Errorf("the tensor's memory is on %s; copy it to host memory to write it", t.Device)
+	}
 	descr, err := descrOf(t.DType)
 	if err != nil {
 		return nil, nil, err
