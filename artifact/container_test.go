@@ -5,11 +5,13 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -17,10 +19,15 @@ import (
 func sampleManifest() Manifest {
 	def := 0.9
 	return Manifest{
-		Source:      "lion.dl",
-		Triple:      "x86_64-unknown-linux-gnu",
-		CPU:         "x86-64-v3",
-		CPUFeatures: []string{"avx", "avx2", "fma"},
+		Source: "lion.dl",
+		Targets: []Target{{
+			Kind: TargetCPU, Section: SectionObject, Triple: "x86_64-unknown-linux-gnu", Arch: "x86-64-v3",
+			Features: []string{"avx", "avx2", "fma"},
+			Entries: []Entry{
+				{Function: "lion", Kernel: "k0", Symbol: "lion_k0", ABI: ABIChunk},
+				{Function: "pick", Kernel: "k0", Symbol: "pick_k0", ABI: ABIChunk},
+			},
+		}},
 		Functions: []Function{{
 			Name:    "lion",
 			Pos:     "lion.dl:3:1",
@@ -28,7 +35,7 @@ func sampleManifest() Manifest {
 			Scalars: []Scalar{{Name: "beta1", DType: "f32", Default: &def}, {Name: "lr", DType: "f32"}},
 			Outputs: []Tensor{{Name: "theta", DType: "f32", Shape: []string{"N"}}},
 			Kernels: []Kernel{{
-				Symbol: "lion_k0", Group: "k0", Kind: KindLoop, Domain: []string{"N"}, Units: []string{"N"}, UnitWork: []string{},
+				Name: "k0", Kind: KindLoop, Domain: []string{"N"}, Units: []string{"N"}, UnitWork: []string{},
 				Buffers: []BufferRef{
 					{Kind: BufInput, Name: "theta", DType: "f32", Shape: []string{"N"}},
 					{Kind: BufOutput, Name: "theta", DType: "f32", Shape: []string{"N"}, Writes: true},
@@ -41,7 +48,7 @@ func sampleManifest() Manifest {
 			Inputs:  []Tensor{{Name: "x", DType: "f32", Shape: []string{"B", "C"}}, {Name: "i", DType: "i32", Shape: []string{"B", "K"}}},
 			Outputs: []Tensor{{Name: "y", DType: "f32", Shape: []string{"B", "K"}}},
 			Kernels: []Kernel{{
-				Symbol: "pick_k0", Group: "k0", Kind: KindRows, Domain: []string{"B"}, Units: []string{"B"}, UnitWork: []string{"K"},
+				Name: "k0", Kind: KindRows, Domain: []string{"B"}, Units: []string{"B"}, UnitWork: []string{"K"},
 				Buffers: []BufferRef{
 					{Kind: BufInput, Name: "x", DType: "f32", Shape: []string{"B", "C"}, Reread: true},
 					{Kind: BufInput, Name: "i", DType: "i32", Shape: []string{"B", "K"}},
@@ -216,8 +223,9 @@ func TestDecodeErrors(t *testing.T) {
 		{"elf", []byte("\x7fELF\x02\x01\x01\x00 and more bytes than the header needs......"), ErrNotArtifact, `not a dlc artifact (it starts with "\x7fELF")`},
 		{"text", []byte("func @f() -> () {}"), ErrNotArtifact, "not a dlc artifact"},
 		{"magic prefix", []byte("DL"), ErrTruncated, "artifact is truncated"},
-		{"newer version", withVersion(FormatVersion + 1), ErrVersion, fmt.Sprintf("artifact format version %d, this dlc reads %d", FormatVersion+1, FormatVersion)},
-		{"older version", withVersion(FormatVersion - 1), ErrVersion, fmt.Sprintf("artifact format version %d, this dlc reads %d", FormatVersion-1, FormatVersion)},
+		{"newer version", withVersion(FormatVersion + 1), ErrVersion, fmt.Sprintf("artifact built by a newer dlc (format %d); this dlc reads format %d", FormatVersion+1, FormatVersion)},
+		{"older version", withVersion(FormatVersion - 1), ErrVersion, fmt.Sprintf("artifact built by an older dlc (format %d); rebuild it with this dlc", FormatVersion-1)},
+		{"format 1", withVersion(1), ErrVersion, "artifact built by an older dlc (format 1); rebuild it with this dlc"},
 		{"zero version", withVersion(0), ErrCorrupt, "bad format version 0"},
 		{"garbage version", withVersion(0xdeadbeef), ErrCorrupt, "bad format version"},
 		{"trailing bytes", append(bytes.Clone(good), 0), ErrCorrupt, "1 unexpected bytes after its end"},
@@ -385,5 +393,80 @@ func TestDecodeNonCanonicalManifest(t *testing.T) {
 	// Sections out of order are refused even with a valid checksum.
 	if _, _, err := Decode(assemble(mj, []string{SectionObject, SectionLLVM, SectionIR}, s)); err == nil || !strings.Contains(err.Error(), "out of order") {
 		t.Errorf("got %v", err)
+	}
+}
+
+// forge encodes m like Encode but without its checks, so a test can reach Decode's.
+func forge(t *testing.T, m Manifest, sections map[string][]byte) []byte {
+	t.Helper()
+	names := make([]string, 0, len(sections))
+	for n := range sections {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	m.FormatVersion = FormatVersion
+	m.Sections = nil
+	for _, n := range names {
+		sum := sha256.Sum256(sections[n])
+		m.Sections = append(m.Sections, Section{Name: n, Size: int64(len(sections[n])), SHA256: hex.EncodeToString(sum[:])})
+	}
+	ch, err := contentHash(&m, names, sections)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.ContentHash = ch
+	mj, err := marshalManifest(&m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return assemble(mj, names, sections)
+}
+
+func TestDecodeTargets(t *testing.T) {
+	tests := []struct {
+		name string
+		edit func(m *Manifest)
+		msg  string
+	}{
+		{"missing section", func(m *Manifest) { m.Targets[0].Section = "ptx" }, `target cpu: no section "ptx"`},
+		{"two of a kind", func(m *Manifest) { m.Targets = append(m.Targets, m.Targets[0]) }, `two targets of kind "cpu"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			m := sampleManifest()
+			tt.edit(&m)
+			if _, err := Encode(m, sampleSections()); err == nil || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("Encode: got %v, want %q", err, tt.msg)
+			}
+			_, _, err := Decode(forge(t, m, sampleSections()))
+			if err == nil || !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("Decode: got %v, want %q", err, tt.msg)
+			}
+		})
+	}
+	// forge itself writes what Decode accepts.
+	if _, _, err := Decode(forge(t, sampleManifest(), sampleSections())); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDecodeFormat2 reads a whole artifact in the layout dlc wrote before targets
+// had sections of their own: the triple, CPU and features at the top of the manifest
+// and each kernel's symbol in its description.
+func TestDecodeFormat2(t *testing.T) {
+	mj := []byte(`{"format_version":2,"source":"lion.dl","triple":"x86_64-unknown-linux-gnu","cpu":"x86-64-v3",` +
+		`"cpu_features":["avx","avx2"],"functions":[{"name":"lion","pos":"lion.dl:3:1","inputs":[],"scalars":[],"outputs":[],` +
+		`"kernels":[{"symbol":"dlc_lion_k0","group":"k0","kind":"loop","domain":["N"],"units":["N"],"unit_work":[],"buffers":[],"scalars":[]}]}],` +
+		`"sections":[],"content_hash":""}`)
+	b := assemble(mj, nil, nil)
+	binary.LittleEndian.PutUint32(b[4:], 2)
+	b = reseal(b)
+	_, _, err := Decode(b)
+	var ve *VersionError
+	if !errors.As(err, &ve) || ve.Version != 2 || !errors.Is(err, ErrVersion) {
+		t.Fatalf("got %v, want a VersionError for format 2", err)
+	}
+	if want := fmt.Sprintf("artifact built by an older dlc (format 2); rebuild it with this dlc (format %d)", FormatVersion); err.Error() != want {
+		t.Errorf("error\n  %s\nwant\n  %s", err, want)
 	}
 }

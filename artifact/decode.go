@@ -20,14 +20,17 @@ var (
 	ErrCorrupt     = errors.New("artifact is corrupt")
 )
 
-// VersionError reports an artifact written in another format version, usually by a newer dlc.
-// It matches ErrVersion under errors.Is.
+// VersionError reports an artifact written in another format version by an older
+// or a newer dlc. It matches ErrVersion under errors.Is.
 type VersionError struct {
 	Version int // the version the file declares
 }
 
 func (e *VersionError) Error() string {
-	return fmt.Sprintf("artifact format version %d, this dlc reads %d", e.Version, FormatVersion)
+	if e.Version < FormatVersion {
+		return fmt.Sprintf("artifact built by an older dlc (format %d); rebuild it with this dlc (format %d)", e.Version, FormatVersion)
+	}
+	return fmt.Sprintf("artifact built by a newer dlc (format %d); this dlc reads format %d, so load it with that dlc or a newer one", e.Version, FormatVersion)
 }
 
 // Is makes errors.Is(err, ErrVersion) hold.
@@ -137,6 +140,9 @@ func Decode(b []byte) (*Manifest, map[string][]byte, error) {
 	if err := checkSections(m, names, sections); err != nil {
 		return nil, nil, err
 	}
+	if err := checkTargets(m, sections); err != nil {
+		return nil, nil, err
+	}
 	ch, err := contentHash(m, names, sections)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w (%v)", ErrCorrupt, err)
@@ -163,6 +169,22 @@ func checkSections(m *Manifest, names []string, sections map[string][]byte) erro
 		sum := sha256.Sum256(data)
 		if s.SHA256 != hex.EncodeToString(sum[:]) {
 			return fmt.Errorf("%w (section %q checksum mismatch)", ErrCorrupt, s.Name)
+		}
+	}
+	return nil
+}
+
+// checkTargets verifies that every target names a section the file holds, and that
+// no two targets are of one kind (a loader picks a target by its kind).
+func checkTargets(m *Manifest, sections map[string][]byte) error {
+	for i, t := range m.Targets {
+		if _, ok := sections[t.Section]; !ok {
+			return fmt.Errorf("%w (target %s: no section %q)", ErrCorrupt, t.Kind, t.Section)
+		}
+		for _, u := range m.Targets[:i] {
+			if u.Kind == t.Kind {
+				return fmt.Errorf("%w (two targets of kind %q)", ErrCorrupt, t.Kind)
+			}
 		}
 	}
 	return nil

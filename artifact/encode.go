@@ -54,6 +54,9 @@ func Encode(m Manifest, sections map[string][]byte) ([]byte, error) {
 	}
 	sort.Strings(names)
 
+	if err := checkTargets(&m, sections); err != nil {
+		return nil, err
+	}
 	m.FormatVersion = FormatVersion
 	m.Sections = make([]Section, len(names))
 	for i, name := range names {

@@ -1,19 +1,24 @@
 // This file defines the artifact manifest: what a .dla file promises its loader.
+//
+// The manifest has two halves. Functions describe every entry point and its kernels
+// without assuming any target: what each kernel reads and writes, the units its work
+// splits into, the scalars it takes. Targets hold, for each target section (the CPU
+// shared object now, PTX next), the triple and features the code needs and one entry
+// per kernel saying how to launch it there.
 package artifact
 
-// FormatVersion is the version of the container and manifest layout.
-// A loader refuses any other version. Version 2 added kernel kinds and work
-// units (begin and end of the ABI count units, not domain elements) and index checks.
-const FormatVersion = 2
+// FormatVersion is the version of the container and manifest layout. A loader
+// refuses any other version. Version 2 added kernel kinds, work units and index
+// checks; version 3 moved the triple, CPU features and kernel symbols into one
+// target section each, leaving kernel descriptions target-neutral.
+const FormatVersion = 3
 
 // Manifest describes everything in an artifact except the section bytes.
 type Manifest struct {
 	FormatVersion int        `json:"format_version"`
-	Source        string     `json:"source"`       // the .dl file it was built from (base name)
-	Triple        string     `json:"triple"`       // e.g. x86_64-unknown-linux-gnu
-	CPU           string     `json:"cpu"`          // e.g. x86-64-v3
-	CPUFeatures   []string   `json:"cpu_features"` // required, as /proc/cpuinfo names them (avx2, fma, f16c, ...)
+	Source        string     `json:"source"` // the .dl file it was built from (base name)
 	Functions     []Function `json:"functions"`
+	Targets       []Target   `json:"targets"` // one per target section, in build order
 	// Sections lists the payload sections with their SHA-256 (hex).
 	Sections []Section `json:"sections"`
 	// ContentHash is the SHA-256 (hex) over the manifest (with this field empty) and all sections.
@@ -32,6 +37,62 @@ type Section struct {
 	Name   string `json:"name"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+}
+
+// Target is one target section: the code of every kernel for one kind of device,
+// what that device must offer, and how to launch each kernel on it.
+type Target struct {
+	Kind    string `json:"kind"`    // TargetCPU
+	Section string `json:"section"` // the section holding the code, e.g. SectionObject
+	Triple  string `json:"triple"`  // e.g. x86_64-unknown-linux-gnu
+	Arch    string `json:"arch"`    // the processor the code is built for: an LLVM CPU name such as x86-64-v3
+	// Features are what the device must support, as its check names them: for a
+	// CPU, the flags of /proc/cpuinfo (avx2, fma, f16c, ...). Sorted.
+	Features []string `json:"features"`
+	Entries  []Entry  `json:"entries"` // one per kernel of every function
+}
+
+// Target kinds.
+const (
+	TargetCPU = "cpu" // a shared object for the host CPU
+)
+
+// Entry says how one kernel is launched on a target.
+type Entry struct {
+	Function string `json:"function"` // Function.Name
+	Kernel   string `json:"kernel"`   // Kernel.Name within that function
+	Symbol   string `json:"symbol"`   // the entry point in the target's code: a shared-object symbol on a CPU
+	ABI      string `json:"abi"`      // how it is called: ABIChunk
+}
+
+// ABIChunk is the CPU calling convention of a kernel:
+//
+//	void SYMBOL(int64 begin, int64 end, void **bufs, const double *scalars)
+//
+// processes units [begin, end) of Kernel.Units (row-major, flattened), so the runtime
+// may split the units into chunks at any unit boundary. bufs[i] is the base pointer of
+// Kernel.Buffers[i]; scalars[j] is the value of Kernel.Scalars[j] as a double (the
+// kernel converts it to the scalar's dtype).
+const ABIChunk = "chunk"
+
+// Target returns the target of the given kind, or nil.
+func (m *Manifest) Target(kind string) *Target {
+	for i := range m.Targets {
+		if m.Targets[i].Kind == kind {
+			return &m.Targets[i]
+		}
+	}
+	return nil
+}
+
+// Entry returns the entry of kernel k of function fn, or nil.
+func (t *Target) Entry(fn, k string) *Entry {
+	for i := range t.Entries {
+		if e := &t.Entries[i]; e.Function == fn && e.Kernel == k {
+			return e
+		}
+	}
+	return nil
 }
 
 // Function is one entry point.
@@ -70,16 +131,11 @@ type Scalar struct {
 	Default *float64 `json:"default,omitempty"`
 }
 
-// Kernel is one compiled kernel and how to call it.
-//
-// CPU ABI: void SYMBOL(int64 begin, int64 end, void **bufs, const double *scalars)
-// processes units [begin, end) (row-major, flattened): the product of Units is the
-// number of units, which the runtime may split into chunks at any unit boundary.
-// bufs[i] is the base pointer of Buffers[i]; scalars[j] is the value of Scalars[j] as a double
-// (the kernel converts it to the scalar's dtype).
+// Kernel describes one kernel of a function, the same for every target: what it
+// reads and writes, in what order its entry takes them, and how its work splits.
+// How each target launches it is that target's Entry for it.
 type Kernel struct {
-	Symbol string   `json:"symbol"`
-	Group  string   `json:"group"`  // IR placement group, e.g. "k0"
+	Name   string   `json:"name"`   // unique within the function: its IR placement group, e.g. "k0"
 	Kind   string   `json:"kind"`   // KindLoop, KindRows or KindAxis
 	Domain []string `json:"domain"` // the IR kernel's domain (loop: elements; rows: the rows; axis: the operand)
 	// Units are the dimensions whose product is the number of independent units:
@@ -89,8 +145,8 @@ type Kernel struct {
 	// UnitWork are the dimensions whose product estimates the work of one unit (the
 	// row length of a row kernel, the reduced size of an axis kernel). Empty: 1.
 	UnitWork []string    `json:"unit_work"`
-	Buffers  []BufferRef `json:"buffers"`
-	Scalars  []ScalarRef `json:"scalars"`
+	Buffers  []BufferRef `json:"buffers"` // in the order the entry takes them
+	Scalars  []ScalarRef `json:"scalars"` // in the order the entry takes them
 }
 
 // Kernel kinds (ir.KernelKind's names).

@@ -1,5 +1,6 @@
-// Package compiler drives a build: .dl source → graph IR → passes → LLVM →
-// shared object → one .dla artifact. The command line and Go programs use it.
+// Package compiler drives a build: .dl source → graph IR → passes → one backend per
+// target section (the CPU backend: LLVM → shared object) → one .dla artifact. The
+// command line and Go programs use it.
 package compiler
 
 import (
@@ -7,7 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
+	"reflect"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
@@ -22,8 +23,8 @@ import (
 type Options struct {
 	CPU string // LLVM CPU name; codegen.DefaultCPU when empty
 	// DumpDir, if set, receives the graph IR after every pass (NN_<pass>.ir)
-	// and, from Build, the emitted and the optimized LLVM IR (kernels.ll,
-	// kernels.opt.ll).
+	// and, from Build, what each backend writes for inspection (the CPU
+	// backend: the LLVM IR before and after opt, kernels.ll and kernels.opt.ll).
 	DumpDir string
 	Explain func(line string)
 	// ReadFile reads imported files; os.ReadFile when nil.
@@ -36,6 +37,18 @@ func (o Options) target() codegen.Target {
 		cpu = codegen.DefaultCPU
 	}
 	return codegen.CPUTarget(cpu)
+}
+
+// backends are the backends a build runs, one per target section of the artifact,
+// each with its tools found.
+func (o Options) backends() ([]backend, error) {
+	bs := []backend{&cpuBackend{target: o.target()}}
+	for _, b := range bs {
+		if err := b.prepare(); err != nil {
+			return nil, err
+		}
+	}
+	return bs, nil
 }
 
 // Lower parses, checks and lowers a source file, then runs the pass pipeline
@@ -56,10 +69,10 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 	return m, nil
 }
 
-// Build compiles a source file into artifact bytes. The LLVM tools are located
-// first, so a missing tool is reported before any work is done.
+// Build compiles a source file into artifact bytes. Every backend first checks that
+// its tools are there, so a missing tool is reported before any work is done.
 func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byte, *artifact.Manifest, error) {
-	tools, err := llvm.FindTools()
+	backends, err := opt.backends()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,35 +83,49 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	if len(m.Funcs) == 0 {
 		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
 	}
-	t := opt.target()
-	llText, kernels, err := llvm.Emit(m, t)
+	return link(ctx, m, filepath.Base(filename), backends, opt.DumpDir)
+}
+
+// BuildModule compiles a module that has already been through the pass pipeline
+// (ir.Parse of a scheduled module, say) into artifact bytes; source names it in
+// the manifest.
+func BuildModule(ctx context.Context, m *ir.Module, source string, opt Options) ([]byte, *artifact.Manifest, error) {
+	backends, err := opt.backends()
 	if err != nil {
-		return nil, nil, fmt.Errorf("codegen: %w", err)
-	}
-	if err := dumpLLVM(opt.DumpDir, "kernels.ll", llText); err != nil {
 		return nil, nil, err
 	}
-	so, optIR, err := llvm.Compile(ctx, llText, llvm.Options{Target: t, Tools: tools})
-	if err != nil {
-		return nil, nil, err
+	return link(ctx, m, source, backends, opt.DumpDir)
+}
+
+// link runs every backend over m and puts their target sections, with the
+// target-neutral description of every function, into one artifact.
+func link(ctx context.Context, m *ir.Module, source string, backends []backend, dumpDir string) ([]byte, *artifact.Manifest, error) {
+	man := artifact.Manifest{Source: source}
+	sections := map[string][]byte{artifact.SectionIR: []byte(ir.Print(m))}
+	var kernels map[string][]artifact.Kernel
+	for i, b := range backends {
+		out, err := b.compile(ctx, m, dumpDir)
+		if err != nil {
+			return nil, nil, err
+		}
+		// Every backend plans the same kernels; the first one's descriptions are the manifest's.
+		if i == 0 {
+			kernels = out.kernels
+		} else if !reflect.DeepEqual(kernels, out.kernels) {
+			return nil, nil, fmt.Errorf("internal error: the %s backend describes other kernels than the %s backend", out.target.Kind, man.Targets[0].Kind)
+		}
+		for name, data := range out.sections {
+			if _, dup := sections[name]; dup {
+				return nil, nil, fmt.Errorf("internal error: two backends write section %s", name)
+			}
+			sections[name] = data
+		}
+		man.Targets = append(man.Targets, out.target)
 	}
-	if err := dumpLLVM(opt.DumpDir, "kernels.opt.ll", optIR); err != nil {
-		return nil, nil, err
-	}
-	man := artifact.Manifest{
-		Source:      filepath.Base(filename),
-		Triple:      t.Triple,
-		CPU:         t.CPU,
-		CPUFeatures: append([]string(nil), t.CPUFeatures...),
-	}
-	sort.Strings(man.CPUFeatures)
 	for _, f := range m.Funcs {
-		man.Functions = append(man.Functions, describe(f, kernels[f.Name]))
-	}
-	sections := map[string][]byte{
-		artifact.SectionIR:     []byte(ir.Print(m)),
-		artifact.SectionObject: so,
-		artifact.SectionLLVM:   []byte(optIR),
+		if !f.Private {
+			man.Functions = append(man.Functions, describe(f, kernels[f.Name]))
+		}
 	}
 	b, err := artifact.Encode(man, sections)
 	if err != nil {
@@ -111,8 +138,8 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	return b, out, nil
 }
 
-// dumpLLVM writes text to dir/name when dir is set.
-func dumpLLVM(dir, name, text string) error {
+// dump writes text to dir/name when dir is set.
+func dump(dir, name, text string) error {
 	if dir == "" {
 		return nil
 	}
@@ -141,6 +168,7 @@ func BuildFile(ctx context.Context, path, out string, opt Options) (*artifact.Ma
 	return man, nil
 }
 
+// describe is the target-neutral description of function f and its kernels.
 func describe(f *ir.Func, kernels []artifact.Kernel) artifact.Function {
 	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels, IndexChecks: llvm.IndexChecks(f)}
 	if fn.Kernels == nil {

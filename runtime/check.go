@@ -1,7 +1,7 @@
 // This file checks a call's tensor and scalar arguments against the function's
-// signature, binds its symbolic dimensions and checks index inputs, before any
-// kernel runs. Every mistake is an error naming the argument, what was expected and
-// what was given.
+// signature and the launcher's memory, binds its symbolic dimensions and checks index
+// inputs, before any kernel runs. Every mistake is an error naming the argument, what
+// was expected and what was given.
 package runtime
 
 import (
@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 	"unsafe"
-
-	"dlc.dev/dlc/ir"
 )
 
 // bindTensors checks names, dtypes, shapes and buffer sizes of inputs and outputs.
@@ -29,7 +27,7 @@ func (f *Func) bindTensors(a *Args) error {
 	for i := range p.inputs {
 		spec := &p.inputs[i]
 		t := a.Inputs[spec.name]
-		if err := checkHead("input", spec, &t); err != nil {
+		if err := f.checkHead("input", spec, &t); err != nil {
 			return err
 		}
 		for d, sd := range spec.shape {
@@ -58,7 +56,7 @@ func (f *Func) bindTensors(a *Args) error {
 	for i := range p.outputs {
 		spec := &p.outputs[i]
 		t := a.Outputs[spec.name]
-		if err := checkHead("output", spec, &t); err != nil {
+		if err := f.checkHead("output", spec, &t); err != nil {
 			return err
 		}
 		for d, sd := range spec.shape {
@@ -85,7 +83,7 @@ func (f *Func) bindTensors(a *Args) error {
 	}
 	for _, k := range p.kernels {
 		if _, ok := checkedBytes(k.domain, s.dims, 1); !ok {
-			return fmt.Errorf("kernel %s: domain %s is too large", k.symbol, f.concreteString(k.domain))
+			return fmt.Errorf("kernel %s: domain %s is too large", k.name, f.concreteString(k.domain))
 		}
 	}
 	return nil
@@ -131,8 +129,12 @@ func specNames(specs []tensorSpec) string {
 	return strings.Join(names, ", ")
 }
 
-// checkHead checks dtype, rank and the sign of every dimension.
-func checkHead(what string, spec *tensorSpec, t *Tensor) error {
+// checkHead checks where the memory is, the dtype, the rank and the sign of every dimension.
+func (f *Func) checkHead(what string, spec *tensorSpec, t *Tensor) error {
+	if mem := f.a.dev.memory(); t.Device != mem {
+		return fmt.Errorf("%s %s: its memory is on %s, but the kernels run on the %s and take %s memory",
+			what, spec.name, t.Device, f.a.dev.name(), mem)
+	}
 	if t.DType != spec.dtype {
 		return fmt.Errorf("%s %s: dtype %s, want %s", what, spec.name, t.DType, spec.dtype)
 	}
@@ -149,15 +151,9 @@ func checkHead(what string, spec *tensorSpec, t *Tensor) error {
 
 // checkSize checks that the buffer holds the whole shape.
 func checkSize(what string, spec *tensorSpec, t *Tensor) (bound, error) {
-	elems := int64(1)
-	for _, n := range t.Shape {
-		if n != 0 && elems > math.MaxInt64/n {
-			return bound{}, fmt.Errorf("%s %s: shape %v is too large", what, spec.name, t.Shape)
-		}
-		elems *= n
-	}
+	elems := t.Elements() // checkHead refused negative dimensions: -1 is an overflow
 	size := int64(spec.dtype.Size())
-	if elems > math.MaxInt64/size {
+	if elems < 0 || elems > math.MaxInt64/size {
 		return bound{}, fmt.Errorf("%s %s: shape %v is too large", what, spec.name, t.Shape)
 	}
 	need := elems * size
@@ -232,8 +228,7 @@ func checkScalarValue(spec scalarSpec, x float64) error {
 		if x < lo || x > hi {
 			return fmt.Errorf("scalar %s: %v is out of range for %s", spec.name, x, spec.dtype)
 		}
-	case spec.dtype.IsFloat():
-	default: // bool
+	case spec.dtype == Boolean:
 		if x != 0 && x != 1 {
 			return fmt.Errorf("scalar %s: %v is not a bool (0 or 1)", spec.name, x)
 		}
@@ -312,17 +307,21 @@ func (f *Func) checkIndices() error {
 		if c.bound.sym >= 0 {
 			bound = s.dims[c.bound.sym]
 		}
+		ptr, err := s.q.hostView(b.ptr, b.bytes)
+		if err != nil {
+			return fmt.Errorf("input %s: read indices: %w", spec.name, err)
+		}
 		at, x := int64(-1), int64(0)
 		switch spec.dtype {
-		case ir.I32:
-			for i, v := range unsafe.Slice((*int32)(b.ptr), b.elems) {
+		case Int32:
+			for i, v := range unsafe.Slice((*int32)(ptr), b.elems) {
 				if v < 0 || int64(v) >= bound {
 					at, x = int64(i), int64(v)
 					break
 				}
 			}
-		case ir.I64:
-			for i, v := range unsafe.Slice((*int64)(b.ptr), b.elems) {
+		case Int64:
+			for i, v := range unsafe.Slice((*int64)(ptr), b.elems) {
 				if v < 0 || v >= bound {
 					at, x = int64(i), v
 					break

@@ -1,6 +1,8 @@
-// Package runtime loads dlc artifacts and runs their kernels from Go, without cgo:
-// purego opens the kernel shared object, and a fixed worker pool splits each kernel's
-// iteration domain into chunks. Every argument is checked before any kernel runs.
+// Package runtime loads dlc artifacts and runs their kernels from Go, without cgo.
+// Every argument is checked before any kernel runs; then a launcher runs the kernels
+// on its device. On the CPU, purego opens the kernel shared object and a fixed worker
+// pool splits each kernel's units into chunks. Programs using the runtime need nothing
+// from the compiler: tensors carry a DType, and runtime/npy reads and writes .npy files.
 package runtime
 
 import goruntime "runtime"

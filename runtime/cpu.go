@@ -1,5 +1,5 @@
-// This file checks that this machine can run an artifact: the target triple and
-// the CPU features its kernels were compiled for.
+// This file checks that this machine can run the code of an artifact's cpu target:
+// its triple and the CPU features its kernels were compiled for.
 package runtime
 
 import (
@@ -10,8 +10,6 @@ import (
 	goruntime "runtime"
 	"slices"
 	"strings"
-
-	"dlc.dev/dlc/artifact"
 )
 
 // cpuLevel is an x86-64 micro-architecture level and the /proc/cpuinfo features it requires.
@@ -42,15 +40,15 @@ func hostTriple() (arch, os string) {
 	return arch, goruntime.GOOS
 }
 
-// checkTriple refuses an artifact built for another architecture or OS.
-func checkTriple(m *artifact.Manifest) error {
-	if m.Triple == "" {
+// checkTriple refuses code built for another architecture or OS.
+func checkTriple(triple string) error {
+	if triple == "" {
 		return nil
 	}
 	arch, goos := hostTriple()
-	parts := strings.Split(m.Triple, "-")
+	parts := strings.Split(triple, "-")
 	if parts[0] != arch || !slices.Contains(parts[1:], goos) {
-		return fmt.Errorf("artifact is built for %s; this machine is %s-%s", m.Triple, arch, goos)
+		return fmt.Errorf("artifact is built for %s; this machine is %s-%s", triple, arch, goos)
 	}
 	return nil
 }
@@ -89,11 +87,11 @@ func parseCPUInfo(r io.Reader) (map[string]bool, error) {
 	}
 }
 
-// checkCPU refuses an artifact that needs CPU features this machine lacks, and
-// says which -cpu a rebuild for this machine should use.
-func checkCPU(m *artifact.Manifest, flags map[string]bool) error {
+// checkCPU refuses code that needs CPU features this machine lacks, and says which
+// -cpu a rebuild for this machine should use.
+func checkCPU(features []string, flags map[string]bool) error {
 	var missing []string
-	for _, f := range m.CPUFeatures {
+	for _, f := range features {
 		if !flags[f] {
 			missing = append(missing, f)
 		}

@@ -5,8 +5,6 @@ import (
 	goruntime "runtime"
 	"strings"
 	"testing"
-
-	"dlc.dev/dlc/artifact"
 )
 
 func TestParseCPUInfo(t *testing.T) {
@@ -29,12 +27,12 @@ func TestParseCPUInfo(t *testing.T) {
 
 func TestCheckCPU(t *testing.T) {
 	v2 := map[string]bool{"sse4_2": true, "popcnt": true}
-	m := &artifact.Manifest{CPU: "x86-64-v3", CPUFeatures: []string{"avx", "avx2", "fma", "popcnt"}}
-	err := checkCPU(m, v2)
+	features := []string{"avx", "avx2", "fma", "popcnt"}
+	err := checkCPU(features, v2)
 	if err == nil || err.Error() != "artifact needs CPU features [avx avx2 fma] that this machine lacks; rebuild with -cpu x86-64-v2" {
 		t.Errorf("got %v", err)
 	}
-	if err := checkCPU(m, map[string]bool{"avx": true, "avx2": true, "fma": true, "popcnt": true}); err != nil {
+	if err := checkCPU(features, map[string]bool{"avx": true, "avx2": true, "fma": true, "popcnt": true}); err != nil {
 		t.Error(err)
 	}
 	if got := bestLevel(map[string]bool{}); got != "x86-64" {
@@ -54,7 +52,7 @@ func TestCheckTriple(t *testing.T) {
 		"x86_64-apple-darwin":       false,
 		"nvptx64-nvidia-cuda":       false,
 	} {
-		err := checkTriple(&artifact.Manifest{Triple: triple})
+		err := checkTriple(triple)
 		if (err == nil) != ok {
 			t.Errorf("%q: got %v", triple, err)
 		}

@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
-
-	"dlc.dev/dlc/ir"
 )
 
 func TestArgumentErrors(t *testing.T) {
@@ -32,13 +30,17 @@ func TestArgumentErrors(t *testing.T) {
 			`scale: unknown output "yy" (outputs: y)`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F64(f64)}, Outputs: map[string]Tensor{"y": F32(y3)}},
 			`scale: input x: dtype f64, want f32`},
+		{"scale", Args{Inputs: map[string]Tensor{"x": onDevice(F32(x3))}, Outputs: map[string]Tensor{"y": F32(y3)}},
+			`scale: input x: its memory is on cuda:0, but the kernels run on the CPU and take host memory`},
+		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3)}, Outputs: map[string]Tensor{"y": onDevice(F32(y3))}},
+			`scale: output y: its memory is on cuda:0, but the kernels run on the CPU and take host memory`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3, 1, 3)}, Outputs: map[string]Tensor{"y": F32(y3)}},
 			`scale: input x: shape [1 3] has rank 2, want rank 1`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3, -3)}, Outputs: map[string]Tensor{"y": F32(y3)}},
 			`scale: input x: shape [-3] has a negative dimension`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3, 4)}, Outputs: map[string]Tensor{"y": F32(big, 4)}},
 			`scale: input x: buffer holds 12 bytes, shape [4] of f32 needs 16`},
-		{"scale", Args{Inputs: map[string]Tensor{"x": {DType: ir.F32, Shape: []int64{2}, Len: 8}}, Outputs: map[string]Tensor{"y": F32(y3)}},
+		{"scale", Args{Inputs: map[string]Tensor{"x": {DType: Float32, Shape: []int64{2}, Len: 8}}, Outputs: map[string]Tensor{"y": F32(y3)}},
 			`scale: input x: Data is nil`},
 		{"scale", Args{Inputs: map[string]Tensor{"x": F32(x3)}, Outputs: map[string]Tensor{"y": F32(x5)}},
 			`scale: output y: shape [5], want [3] (f32[N] with N=3 from x)`},
@@ -88,9 +90,16 @@ func TestArgumentErrors(t *testing.T) {
 	}
 }
 
+// onDevice marks t's memory as CUDA device memory. The CPU launcher must refuse it
+// before touching it.
+func onDevice(t Tensor) Tensor {
+	t.Device = CUDADevice(0)
+	return t
+}
+
 // I32F reinterprets float32 memory as i32, to hand a wrong dtype over the right bytes.
 func I32F(x []float32) Tensor {
-	return Tensor{DType: ir.I32, Shape: []int64{int64(len(x))}, Data: unsafe.Pointer(unsafe.SliceData(x)), Len: 4 * len(x)}
+	return Tensor{DType: Int32, Shape: []int64{int64(len(x))}, Data: unsafe.Pointer(unsafe.SliceData(x)), Len: 4 * len(x)}
 }
 
 // TestNothingWrittenOnError checks that argument errors are found before any kernel runs.

@@ -1,5 +1,5 @@
 // This file defines Func, one entry point of a loaded artifact, and Run, which checks
-// a call's arguments and launches the function's kernels in order.
+// a call's arguments and hands the function's kernels, in order, to the launcher.
 package runtime
 
 import (
@@ -32,18 +32,19 @@ type Func struct {
 // scratch is what one call needs besides its arguments, kept between calls so that
 // a call with the same shapes as the last one allocates nothing.
 type scratch struct {
-	dims    []int64 // value of each symbolic dimension
-	boundBy []int   // the input that bound each dimension
-	in      []bound // per input
-	out     []bound // per output
-	scalars []float64
-	host    hostValues
-	temps   temps
-	regions []region
-	kbufs   [][]unsafe.Pointer // per kernel, its buffer pointers (the bufs ABI argument)
-	kscal   [][]float64        // per kernel, its scalar values (the scalars ABI argument)
-	job     job
-	args    kernelArgs // the calling goroutine's argument block
+	dims     []int64 // value of each symbolic dimension
+	boundBy  []int   // the input that bound each dimension
+	in       []bound // per input
+	out      []bound // per output
+	scalars  []float64
+	host     hostValues
+	tempSize []int64          // bytes of each temporary in this call
+	tempPtr  []unsafe.Pointer // where the launcher placed each temporary
+	regions  []region
+	kbufs    [][]unsafe.Pointer // per kernel, its buffer pointers
+	kscal    [][]float64        // per kernel, its scalar values
+	launch   launch
+	q        queue // the launcher's state for this Func
 }
 
 // bound is one tensor argument after checking.
@@ -62,9 +63,10 @@ func newFunc(a *Artifact, p *plan) *Func {
 	s.out = make([]bound, len(p.outputs))
 	s.scalars = make([]float64, len(p.scalars))
 	s.host.init(p)
-	s.temps.init(len(p.temps))
+	s.tempSize = make([]int64, len(p.temps))
+	s.tempPtr = make([]unsafe.Pointer, len(p.temps))
 	s.regions = make([]region, 0, len(p.inputs)+len(p.outputs))
-	s.args = make(kernelArgs, 4)
+	s.q = a.dev.newQueue()
 	for _, k := range p.kernels {
 		// Never empty, so &x[0] is always a valid argument.
 		s.kbufs = append(s.kbufs, make([]unsafe.Pointer, max(1, len(k.bufs))))
@@ -80,7 +82,7 @@ func (f *Func) Name() string { return f.p.name }
 func (f *Func) release() {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.s.temps = temps{}
+	f.s.q.release()
 }
 
 // Run checks the arguments, then runs every kernel of the function in order. Nothing
@@ -102,7 +104,7 @@ func (f *Func) Run(a Args) error {
 	return nil
 }
 
-// run does one call with f.mu held.
+// run does one call with f.mu held: every check first, then the launches.
 func (f *Func) run(a *Args) error {
 	p, s := f.p, &f.s
 	if err := f.bindTensors(a); err != nil {
@@ -121,55 +123,57 @@ func (f *Func) run(a *Args) error {
 		return err
 	}
 	for i, t := range p.temps {
-		s.temps.size[i] = elements(t.shape, s.dims) * int64(t.dtype.Size())
+		s.tempSize[i] = elements(t.shape, s.dims) * int64(t.dtype.Size())
 	}
-	s.temps.place()
-
+	s.q.placeTemps(s.tempSize, s.tempPtr)
 	for k := range p.kernels {
-		kp := &p.kernels[k]
-		count := elements(kp.units, s.dims)
-		if count == 0 {
-			continue
-		}
-		bufs, scal := s.kbufs[k], s.kscal[k]
-		widest := int64(1)
-		for j, sl := range kp.bufs {
-			var b bound
-			switch sl.kind {
-			case slotInput:
-				b = s.in[sl.index]
-			case slotOutput:
-				b = s.out[sl.index]
-			case slotTemp:
-				b = bound{ptr: s.temps.ptr[sl.index], elems: elements(p.temps[sl.index].shape, s.dims)}
+		if f.bindKernel(k) {
+			if err := s.q.launch(&s.launch); err != nil {
+				return fmt.Errorf("kernel %s: %w", p.kernels[k].name, err)
 			}
-			bufs[j] = b.ptr
-			widest = max(widest, b.elems)
-		}
-		for j, sc := range kp.scalars {
-			switch sc.kind {
-			case scalarHost:
-				scal[j] = s.host.vals[sc.index]
-			case scalarDim:
-				scal[j] = float64(s.dims[sc.index])
-			default:
-				scal[j] = s.scalars[sc.index]
-			}
-		}
-		// The work of one unit: what the kernel declares, or the widest buffer's
-		// elements per unit, whichever is larger.
-		inner := max(1, widest/count, elements(kp.work, s.dims))
-		j := &s.job
-		j.fn, j.count = kp.fn, count
-		j.bufs, j.scalars = unsafe.Pointer(&bufs[0]), unsafe.Pointer(&scal[0])
-		j.chunk = chunkSize(count, inner, f.a.pool.threads, f.a.cfg.MinChunk)
-		if j.chunk >= count {
-			s.args.call(j.fn, 0, count, j.bufs, j.scalars)
-		} else {
-			f.a.pool.launch(j, s.args)
 		}
 	}
-	return nil
+	return s.q.finish()
+}
+
+// bindKernel fills s.launch for kernel k: its buffers, scalars, units and the work
+// of one unit. It reports false when the kernel has no units to run.
+func (f *Func) bindKernel(k int) bool {
+	p, s := f.p, &f.s
+	kp := &p.kernels[k]
+	count := elements(kp.units, s.dims)
+	if count == 0 {
+		return false
+	}
+	bufs, scal := s.kbufs[k], s.kscal[k]
+	widest := int64(1)
+	for j, sl := range kp.bufs {
+		var b bound
+		switch sl.kind {
+		case slotInput:
+			b = s.in[sl.index]
+		case slotOutput:
+			b = s.out[sl.index]
+		case slotTemp:
+			b = bound{ptr: s.tempPtr[sl.index], elems: elements(p.temps[sl.index].shape, s.dims)}
+		}
+		bufs[j] = b.ptr
+		widest = max(widest, b.elems)
+	}
+	for j, sc := range kp.scalars {
+		switch sc.kind {
+		case scalarHost:
+			scal[j] = s.host.vals[sc.index]
+		case scalarDim:
+			scal[j] = float64(s.dims[sc.index])
+		default:
+			scal[j] = s.scalars[sc.index]
+		}
+	}
+	// The work of one unit: what the kernel declares, or the widest buffer's
+	// elements per unit, whichever is larger.
+	s.launch = launch{kernel: kp.entry, count: count, work: max(1, widest/count, elements(kp.work, s.dims)), bufs: bufs, scalars: scal}
+	return true
 }
 
 // clear drops every reference to the caller's memory.
@@ -184,7 +188,7 @@ func (s *scratch) clear() {
 		clear(b)
 	}
 	s.regions = s.regions[:0]
-	s.job.bufs, s.job.scalars = nil, nil
+	s.launch = launch{}
 }
 
 // elements is the number of elements of a shape under bound dimensions.

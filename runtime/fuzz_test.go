@@ -22,13 +22,13 @@ func FuzzPlan(f *testing.F) {
 		if json.Unmarshal(js, &fn) != nil {
 			return
 		}
-		p, err := newPlan(&fn, nil, func(string) (uintptr, error) { return 1, nil })
+		p, err := newPlan(&fn, nil, func(string) (int, error) { return 0, nil })
 		if err != nil {
 			return
 		}
 		// Check (but never run) a call whose tensors follow the declared shapes,
-		// every symbol set to n.
-		fc := newFunc(&Artifact{}, p)
+		// every symbol set to n, on a CPU launcher without code or workers.
+		fc := newFunc(&Artifact{dev: &cpuLauncher{pool: newPool(1)}}, p)
 		args := Args{Inputs: map[string]Tensor{}, Outputs: map[string]Tensor{}, Scalars: map[string]float64{}}
 		mk := func(spec tensorSpec) Tensor {
 			shape := make([]int64, len(spec.shape))

@@ -76,7 +76,7 @@ func testFunctions() []artifact.Function {
 			Name: "scale", Inputs: []artifact.Tensor{vec("x", "f32", "N")},
 			Scalars: []artifact.Scalar{{Name: "s", DType: "f32", Default: ptr(2)}},
 			Outputs: []artifact.Tensor{vec("y", "f32", "N")},
-			Kernels: []artifact.Kernel{{Symbol: "scale", Group: "k0", Domain: n,
+			Kernels: []artifact.Kernel{{Name: "k0", Domain: n,
 				Buffers: []artifact.BufferRef{in("x", "f32", "N"), out("y", "f32", "N")},
 				Scalars: []artifact.ScalarRef{sc("s", "f32")}}},
 		},
@@ -88,7 +88,7 @@ func testFunctions() []artifact.Function {
 				{Name: "beta2", DType: "f32", Default: ptr(0.99)}, {Name: "wd", DType: "f32", Default: ptr(0)},
 			},
 			Outputs: []artifact.Tensor{vec("theta_new", "f32", "N"), vec("m_new", "f32", "N")},
-			Kernels: []artifact.Kernel{{Symbol: "lion_k0", Group: "k0", Domain: n,
+			Kernels: []artifact.Kernel{{Name: "k0", Domain: n,
 				Buffers: []artifact.BufferRef{in("theta", "f32", "N"), in("grad", "f32", "N"), in("m", "f32", "N"),
 					out("theta_new", "f32", "N"), out("m_new", "f32", "N")},
 				Scalars: []artifact.ScalarRef{sc("beta1", "f32"), sc("%8", "f32"), sc("wd", "f32"), sc("lr", "f32"), sc("beta2", "f32"), sc("%17", "f32")}}},
@@ -97,8 +97,8 @@ func testFunctions() []artifact.Function {
 			Name: "chain", Inputs: []artifact.Tensor{vec("x", "f32", "N")},
 			Outputs: []artifact.Tensor{vec("y", "f32", "N")},
 			Kernels: []artifact.Kernel{
-				{Symbol: "add1", Group: "k0", Domain: n, Buffers: []artifact.BufferRef{in("x", "f32", "N"), temp("%5", "f32", true, "N")}},
-				{Symbol: "twice_plus", Group: "k1", Domain: n, Buffers: []artifact.BufferRef{temp("%5", "f32", false, "N"), in("x", "f32", "N"), out("y", "f32", "N")}},
+				{Name: "k0", Domain: n, Buffers: []artifact.BufferRef{in("x", "f32", "N"), temp("%5", "f32", true, "N")}},
+				{Name: "k1", Domain: n, Buffers: []artifact.BufferRef{temp("%5", "f32", false, "N"), in("x", "f32", "N"), out("y", "f32", "N")}},
 			},
 		},
 		{
@@ -107,27 +107,27 @@ func testFunctions() []artifact.Function {
 			Scalars: []artifact.Scalar{{Name: "s", DType: "f32", Default: ptr(3)}},
 			Outputs: []artifact.Tensor{vec("y", "f32", "N"), vec("z", "f32", "N")},
 			Kernels: []artifact.Kernel{
-				{Symbol: "scale", Group: "k0", Domain: n, Buffers: []artifact.BufferRef{in("x", "f32", "N"), out("y", "f32", "N")}, Scalars: []artifact.ScalarRef{sc("s", "f32")}},
-				{Symbol: "scale", Group: "k1", Domain: n, Buffers: []artifact.BufferRef{in("x", "f32", "N"), out("z", "f32", "N")}, Scalars: []artifact.ScalarRef{sc("s", "f32")}},
+				{Name: "k0", Domain: n, Buffers: []artifact.BufferRef{in("x", "f32", "N"), out("y", "f32", "N")}, Scalars: []artifact.ScalarRef{sc("s", "f32")}},
+				{Name: "k1", Domain: n, Buffers: []artifact.BufferRef{in("x", "f32", "N"), out("z", "f32", "N")}, Scalars: []artifact.ScalarRef{sc("s", "f32")}},
 			},
 		},
 		{
 			Name: "mark", Inputs: []artifact.Tensor{vec("x", "f32", "N")},
 			Outputs: []artifact.Tensor{vec("y", "f32", "N"), vec("c", "i64", "N")},
-			Kernels: []artifact.Kernel{{Symbol: "mark", Group: "k0", Domain: n,
+			Kernels: []artifact.Kernel{{Name: "k0", Domain: n,
 				Buffers: []artifact.BufferRef{in("x", "f32", "N"), out("y", "f32", "N"), out("c", "i64", "N")}}},
 		},
 		{
 			Name: "iadd", Inputs: []artifact.Tensor{vec("x", "i32", "N")},
 			Scalars: []artifact.Scalar{{Name: "a", DType: "i32"}},
 			Outputs: []artifact.Tensor{vec("y", "i32", "N")},
-			Kernels: []artifact.Kernel{{Symbol: "iadd", Group: "k0", Domain: n,
+			Kernels: []artifact.Kernel{{Name: "k0", Domain: n,
 				Buffers: []artifact.BufferRef{in("x", "i32", "N"), out("y", "i32", "N")}, Scalars: []artifact.ScalarRef{sc("a", "i32")}}},
 		},
 		{
 			Name: "rows", Inputs: []artifact.Tensor{vec("x", "f32", "R", "256")},
 			Outputs: []artifact.Tensor{vec("y", "f32", "R")},
-			Kernels: []artifact.Kernel{{Symbol: "rowsum", Group: "k0", Domain: []string{"R"},
+			Kernels: []artifact.Kernel{{Name: "k0", Domain: []string{"R"},
 				Buffers: []artifact.BufferRef{in("x", "f32", "R", "256"), out("y", "f32", "R")}}},
 		},
 		{
@@ -135,15 +135,36 @@ func testFunctions() []artifact.Function {
 			Name: "pair", Inputs: []artifact.Tensor{vec("a", "f32", "N", "4"), vec("b", "f32", "N")},
 			Scalars: []artifact.Scalar{{Name: "s", DType: "f32", Default: ptr(1)}, {Name: "flag", DType: "bool", Default: ptr(0)}, {Name: "k", DType: "i64", Default: ptr(0)}},
 			Outputs: []artifact.Tensor{vec("y", "f32", "N")},
-			Kernels: []artifact.Kernel{{Symbol: "scale", Group: "k0", Domain: n,
+			Kernels: []artifact.Kernel{{Name: "k0", Domain: n,
 				Buffers: []artifact.BufferRef{in("b", "f32", "N"), out("y", "f32", "N")}, Scalars: []artifact.ScalarRef{sc("s", "f32")}}},
 		},
 	}
 }
 
+// testSymbols are the symbols in testdata/kernels.c of each kernel of testFunctions.
+func testSymbols() map[string][]string {
+	return map[string][]string{
+		"scale": {"scale"}, "lion": {"lion_k0"}, "chain": {"add1", "twice_plus"}, "hazard": {"scale", "scale"},
+		"mark": {"mark"}, "iadd": {"iadd"}, "rows": {"rowsum"}, "pair": {"scale"},
+	}
+}
+
+// cpuTarget is the cpu target of functions whose kernels are testdata/kernels.c.
+func cpuTarget(fns []artifact.Function) artifact.Target {
+	t := artifact.Target{Kind: artifact.TargetCPU, Section: artifact.SectionObject, Triple: "x86_64-unknown-linux-gnu", Arch: "x86-64"}
+	syms := testSymbols()
+	for _, f := range fns {
+		for i, k := range f.Kernels {
+			t.Entries = append(t.Entries, artifact.Entry{Function: f.Name, Kernel: k.Name, Symbol: syms[f.Name][i], ABI: artifact.ABIChunk})
+		}
+	}
+	return t
+}
+
 // testManifest describes testFunctions for this machine.
 func testManifest() artifact.Manifest {
-	return artifact.Manifest{Source: "test.dl", Triple: "x86_64-unknown-linux-gnu", CPU: "x86-64", Functions: testFunctions()}
+	fns := testFunctions()
+	return artifact.Manifest{Source: "test.dl", Functions: fns, Targets: []artifact.Target{cpuTarget(fns)}}
 }
 
 // testSections are the sections of the test artifact.

@@ -1,5 +1,6 @@
-// This file loads an artifact: decode and verify it, check this machine can run it,
-// open its shared object with purego, and resolve every function's plan.
+// This file loads an artifact: decode and verify it, pick the target section this
+// runtime runs (the cpu target), check this machine can run its code, and resolve
+// every function's plan against it.
 package runtime
 
 import (
@@ -10,24 +11,21 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ebitengine/purego"
-
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/ir"
 )
 
 // Artifact is a loaded artifact. Its Funcs may be run from several goroutines at
-// once; Close waits for running calls and then releases the shared object and workers.
+// once; Close waits for running calls and then releases the kernels' code and workers.
 type Artifact struct {
 	man   *artifact.Manifest
 	cfg   Config
-	lib   uintptr // dlopen handle; 0 when the artifact has no kernels
-	pool  *pool
+	dev   launcher
 	funcs []*Func
 
 	mu      sync.RWMutex // Run holds it for reading, Close for writing
 	closed  bool
-	cleanup goruntime.Cleanup // releases pool and lib if the Artifact is dropped unclosed
+	cleanup goruntime.Cleanup // closes dev if the Artifact is dropped unclosed
 }
 
 // Load reads and loads the artifact at path.
@@ -49,75 +47,52 @@ func LoadBytes(b []byte, cfg Config) (*Artifact, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkTriple(m); err != nil {
-		return nil, err
-	}
-	if len(m.CPUFeatures) > 0 {
-		flags, err := cpuFlags()
-		if err != nil {
-			return nil, err
-		}
-		if err := checkCPU(m, flags); err != nil {
-			return nil, err
-		}
-	}
 	var mod *ir.Module
 	if src, ok := sections[artifact.SectionIR]; ok {
 		if mod, err = ir.Parse(string(src)); err != nil {
 			return nil, fmt.Errorf("%s section: %w", artifact.SectionIR, err)
 		}
 	}
-	a := &Artifact{man: m, cfg: cfg.withDefaults()}
-	if hasKernels(m) {
-		so, ok := sections[artifact.SectionObject]
-		if !ok {
-			return nil, fmt.Errorf("artifact has kernels but no %s section", artifact.SectionObject)
-		}
-		if a.lib, err = openObject(so); err != nil {
-			return nil, err
-		}
+	cfg = cfg.withDefaults()
+	target := m.Target(artifact.TargetCPU)
+	if target == nil && hasKernels(m) {
+		return nil, noTargetError(m)
 	}
-	sym := func(name string) (uintptr, error) {
-		if a.lib == 0 {
-			return 0, fmt.Errorf("no %s section", artifact.SectionObject)
-		}
-		fn, err := purego.Dlsym(a.lib, name)
-		if err != nil {
-			return 0, fmt.Errorf("symbol %s is missing from %s", name, artifact.SectionObject)
-		}
-		return fn, nil
+	dev, err := newCPULauncher(target, sections, hasKernels(m), cfg)
+	if err != nil {
+		return nil, err
 	}
+	a := &Artifact{man: m, cfg: cfg, dev: dev}
 	for i := range m.Functions {
 		fn := &m.Functions[i]
 		if slices.ContainsFunc(a.funcs, func(f *Func) bool { return f.p.name == fn.Name }) {
-			a.closeLib()
+			dev.close()
 			return nil, fmt.Errorf("function %s is defined twice", fn.Name)
 		}
-		p, err := newPlan(fn, mod, sym)
+		p, err := newPlan(fn, mod, entryResolver(dev, target, fn.Name))
 		if err != nil {
-			a.closeLib()
+			dev.close()
 			return nil, fmt.Errorf("function %s: %w", fn.Name, err)
 		}
 		a.funcs = append(a.funcs, newFunc(a, p))
 	}
-	a.pool = newPool(a.cfg.Threads)
-	// A forgotten Close should not leak the workers and the mapping forever. Nothing
-	// the workers hold points back to a, so a can become unreachable while they run.
-	a.cleanup = goruntime.AddCleanup(a, releaseResources, resources{a.pool, a.lib})
+	// A forgotten Close should not leak the workers and the code forever. Nothing
+	// the launcher holds points back to a, so a can become unreachable while it runs.
+	a.cleanup = goruntime.AddCleanup(a, closeLauncher, launcher(dev))
 	return a, nil
 }
 
-// resources are what an Artifact must give back, separate from it so a cleanup can hold them.
-type resources struct {
-	pool *pool
-	lib  uintptr
-}
+// closeLauncher is the cleanup of an Artifact that was never closed.
+func closeLauncher(l launcher) { l.close() }
 
-// releaseResources is the cleanup of an Artifact that was never closed.
-func releaseResources(r resources) {
-	r.pool.stop()
-	if r.lib != 0 {
-		purego.Dlclose(r.lib)
+// entryResolver resolves the kernels of function fn through target's entries.
+func entryResolver(dev launcher, target *artifact.Target, fn string) resolveFunc {
+	return func(kernel string) (int, error) {
+		e := target.Entry(fn, kernel)
+		if e == nil {
+			return 0, fmt.Errorf("the %s target has no entry for it", target.Kind)
+		}
+		return dev.resolve(e)
 	}
 }
 
@@ -130,48 +105,20 @@ func hasKernels(m *artifact.Manifest) bool {
 	return false
 }
 
-// openObject writes the shared object to a temporary file, opens it and removes the
-// file at once: the mapping stays valid, and nothing is left behind after a crash.
-func openObject(so []byte) (uintptr, error) {
-	f, err := os.CreateTemp("", "dlc-*.so")
-	if err != nil {
-		return 0, fmt.Errorf("write kernel object: %w", err)
+// noTargetError explains that an artifact has no code this runtime can run.
+func noTargetError(m *artifact.Manifest) error {
+	if len(m.Targets) == 0 {
+		return fmt.Errorf("artifact has kernels but no target section")
 	}
-	name := f.Name()
-	defer os.Remove(name)
-	_, err = f.Write(so)
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	kinds := make([]string, len(m.Targets))
+	for i, t := range m.Targets {
+		kinds[i] = t.Kind
 	}
-	if err != nil {
-		return 0, fmt.Errorf("write kernel object: %w", err)
-	}
-	h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	if err != nil {
-		hint := ""
-		if strings.Contains(err.Error(), "map segment") || strings.Contains(err.Error(), "not permitted") {
-			hint = " (is the temporary directory mounted noexec? point TMPDIR elsewhere)"
-		}
-		return 0, fmt.Errorf("load kernel object: %w%s", err, hint)
-	}
-	return h, nil
+	return fmt.Errorf("artifact has no %s target (it has %s); rebuild it for the CPU", artifact.TargetCPU, strings.Join(kinds, ", "))
 }
 
-// closeLib releases the shared object.
-func (a *Artifact) closeLib() error {
-	if a.lib == 0 {
-		return nil
-	}
-	err := purego.Dlclose(a.lib)
-	a.lib = 0
-	if err != nil {
-		return fmt.Errorf("unload kernel object: %w", err)
-	}
-	return nil
-}
-
-// Close waits for running calls, stops the workers and unloads the kernels.
-// Closing twice is allowed; Run after Close is an error.
+// Close waits for running calls, then releases the kernels' code, the workers and
+// every Func's temporaries. Closing twice is allowed; Run after Close is an error.
 func (a *Artifact) Close() error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -180,11 +127,10 @@ func (a *Artifact) Close() error {
 	}
 	a.closed = true
 	a.cleanup.Stop()
-	a.pool.stop()
 	for _, f := range a.funcs {
 		f.release()
 	}
-	return a.closeLib()
+	return a.dev.close()
 }
 
 // Threads is the number of threads a kernel may use (Config.Threads after defaults).

@@ -21,17 +21,32 @@ func TestLoadErrors(t *testing.T) {
 		prefix bool // msg is a prefix of the error, not all of it
 	}{
 		{"fake cpu feature", func(m *artifact.Manifest, s map[string][]byte) {
-			m.CPUFeatures = []string{"sse2", "dlc_fake_feature", "dlc_other"}
+			m.Targets[0].Features = []string{"sse2", "dlc_fake_feature", "dlc_other"}
 		}, "artifact needs CPU features [dlc_fake_feature dlc_other] that this machine lacks; rebuild with -cpu x86-64", true},
 		{"foreign triple", func(m *artifact.Manifest, s map[string][]byte) {
-			m.Triple = "aarch64-unknown-linux-gnu"
+			m.Targets[0].Triple = "aarch64-unknown-linux-gnu"
 		}, "artifact is built for aarch64-unknown-linux-gnu; this machine is x86_64-linux", false},
 		{"missing symbol", func(m *artifact.Manifest, s map[string][]byte) {
-			m.Functions[0].Kernels[0].Symbol = "nope"
-		}, "function scale: kernel 0 (nope): symbol nope is missing from cpu.so", false},
-		{"no object", func(m *artifact.Manifest, s map[string][]byte) {
-			delete(s, artifact.SectionObject)
-		}, "artifact has kernels but no cpu.so section", false},
+			m.Targets[0].Entries[0].Symbol = "nope"
+		}, "function scale: kernel k0: symbol nope is missing from cpu.so", false},
+		{"no entry", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Targets[0].Entries = m.Targets[0].Entries[1:]
+		}, "function scale: kernel k0: the cpu target has no entry for it", false},
+		{"other abi", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Targets[0].Entries[0].ABI = "ptx-grid"
+		}, `function scale: kernel k0: entry scale has calling convention "ptx-grid"; the CPU runtime calls "chunk"`, false},
+		{"no target", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Targets = nil
+		}, "artifact has kernels but no target section", false},
+		{"no cpu target", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Targets[0].Kind = "cuda"
+		}, "artifact has no cpu target (it has cuda); rebuild it for the CPU", false},
+		{"unnamed kernel", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Functions[0].Kernels[0].Name = ""
+		}, `function scale: kernel 0: name "" is empty or repeated`, false},
+		{"repeated kernel", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Functions[2].Kernels[1].Name = "k0"
+		}, `function chain: kernel 1: name "k0" is empty or repeated`, false},
 		{"object is not ELF", func(m *artifact.Manifest, s map[string][]byte) {
 			s[artifact.SectionObject] = []byte("not an ELF file")
 		}, "load kernel object: ", true},
@@ -52,7 +67,7 @@ func TestLoadErrors(t *testing.T) {
 		}, "function lion: kernel scalar %99 is not defined in the ir section", false},
 		{"unknown scalar", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Kernels[0].Scalars[0].Name = "q"
-		}, `function scale: kernel 0 (scale): scalar 0: "q" is neither a scalar parameter nor an IR value`, false},
+		}, `function scale: kernel k0: scalar 0: "q" is neither a scalar parameter nor an IR value`, false},
 		{"unbound dimension", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Outputs[0].Shape = []string{"M"}
 		}, "function scale: output y: dimension M is not bound by any input", false},
@@ -61,19 +76,19 @@ func TestLoadErrors(t *testing.T) {
 		}, `function scale: input x: bad dimension "N+1"`, false},
 		{"bad dtype", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Inputs[0].DType = "f33"
-		}, `function scale: input x: unknown dtype "f33"`, false},
+		}, `function scale: input x: unknown dtype "f33" (dtypes: f32 f64 f16 bf16 i32 i64 bool)`, false},
 		{"buffer of no input", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Kernels[0].Buffers[0].Name = "w"
-		}, "function scale: kernel 0 (scale): buffer 0 (input w): no such input", false},
+		}, "function scale: kernel k0: buffer 0 (input w): no such input", false},
 		{"buffer dtype", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Kernels[0].Buffers[1].DType = "f64"
-		}, "function scale: kernel 0 (scale): buffer 1 (output y): dtype f64, but the output is f32", false},
+		}, "function scale: kernel k0: buffer 1 (output y): dtype f64, but the output is f32", false},
 		{"buffer kind", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[0].Kernels[0].Buffers[1].Kind = "scratch"
-		}, `function scale: kernel 0 (scale): buffer 1 (scratch y): unknown buffer kind "scratch"`, false},
+		}, `function scale: kernel k0: buffer 1 (scratch y): unknown buffer kind "scratch"`, false},
 		{"temp declared twice", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[2].Kernels[1].Buffers[0].DType = "f64"
-		}, "function chain: kernel 1 (twice_plus): buffer 0 (temp %5): declared differently by another kernel", false},
+		}, "function chain: kernel k1: buffer 0 (temp %5): declared differently by another kernel", false},
 		{"repeated input", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Functions[1].Inputs[1].Name = "theta"
 		}, `function lion: input "theta" is unnamed or repeated`, false},

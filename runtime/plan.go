@@ -5,6 +5,7 @@ package runtime
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -21,7 +22,7 @@ type dim struct {
 // tensorSpec is a tensor parameter or result.
 type tensorSpec struct {
 	name    string
-	dtype   ir.DType
+	dtype   DType
 	shape   []dim
 	written bool // some kernel writes it: every output, and an input a kernel marks as written
 }
@@ -29,7 +30,7 @@ type tensorSpec struct {
 // scalarSpec is a scalar parameter.
 type scalarSpec struct {
 	name  string
-	dtype ir.DType
+	dtype DType
 	def   *float64
 }
 
@@ -65,8 +66,8 @@ type scalarSrc struct {
 
 // kernelPlan is one kernel launch.
 type kernelPlan struct {
-	symbol  string
-	fn      uintptr
+	name    string // unique within the function, e.g. "k0"
+	entry   int    // the kernel's index in the launcher's table
 	domain  []dim
 	units   []dim // the product is the number of units [begin, end) counts
 	work    []dim // the product estimates the work of one unit
@@ -86,7 +87,7 @@ type indexCheck struct {
 // tempSpec is an intermediate buffer between kernels, named by its IR value.
 type tempSpec struct {
 	ref   string
-	dtype ir.DType
+	dtype DType
 	shape []dim
 }
 
@@ -110,12 +111,13 @@ type plan struct {
 	reread [][]bool
 }
 
-// symbolFunc resolves a kernel symbol in the loaded object.
-type symbolFunc func(name string) (uintptr, error)
+// resolveFunc finds the code of the kernel of the function being planned with the
+// given name and returns its index in the launcher's table.
+type resolveFunc func(kernel string) (int, error)
 
 // newPlan validates fn and resolves it against the parsed IR (nil if the artifact has
-// none) and the loaded object.
-func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, error) {
+// none) and the launcher's code.
+func newPlan(fn *artifact.Function, mod *ir.Module, resolve resolveFunc) (*plan, error) {
 	p := &plan{name: fn.Name}
 	var err error
 	if p.inputs, err = p.tensors("input", fn.Inputs, true); err != nil {
@@ -133,17 +135,21 @@ func newPlan(fn *artifact.Function, mod *ir.Module, sym symbolFunc) (*plan, erro
 			return nil, fmt.Errorf("scalar %q is unnamed or repeated", s.Name)
 		}
 		seen[s.Name] = true
-		dt, ok := ir.ParseDType(s.DType)
-		if !ok {
-			return nil, fmt.Errorf("scalar %s: unknown dtype %q", s.Name, s.DType)
+		dt, err := ParseDType(s.DType)
+		if err != nil {
+			return nil, fmt.Errorf("scalar %s: %w", s.Name, err)
 		}
 		p.scalars = append(p.scalars, scalarSpec{name: s.Name, dtype: dt, def: s.Default})
 	}
 	hostIndex := map[int]int{}
 	for k := range fn.Kernels {
-		kp, err := p.kernel(&fn.Kernels[k], sym, hostIndex)
+		kd := &fn.Kernels[k]
+		if kd.Name == "" || slices.ContainsFunc(p.kernels, func(kp kernelPlan) bool { return kp.name == kd.Name }) {
+			return nil, fmt.Errorf("kernel %d: name %q is empty or repeated", k, kd.Name)
+		}
+		kp, err := p.kernel(kd, resolve, hostIndex)
 		if err != nil {
-			return nil, fmt.Errorf("kernel %d (%s): %w", k, fn.Kernels[k].Symbol, err)
+			return nil, fmt.Errorf("kernel %s: %w", kd.Name, err)
 		}
 		p.kernels = append(p.kernels, kp)
 	}
@@ -172,9 +178,9 @@ func (p *plan) tensors(what string, ts []artifact.Tensor, bind bool) ([]tensorSp
 			return nil, fmt.Errorf("%s %q is unnamed or repeated", what, t.Name)
 		}
 		seen[t.Name] = true
-		dt, ok := ir.ParseDType(t.DType)
-		if !ok {
-			return nil, fmt.Errorf("%s %s: unknown dtype %q", what, t.Name, t.DType)
+		dt, err := ParseDType(t.DType)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: %w", what, t.Name, err)
 		}
 		shape, err := p.shape(t.Shape, bind)
 		if err != nil {
@@ -245,12 +251,9 @@ func indexOf(ts []tensorSpec, name string) int {
 	return -1
 }
 
-// kernel resolves one kernel's symbol, domain, buffers and scalars.
-func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int) (kernelPlan, error) {
-	kp := kernelPlan{symbol: k.Symbol}
-	if k.Symbol == "" {
-		return kp, fmt.Errorf("no symbol")
-	}
+// kernel resolves one kernel's domain, buffers, scalars and code.
+func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int]int) (kernelPlan, error) {
+	kp := kernelPlan{name: k.Name}
 	var err error
 	if kp.domain, err = p.shape(k.Domain, false); err != nil {
 		return kp, fmt.Errorf("domain: %w", err)
@@ -283,8 +286,8 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 		kp.reread = append(kp.reread, b.Reread)
 	}
 	for j, s := range k.Scalars {
-		if _, ok := ir.ParseDType(s.DType); !ok {
-			return kp, fmt.Errorf("scalar %d (%s): unknown dtype %q", j, s.Name, s.DType)
+		if _, err := ParseDType(s.DType); err != nil {
+			return kp, fmt.Errorf("scalar %d (%s): %w", j, s.Name, err)
 		}
 		if d, ok := strings.CutPrefix(s.Name, "#"); ok {
 			n := p.symIndex(d)
@@ -319,7 +322,7 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 		}
 		kp.scalars = append(kp.scalars, scalarSrc{kind: scalarParam, index: i})
 	}
-	if kp.fn, err = sym(k.Symbol); err != nil {
+	if kp.entry, err = resolve(k.Name); err != nil {
 		return kp, err
 	}
 	return kp, nil
@@ -327,9 +330,9 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 
 // buffer resolves one buffer reference.
 func (p *plan) buffer(b artifact.BufferRef) (slot, error) {
-	dt, ok := ir.ParseDType(b.DType)
-	if !ok {
-		return slot{}, fmt.Errorf("unknown dtype %q", b.DType)
+	dt, err := ParseDType(b.DType)
+	if err != nil {
+		return slot{}, err
 	}
 	check := func(t *tensorSpec) error {
 		if t.dtype != dt {

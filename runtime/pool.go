@@ -27,8 +27,8 @@ type job struct {
 	fn      uintptr
 	bufs    unsafe.Pointer // *[n]unsafe.Pointer, kept alive by the caller
 	scalars unsafe.Pointer // *[m]float64
-	count   int64          // domain elements
-	chunk   int64          // elements per chunk
+	count   int64          // units
+	chunk   int64          // units per chunk
 	next    atomic.Int64   // next chunk to claim
 	helpers sync.WaitGroup // workers that hold the job
 }

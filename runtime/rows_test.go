@@ -19,8 +19,8 @@ import (
 	"time"
 
 	"dlc.dev/dlc/artifact"
-	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
 )
 
@@ -39,8 +39,7 @@ func buildIR(t testing.TB, src string) *compiled {
 	if c, ok := compiledCache.Load(src); ok {
 		return c.(*compiled)
 	}
-	tools, err := llvm.FindTools()
-	if err != nil {
+	if _, err := llvm.FindTools(); err != nil {
 		t.Skipf("skipping: cannot compile kernels: %v", err)
 	}
 	m, err := ir.Parse(src)
@@ -50,45 +49,13 @@ func buildIR(t testing.TB, src string) *compiled {
 	if err := ir.Verify(m); err != nil {
 		t.Fatal(err)
 	}
-	target := codegen.CPUTarget(codegen.DefaultCPU)
-	ll, kernels, err := llvm.Emit(m, target)
-	if err != nil {
-		t.Fatal(err)
-	}
-	so, _, err := llvm.Compile(context.Background(), ll, llvm.Options{Target: target, Tools: tools})
-	if err != nil {
-		t.Fatal(err)
-	}
-	man := artifact.Manifest{Source: "test.ir", Triple: target.Triple, CPU: target.CPU, CPUFeatures: target.CPUFeatures}
-	for _, f := range m.Funcs {
-		fn := artifact.Function{Name: f.Name, Kernels: kernels[f.Name], IndexChecks: llvm.IndexChecks(f)}
-		for _, p := range f.Params {
-			if p.Type.IsScalar() {
-				fn.Scalars = append(fn.Scalars, artifact.Scalar{Name: p.Name, DType: p.Type.DType.String(), Default: p.Default})
-			} else {
-				fn.Inputs = append(fn.Inputs, tensorDecl(p.Name, p.Type))
-			}
-		}
-		for _, r := range f.Results {
-			fn.Outputs = append(fn.Outputs, tensorDecl(r.Name, r.Value.Type))
-		}
-		man.Functions = append(man.Functions, fn)
-	}
-	b, err := artifact.Encode(man, map[string][]byte{artifact.SectionObject: so, artifact.SectionIR: []byte(ir.Print(m))})
+	b, _, err := compiler.BuildModule(context.Background(), m, "test.ir", compiler.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := &compiled{bytes: b, mod: m}
 	compiledCache.Store(src, c)
 	return c
-}
-
-func tensorDecl(name string, t ir.Type) artifact.Tensor {
-	shape := make([]string, len(t.Shape))
-	for i, d := range t.Shape {
-		shape[i] = d.String()
-	}
-	return artifact.Tensor{Name: name, DType: t.DType.String(), Shape: shape}
 }
 
 func (c *compiled) load(t testing.TB, cfg Config) *Artifact {

@@ -1,5 +1,5 @@
-// This file places the temporaries of a call (buffers between kernels) in one arena,
-// allocated on the first call and reused while later calls fit in it.
+// This file places the temporaries of a call (buffers between kernels) in one host
+// arena, allocated on the first call and reused while later calls fit in it.
 package runtime
 
 import "unsafe"
@@ -12,27 +12,23 @@ const (
 	tempGap = 4096 + 64
 )
 
-// temps is the arena and where each temporary lies in it.
+// temps is a host arena for temporaries.
 type temps struct {
-	mem  []byte
-	size []int64          // bytes of each temporary for this call
-	off  []int64          // offset of each from the first aligned byte of mem
-	ptr  []unsafe.Pointer // where each one starts
+	mem []byte
+	off []int64 // offset of each temporary from the first aligned byte of mem
 }
 
-func (t *temps) init(n int) {
-	t.size = make([]int64, n)
-	t.off = make([]int64, n)
-	t.ptr = make([]unsafe.Pointer, n)
-}
-
-// place lays the temporaries out for the current sizes, growing the arena if needed.
-func (t *temps) place() {
-	if len(t.size) == 0 {
+// place lays out temporaries of the given sizes in bytes, growing the arena if
+// needed, and sets ptr[i] to where temporary i starts.
+func (t *temps) place(size []int64, ptr []unsafe.Pointer) {
+	if len(size) == 0 {
 		return
 	}
+	if len(t.off) != len(size) {
+		t.off = make([]int64, len(size))
+	}
 	end := int64(0)
-	for i, n := range t.size {
+	for i, n := range size {
 		if i > 0 {
 			end = roundUp(end+tempGap, tempAlign)
 		}
@@ -46,8 +42,8 @@ func (t *temps) place() {
 	}
 	base := unsafe.Pointer(unsafe.SliceData(t.mem))
 	skew := roundUp(int64(uintptr(base)), tempAlign) - int64(uintptr(base))
-	for i := range t.size {
-		t.ptr[i] = unsafe.Add(base, skew+t.off[i])
+	for i := range size {
+		ptr[i] = unsafe.Add(base, skew+t.off[i])
 	}
 }
 

@@ -12,8 +12,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen/llvm"
 	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 	"dlc.dev/dlc/runtime/npy"
 )
 
@@ -68,7 +70,7 @@ func writeF32(t *testing.T, path string, shape []int64, data []float32) {
 		u := mathFloat32bits(x)
 		b[4*i], b[4*i+1], b[4*i+2], b[4*i+3] = byte(u), byte(u>>8), byte(u>>16), byte(u>>24)
 	}
-	require.NoError(t, npy.WriteFile(path, &npy.Array{DType: ir.F32, Shape: shape, Data: b}))
+	require.NoError(t, npy.WriteFile(path, runtime.FromBytes(runtime.Float32, shape, b)))
 }
 
 // TestCLIVersion checks that dlc version names the commit it was built from.
@@ -186,10 +188,11 @@ func TestCLIRunMatchesInterpreter(t *testing.T) {
 	for _, name := range []string{"theta_new", "m_new"} {
 		arr, err := npy.ReadFile(filepath.Join(outDir, name+".npy"))
 		require.NoError(t, err)
+		require.Equal(t, runtime.Float32, arr.DType)
 		require.Equal(t, []int64{int64(n)}, arr.Shape)
 		got := make([]float32, n)
 		for i := range got {
-			got[i] = mathFloat32frombits(le32(arr.Data[4*i:]))
+			got[i] = mathFloat32frombits(le32(arr.Bytes()[4*i:]))
 		}
 		closeTo(t, name, got, want[name].Data, 2e-5, 1e-6)
 	}
@@ -202,7 +205,7 @@ func TestCLIBadInput(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	writeF32(t, filepath.Join(dir, "x.npy"), []int64{8}, make([]float32, 8))
 	writeF32(t, filepath.Join(dir, "y.npy"), []int64{9}, make([]float32, 9))
-	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), &npy.Array{DType: ir.F64, Shape: []int64{8}, Data: make([]byte, 64)}))
+	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), runtime.F64(make([]float64, 8))))
 	x, y, f64 := filepath.Join(dir, "x.npy"), filepath.Join(dir, "y.npy"), filepath.Join(dir, "f64.npy")
 	good, _ := os.ReadFile(art)
 	corrupt := filepath.Join(dir, "corrupt.dla")
@@ -308,4 +311,70 @@ func TestCLIBenchJSON(t *testing.T) {
 		require.Contains(t, r, k)
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
+}
+
+func TestCLIInspectTargets(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "(format 3, from lion.dl)")
+	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs avx avx2 bmi2 f16c fma; \d+ bytes of code in section cpu.so`, stdout)
+	require.Contains(t, stdout, "    k0: loop over [N]: theta:r grad:r m:r theta_new:w m_new:w\n      cpu: dlc_lion_k0 (chunk)\n")
+
+	stdout, stderr, code = dlc(t, nil, "inspect", art, "--json")
+	require.Equal(t, 0, code, stderr)
+	var got struct {
+		FormatVersion int               `json:"format_version"`
+		Targets       []artifact.Target `json:"targets"`
+		Functions     []struct {
+			Name   string            `json:"name"`
+			Launch []artifact.Kernel `json:"launch"`
+		} `json:"functions"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(stdout), &got), stdout)
+	require.Equal(t, artifact.FormatVersion, got.FormatVersion)
+	require.Len(t, got.Targets, 1)
+	require.Equal(t, artifact.TargetCPU, got.Targets[0].Kind)
+	require.Equal(t, []artifact.Entry{{Function: "lion", Kernel: "k0", Symbol: "dlc_lion_k0", ABI: artifact.ABIChunk}}, got.Targets[0].Entries)
+	require.Len(t, got.Functions, 1)
+	require.Equal(t, "k0", got.Functions[0].Launch[0].Name)
+
+	// An artifact of the previous format is refused by every command with one clear line.
+	b, err := os.ReadFile(art)
+	require.NoError(t, err)
+	b[4] = 2
+	old := filepath.Join(dir, "old.dla")
+	require.NoError(t, os.WriteFile(old, b, 0o644))
+	out := filepath.Join(dir, "out")
+	for _, args := range [][]string{{"inspect", old}, {"run", old, "lion", "--out", out}, {"bench", old, "lion", "--dim", "N=8"}} {
+		_, stderr, code := dlc(t, nil, args...)
+		require.NotEqual(t, 0, code, args)
+		require.Contains(t, stderr, "old.dla: artifact built by an older dlc (format 2); rebuild it with this dlc", args)
+	}
+}
+
+func TestCLIRunBF16(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "half.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel half(x: bf16[N], y: f32[N]) -> (z: bf16[N], w: f32[N]) {\n    z = x\n    w = y * 0.5\n}\n"), 0o644))
+	art := filepath.Join(dir, "half.dla")
+	_, stderr, code := dlc(t, nil, "build", src, "-o", art)
+	require.Equal(t, 0, code, stderr)
+	// bf16 1.5, -2, NaN and -0 as 16-bit patterns.
+	x := []byte{0xc0, 0x3f, 0x00, 0xc0, 0xc1, 0x7f, 0x00, 0x80}
+	require.NoError(t, npy.WriteFile(filepath.Join(dir, "x.npy"), runtime.FromBytes(runtime.BFloat16, []int64{4}, x)))
+	writeF32(t, filepath.Join(dir, "y.npy"), []int64{4}, []float32{1, 2, 3, 4})
+	outDir := filepath.Join(dir, "out")
+	_, stderr, code = dlc(t, nil, "run", art, "half", "--in", "x="+filepath.Join(dir, "x.npy"), "--in", "y="+filepath.Join(dir, "y.npy"), "--out", outDir)
+	require.Equal(t, 0, code, stderr)
+	z, err := npy.ReadFile(filepath.Join(outDir, "z.npy"))
+	require.NoError(t, err)
+	require.Equal(t, runtime.BFloat16, z.DType)
+	require.Equal(t, x, z.Bytes())
+	raw, err := os.ReadFile(filepath.Join(outDir, "z.npy"))
+	require.NoError(t, err)
+	require.Contains(t, string(raw), "'descr': '<u2'")
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 )
 
@@ -165,5 +164,5 @@ func TestBatchMeanDeterministic(t *testing.T) {
 
 // scalarF32 is a 0-d f32 tensor over *x.
 func scalarF32(x *float32) runtime.Tensor {
-	return runtime.Tensor{DType: ir.F32, Shape: []int64{}, Data: unsafe.Pointer(x), Len: 4}
+	return runtime.Tensor{DType: runtime.Float32, Shape: []int64{}, Data: unsafe.Pointer(x), Len: 4}
 }

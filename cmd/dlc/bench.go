@@ -14,7 +14,6 @@ import (
 	"time"
 	"unsafe"
 
-	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 )
 
@@ -82,7 +81,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("input %s: %w (give it with --dim)", in.Name, err)
 		}
-		dt, _ := ir.ParseDType(in.DType)
+		dt, err := runtime.ParseDType(in.DType)
+		if err != nil {
+			return fmt.Errorf("input %s: %w", in.Name, err)
+		}
 		t := benchTensor(dt, shape, slot, rng)
 		slot++
 		inputs[in.Name] = t
@@ -107,7 +109,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("output %s: %w (give it with --dim)", o.Name, err)
 		}
-		dt, _ := ir.ParseDType(o.DType)
+		dt, err := runtime.ParseDType(o.DType)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", o.Name, err)
+		}
 		t := benchTensor(dt, shape, slot, rng)
 		slot++
 		a.Outputs[o.Name] = t
@@ -140,7 +145,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 // benchTensor allocates a tensor filled with values in [-1, 1). Buffers are
 // offset by a few KiB each, so that large buffers are not exactly 2^k bytes
 // apart (which halves bandwidth through cache-set aliasing).
-func benchTensor(dt ir.DType, shape []int64, slot int, rng *rand.Rand) runtime.Tensor {
+func benchTensor(dt runtime.DType, shape []int64, slot int, rng *rand.Rand) runtime.Tensor {
 	n := int64(1)
 	for _, d := range shape {
 		n *= d
@@ -152,12 +157,12 @@ func benchTensor(dt ir.DType, shape []int64, slot int, rng *rand.Rand) runtime.T
 	off += int64((64 - base%64) % 64)
 	b := raw[off : off+size]
 	switch dt {
-	case ir.F32:
+	case runtime.Float32:
 		f := unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
 		for i := range f {
 			f[i] = float32(rng.Float64()*2 - 1)
 		}
-	case ir.F64:
+	case runtime.Float64:
 		f := unsafe.Slice((*float64)(unsafe.Pointer(&b[0])), n)
 		for i := range f {
 			f[i] = rng.Float64()*2 - 1

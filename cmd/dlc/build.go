@@ -71,8 +71,18 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 	return err
 }
 
-// inspectJSON is what `dlc inspect --json` prints for one function.
+// inspectJSON is what `dlc inspect --json` prints.
 type inspectJSON struct {
+	FormatVersion int                `json:"format_version"`
+	Source        string             `json:"source"`
+	ContentHash   string             `json:"content_hash"`
+	Targets       []artifact.Target  `json:"targets"`
+	Sections      []artifact.Section `json:"sections"`
+	Functions     []inspectFunc      `json:"functions"`
+}
+
+// inspectFunc is one function in `dlc inspect --json`.
+type inspectFunc struct {
 	Name    string            `json:"name"`
 	Pos     string            `json:"pos"`
 	Inputs  []artifact.Tensor `json:"inputs"`
@@ -97,39 +107,49 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		out := struct {
-			FormatVersion int           `json:"format_version"`
-			Source        string        `json:"source"`
-			Triple        string        `json:"triple"`
-			CPU           string        `json:"cpu"`
-			CPUFeatures   []string      `json:"cpu_features"`
-			ContentHash   string        `json:"content_hash"`
-			Functions     []inspectJSON `json:"functions"`
-		}{man.FormatVersion, man.Source, man.Triple, man.CPU, man.CPUFeatures, man.ContentHash, nil}
+		out := inspectJSON{man.FormatVersion, man.Source, man.ContentHash, nonNilT(man.Targets), man.Sections, []inspectFunc{}}
 		for _, f := range man.Functions {
-			out.Functions = append(out.Functions, inspectJSON{f.Name, f.Pos, nonNil(f.Inputs), nonNilS(f.Scalars), nonNil(f.Outputs), len(f.Kernels), f.Kernels})
+			out.Functions = append(out.Functions, inspectFunc{f.Name, f.Pos, nonNil(f.Inputs), nonNilS(f.Scalars), nonNil(f.Outputs), len(f.Kernels), f.Kernels})
 		}
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	fmt.Fprintf(stdout, "artifact %s (format %d, from %s)\ntarget %s, cpu %s, needs %s\n", pos[0], man.FormatVersion, man.Source, man.Triple, man.CPU, strings.Join(man.CPUFeatures, " "))
+	printManifest(stdout, pos[0], man)
+	return nil
+}
+
+// printManifest prints what `dlc inspect` shows: the target sections, then every
+// function with its signature and kernels, each kernel with its entry on every target.
+func printManifest(w io.Writer, path string, man *artifact.Manifest) {
+	fmt.Fprintf(w, "artifact %s (format %d, from %s)\n", path, man.FormatVersion, man.Source)
+	size := map[string]int64{}
+	for _, s := range man.Sections {
+		size[s.Name] = s.Size
+	}
+	for _, t := range man.Targets {
+		needs := "nothing"
+		if len(t.Features) > 0 {
+			needs = strings.Join(t.Features, " ")
+		}
+		fmt.Fprintf(w, "target %s: %s, %s, needs %s; %d bytes of code in section %s\n", t.Kind, t.Triple, t.Arch, needs, size[t.Section], t.Section)
+	}
 	for _, f := range man.Functions {
-		fmt.Fprintf(stdout, "\nfunc %s  (%s)\n", f.Name, f.Pos)
+		fmt.Fprintf(w, "\nfunc %s  (%s)\n", f.Name, f.Pos)
 		for _, t := range f.Inputs {
-			fmt.Fprintf(stdout, "  in     %-12s %s[%s]\n", t.Name, t.DType, strings.Join(t.Shape, ","))
+			fmt.Fprintf(w, "  in     %-12s %s[%s]\n", t.Name, t.DType, strings.Join(t.Shape, ","))
 		}
 		for _, s := range f.Scalars {
 			def := "required"
 			if s.Default != nil {
 				def = fmt.Sprintf("= %g", *s.Default)
 			}
-			fmt.Fprintf(stdout, "  scalar %-12s %s %s\n", s.Name, s.DType, def)
+			fmt.Fprintf(w, "  scalar %-12s %s %s\n", s.Name, s.DType, def)
 		}
 		for _, t := range f.Outputs {
-			fmt.Fprintf(stdout, "  out    %-12s %s[%s]\n", t.Name, t.DType, strings.Join(t.Shape, ","))
+			fmt.Fprintf(w, "  out    %-12s %s[%s]\n", t.Name, t.DType, strings.Join(t.Shape, ","))
 		}
-		fmt.Fprintf(stdout, "  kernels: %d\n", len(f.Kernels))
+		fmt.Fprintf(w, "  kernels: %d\n", len(f.Kernels))
 		for _, k := range f.Kernels {
 			var bufs []string
 			for _, b := range k.Buffers {
@@ -139,10 +159,21 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 				}
 				bufs = append(bufs, fmt.Sprintf("%s:%s", b.Name, mode))
 			}
-			fmt.Fprintf(stdout, "    %s over [%s]: %s\n", k.Symbol, strings.Join(k.Domain, ","), strings.Join(bufs, " "))
+			fmt.Fprintf(w, "    %s: %s over [%s]: %s\n", k.Name, k.Kind, strings.Join(k.Domain, ","), strings.Join(bufs, " "))
+			for _, t := range man.Targets {
+				if e := t.Entry(f.Name, k.Name); e != nil {
+					fmt.Fprintf(w, "      %s: %s (%s)\n", t.Kind, e.Symbol, e.ABI)
+				}
+			}
 		}
 	}
-	return nil
+}
+
+func nonNilT(ts []artifact.Target) []artifact.Target {
+	if ts == nil {
+		return []artifact.Target{}
+	}
+	return ts
 }
 
 func nonNil(ts []artifact.Tensor) []artifact.Tensor {

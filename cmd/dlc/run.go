@@ -12,7 +12,6 @@ import (
 	"strings"
 
 	"dlc.dev/dlc/artifact"
-	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 	"dlc.dev/dlc/runtime/npy"
 )
@@ -42,12 +41,12 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
 	shapes := map[string][]int64{}
 	for i, name := range ins.keys {
-		arr, err := npy.ReadFile(ins.vals[i])
+		t, err := npy.ReadFile(ins.vals[i])
 		if err != nil {
 			return fmt.Errorf("input %s: %w", name, err)
 		}
-		a.Inputs[name] = runtime.FromBytes(arr.DType, arr.Shape, arr.Data)
-		shapes[name] = arr.Shape
+		a.Inputs[name] = t
+		shapes[name] = t.Shape
 	}
 	for i, name := range sets.keys {
 		x, err := parseScalar(sets.vals[i])
@@ -60,20 +59,20 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	outs := map[string]*npy.Array{}
 	for _, o := range desc.Outputs {
 		shape, err := concrete(o.Shape, dims)
 		if err != nil {
 			return fmt.Errorf("output %s: %w", o.Name, err)
 		}
-		dt, _ := ir.ParseDType(o.DType)
+		dt, err := runtime.ParseDType(o.DType)
+		if err != nil {
+			return fmt.Errorf("output %s: %w", o.Name, err)
+		}
 		n := int64(dt.Size())
 		for _, d := range shape {
 			n *= d
 		}
-		arr := &npy.Array{DType: dt, Shape: shape, Data: make([]byte, n)}
-		outs[o.Name] = arr
-		a.Outputs[o.Name] = runtime.FromBytes(dt, shape, arr.Data)
+		a.Outputs[o.Name] = runtime.FromBytes(dt, shape, make([]byte, n))
 	}
 	if err := fn.Run(a); err != nil {
 		return err
@@ -81,13 +80,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
 		return err
 	}
-	names := make([]string, 0, len(outs))
-	for n := range outs {
+	names := make([]string, 0, len(a.Outputs))
+	for n := range a.Outputs {
 		names = append(names, n)
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := npy.WriteFile(filepath.Join(*outDir, n+".npy"), outs[n]); err != nil {
+		if err := npy.WriteFile(filepath.Join(*outDir, n+".npy"), a.Outputs[n]); err != nil {
 			return err
 		}
 	}

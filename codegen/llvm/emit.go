@@ -261,7 +261,7 @@ func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value
 }
 
 // emitWrapper emits the exported kernel with the runtime's ABI (see
-// artifact.Kernel): void SYM(i64 begin, i64 end, i8** bufs, double* scalars).
+// artifact.ABIChunk): void SYM(i64 begin, i64 end, i8** bufs, double* scalars).
 // It casts each buffer pointer to its element type, converts each scalar from
 // double to its dtype once (a dimension "#D" to i64), and calls the body,
 // which opt inlines.

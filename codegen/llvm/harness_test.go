@@ -113,16 +113,17 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 		mem[key] = make([]byte, elems(concrete(r.Value.Type.Shape))*int64(r.Value.Type.DType.Size())+1)
 	}
 	for _, k := range l.kernels[name] {
-		sym, err := purego.Dlsym(l.handle, k.Symbol)
+		symbol := Symbol(name, k.Name)
+		sym, err := purego.Dlsym(l.handle, symbol)
 		if err != nil {
-			t.Fatalf("dlsym %s: %v", k.Symbol, err)
+			t.Fatalf("dlsym %s: %v", symbol, err)
 		}
 		bufs := make([]uintptr, len(k.Buffers)+1)
 		for i, b := range k.Buffers {
 			key := b.Kind + " " + b.Name
 			if _, ok := mem[key]; !ok {
 				if b.Kind != artifact.BufTemp {
-					t.Fatalf("%s: buffer %s %s not bound", k.Symbol, b.Kind, b.Name)
+					t.Fatalf("%s: buffer %s %s not bound", symbol, b.Kind, b.Name)
 				}
 				shape := make(ir.Shape, len(b.Shape))
 				for j, s := range b.Shape {
@@ -138,7 +139,7 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 			if s.Name[0] == '#' {
 				n, ok := dims[s.Name[1:]]
 				if !ok {
-					t.Fatalf("%s: dimension %s is not bound", k.Symbol, s.Name)
+					t.Fatalf("%s: dimension %s is not bound", symbol, s.Name)
 				}
 				sc[i] = float64(n)
 				continue

@@ -320,8 +320,7 @@ func (p *kernelPlan) mainExtent() (ir.Dim, bool) {
 // descriptor is the artifact.Kernel of the plan.
 func (p *kernelPlan) descriptor() artifact.Kernel {
 	k := artifact.Kernel{
-		Symbol:   p.symbol,
-		Group:    p.group,
+		Name:     p.group,
 		Kind:     p.kind.String(),
 		Domain:   shapeStrings(p.domain),
 		Units:    shapeStrings(p.units),

@@ -41,7 +41,7 @@ func BenchmarkZLPRRows(b *testing.B) {
 	} {
 		lib := buildLibrary(b, loadIR(b, src.file))
 		k := lib.kernels[src.fn][0]
-		sym, err := purego.Dlsym(lib.handle, k.Symbol)
+		sym, err := purego.Dlsym(lib.handle, Symbol(src.fn, k.Name))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -3,15 +3,14 @@ package npy
 
 import (
 	"bytes"
-	"reflect"
 	"testing"
 
-	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 func FuzzRead(f *testing.F) {
 	var buf bytes.Buffer
-	if err := Write(&buf, &Array{DType: ir.F32, Shape: []int64{2, 1}, Data: f32bytes(1, 2)}); err != nil {
+	if err := Write(&buf, arr(runtime.Float32, []int64{2, 1}, f32bytes(1, 2))); err != nil {
 		f.Fatal(err)
 	}
 	f.Add(buf.Bytes())
@@ -30,8 +29,8 @@ func FuzzRead(f *testing.F) {
 		if err != nil {
 			t.Fatalf("written array does not read back: %v", err)
 		}
-		if !reflect.DeepEqual(a, again) {
-			t.Fatalf("round trip changed %+v to %+v", a, again)
+		if !same(a, again) {
+			t.Fatalf("round trip changed %s to %s", show(a), show(again))
 		}
 	})
 }

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"strings"
 
-	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // magic opens every .npy file.
@@ -24,28 +24,33 @@ type header struct {
 	shape        []int64
 }
 
-// descrOf is the descr Write uses for a dtype.
-func descrOf(d ir.DType) (string, error) {
+// descrOf is the descr Write uses for a dtype. bf16 has no NumPy dtype: its 16-bit
+// patterns are written as uint16 ('<u2'), which NumPy reads as x.view(np.uint16)
+// would give and ml_dtypes turns back with .view(ml_dtypes.bfloat16).
+func descrOf(d runtime.DType) (string, error) {
 	switch d {
-	case ir.F32:
+	case runtime.Float32:
 		return "<f4", nil
-	case ir.F64:
+	case runtime.Float64:
 		return "<f8", nil
-	case ir.F16:
+	case runtime.Float16:
 		return "<f2", nil
-	case ir.I32:
+	case runtime.BFloat16:
+		return "<u2", nil
+	case runtime.Int32:
 		return "<i4", nil
-	case ir.I64:
+	case runtime.Int64:
 		return "<i8", nil
-	case ir.Bool:
+	case runtime.Boolean:
 		return "|b1", nil
 	}
 	return "", fmt.Errorf("dtype %s has no .npy equivalent", d)
 }
 
 // dtypeOf maps a descr to a dtype, with a message that names the descr. '=' (native)
-// is little-endian on every platform dlc runs on; byte order means nothing for one-byte types.
-func dtypeOf(descr string) (ir.DType, error) {
+// is little-endian on every platform dlc runs on; byte order means nothing for one-byte
+// types. uint16 is read as bf16, dlc's only 16-bit type without a NumPy dtype.
+func dtypeOf(descr string) (runtime.DType, error) {
 	d := descr
 	if len(d) == 3 && strings.IndexByte("<>=|", d[0]) >= 0 {
 		switch {
@@ -57,22 +62,24 @@ func dtypeOf(descr string) (ir.DType, error) {
 	}
 	switch d {
 	case "<f4":
-		return ir.F32, nil
+		return runtime.Float32, nil
 	case "<f8":
-		return ir.F64, nil
+		return runtime.Float64, nil
 	case "<f2":
-		return ir.F16, nil
+		return runtime.Float16, nil
+	case "<u2":
+		return runtime.BFloat16, nil
 	case "<i4":
-		return ir.I32, nil
+		return runtime.Int32, nil
 	case "<i8":
-		return ir.I64, nil
+		return runtime.Int64, nil
 	case "|b1", "|u1": // a 0/1 mask saved as uint8 reads as bool; Read checks every byte
-		return ir.Bool, nil
+		return runtime.Boolean, nil
 	}
 	if strings.HasPrefix(descr, ">") {
-		return ir.Invalid, fmt.Errorf("dtype %q is big-endian; only little-endian .npy files are supported (save with arr.astype(arr.dtype.newbyteorder('<')))", descr)
+		return 0, fmt.Errorf("dtype %q is big-endian; only little-endian .npy files are supported (save with arr.astype(arr.dtype.newbyteorder('<')))", descr)
 	}
-	return ir.Invalid, fmt.Errorf("unsupported dtype %q (supported: <f4 <f8 <f2 <i4 <i8 |b1 |u1)", descr)
+	return 0, fmt.Errorf("unsupported dtype %q (supported: <f4 <f8 <f2 <u2 as bf16 <i4 <i8 |b1 |u1)", descr)
 }
 
 // parseHeader reads the dict literal. Keys may come in any order; all three are required.

@@ -5,14 +5,15 @@ package npy
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
-	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
-	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 )
 
 // npyBytes builds a file by hand: magic, version, header length, dict padded to 64, data.
@@ -38,6 +39,24 @@ func npyBytes(major byte, dict string, data []byte) []byte {
 	return append(b, data...)
 }
 
+// arr is a host tensor over data.
+func arr(dt runtime.DType, shape []int64, data []byte) runtime.Tensor {
+	return runtime.FromBytes(dt, shape, data)
+}
+
+// same reports whether two tensors have one dtype, shape and content.
+func same(a, b runtime.Tensor) bool {
+	return a.DType == b.DType && slices.Equal(a.Shape, b.Shape) && bytes.Equal(a.Bytes(), b.Bytes()) && a.Device == b.Device
+}
+
+func show(t runtime.Tensor) string { return fmt.Sprintf("%s%v % x", t.DType, t.Shape, t.Bytes()) }
+
+// onDevice marks t's memory as CUDA device memory.
+func onDevice(t runtime.Tensor) runtime.Tensor {
+	t.Device = runtime.CUDADevice(0)
+	return t
+}
+
 func f32bytes(xs ...float32) []byte {
 	var b []byte
 	for _, x := range xs {
@@ -53,7 +72,7 @@ func TestWriteGolden(t *testing.T) {
 	want = append(want, '\n')
 	want = append(want, f32bytes(1, 2, 3)...)
 	var buf bytes.Buffer
-	if err := Write(&buf, &Array{DType: ir.F32, Shape: []int64{3}, Data: f32bytes(1, 2, 3)}); err != nil {
+	if err := Write(&buf, arr(runtime.Float32, []int64{3}, f32bytes(1, 2, 3))); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(buf.Bytes(), want) {
@@ -62,30 +81,59 @@ func TestWriteGolden(t *testing.T) {
 }
 
 func TestRoundTrip(t *testing.T) {
-	tests := []*Array{
-		{DType: ir.F32, Shape: []int64{2, 3}, Data: f32bytes(1, 2, 3, 4, 5, 6)},
-		{DType: ir.F64, Shape: []int64{}, Data: binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.Pi))},
-		{DType: ir.F16, Shape: []int64{2}, Data: []byte{0, 0x3c, 0, 0xc0}},
-		{DType: ir.I32, Shape: []int64{1, 1, 2}, Data: []byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}},
-		{DType: ir.I64, Shape: []int64{1}, Data: []byte{7, 0, 0, 0, 0, 0, 0, 0}},
-		{DType: ir.Bool, Shape: []int64{3}, Data: []byte{1, 0, 1}},
-		{DType: ir.F32, Shape: []int64{0, 4}, Data: []byte{}},
+	tests := []runtime.Tensor{
+		arr(runtime.Float32, []int64{2, 3}, f32bytes(1, 2, 3, 4, 5, 6)),
+		arr(runtime.Float64, []int64{}, binary.LittleEndian.AppendUint64(nil, math.Float64bits(math.Pi))),
+		arr(runtime.Float16, []int64{2}, []byte{0, 0x3c, 0, 0xc0}),
+		arr(runtime.BFloat16, []int64{3}, []byte{0x80, 0x3f, 0xc0, 0x7f, 0, 0x80}), // 1, NaN, -0
+		arr(runtime.Int32, []int64{1, 1, 2}, []byte{1, 0, 0, 0, 0xff, 0xff, 0xff, 0xff}),
+		arr(runtime.Int64, []int64{1}, []byte{7, 0, 0, 0, 0, 0, 0, 0}),
+		arr(runtime.Boolean, []int64{3}, []byte{1, 0, 1}),
+		arr(runtime.Float32, []int64{0, 4}, []byte{}),
 	}
 	for _, a := range tests {
 		var buf bytes.Buffer
 		if err := Write(&buf, a); err != nil {
 			t.Fatalf("%v %v: %v", a.DType, a.Shape, err)
 		}
-		if (buf.Len()-len(a.Data))%64 != 0 {
-			t.Errorf("%v %v: data starts at %d, not 64-aligned", a.DType, a.Shape, buf.Len()-len(a.Data))
+		if (buf.Len()-a.Len)%64 != 0 {
+			t.Errorf("%v %v: data starts at %d, not 64-aligned", a.DType, a.Shape, buf.Len()-a.Len)
 		}
 		got, err := Read(&buf)
 		if err != nil {
 			t.Fatalf("%v %v: %v", a.DType, a.Shape, err)
 		}
-		if !reflect.DeepEqual(got, a) {
-			t.Errorf("got %+v, want %+v", got, a)
+		if !same(got, a) {
+			t.Errorf("got %s, want %s", show(got), show(a))
 		}
+	}
+}
+
+// TestWriteDescr pins the descr of every dtype; bf16 is its bit pattern as uint16.
+func TestWriteDescr(t *testing.T) {
+	for dt, descr := range map[runtime.DType]string{
+		runtime.Float32: "<f4", runtime.Float64: "<f8", runtime.Float16: "<f2", runtime.BFloat16: "<u2",
+		runtime.Int32: "<i4", runtime.Int64: "<i8", runtime.Boolean: "|b1",
+	} {
+		var buf bytes.Buffer
+		if err := Write(&buf, arr(dt, nil, make([]byte, dt.Size()))); err != nil {
+			t.Fatalf("%s: %v", dt, err)
+		}
+		if want := "{'descr': '" + descr + "', 'fortran_order': False, 'shape': (), }"; !strings.Contains(buf.String(), want) {
+			t.Errorf("%s: header %q, want %q", dt, buf.String(), want)
+		}
+	}
+}
+
+// A tensor whose Len exceeds its shape writes only the shape's bytes.
+func TestWriteLongerBuffer(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, arr(runtime.Float32, []int64{2}, f32bytes(1, 2, 3))); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(&buf)
+	if err != nil || !same(got, arr(runtime.Float32, []int64{2}, f32bytes(1, 2))) {
+		t.Errorf("got %s, %v", show(got), err)
 	}
 }
 
@@ -96,7 +144,7 @@ func TestReadVersions(t *testing.T) {
 		if err != nil {
 			t.Fatalf("version %d.0: %v", major, err)
 		}
-		if a.DType != ir.F32 || !reflect.DeepEqual(a.Shape, []int64{2}) {
+		if a.DType != runtime.Float32 || !slices.Equal(a.Shape, []int64{2}) {
 			t.Errorf("version %d.0: got %+v", major, a)
 		}
 	}
@@ -105,23 +153,23 @@ func TestReadVersions(t *testing.T) {
 func TestReadHeaderVariants(t *testing.T) {
 	tests := []struct {
 		dict  string
-		dt    ir.DType
+		dt    runtime.DType
 		shape []int64
 		data  []byte
 	}{
-		{`{"shape": (2, 1), "descr": "<i4", "fortran_order": False}`, ir.I32, []int64{2, 1}, make([]byte, 8)},
-		{"{'descr': '=f8', 'fortran_order': False, 'shape': (), }", ir.F64, []int64{}, make([]byte, 8)},
-		{"{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", ir.Bool, []int64{2}, []byte{0, 1}},
-		{"{'descr': '<b1', 'fortran_order': False, 'shape': (1,), }", ir.Bool, []int64{1}, []byte{1}},
-		{"{'descr': '=b1', 'fortran_order': False, 'shape': (1,), }", ir.Bool, []int64{1}, []byte{0}},
-		{"{'descr': '>i4', 'fortran_order': False, 'shape': (0,), }", ir.Invalid, nil, nil},
+		{`{"shape": (2, 1), "descr": "<i4", "fortran_order": False}`, runtime.Int32, []int64{2, 1}, make([]byte, 8)},
+		{"{'descr': '=f8', 'fortran_order': False, 'shape': (), }", runtime.Float64, []int64{}, make([]byte, 8)},
+		{"{'descr': '|u1', 'fortran_order': False, 'shape': (2,), }", runtime.Boolean, []int64{2}, []byte{0, 1}},
+		{"{'descr': '<b1', 'fortran_order': False, 'shape': (1,), }", runtime.Boolean, []int64{1}, []byte{1}},
+		{"{'descr': '=b1', 'fortran_order': False, 'shape': (1,), }", runtime.Boolean, []int64{1}, []byte{0}},
+		{"{'descr': '>i4', 'fortran_order': False, 'shape': (0,), }", runtime.DType(0), nil, nil},
 		// Fortran order lays out a vector, or a matrix with one non-unit dimension, as C order does.
-		{"{'descr': '<f4', 'fortran_order': True, 'shape': (1, 2), }", ir.F32, []int64{1, 2}, make([]byte, 8)},
-		{"{'descr': '<f4', 'fortran_order': False, 'shape': (3L,), }", ir.F32, []int64{3}, make([]byte, 12)},
+		{"{'descr': '<f4', 'fortran_order': True, 'shape': (1, 2), }", runtime.Float32, []int64{1, 2}, make([]byte, 8)},
+		{"{'descr': '<f4', 'fortran_order': False, 'shape': (3L,), }", runtime.Float32, []int64{3}, make([]byte, 12)},
 	}
 	for _, tt := range tests {
 		a, err := Read(bytes.NewReader(npyBytes(1, tt.dict, tt.data)))
-		if tt.dt == ir.Invalid {
+		if tt.dt == runtime.DType(0) {
 			if err == nil {
 				t.Errorf("%s: no error", tt.dict)
 			}
@@ -131,8 +179,8 @@ func TestReadHeaderVariants(t *testing.T) {
 			t.Errorf("%s: %v", tt.dict, err)
 			continue
 		}
-		if a.DType != tt.dt || !reflect.DeepEqual(a.Shape, tt.shape) || !bytes.Equal(a.Data, tt.data) {
-			t.Errorf("%s: got %+v", tt.dict, a)
+		if !same(a, arr(tt.dt, tt.shape, tt.data)) {
+			t.Errorf("%s: got %s", tt.dict, show(a))
 		}
 	}
 }
@@ -184,33 +232,35 @@ func TestReadErrors(t *testing.T) {
 
 func TestReadConcatenated(t *testing.T) {
 	var buf bytes.Buffer
-	a := &Array{DType: ir.F32, Shape: []int64{1}, Data: f32bytes(1)}
-	b := &Array{DType: ir.I64, Shape: []int64{1}, Data: make([]byte, 8)}
+	a := arr(runtime.Float32, []int64{1}, f32bytes(1))
+	b := arr(runtime.Int64, []int64{1}, make([]byte, 8))
 	if err := Write(&buf, a); err != nil {
 		t.Fatal(err)
 	}
 	if err := Write(&buf, b); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []*Array{a, b} {
+	for _, want := range []runtime.Tensor{a, b} {
 		got, err := Read(&buf)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("got %+v, want %+v", got, want)
+		if !same(got, want) {
+			t.Errorf("got %s, want %s", show(got), show(want))
 		}
 	}
 }
 
 func TestWriteErrors(t *testing.T) {
 	tests := []struct {
-		a   *Array
+		a   runtime.Tensor
 		msg string
 	}{
-		{&Array{DType: ir.F32, Shape: []int64{3}, Data: f32bytes(1, 2)}, "needs 12 bytes, the array holds 8"},
-		{&Array{DType: ir.BF16, Shape: []int64{1}, Data: make([]byte, 2)}, "bf16 has no .npy equivalent"},
-		{&Array{DType: ir.F32, Shape: []int64{-1}}, "negative"},
+		{arr(runtime.Float32, []int64{3}, f32bytes(1, 2)), "needs 12 bytes, the tensor holds 8"},
+		{arr(runtime.Float32, []int64{-1}, nil), "negative"},
+		{runtime.Tensor{DType: runtime.Float32, Shape: []int64{2}, Len: 8}, "the tensor's Data is nil"},
+		{runtime.Tensor{DType: 0, Shape: []int64{1}}, "dtype(0) has no .npy equivalent"},
+		{onDevice(arr(runtime.Float32, []int64{1}, f32bytes(1))), "the tensor's memory is on cuda:0; copy it to host memory to write it"},
 	}
 	for _, tt := range tests {
 		err := Write(&bytes.Buffer{}, tt.a)
@@ -225,7 +275,7 @@ func TestWriteLargeHeaderUsesVersion2(t *testing.T) {
 	for i := range shape {
 		shape[i] = 1
 	}
-	a := &Array{DType: ir.Bool, Shape: shape, Data: []byte{1}}
+	a := arr(runtime.Boolean, shape, []byte{1})
 	var buf bytes.Buffer
 	if err := Write(&buf, a); err != nil {
 		t.Fatal(err)
@@ -245,7 +295,7 @@ func TestWriteLargeHeaderUsesVersion2(t *testing.T) {
 func TestFiles(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "x.npy")
-	a := &Array{DType: ir.F32, Shape: []int64{2}, Data: f32bytes(1, 2)}
+	a := arr(runtime.Float32, []int64{2}, f32bytes(1, 2))
 	if err := WriteFile(path, a); err != nil {
 		t.Fatal(err)
 	}
@@ -253,15 +303,15 @@ func TestFiles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, a) {
-		t.Errorf("got %+v", got)
+	if !same(got, a) {
+		t.Errorf("got %s", show(got))
 	}
 	// A failed write leaves the old file alone and no temporary behind.
-	if err := WriteFile(path, &Array{DType: ir.F32, Shape: []int64{5}}); err == nil {
+	if err := WriteFile(path, arr(runtime.Float32, []int64{5}, nil)); err == nil {
 		t.Fatal("no error")
 	}
-	if got, err := ReadFile(path); err != nil || !reflect.DeepEqual(got, a) {
-		t.Errorf("old file damaged: %v %+v", err, got)
+	if got, err := ReadFile(path); err != nil || !same(got, a) {
+		t.Errorf("old file damaged: %v %s", err, show(got))
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 1 {
 		t.Errorf("directory holds %v", ents)

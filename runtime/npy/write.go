@@ -9,38 +9,46 @@ import (
 	"strings"
 
 	"dlc.dev/dlc/internal/atomicfile"
+	"dlc.dev/dlc/runtime"
 )
 
 // headerAlign is the alignment of the data start NumPy uses.
 const headerAlign = 64
 
-// Write writes a as one .npy array.
-func Write(w io.Writer, a *Array) error {
-	hdr, err := encodeHeader(a)
+// Write writes t, a tensor in host memory, as one .npy array.
+func Write(w io.Writer, t runtime.Tensor) error {
+	hdr, data, err := encode(t)
 	if err != nil {
 		return err
 	}
 	if _, err := w.Write(hdr); err != nil {
 		return err
 	}
-	_, err = w.Write(a.Data)
+	_, err = w.Write(data)
 	return err
 }
 
-// encodeHeader checks a and returns everything before its data.
-func encodeHeader(a *Array) ([]byte, error) {
-	descr, err := descrOf(a.DType)
+// encode checks t and returns everything before its data, and the data.
+func encode(t runtime.Tensor) (header, data []byte, err error) {
+	if t.Device.Kind != runtime.Host {
+		return nil, nil, fmt.Errorf("the tensor's memory is on %s; copy it to host memory to write it", t.Device)
+	}
+	descr, err := descrOf(t.DType)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	n, err := byteSize(a.Shape, a.DType)
+	n, err := byteSize(t.Shape, t.DType)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if n != int64(len(a.Data)) {
-		return nil, fmt.Errorf("shape %v of %s needs %d bytes, the array holds %d", a.Shape, a.DType, n, len(a.Data))
+	if n > int64(t.Len) {
+		return nil, nil, fmt.Errorf("shape %v of %s needs %d bytes, the tensor holds %d", t.Shape, t.DType, n, max(t.Len, 0))
 	}
-	dict := formatHeader(descr, a.Shape)
+	if n > 0 && t.Data == nil {
+		return nil, nil, fmt.Errorf("the tensor's Data is nil")
+	}
+	data = t.Bytes()[:n:n]
+	dict := formatHeader(descr, t.Shape)
 	// The header (dict, spaces, '\n') is padded so the data starts on a headerAlign boundary.
 	headerLen := func(prefix int) int {
 		return len(dict) + 1 + (headerAlign-(prefix+len(dict)+1)%headerAlign)%headerAlign
@@ -57,14 +65,14 @@ func encodeHeader(a *Array) ([]byte, error) {
 	}
 	b = append(b, dict...)
 	b = append(b, strings.Repeat(" ", hl-len(dict)-1)...)
-	return append(b, '\n'), nil
+	return append(b, '\n'), data, nil
 }
 
-// WriteFile writes a to path atomically (see atomicfile.Write): on any error
+// WriteFile writes t to path atomically (see atomicfile.Write): on any error
 // path is untouched.
-func WriteFile(path string, a *Array) error {
-	if _, err := encodeHeader(a); err != nil {
+func WriteFile(path string, t runtime.Tensor) error {
+	if _, _, err := encode(t); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, a) })
+	return atomicfile.Write(path, func(w io.Writer) error { return Write(w, t) })
 }

@@ -25,7 +25,6 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/compiler"
-	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 )
 
@@ -122,35 +121,35 @@ func arguments(fn artifact.Function) (runtime.Args, map[string][]byte, error) {
 	}
 	args := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
 	for _, in := range fn.Inputs {
-		dt, ok := ir.ParseDType(in.DType)
-		if !ok {
-			return args, nil, fmt.Errorf("input %s: dtype %s", in.Name, in.DType)
+		dt, err := runtime.ParseDType(in.DType)
+		if err != nil {
+			return args, nil, fmt.Errorf("input %s: %w", in.Name, err)
 		}
 		shape, n := dims(in.Shape)
 		buf := make([]byte, int(n)*dt.Size())
 		for i := int64(0); i < n; i++ {
 			at := buf[int(i)*dt.Size():]
 			switch dt {
-			case ir.F32:
+			case runtime.Float32:
 				x := float32(rng.Float64()*8 - 4)
 				if in.Name == "labels" || in.Name == "targets" {
 					x = float32(rng.IntN(2))
 				}
 				binary.LittleEndian.PutUint32(at, math.Float32bits(x))
-			case ir.F64:
+			case runtime.Float64:
 				binary.LittleEndian.PutUint64(at, math.Float64bits(rng.Float64()*8-4))
-			case ir.I32, ir.I64:
+			case runtime.Int32, runtime.Int64:
 				bound := int64(7)
 				if b, ok := bounds[in.Name]; ok {
 					bound = b
 				}
 				v := rng.Int64N(bound)
-				if dt == ir.I32 {
+				if dt == runtime.Int32 {
 					binary.LittleEndian.PutUint32(at, uint32(v))
 				} else {
 					binary.LittleEndian.PutUint64(at, uint64(v))
 				}
-			case ir.Bool:
+			case runtime.Boolean:
 				at[0] = byte(rng.IntN(2))
 			default:
 				return args, nil, fmt.Errorf("input %s: dtype %s", in.Name, dt)
@@ -173,7 +172,7 @@ func arguments(fn artifact.Function) (runtime.Args, map[string][]byte, error) {
 	}
 	outs := map[string][]byte{}
 	for _, o := range fn.Outputs {
-		dt, _ := ir.ParseDType(o.DType)
+		dt, _ := runtime.ParseDType(o.DType)
 		shape, n := dims(o.Shape)
 		buf := make([]byte, int(n)*dt.Size())
 		outs[o.Name] = buf

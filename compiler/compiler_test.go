@@ -1,0 +1,126 @@
+// This file tests the build driver: the manifest a CPU build writes (one cpu target
+// with an entry per kernel, target-neutral kernel descriptions) and how the
+// target-generic path joins the sections of several backends.
+package compiler
+
+import (
+	"context"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/ir"
+)
+
+func needTools(t *testing.T) {
+	t.Helper()
+	if _, err := llvm.FindTools(); err != nil {
+		t.Skipf("building needs the LLVM tools: %v", err)
+	}
+}
+
+func TestBuildCPUTarget(t *testing.T) {
+	needTools(t)
+	src, err := os.ReadFile("../stdlib/diffusion/ddim.dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, man, err := Build(context.Background(), "ddim.dl", src, Options{CPU: "x86-64-v3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.Targets) != 1 {
+		t.Fatalf("%d targets, want 1", len(man.Targets))
+	}
+	tg := man.Targets[0]
+	if tg.Kind != artifact.TargetCPU || tg.Section != artifact.SectionObject || tg.Triple != "x86_64-unknown-linux-gnu" || tg.Arch != "x86-64-v3" {
+		t.Errorf("target %+v", tg)
+	}
+	if want := []string{"avx", "avx2", "bmi2", "f16c", "fma"}; !slices.Equal(tg.Features, want) {
+		t.Errorf("features %v, want %v", tg.Features, want)
+	}
+	var names []string
+	for _, s := range man.Sections {
+		names = append(names, s.Name)
+	}
+	if want := []string{artifact.SectionLLVM, artifact.SectionObject, artifact.SectionIR}; !slices.Equal(names, want) {
+		t.Errorf("sections %v, want %v", names, want)
+	}
+	n := 0
+	for _, f := range man.Functions {
+		for _, k := range f.Kernels {
+			n++
+			e := tg.Entry(f.Name, k.Name)
+			if e == nil || e.Symbol != llvm.Symbol(f.Name, k.Name) || e.ABI != artifact.ABIChunk {
+				t.Errorf("%s kernel %s: entry %+v", f.Name, k.Name, e)
+			}
+		}
+	}
+	if n == 0 || len(tg.Entries) != n {
+		t.Errorf("%d kernels, %d entries", n, len(tg.Entries))
+	}
+}
+
+// fakeBackend stands for a second target: it describes the kernels it is given
+// and writes one section.
+type fakeBackend struct {
+	kind, section string
+	kernels       map[string][]artifact.Kernel
+}
+
+func (b *fakeBackend) prepare() error { return nil }
+
+func (b *fakeBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
+	t := artifact.Target{Kind: b.kind, Section: b.section, Triple: "fake"}
+	for _, f := range m.Funcs {
+		for _, k := range b.kernels[f.Name] {
+			t.Entries = append(t.Entries, artifact.Entry{Function: f.Name, Kernel: k.Name, Symbol: f.Name + "." + k.Name, ABI: "fake"})
+		}
+	}
+	return &targetOutput{target: t, kernels: b.kernels, sections: map[string][]byte{b.section: []byte(b.kind)}}, nil
+}
+
+func TestLinkTargets(t *testing.T) {
+	needTools(t)
+	src, err := os.ReadFile("../stdlib/optim/lion.dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := Lower("lion.dl", src, Options{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cpu := &cpuBackend{target: Options{}.target()}
+	if err := cpu.prepare(); err != nil {
+		t.Fatal(err)
+	}
+	out, err := cpu.compile(context.Background(), m, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	second := &fakeBackend{kind: "fake", section: "fake.bin", kernels: out.kernels}
+	_, man, err := link(ctx, m, "lion.dl", []backend{cpu, second}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(man.Targets) != 2 || man.Targets[0].Kind != artifact.TargetCPU || man.Targets[1].Kind != "fake" {
+		t.Fatalf("targets %+v", man.Targets)
+	}
+	if e := man.Targets[1].Entry("lion", "k0"); e == nil || e.Symbol != "lion.k0" {
+		t.Errorf("fake entry %+v", e)
+	}
+
+	other := map[string][]artifact.Kernel{"lion": {{Name: "k9"}}}
+	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: "fake.bin", kernels: other}}, "")
+	if err == nil || !strings.Contains(err.Error(), "the fake backend describes other kernels than the cpu backend") {
+		t.Errorf("different kernels: got %v", err)
+	}
+	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: artifact.SectionObject, kernels: out.kernels}}, "")
+	if err == nil || !strings.Contains(err.Error(), "two backends write section cpu.so") {
+		t.Errorf("same section: got %v", err)
+	}
+}

@@ -1,0 +1,150 @@
+// This file is the CPU launcher: it opens the shared object of an artifact's cpu
+// target with purego, resolves kernel symbols, and runs each launch on the calling
+// goroutine or split into chunks over the worker pool.
+package runtime
+
+import (
+	"fmt"
+	"os"
+	"strings"
+	"unsafe"
+
+	"github.com/ebitengine/purego"
+
+	"dlc.dev/dlc/artifact"
+)
+
+// cpuLauncher runs kernels of a shared object on the host CPU.
+type cpuLauncher struct {
+	target   *artifact.Target // nil when the artifact has no cpu target
+	lib      uintptr          // dlopen handle; 0 when no code was loaded
+	pool     *pool
+	minChunk int
+	fns      []uintptr // resolved entry points, by kernel index
+}
+
+// newCPULauncher checks that this machine can run target's code and loads it when
+// load is set (the artifact has kernels). target may be nil only when load is not set.
+func newCPULauncher(target *artifact.Target, sections map[string][]byte, load bool, cfg Config) (*cpuLauncher, error) {
+	l := &cpuLauncher{target: target, minChunk: cfg.MinChunk}
+	if target != nil {
+		if err := checkTriple(target.Triple); err != nil {
+			return nil, err
+		}
+		if len(target.Features) > 0 {
+			flags, err := cpuFlags()
+			if err != nil {
+				return nil, err
+			}
+			if err := checkCPU(target.Features, flags); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if load {
+		var err error
+		if l.lib, err = openObject(sections[target.Section]); err != nil {
+			return nil, err
+		}
+	}
+	l.pool = newPool(cfg.Threads)
+	return l, nil
+}
+
+func (l *cpuLauncher) name() string { return "CPU" }
+
+func (l *cpuLauncher) memory() Device { return Device{Kind: Host} }
+
+func (l *cpuLauncher) resolve(e *artifact.Entry) (int, error) {
+	if e.ABI != artifact.ABIChunk {
+		return 0, fmt.Errorf("entry %s has calling convention %q; the CPU runtime calls %q", e.Symbol, e.ABI, artifact.ABIChunk)
+	}
+	if l.lib == 0 {
+		return 0, fmt.Errorf("no kernel code is loaded")
+	}
+	fn, err := purego.Dlsym(l.lib, e.Symbol)
+	if err != nil {
+		return 0, fmt.Errorf("symbol %s is missing from %s", e.Symbol, l.target.Section)
+	}
+	l.fns = append(l.fns, fn)
+	return len(l.fns) - 1, nil
+}
+
+func (l *cpuLauncher) newQueue() queue {
+	return &cpuQueue{l: l, args: make(kernelArgs, 4)}
+}
+
+// close stops the workers and unloads the shared object.
+func (l *cpuLauncher) close() error {
+	l.pool.stop()
+	if l.lib == 0 {
+		return nil
+	}
+	err := purego.Dlclose(l.lib)
+	l.lib = 0
+	if err != nil {
+		return fmt.Errorf("unload kernel object: %w", err)
+	}
+	return nil
+}
+
+// openObject writes the shared object to a temporary file, opens it and removes the
+// file at once: the mapping stays valid, and nothing is left behind after a crash.
+func openObject(so []byte) (uintptr, error) {
+	f, err := os.CreateTemp("", "dlc-*.so")
+	if err != nil {
+		return 0, fmt.Errorf("write kernel object: %w", err)
+	}
+	name := f.Name()
+	defer os.Remove(name)
+	_, err = f.Write(so)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return 0, fmt.Errorf("write kernel object: %w", err)
+	}
+	h, err := purego.Dlopen(name, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	if err != nil {
+		hint := ""
+		if strings.Contains(err.Error(), "map segment") || strings.Contains(err.Error(), "not permitted") {
+			hint = " (is the temporary directory mounted noexec? point TMPDIR elsewhere)"
+		}
+		return 0, fmt.Errorf("load kernel object: %w%s", err, hint)
+	}
+	return h, nil
+}
+
+// cpuQueue is one Func's launch state on the CPU.
+type cpuQueue struct {
+	l     *cpuLauncher
+	temps temps
+	job   job
+	args  kernelArgs // the calling goroutine's argument block
+}
+
+func (q *cpuQueue) placeTemps(size []int64, ptr []unsafe.Pointer) { q.temps.place(size, ptr) }
+
+// hostView returns p: CPU kernels take host memory, which the process reads directly.
+func (q *cpuQueue) hostView(p unsafe.Pointer, n int64) (unsafe.Pointer, error) { return p, nil }
+
+// launch runs the kernel to completion, on the calling goroutine alone when the work
+// is small, else in chunks over the pool.
+func (q *cpuQueue) launch(l *launch) error {
+	j := &q.job
+	j.fn, j.count = q.l.fns[l.kernel], l.count
+	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
+	j.chunk = chunkSize(l.count, l.work, q.l.pool.threads, q.l.minChunk)
+	if j.chunk >= l.count {
+		q.args.call(j.fn, 0, l.count, j.bufs, j.scalars)
+	} else {
+		q.l.pool.launch(j, q.args)
+	}
+	j.bufs, j.scalars = nil, nil
+	return nil
+}
+
+// finish returns at once: launch runs every kernel to completion.
+func (q *cpuQueue) finish() error { return nil }
+
+func (q *cpuQueue) release() { q.temps = temps{} }
