@@ -479,8 +479,8 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 		}
 		v.Name = nt.text
 	default:
-		if op.Has(Reduction) {
-			v.Const = ReductionIdentity(op)
+		if op.Takes(AttrInit) {
+			v.Const = op.row().Identity
 		}
 		for first := true; p.peek().text != ":"; first = false {
 			if !first {
@@ -517,38 +517,50 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 	return v, nil
 }
 
-// parseAttr reads one attribute of a reduction or gather: axis=K, keepdims, init=X.
+// attrWord returns the attribute a word of the text form names, after the operands.
+func attrWord(s string) (Attr, bool) {
+	switch s {
+	case "axis":
+		return AttrAxis, true
+	case "keepdims":
+		return AttrKeepDims, true
+	case "init":
+		return AttrInit, true
+	}
+	return 0, false
+}
+
+// parseAttr reads one attribute the op's row says it takes: axis=K, keepdims, init=X.
 func (p *parser) parseAttr(v *Value) error {
 	t := p.next()
-	ok := v.Op.Has(Reduction) || ((v.Op == OpGather || v.Op == OpIota) && t.text == "axis")
-	if !ok {
+	a, known := attrWord(t.text)
+	switch {
+	case !known:
+		return p.errf(t, "unknown attribute %s", describe(t))
+	case !v.Op.Takes(a):
 		return p.errf(t, "%s takes no attribute %s", v.Op, describe(t))
-	}
-	switch t.text {
-	case "keepdims":
+	case a == AttrKeepDims:
 		v.KeepDims = true
 		return nil
-	case "axis", "init":
-		if _, err := p.expect("="); err != nil {
-			return err
+	}
+	if _, err := p.expect("="); err != nil {
+		return err
+	}
+	xt := p.next()
+	if a == AttrAxis {
+		n, err := strconv.Atoi(xt.text)
+		if err != nil || n < 0 {
+			return p.errf(xt, "axis must be a non-negative integer, found %s", describe(xt))
 		}
-		xt := p.next()
-		if t.text == "axis" {
-			n, err := strconv.Atoi(xt.text)
-			if err != nil || n < 0 {
-				return p.errf(xt, "axis must be a non-negative integer, found %s", describe(xt))
-			}
-			v.Axis = n
-			return nil
-		}
-		x, err := ParseConst(xt.text)
-		if err != nil {
-			return p.errf(xt, "bad init %s", describe(xt))
-		}
-		v.Const = x
+		v.Axis = n
 		return nil
 	}
-	return p.errf(t, "unknown attribute %s", describe(t))
+	x, err := ParseConst(xt.text)
+	if err != nil {
+		return p.errf(xt, "bad init %s", describe(xt))
+	}
+	v.Const = x
+	return nil
 }
 
 // parseKernelDecl reads "k0 rows [B]" after the word kernel.
