@@ -24,11 +24,6 @@ func (a vecArray) array() *ir.Array {
 	return &ir.Array{Shape: append([]int64(nil), a.Shape...), Data: a.floats()}
 }
 
-// slice returns step k of the leading axis as an array of the remaining shape.
-func (a vecArray) slice(k int) *ir.Array {
-	return &ir.Array{Shape: append([]int64(nil), a.Shape[1:]...), Data: a.step(k)}
-}
-
 // run interprets fn of m on the given tensors and scalars.
 func run(t *testing.T, m *ir.Module, fn string, tensors map[string]*ir.Array, sc map[string]float64) map[string]*ir.Array {
 	t.Helper()

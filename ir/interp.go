@@ -22,9 +22,6 @@ func NewArray(shape ...int64) *Array {
 	return &Array{Shape: append([]int64(nil), shape...), Data: make([]float64, n)}
 }
 
-// Len is the number of elements.
-func (a *Array) Len() int { return len(a.Data) }
-
 // Inputs are the arguments of an interpreted call.
 type Inputs struct {
 	Tensors map[string]*Array
