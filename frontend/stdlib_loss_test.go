@@ -259,11 +259,11 @@ func randomRows(rng *rand.Rand, b, c int64, scale float64) *ir.Array {
 func TestZLPRSoftEqualsHard(t *testing.T) {
 	m := compileStd(t, "loss/zlpr.dl")
 	rng := rand.New(rand.NewPCG(1, 2))
-	inf, nan := math.Inf(1), math.NaN()
+	inf, nan, negz := math.Inf(1), math.NaN(), math.Copysign(0, -1)
 	logits := randomRows(rng, 40, 9, 3)
 	edge := [][]float64{
-		{1e4, -1e4, 1e4, -1e4, 0, 0, -0.0, 2, -3},
-		{-inf, -inf, 1, 2, -1e4, 1e4, 0, -0.0, 5},
+		{1e4, -1e4, 1e4, -1e4, 0, 0, negz, 2, -3},
+		{-inf, -inf, 1, 2, -1e4, 1e4, 0, negz, 5},
 		{-inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf, -inf},
 		{nan, 1, 2, 3, 4, 5, 6, 7, 8},
 		{88, 89, 90, -88, -89, -90, 700, -700, 0},
