@@ -2,6 +2,7 @@
 package frontend
 
 import (
+	"math"
 	"path/filepath"
 	"testing"
 
@@ -41,6 +42,33 @@ func TestUnaryBuiltins(t *testing.T) {
 		b := lookupBuiltin(op.String())
 		if b == nil || b.op != op || b.kind != bkUnary {
 			t.Errorf("op %s is not the builtin %s(x)", op, op)
+		}
+	}
+}
+
+// TestTrig interprets builtins.dl's trig kernel: sin and cos in every float
+// dtype (the interpreter computes in float64 whatever the dtype).
+func TestTrig(t *testing.T) {
+	m := compileFile(t, "testdata/programs/builtins.dl")
+	xs := []float64{0, math.Pi / 6, -2, 100}
+	in := map[string]*ir.Array{}
+	for _, name := range []string{"t", "d", "h", "g"} {
+		in[name] = &ir.Array{Shape: []int64{4}, Data: xs}
+	}
+	out, err := ir.Interpret(m, "trig", ir.Inputs{Tensors: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, x := range xs {
+		for name, want := range map[string]float64{
+			"e":  math.Sin(x/2) + math.Cos(x/2) + math.Sin(1),
+			"d2": math.Sin(2*x) / 2,
+			"h2": math.Sin(x) - math.Cos(x),
+			"g2": math.Sin(x) + math.Cos(x),
+		} {
+			if got := out[name].Data[i]; math.Abs(got-want) > 1e-14 {
+				t.Errorf("%s[%d] = %v, want %v", name, i, got, want)
+			}
 		}
 	}
 }

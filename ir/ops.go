@@ -186,6 +186,8 @@ const (
 	// sum then propagates NaN through costs one instruction per vector.
 	OpReduceNanMax
 	OpReduceNanMin
+	OpSin // sine of radians
+	OpCos // cosine of radians
 	numOps
 )
 
@@ -238,6 +240,8 @@ var opTable = [numOps]OpInfo{
 	OpSigmoid: unary("sigmoid", FloatOnly, evalSigmoid, CostTranscendental, follow),
 	OpErf:     unary("erf", FloatOnly, math.Erf, CostTranscendental, follow),
 	OpErfc:    unary("erfc", FloatOnly, math.Erfc, CostTranscendental, follow),
+	OpSin:     unary("sin", FloatOnly, math.Sin, CostTranscendental, follow),
+	OpCos:     unary("cos", FloatOnly, math.Cos, CostTranscendental, follow),
 	OpFloor:   unary("floor", FloatOnly|NoGrad, math.Floor, CostCheap, follow),
 	OpNot:     unary("not", Logical|NoGrad, evalNot, CostCheap, follow),
 

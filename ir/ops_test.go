@@ -69,6 +69,33 @@ func TestEveryOpInTestdata(t *testing.T) {
 	require.Equal(t, []float64{2, 0.5, math.Inf(-1), math.Inf(-1)}, out["pick"].Data)
 	require.Equal(t, []float64{0, 1, 2, 0, 1, 2}, out["cols"].Data)
 	require.Equal(t, []float64{1, -2.5, 4, 6, math.Inf(-1), -1.5}, out["call"].Data)
+	for j, v := range x.Data[:3] { // sin x cos x = sin(2x)/2
+		require.InDelta(t, math.Sin(2*v)/2, out["trig"].Data[j], 1e-15)
+	}
 	require.Equal(t, 1.25+2-1.25, out["red"].Data[0]) // sum + max(0, x...) + min
 	require.Equal(t, 2.0+(-1.25), out["nan"].Data[0])
+}
+
+// TestSinCos checks sin and cos at exact points, their symmetries, and
+// special values.
+func TestSinCos(t *testing.T) {
+	for _, d := range []DType{F32, F64} {
+		require.Equal(t, 0.0, EvalOp(OpSin, d, 0))
+		require.True(t, math.Signbit(EvalOp(OpSin, d, math.Copysign(0, -1))), "sin(-0) = -0")
+		require.Equal(t, 1.0, EvalOp(OpCos, d, 0))
+		require.InDelta(t, 0.5, EvalOp(OpSin, d, math.Pi/6), 1e-15)
+		require.InDelta(t, 0.5, EvalOp(OpCos, d, math.Pi/3), 1e-15)
+		require.InDelta(t, 1, EvalOp(OpSin, d, math.Pi/2), 1e-15)
+		require.InDelta(t, -1, EvalOp(OpCos, d, math.Pi), 1e-15)
+		for _, x := range []float64{0.1, 1, 2.5, 10, 1e3, 1e6, 12345.678} {
+			s, c := EvalOp(OpSin, d, x), EvalOp(OpCos, d, x)
+			require.Equal(t, -s, EvalOp(OpSin, d, -x), "sin is odd")
+			require.Equal(t, c, EvalOp(OpCos, d, -x), "cos is even")
+			require.InDelta(t, 1, s*s+c*c, 1e-14)
+		}
+		for _, x := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+			require.True(t, math.IsNaN(EvalOp(OpSin, d, x)))
+			require.True(t, math.IsNaN(EvalOp(OpCos, d, x)))
+		}
+	}
 }

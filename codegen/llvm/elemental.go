@@ -76,6 +76,8 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpErf:     mathFunc,
 	ir.OpErfc:    mathFunc,
 	ir.OpExpm1:   mathFunc,
+	ir.OpSin:     mathFunc,
+	ir.OpCos:     mathFunc,
 	ir.OpAnd:     logical((*llir.Block).NewAnd),
 	ir.OpOr:      logical((*llir.Block).NewOr),
 	ir.OpEq:      compare(enum.FPredOEQ, enum.IPredEQ, enum.IPredEQ),

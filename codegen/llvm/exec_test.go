@@ -287,6 +287,15 @@ func TestOpsAgainstInterpreter(t *testing.T) {
 				if agree(c.out, g, w, tol) {
 					continue
 				}
+				if (c.op == ir.OpSin || c.op == ir.OpCos) && c.out == ir.F64 && math.Abs(cols[0][j]) >= 1<<29 && math.Abs(g-w) <= 0x1p-51 {
+					// Go's math.Sin and Cos (the oracle) reduce such arguments
+					// by Payne-Hanek to a double whose error is absolute: against
+					// 400-bit mpmath at 300 arguments from 2^29 to 2^128 they were
+					// within 1.5 * 2^-53 of the true value, which is up to 40 ulps
+					// of a small result (sin(1e30) = 0.0093...). glibc's sin and
+					// cos are correctly rounded there.
+					continue
+				}
 				if bad++; bad <= 5 {
 					args := make([]string, len(cols))
 					for i := range cols {

@@ -38,6 +38,8 @@ func LibmCalls() MathCalls {
 		ir.OpErf:   {F32: "erff", F64: "erf"},
 		ir.OpErfc:  {F32: "erfcf", F64: "erfc"},
 		ir.OpExpm1: {F32: "expm1f", F64: "expm1"},
+		ir.OpSin:   {F32: "sinf", F64: "sin"},
+		ir.OpCos:   {F32: "cosf", F64: "cos"},
 	}
 }
 
