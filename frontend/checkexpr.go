@@ -449,8 +449,28 @@ func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
 	if !k.sigOK {
 		return nil, false
 	}
+	slots, ok := c.callSlots(e, k)
+	if !ok {
+		return nil, false
+	}
+	info := &callInfo{kernel: k, args: make([]Expr, len(k.params)), argDT: make([]ir.DType, len(k.params))}
+	c.info.calls[e] = info
+	bind, ok := c.callArgs(e, k, info, slots, ops)
+	if !ok {
+		return nil, false
+	}
+	for _, o := range k.outputs {
+		info.results = append(info.results, bind.Apply(o.typ))
+	}
+	return info.results, true
+}
+
+// callSlots matches the arguments of a call of k to its parameters, by
+// position, then by name: the argument index + 1 of each parameter, 0 for
+// one left to its default.
+func (c *checker) callSlots(e *Call, k *kernel) ([]int, bool) {
 	ok := true
-	slots := make([]int, len(k.params)) // argument index + 1 per parameter
+	slots := make([]int, len(k.params))
 	named := false
 	for i, a := range e.Args {
 		if a.Name == "" {
@@ -492,12 +512,16 @@ func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
 		c.errs.add(e.Pos, "missing %s %s in call to %s (%s)", plural(len(missing), "argument"), strings.Join(missing, ", "), k.name, paramList(k))
 		ok = false
 	}
-	if !ok {
-		return nil, false
-	}
-	info := &callInfo{kernel: k, args: make([]Expr, len(k.params)), argDT: make([]ir.DType, len(k.params))}
-	c.info.calls[e] = info
-	bind := ir.NewDimBinding() // the rule of the call op: symbolic dimensions bind consistently
+	return slots, ok
+}
+
+// callArgs checks each argument against its parameter and records it in
+// info: scalars must be assignable, tensors must have the parameter's dtype
+// and rank, with its symbolic dimensions bound consistently (ir.DimBinding,
+// the rule of the IR's call op).
+func (c *checker) callArgs(e *Call, k *kernel, info *callInfo, slots []int, ops []operand) (*ir.DimBinding, bool) {
+	ok := true
+	bind := ir.NewDimBinding()
 	for j, p := range k.params {
 		info.argDT[j] = p.typ.DType
 		if slots[j] == 0 {
@@ -534,13 +558,7 @@ func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
 			ok = false
 		}
 	}
-	if !ok {
-		return nil, false
-	}
-	for _, o := range k.outputs {
-		info.results = append(info.results, bind.Apply(o.typ))
-	}
-	return info.results, true
+	return bind, ok
 }
 
 // isComparison reports whether op compares.
