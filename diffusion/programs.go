@@ -15,9 +15,6 @@ import (
 //go:embed gmm.dl
 var gmmSource []byte
 
-// GMMSource returns the source of gmm.dl: gmm_eps, gmm_moments and gmm_sumsq.
-func GMMSource() []byte { return gmmSource }
-
 // stepFiles are the standard-library files with the step kernels.
 var stepFiles = []string{"diffusion/ddim.dl", "diffusion/variance.dl"}
 

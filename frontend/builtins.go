@@ -1,7 +1,9 @@
 // This file lists the builtin functions of the language and the IR op each
 // one lowers to. Value arguments are positional; options are named constants.
 //
-//	elementwise   sign abs exp expm1 log log1p sqrt rsqrt tanh sigmoid erf floor
+//	elementwise   every unary elementwise op of the IR op table, by its name
+//	              (sign, abs, exp, log, sqrt, tanh, ...: see ir/ops.go), except
+//	              neg, not and cast, written -x, !x and cast(x, dtype)
 //	              softplus log_sigmoid  (stable composites: max(x,0) + log1p(exp(-|x|)))
 //	              min(x, y) max(x, y) pow(x, y) select(c, a, b) where(c, a, b)
 //	              clamp(x, lo, hi) cast(x, dtype)
@@ -70,25 +72,14 @@ func (b *builtin) arity() int {
 func (b *builtin) floatOnly() bool { return b.float || b.op.Has(ir.FloatOnly) }
 
 // builtins returns the builtin table. It is rebuilt per call rather than
-// kept in a package variable. max and min appear twice: with two values they
-// are elementwise, with one tensor they reduce (see resolveBuiltin).
+// kept in a package variable. Every unary elementwise op of the IR op table is
+// a builtin of its name (unaryBuiltins), so a new one needs nothing here. max
+// and min appear twice: with two values they are elementwise, with one tensor
+// they reduce (see resolveBuiltin).
 func builtins() []*builtin {
 	reduce := []string{"axis", "keepdims", "initial"}
 	axis := []string{"axis"}
-	return []*builtin{
-		{name: "sign", op: ir.OpSign, kind: bkUnary},
-		{name: "abs", op: ir.OpAbs, kind: bkUnary},
-		{name: "exp", op: ir.OpExp, kind: bkUnary},
-		{name: "expm1", op: ir.OpExpm1, kind: bkUnary},
-		{name: "erfc", op: ir.OpErfc, kind: bkUnary},
-		{name: "log", op: ir.OpLog, kind: bkUnary},
-		{name: "log1p", op: ir.OpLog1p, kind: bkUnary},
-		{name: "sqrt", op: ir.OpSqrt, kind: bkUnary},
-		{name: "rsqrt", op: ir.OpRsqrt, kind: bkUnary},
-		{name: "tanh", op: ir.OpTanh, kind: bkUnary},
-		{name: "sigmoid", op: ir.OpSigmoid, kind: bkUnary},
-		{name: "erf", op: ir.OpErf, kind: bkUnary},
-		{name: "floor", op: ir.OpFloor, kind: bkUnary},
+	return append(unaryBuiltins(), []*builtin{
 		// composites: no op of their own; lowering expands them by name
 		{name: "softplus", kind: bkUnary, float: true},
 		{name: "log_sigmoid", kind: bkUnary, float: true},
@@ -112,7 +103,25 @@ func builtins() []*builtin {
 		{name: "squeeze", op: ir.OpReshape, kind: bkReshape, options: axis},
 		{name: "dim", op: ir.OpDim, kind: bkDim, options: axis},
 		{name: "iota", op: ir.OpIota, kind: bkIota, options: axis},
+	}...)
+}
+
+// unaryBuiltins returns a builtin f(x) for every unary elementwise op of the
+// IR op table, named as the op, except those the language writes otherwise:
+// -x (neg), !x (not) and cast(x, dtype).
+func unaryBuiltins() []*builtin {
+	var bs []*builtin
+	for _, op := range ir.AllOps() {
+		if !op.Has(ir.Elementwise) || op.Info().Arity != 1 {
+			continue
+		}
+		switch op {
+		case ir.OpNeg, ir.OpNot, ir.OpCast:
+			continue
+		}
+		bs = append(bs, &builtin{name: op.String(), op: op, kind: bkUnary})
 	}
+	return bs
 }
 
 // lookupBuiltin returns the builtin named name, or nil. For max and min it

@@ -1,7 +1,10 @@
 // This file type-checks calls of builtin functions: elementwise builtins,
 // cast, reductions (sum, mean, max, min, logsumexp), take_along_axis, the
-// reshapes expand_dims and squeeze, and dim. Value arguments are positional;
-// options (axis, keepdims, initial) are named constants.
+// reshapes expand_dims and squeeze, dim and iota. Value arguments are
+// positional; options (axis, keepdims, initial) are named constants. The
+// checker handles what belongs to the language (arguments, options, untyped
+// constants, implicit conversions); the type and shape of each op it emits
+// come from the op's rule in the IR op table (applyOp).
 package frontend
 
 import (
@@ -96,25 +99,15 @@ func (c *checker) builtinCall(e *Call, b *builtin) operand {
 }
 
 // elementwiseBuiltin checks sign(x), max(x, y), select(c, a, b) and the other
-// builtins that apply per element.
+// builtins that apply per element: the language unifies the value operands'
+// dtypes, then the op's type rule types the call.
 func (c *checker) elementwiseBuiltin(e *Call, info *callInfo, ops []operand) operand {
 	b := info.builtin
-	if b.kind == bkSelect {
-		cond := ops[0]
-		if cond.mode == modeUntyped && cond.val.kind != constBool || cond.mode == modeTyped && cond.typ.DType != ir.Bool {
-			c.errs.add(e.Args[0].Pos, "the condition of %s must be bool, got %s (compare, as in x > 0)", b.name, cond)
-			return operand{}
-		}
-	}
 	vals := ops
 	if b.kind == bkSelect {
 		vals = ops[1:]
 	}
 	dt, ok := c.unify(e.Pos, b.name, vals...)
-	if !ok {
-		return operand{}
-	}
-	shape, ok := c.broadcast(e.Pos, b.name, ops...)
 	if !ok {
 		return operand{}
 	}
@@ -125,16 +118,23 @@ func (c *checker) elementwiseBuiltin(e *Call, info *callInfo, ops []operand) ope
 	if b.floatOnly() && allConst && dt.IsInt() {
 		dt = ir.F32 // exp(1) means exp(1.0)
 	}
-	switch {
-	case b.floatOnly() && !dt.IsFloat():
-		c.errs.add(e.Pos, "%s needs a float operand, got %s (convert with cast(x, f32))", b.name, dt)
-		return operand{}
-	case b.kind != bkSelect && dt == ir.Bool:
-		c.errs.add(e.Pos, "%s is not defined on bool", b.name)
+	info.opDT = dt
+	in := convertedTypes(ops, dt)
+	if b.kind == bkSelect {
+		in[0] = ownType(ops[0])
+	}
+	if b.op == ir.OpInvalid { // a composite: float operands, the operand's shape
+		if !dt.IsFloat() {
+			c.errs.add(e.Pos, "%s needs a float operand, got %s (convert with cast(x, f32))", b.name, dt)
+			return operand{}
+		}
+		return typed(in[0])
+	}
+	t, ok := c.applyOp(b.op, b.name, e.Pos, e.Args, ops, in, ir.Attrs{})
+	if !ok {
 		return operand{}
 	}
-	info.opDT = dt
-	return typed(ir.Type{DType: dt, Shape: shape})
+	return typed(t)
 }
 
 // cast checks cast(x, dtype).
@@ -158,23 +158,18 @@ func (c *checker) cast(e *Call, info *callInfo, x operand) operand {
 		}
 		return typed(ir.Scalar(dt))
 	}
-	return typed(x.typ.WithDType(dt))
+	t, ok := c.applyOp(ir.OpCast, "cast", e.Pos, nil, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Type: ir.Scalar(dt)})
+	if !ok {
+		return operand{}
+	}
+	return typed(t)
 }
 
 // reduction checks sum, mean, max, min and logsumexp of one tensor along
-// one axis (the last by default).
+// one axis (the last by default): the options, then the op's type rule.
 func (c *checker) reduction(e *Call, info *callInfo, x operand, opts map[string]option) operand {
 	b := info.builtin
 	if !c.needTensor(e.Args[0].Pos, b.name, x) {
-		return operand{}
-	}
-	dt := x.typ.DType
-	switch {
-	case dt == ir.Bool:
-		c.errs.add(e.Args[0].Pos, "%s is not defined on bool (convert with cast(x, i32) to count)", b.name)
-		return operand{}
-	case b.floatOnly() && !dt.IsFloat():
-		c.errs.add(e.Args[0].Pos, "%s needs a float operand, got %s (convert with cast(x, f32))", b.name, x.typ)
 		return operand{}
 	}
 	axis, ok := c.axisOption(opts, x.typ, len(x.typ.Shape), false)
@@ -183,6 +178,15 @@ func (c *checker) reduction(e *Call, info *callInfo, x operand, opts map[string]
 	}
 	keep, ok := c.boolOption(opts, "keepdims")
 	if !ok {
+		return operand{}
+	}
+	t, ok := c.applyOp(b.op, b.name, e.Pos, e.Args, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Axis: axis, KeepDims: keep})
+	if !ok {
+		return operand{}
+	}
+	dt := x.typ.DType
+	if b.float && !dt.IsFloat() {
+		c.errs.add(e.Args[0].Pos, "%s needs a float operand, got %s (convert with cast(x, f32))", b.name, x.typ)
 		return operand{}
 	}
 	if o, given := opts["initial"]; given {
@@ -198,42 +202,27 @@ func (c *checker) reduction(e *Call, info *callInfo, x operand, opts map[string]
 		info.initial = &v
 	}
 	info.opDT, info.axis, info.keepDims = dt, axis, keep
-	return typed(ir.Type{DType: dt, Shape: ir.ReduceShape(x.typ.Shape, axis, keep)})
+	return typed(t)
 }
 
-// gather checks take_along_axis(x, idx, axis=-1): idx holds integer indices
-// into the axis of x and has the rank of x; the other dimensions match. The
-// result has the dtype of x and the shape of idx.
+// gather checks take_along_axis(x, idx, axis=-1) with its op's type rule:
+// idx holds integer indices into the axis of x and has the rank of x; the
+// other dimensions match. The result has the dtype of x and the shape of idx.
 func (c *checker) gather(e *Call, info *callInfo, x, idx operand, opts map[string]option) operand {
 	b := info.builtin
 	if !c.needTensor(e.Args[0].Pos, b.name, x) || !c.needTensor(e.Args[1].Pos, b.name, idx) {
 		return operand{}
 	}
-	if !idx.typ.DType.IsInt() {
-		c.errs.add(e.Args[1].Pos, "the indices of %s must be i32 or i64, got %s", b.name, idx.typ)
-		return operand{}
-	}
-	xs, is := x.typ.Shape, idx.typ.Shape
-	if len(xs) != len(is) {
-		hint := ""
-		if len(is)+1 == len(xs) {
-			hint = " (add the axis with expand_dims(idx, axis=-1))"
-		}
-		c.errs.add(e.Args[1].Pos, "%s needs indices of the rank of %s, got %s%s", b.name, x.typ, idx.typ, hint)
-		return operand{}
-	}
-	axis, ok := c.axisOption(opts, x.typ, len(xs), false)
+	axis, ok := c.axisOption(opts, x.typ, len(x.typ.Shape), false)
 	if !ok {
 		return operand{}
 	}
-	for i := range xs {
-		if i != axis && xs[i] != is[i] {
-			c.errs.add(e.Args[1].Pos, "%s: dimension %d of %s and %s differ (%s and %s); only the axis %d may differ", b.name, i, x.typ, idx.typ, xs[i], is[i], axis)
-			return operand{}
-		}
+	t, ok := c.applyOp(ir.OpGather, b.name, e.Pos, e.Args, []operand{x, idx}, []ir.Type{x.typ, idx.typ}, ir.Attrs{Axis: axis})
+	if !ok {
+		return operand{}
 	}
 	info.opDT, info.axis = x.typ.DType, axis
-	return typed(ir.Type{DType: x.typ.DType, Shape: is})
+	return typed(t)
 }
 
 // reshape checks expand_dims(x, axis) and squeeze(x, axis), which add or
@@ -272,7 +261,11 @@ func (c *checker) reshape(e *Call, info *callInfo, x operand, opts map[string]op
 		info.axis = axis
 	}
 	info.opDT = x.typ.DType
-	return typed(ir.Type{DType: x.typ.DType, Shape: out})
+	t, ok := c.applyOp(ir.OpReshape, b.name, e.Pos, e.Args, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Type: ir.Type{DType: x.typ.DType, Shape: out}})
+	if !ok {
+		return operand{}
+	}
+	return typed(t)
 }
 
 // dim checks dim(x, axis=-1), the size of an axis of x: a constant for a
@@ -293,7 +286,12 @@ func (c *checker) dim(e *Call, info *callInfo, x operand, opts map[string]option
 		}
 		return untyped(v)
 	}
-	return typed(ir.Scalar(ir.I32))
+	a := ir.Attrs{Name: x.typ.Shape[axis].Sym, Type: ir.Scalar(ir.I32)}
+	t, ok := c.applyOp(ir.OpDim, info.builtin.name, e.Pos, nil, nil, nil, a)
+	if !ok {
+		return operand{}
+	}
+	return typed(t)
 }
 
 // iota checks iota(x, axis=-1): an i32 tensor of x's shape whose elements are
@@ -307,7 +305,12 @@ func (c *checker) iota(e *Call, info *callInfo, x operand, opts map[string]optio
 		return operand{}
 	}
 	info.axis, info.opDT = axis, ir.I32
-	return typed(ir.Type{DType: ir.I32, Shape: x.typ.Shape})
+	a := ir.Attrs{Axis: axis, Type: ir.Type{DType: ir.I32, Shape: x.typ.Shape}}
+	t, ok := c.applyOp(ir.OpIota, info.builtin.name, e.Pos, nil, nil, nil, a)
+	if !ok {
+		return operand{}
+	}
+	return typed(t)
 }
 
 // needTensor reports whether op is a tensor value, and says why not.

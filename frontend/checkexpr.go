@@ -47,14 +47,6 @@ func (op operand) isBool() bool {
 	return op.mode == modeTyped && op.typ.DType == ir.Bool || op.mode == modeUntyped && op.val.kind == constBool
 }
 
-// shape is the operand's shape; constants are scalars.
-func (op operand) shape() ir.Shape {
-	if op.mode == modeTyped {
-		return op.typ.Shape
-	}
-	return nil
-}
-
 // String describes the operand for messages: f32[N], or constant 1.5.
 func (op operand) String() string {
 	switch op.mode {
@@ -186,15 +178,12 @@ func (c *checker) binaryOp(pos lexer.Position, op string, x, y operand) (operand
 	if !ok {
 		return operand{}, termInfo{}
 	}
-	shape, ok := c.broadcast(pos, what, x, y)
+	ops := []operand{x, y}
+	t, ok := c.applyOp(binaryOp(op), what, pos, nil, ops, convertedTypes(ops, dt), ir.Attrs{})
 	if !ok {
 		return operand{}, termInfo{}
 	}
-	res := dt
-	if isComparison(op) {
-		res = ir.Bool
-	}
-	r := typed(ir.Type{DType: res, Shape: shape})
+	r := typed(t)
 	return r, termInfo{res: r, opDT: dt}
 }
 
@@ -220,7 +209,15 @@ func (c *checker) unary(e *Unary) operand {
 		c.errs.add(e.Pos, "operator %s is not defined on bool (use ! for logical not)", e.Op)
 		return operand{}
 	}
-	return x
+	op := ir.OpNeg
+	if e.Op == "!" {
+		op = ir.OpNot
+	}
+	t, ok := c.applyOp(op, "operator "+e.Op, e.Pos, nil, []operand{x}, []ir.Type{x.typ}, ir.Attrs{})
+	if !ok {
+		return operand{}
+	}
+	return typed(t)
 }
 
 // name resolves a name in an expression.
@@ -317,30 +314,70 @@ func (c *checker) unify(pos lexer.Position, what string, ops ...operand) (ir.DTy
 	return strong, true
 }
 
-// broadcast returns the shape of an elementwise operation over ops, by
-// NumPy rules (ir.BroadcastShapes): shapes align on the right, a constant
-// size 1 stretches, and a symbolic dimension matches only itself. Scalars and
-// constants combine with any shape.
-func (c *checker) broadcast(pos lexer.Position, what string, ops ...operand) (ir.Shape, bool) {
-	var shape ir.Shape
-	for i, op := range ops {
-		s, ok := ir.BroadcastShapes(shape, op.shape())
-		if !ok {
-			// Name the earlier operand that clashes with this one, if one does
-			// on its own; otherwise the shape the earlier ones broadcast to.
-			other := "shape " + shape.String()
-			for _, prev := range ops[:i] {
-				if _, ok := ir.BroadcastShapes(prev.shape(), op.shape()); !ok {
-					other = prev.typ.String()
-					break
-				}
-			}
-			c.errs.add(pos, "cannot broadcast %s with %s in %s", other, op.typ, what)
-			return nil, false
-		}
-		shape = s
+// applyOp types op applied to operands ops with the op's own type rule
+// (ir.InferType), given their types in after the conversions the language
+// makes (convertedTypes). A broken rule is reported in the rule's words with
+// the language's hint, operands described as the user wrote them ("constant
+// 1"): at the argument at fault when args are given and the rule names one,
+// else at pos. Shapes that do not broadcast are the operation's fault: pos.
+func (c *checker) applyOp(op ir.Op, what string, pos lexer.Position, args []*Arg, ops []operand, in []ir.Type, a ir.Attrs) (ir.Type, bool) {
+	t, err := ir.InferType(op, in, a)
+	if err == nil {
+		return t, true
 	}
-	return shape, true
+	if args != nil && err.Arg >= 0 && err.Arg < len(args) && err.Kind != ir.ErrBroadcast {
+		pos = args[err.Arg].Pos
+	}
+	msg := err.Format(what, func(i int) string {
+		if i < len(ops) && ops[i].mode != modeInvalid {
+			return ops[i].String()
+		}
+		return in[i].String()
+	})
+	c.errs.add(pos, "%s%s", msg, typeHint(op, err, in))
+	return ir.Type{}, false
+}
+
+// typeHint is what the language suggests for a broken type rule, or "".
+func typeHint(op ir.Op, err *ir.TypeError, in []ir.Type) string {
+	switch err.Kind {
+	case ir.ErrFloat:
+		return " (convert with cast(x, f32))"
+	case ir.ErrCondition:
+		return " (compare, as in x > 0)"
+	case ir.ErrBool:
+		if op.Has(ir.Reduction) {
+			return " (convert with cast(x, i32) to count)"
+		}
+	case ir.ErrIndexRank:
+		if len(in[1].Shape)+1 == len(in[0].Shape) {
+			return " (add the axis with expand_dims(idx, axis=-1))"
+		}
+	}
+	return ""
+}
+
+// convertedTypes are the types operands have once the language has converted
+// them to dtype dt: constants become scalars of dt, integer scalars meeting a
+// float convert to it (unify decided dt), and every other value has it already.
+func convertedTypes(ops []operand, dt ir.DType) []ir.Type {
+	in := make([]ir.Type, len(ops))
+	for i, op := range ops {
+		in[i] = ir.Scalar(dt)
+		if op.mode == modeTyped {
+			in[i] = op.typ.WithDType(dt)
+		}
+	}
+	return in
+}
+
+// ownType is the type of an operand unconverted: a constant's is a scalar of
+// its default dtype.
+func ownType(op operand) ir.Type {
+	if op.mode == modeTyped {
+		return op.typ
+	}
+	return ir.Scalar(op.val.defaultDType())
 }
 
 // call checks a call used as a value: a builtin, or a kernel with one output.
@@ -412,8 +449,28 @@ func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
 	if !k.sigOK {
 		return nil, false
 	}
+	slots, ok := c.callSlots(e, k)
+	if !ok {
+		return nil, false
+	}
+	info := &callInfo{kernel: k, args: make([]Expr, len(k.params)), argDT: make([]ir.DType, len(k.params))}
+	c.info.calls[e] = info
+	bind, ok := c.callArgs(e, k, info, slots, ops)
+	if !ok {
+		return nil, false
+	}
+	for _, o := range k.outputs {
+		info.results = append(info.results, bind.Apply(o.typ))
+	}
+	return info.results, true
+}
+
+// callSlots matches the arguments of a call of k to its parameters, by
+// position, then by name: the argument index + 1 of each parameter, 0 for
+// one left to its default.
+func (c *checker) callSlots(e *Call, k *kernel) ([]int, bool) {
 	ok := true
-	slots := make([]int, len(k.params)) // argument index + 1 per parameter
+	slots := make([]int, len(k.params))
 	named := false
 	for i, a := range e.Args {
 		if a.Name == "" {
@@ -455,13 +512,16 @@ func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
 		c.errs.add(e.Pos, "missing %s %s in call to %s (%s)", plural(len(missing), "argument"), strings.Join(missing, ", "), k.name, paramList(k))
 		ok = false
 	}
-	if !ok {
-		return nil, false
-	}
-	info := &callInfo{kernel: k, args: make([]Expr, len(k.params)), argDT: make([]ir.DType, len(k.params))}
-	c.info.calls[e] = info
-	bind := map[string]ir.Dim{}
-	boundBy := map[string]string{}
+	return slots, ok
+}
+
+// callArgs checks each argument against its parameter and records it in
+// info: scalars must be assignable, tensors must have the parameter's dtype
+// and rank, with its symbolic dimensions bound consistently (ir.DimBinding,
+// the rule of the IR's call op).
+func (c *checker) callArgs(e *Call, k *kernel, info *callInfo, slots []int, ops []operand) (*ir.DimBinding, bool) {
+	ok := true
+	bind := ir.NewDimBinding()
 	for j, p := range k.params {
 		info.argDT[j] = p.typ.DType
 		if slots[j] == 0 {
@@ -489,41 +549,16 @@ func (c *checker) kernelCall(e *Call, k *kernel) ([]ir.Type, bool) {
 			ok = false
 			continue
 		}
-		if op.typ.DType != p.typ.DType || len(op.typ.Shape) != len(p.typ.Shape) {
-			c.errs.add(a.Pos, "%s must be %s, got %s", what, p.typ, op.typ)
+		if err := bind.Bind(j, p.typ, op.typ); err != nil {
+			if err.Sym == "" {
+				c.errs.add(a.Pos, "%s must be %s, got %s", what, p.typ, op.typ)
+			} else {
+				c.errs.add(a.Pos, "%s has shape %s, but dimension %s of %s is already %s (from argument %s)", what, op.typ.Shape, err.Sym, k.name, err.Was, k.params[err.Prev].name)
+			}
 			ok = false
-			continue
-		}
-		for d, want := range p.typ.Shape {
-			got := op.typ.Shape[d]
-			switch {
-			case !want.IsSym():
-				if got != want {
-					c.errs.add(a.Pos, "%s must be %s, got %s", what, p.typ, op.typ)
-					ok = false
-				}
-			case boundBy[want.Sym] == "":
-				bind[want.Sym], boundBy[want.Sym] = got, p.name
-			case bind[want.Sym] != got:
-				c.errs.add(a.Pos, "%s has shape %s, but dimension %s of %s is already %s (from argument %s)", what, op.typ.Shape, want.Sym, k.name, bind[want.Sym], boundBy[want.Sym])
-				ok = false
-			}
 		}
 	}
-	if !ok {
-		return nil, false
-	}
-	for _, o := range k.outputs {
-		t := o.typ
-		t.Shape = slices.Clone(t.Shape)
-		for d, dim := range t.Shape {
-			if dim.IsSym() {
-				t.Shape[d] = bind[dim.Sym]
-			}
-		}
-		info.results = append(info.results, t)
-	}
-	return info.results, true
+	return bind, ok
 }
 
 // isComparison reports whether op compares.

@@ -1,5 +1,6 @@
-// This file gives every elementwise op its float64 meaning. The interpreter,
-// constant folding and host evaluation all use EvalOp, so they cannot disagree.
+// This file gives every elementwise op its float64 meaning, named by its row
+// in the op table (ops.go). The interpreter, constant folding and host
+// evaluation all use EvalOp, so they cannot disagree.
 package ir
 
 import (
@@ -7,113 +8,107 @@ import (
 	"math"
 )
 
-// EvalOp applies an elementwise op with result dtype d to float64 operands.
-// Integers and bools are carried exactly in float64; bools are 0 or 1.
+// EvalOp applies an elementwise op with result dtype d to float64 operands:
+// the meaning in its table row. Integers and bools are carried exactly in
+// float64; bools are 0 or 1.
 func EvalOp(op Op, d DType, a ...float64) float64 {
-	b2f := func(b bool) float64 {
-		if b {
-			return 1
-		}
-		return 0
+	eval := op.row().Eval
+	if eval == nil {
+		panic(fmt.Sprintf("EvalOp: %s is not elementwise", op))
 	}
-	x := 0.0
-	if len(a) > 0 {
-		x = a[0]
-	}
-	switch op {
-	case OpNeg:
-		return wrapInt(d, -x)
-	case OpAbs:
-		return wrapInt(d, math.Abs(x))
-	case OpSign:
-		switch {
-		case x > 0:
-			return 1
-		case x < 0:
-			return -1
-		}
-		return x // ±0 and NaN
-	case OpExp:
-		return math.Exp(x)
-	case OpLog:
-		return math.Log(x)
-	case OpLog1p:
-		return math.Log1p(x)
-	case OpSqrt:
-		return math.Sqrt(x)
-	case OpRsqrt:
-		return 1 / math.Sqrt(x)
-	case OpTanh:
-		return math.Tanh(x)
-	case OpSigmoid:
-		if x >= 0 {
-			return 1 / (1 + math.Exp(-x))
-		}
-		e := math.Exp(x)
-		return e / (1 + e)
-	case OpFloor:
-		return math.Floor(x)
-	case OpErf:
-		return math.Erf(x)
-	case OpErfc:
-		return math.Erfc(x)
-	case OpExpm1:
-		return math.Expm1(x)
-	case OpNot:
-		return b2f(x == 0)
-	case OpAdd, OpSub, OpMul:
-		if d.IsInt() {
-			return intArith(op, d, int64(x), int64(a[1]))
-		}
-		switch op {
-		case OpAdd:
-			return x + a[1]
-		case OpSub:
-			return x - a[1]
-		}
-		return x * a[1]
-	case OpDiv:
-		if d.IsInt() {
-			if a[1] == 0 {
-				return 0
-			}
-			return wrapInt(d, math.Trunc(x/a[1]))
-		}
-		return x / a[1]
-	case OpMin:
-		return nanMin(x, a[1])
-	case OpMax:
-		return nanMax(x, a[1])
-	case OpPow:
-		return math.Pow(x, a[1])
-	case OpAnd:
-		return b2f(x != 0 && a[1] != 0)
-	case OpOr:
-		return b2f(x != 0 || a[1] != 0)
-	case OpEq:
-		return b2f(x == a[1])
-	case OpNe:
-		return b2f(x != a[1])
-	case OpLt:
-		return b2f(x < a[1])
-	case OpLe:
-		return b2f(x <= a[1])
-	case OpGt:
-		return b2f(x > a[1])
-	case OpGe:
-		return b2f(x >= a[1])
-	case OpSelect:
-		if x != 0 {
-			return a[1]
-		}
-		return a[2]
-	case OpClamp:
-		return nanMin(nanMax(x, a[1]), a[2])
-	case OpCast:
-		return Convert(x, d)
-	}
-	panic(fmt.Sprintf("EvalOp: %s is not elementwise", op))
+	return eval(d, a)
 }
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func evalNeg(d DType, x []float64) float64 { return wrapInt(d, -x[0]) }
+func evalAbs(d DType, x []float64) float64 { return wrapInt(d, math.Abs(x[0])) }
+
+// evalSign is +1, -1, or x itself for ±0 and NaN (MATH.md §0).
+func evalSign(x float64) float64 {
+	switch {
+	case x > 0:
+		return 1
+	case x < 0:
+		return -1
+	}
+	return x
+}
+
+func evalRsqrt(x float64) float64 { return 1 / math.Sqrt(x) }
+
+// evalSigmoid is the logistic function without overflow for either sign.
+func evalSigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	e := math.Exp(x)
+	return e / (1 + e)
+}
+
+func evalNot(x float64) float64 { return b2f(x == 0) }
+
+// evalAdd, evalSub and evalMul compute integers in exact two's-complement
+// arithmetic, wrapping like the kernels.
+func evalAdd(d DType, a []float64) float64 {
+	if d.IsInt() {
+		return wrapInt64(d, int64(a[0])+int64(a[1]))
+	}
+	return a[0] + a[1]
+}
+
+func evalSub(d DType, a []float64) float64 {
+	if d.IsInt() {
+		return wrapInt64(d, int64(a[0])-int64(a[1]))
+	}
+	return a[0] - a[1]
+}
+
+func evalMul(d DType, a []float64) float64 {
+	if d.IsInt() {
+		return wrapInt64(d, int64(a[0])*int64(a[1]))
+	}
+	return a[0] * a[1]
+}
+
+// evalDiv divides; integer division truncates and x/0 is 0, as the kernels do.
+func evalDiv(d DType, a []float64) float64 {
+	x, y := a[0], a[1]
+	if d.IsInt() {
+		if y == 0 {
+			return 0
+		}
+		return wrapInt(d, math.Trunc(x/y))
+	}
+	return x / y
+}
+
+func evalMin(_ DType, a []float64) float64 { return nanMin(a[0], a[1]) }
+func evalMax(_ DType, a []float64) float64 { return nanMax(a[0], a[1]) }
+func evalPow(_ DType, a []float64) float64 { return math.Pow(a[0], a[1]) }
+func evalAnd(_ DType, a []float64) float64 { return b2f(a[0] != 0 && a[1] != 0) }
+func evalOr(_ DType, a []float64) float64  { return b2f(a[0] != 0 || a[1] != 0) }
+func evalEq(_ DType, a []float64) float64  { return b2f(a[0] == a[1]) }
+func evalNe(_ DType, a []float64) float64  { return b2f(a[0] != a[1]) }
+func evalLt(_ DType, a []float64) float64  { return b2f(a[0] < a[1]) }
+func evalLe(_ DType, a []float64) float64  { return b2f(a[0] <= a[1]) }
+func evalGt(_ DType, a []float64) float64  { return b2f(a[0] > a[1]) }
+func evalGe(_ DType, a []float64) float64  { return b2f(a[0] >= a[1]) }
+
+func evalSelect(_ DType, a []float64) float64 {
+	if a[0] != 0 {
+		return a[1]
+	}
+	return a[2]
+}
+
+func evalClamp(_ DType, a []float64) float64 { return nanMin(nanMax(a[0], a[1]), a[2]) }
+func evalCast(d DType, a []float64) float64  { return Convert(a[0], d) }
 
 // nanMin is the minimum that propagates NaN from either side (jnp.minimum).
 func nanMin(x, y float64) float64 {
@@ -131,17 +126,8 @@ func nanMax(x, y float64) float64 {
 	return math.Max(x, y)
 }
 
-// intArith computes in exact two's-complement integers, wrapping like the kernels.
-func intArith(op Op, d DType, x, y int64) float64 {
-	var r int64
-	switch op {
-	case OpAdd:
-		r = x + y
-	case OpSub:
-		r = x - y
-	default:
-		r = x * y
-	}
+// wrapInt64 is the integer r of dtype d, wrapped to 32 bits for i32.
+func wrapInt64(d DType, r int64) float64 {
 	if d == I32 {
 		return float64(int32(r))
 	}

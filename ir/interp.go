@@ -22,9 +22,6 @@ func NewArray(shape ...int64) *Array {
 	return &Array{Shape: append([]int64(nil), shape...), Data: make([]float64, n)}
 }
 
-// Len is the number of elements.
-func (a *Array) Len() int { return len(a.Data) }
-
 // Inputs are the arguments of an interpreted call.
 type Inputs struct {
 	Tensors map[string]*Array
@@ -157,39 +154,21 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 				return nil, fmt.Errorf("interpret @%s: dimension %s is not bound", f.Name, v.Name)
 			}
 			vals[v] = &Array{Data: []float64{float64(n)}}
-		case OpReshape, OpBroadcast, OpGather, OpReduceSum, OpReduceMax, OpReduceMin, OpReduceLSE, OpIota, OpReduceNanMax, OpReduceNanMin:
-			shape, err := ConcreteShape(v.Type.Shape, dims)
-			if err != nil {
-				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)
-			}
-			out, err := evalStructural(v, shape, vals)
-			if err != nil {
-				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)
-			}
-			vals[v] = out
+		case OpParam, OpInvalid:
+			return nil, fmt.Errorf("interpret: op %s in a body", v.Op)
 		default:
-			if !v.Op.Has(Elementwise) {
-				return nil, fmt.Errorf("interpret: op %s is not supported", v.Op)
-			}
 			shape, err := ConcreteShape(v.Type.Shape, dims)
 			if err != nil {
 				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)
 			}
-			out := NewArray(shape...)
-			ops := make([]*Array, len(v.Args))
-			idx := make([]func(int) int, len(v.Args))
-			for i, a := range v.Args {
-				ops[i] = vals[a]
-				if idx[i], err = broadcastIndex(ops[i].Shape, shape); err != nil {
-					return nil, fmt.Errorf("interpret @%s: %s: operand %d: %w", f.Name, FormatValue(v), i, err)
-				}
+			var out *Array
+			if v.Op.row().Eval != nil {
+				out, err = evalElementwise(v, shape, vals)
+			} else {
+				out, err = evalStructural(v, shape, vals)
 			}
-			xs := make([]float64, len(ops))
-			for j := range out.Data {
-				for i, o := range ops {
-					xs[i] = o.Data[idx[i](j)]
-				}
-				out.Data[j] = EvalOp(v.Op, v.Type.DType, xs...)
+			if err != nil {
+				return nil, fmt.Errorf("interpret @%s: %s: %w", f.Name, FormatValue(v), err)
 			}
 			vals[v] = out
 		}
@@ -199,6 +178,30 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 		res[i] = vals[r.Value]
 	}
 	return res, nil
+}
+
+// evalElementwise applies an elementwise op (its row's Eval) to operands
+// broadcast to shape.
+func evalElementwise(v *Value, shape []int64, vals map[*Value]*Array) (*Array, error) {
+	out := NewArray(shape...)
+	ops := make([]*Array, len(v.Args))
+	idx := make([]func(int) int, len(v.Args))
+	for i, a := range v.Args {
+		ops[i] = vals[a]
+		var err error
+		if idx[i], err = broadcastIndex(ops[i].Shape, shape); err != nil {
+			return nil, fmt.Errorf("operand %d: %w", i, err)
+		}
+	}
+	eval, d := v.Op.row().Eval, v.Type.DType
+	xs := make([]float64, len(ops))
+	for j := range out.Data {
+		for i, o := range ops {
+			xs[i] = o.Data[idx[i](j)]
+		}
+		out.Data[j] = eval(d, xs)
+	}
+	return out, nil
 }
 
 // EvalHost computes, in float64, every value of f placed on the host, from the

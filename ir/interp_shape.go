@@ -62,6 +62,9 @@ func axisSplit(shape []int64, axis int) (outer, n, inner int) {
 	return outer, int(shape[axis]), inner
 }
 
+// evalStructural computes an op that moves or combines elements across
+// indices: iota, reshape, broadcast, take_along_axis and every reduction (its
+// row's Reduce).
 func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, error) {
 	out := NewArray(shape...)
 	if v.Op == OpIota {
@@ -70,6 +73,9 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 			out.Data[j] = float64((j / inner) % n)
 		}
 		return out, nil
+	}
+	if len(v.Args) == 0 {
+		return nil, fmt.Errorf("op %s is not supported", v.Op)
 	}
 	x := vals[v.Args[0]]
 	switch v.Op {
@@ -101,7 +107,10 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 				}
 			}
 		}
-	default: // reductions
+	default:
+		if v.Op.row().Reduce == nil {
+			return nil, fmt.Errorf("op %s is not supported", v.Op)
+		}
 		outer, n, inner := axisSplit(x.Shape, v.Axis)
 		row := make([]float64, n)
 		for o := 0; o < outer; o++ {
@@ -116,51 +125,70 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 	return out, nil
 }
 
-// Reduce combines init and xs with a reduction op in float64: the meaning every
-// compiled reduction is compared with.
+// Reduce combines init and xs with a reduction op in float64: the meaning in
+// its table row, which every compiled reduction is compared with.
 func Reduce(op Op, d DType, init float64, xs []float64) float64 {
-	switch op {
-	case OpReduceSum:
-		acc := init
-		for _, x := range xs {
-			acc += x
-		}
-		return wrapInt(d, acc)
-	case OpReduceMax, OpReduceMin:
-		acc := init
-		for _, x := range xs {
-			if op == OpReduceMax {
-				acc = nanMax(acc, x)
-			} else {
-				acc = nanMin(acc, x)
-			}
-		}
-		return acc
-	case OpReduceNanMax, OpReduceNanMin:
-		acc := init
-		for _, x := range xs {
-			switch {
-			case math.IsNaN(x):
-			case op == OpReduceNanMax:
-				acc = nanMax(acc, x)
-			default:
-				acc = nanMin(acc, x)
-			}
-		}
-		return acc
-	case OpReduceLSE:
-		m := init
-		for _, x := range xs {
-			m = nanMax(m, x)
-		}
-		if math.IsNaN(m) || math.IsInf(m, 0) {
-			return m // NaN, all absent (-inf), or +inf
-		}
-		s := math.Exp(init - m)
-		for _, x := range xs {
-			s += math.Exp(x - m)
-		}
-		return m + math.Log(s)
+	fold := op.row().Reduce
+	if fold == nil {
+		panic(fmt.Sprintf("Reduce: %s is not a reduction", op))
 	}
-	panic(fmt.Sprintf("Reduce: %s is not a reduction", op))
+	return fold(d, init, xs)
+}
+
+func reduceSum(d DType, acc float64, xs []float64) float64 {
+	for _, x := range xs {
+		acc += x
+	}
+	return wrapInt(d, acc)
+}
+
+// reduceMax and reduceMin propagate NaN from any element.
+func reduceMax(_ DType, acc float64, xs []float64) float64 {
+	for _, x := range xs {
+		acc = nanMax(acc, x)
+	}
+	return acc
+}
+
+func reduceMin(_ DType, acc float64, xs []float64) float64 {
+	for _, x := range xs {
+		acc = nanMin(acc, x)
+	}
+	return acc
+}
+
+// reduceNanMax and reduceNanMin leave NaN elements out.
+func reduceNanMax(_ DType, acc float64, xs []float64) float64 {
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			acc = nanMax(acc, x)
+		}
+	}
+	return acc
+}
+
+func reduceNanMin(_ DType, acc float64, xs []float64) float64 {
+	for _, x := range xs {
+		if !math.IsNaN(x) {
+			acc = nanMin(acc, x)
+		}
+	}
+	return acc
+}
+
+// reduceLSE is log(exp(init) + sum(exp(xs))), shifted by the maximum; -inf
+// elements are absent, and a NaN, all-absent or +inf maximum is the result.
+func reduceLSE(_ DType, init float64, xs []float64) float64 {
+	m := init
+	for _, x := range xs {
+		m = nanMax(m, x)
+	}
+	if math.IsNaN(m) || math.IsInf(m, 0) {
+		return m
+	}
+	s := math.Exp(init - m)
+	for _, x := range xs {
+		s += math.Exp(x - m)
+	}
+	return m + math.Log(s)
 }

@@ -45,9 +45,6 @@ type Value struct {
 	Pos      Pos      // where the value came from in the source, if known
 }
 
-// IsScalarParam reports whether v is a scalar (host) parameter.
-func (v *Value) IsScalarParam() bool { return v.Op == OpParam && v.Type.IsScalar() }
-
 // KernelKind says how a kernel iterates its domain.
 type KernelKind uint8
 
@@ -180,20 +177,6 @@ func (f *Func) Renumber() {
 	for i, v := range f.Body {
 		v.ID = len(f.Params) + i
 	}
-}
-
-// Uses counts how often each value is used as an operand or a result.
-func (f *Func) Uses() map[*Value]int {
-	n := map[*Value]int{}
-	for _, v := range f.Body {
-		for _, a := range v.Args {
-			n[a]++
-		}
-	}
-	for _, r := range f.Results {
-		n[r.Value]++
-	}
-	return n
 }
 
 // ReplaceUses rewrites every use of old (operands and results) to new.

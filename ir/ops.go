@@ -1,6 +1,10 @@
-// This file is the op table: every op of the graph IR, with its arity and traits.
-// The printer, parser, verifier, interpreter, passes and backends all read it;
-// a new op is one row here plus its lowerings.
+// This file is the op table: one row per op of the graph IR, carrying what
+// passes need to know about it: name, arity, traits, the attributes it takes,
+// its type and shape rule (typerule.go), the float64 meaning of elementwise ops
+// and reductions (eval.go), a cost class, a precision policy and a slot for its
+// gradient rule. The printer, parser, verifier, interpreter, frontend, passes
+// and backends all read it; adding an elementwise op is one row here plus its
+// lowering in the code generator.
 package ir
 
 import "math"
@@ -27,13 +31,105 @@ const (
 	// Reduction ops combine the elements along one axis (Value.Axis), together
 	// with an initial element (Value.Const), into one value per remaining index.
 	Reduction
+	// AlongAxis ops read their first operand across the elements of one axis
+	// (Value.Axis): reductions and take_along_axis. A row kernel computes them
+	// only along the last axis; along another they are a kernel of their own.
+	AlongAxis
+	// NoGrad ops pass no cotangent to their operands: the result is bool, or
+	// piecewise constant in them (sign, floor), or does not depend on them.
+	// Autodiff treats their operands' cotangents as zero.
+	NoGrad
 )
 
-// OpInfo describes one op.
+// Attr is a set of attributes: the fields of a Value besides its operands and
+// type that an op gives a meaning to. A value of an op that does not take an
+// attribute leaves that field zero (the verifier checks it).
+type Attr uint8
+
+const (
+	// AttrConst is Value.Const as the constant itself (const).
+	AttrConst Attr = 1 << iota
+	// AttrName is Value.Name: the parameter (param), callee (call) or symbolic dimension (dim).
+	AttrName
+	// AttrIndex is Value.Index: the parameter's position (param) or the tuple element (extract).
+	AttrIndex
+	// AttrDefault is Value.Default: a scalar parameter's default value (param).
+	AttrDefault
+	// AttrAxis is Value.Axis, non-negative: the axis a reduction, gather or iota works along.
+	AttrAxis
+	// AttrKeepDims is Value.KeepDims: a reduction keeps its axis with size 1.
+	AttrKeepDims
+	// AttrInit is Value.Const as a reduction's initial element (Identity when none is given).
+	AttrInit
+)
+
+// Cost classes an op by the work it does per element, for decisions that
+// trade recomputation against memory (fusion, sharing across lanes in row
+// kernels). Classes are ordered: a higher one costs more.
+type Cost uint8
+
+const (
+	// CostFree ops do no arithmetic: parameters, constants, reshapes,
+	// broadcasts, dimension sizes, tuple access.
+	CostFree Cost = iota
+	// CostCheap ops are one or a few simple instructions per element: add,
+	// compare, select, min, casts, a gather's load.
+	CostCheap
+	// CostDivide ops use the divider: division and square roots, with many
+	// times an add's latency and a fraction of its throughput.
+	CostDivide
+	// CostTranscendental ops are a polynomial or a library call per element:
+	// exp, log, tanh, pow, erf; reductions whose step is one (log-sum-exp).
+	CostTranscendental
+)
+
+// Precision is what an op asks of a mixed-precision pass (MATH.md §4, after
+// XLA's FloatSupport and PyTorch autocast's op lists).
+type Precision uint8
+
+const (
+	// PrecisionFollow ops compute in the precision of their operands: most
+	// elementwise arithmetic, selects, casts and data movement.
+	PrecisionFollow Precision = iota
+	// PrecisionF32 ops compute in f32 (or wider) whatever their operands:
+	// every reduction, log-sum-exp, exp/log/pow and their relatives, whose
+	// errors a loss or an optimizer amplifies.
+	PrecisionF32
+	// PrecisionLow ops may run in f16/bf16 with f32 accumulation: contractions
+	// (matmul, convolution). No op of the table has it yet.
+	PrecisionLow
+)
+
+// VJP is an op's gradient rule: the vector–Jacobian product. Given value v,
+// its operands args (v.Args, or their counterparts in the function being
+// built) and the cotangent ct of v, it appends to f the values computing the
+// cotangent of each operand and returns them, one per operand: nil for an
+// operand that receives none (a bool or integer operand, a select's
+// condition, a gather's indices). Ops without a rule that are not NoGrad
+// cannot be differentiated yet.
+type VJP func(f *Func, v *Value, args []*Value, ct *Value) []*Value
+
+// OpInfo is one row of the op table.
 type OpInfo struct {
 	Name   string
 	Arity  int // number of operands; -1 for variadic
 	Traits Trait
+	Attrs  Attr // the attributes the op takes
+	// Type is the type and shape rule: the result type from the operand types
+	// and attributes, or the operand that breaks the rule (typerule.go). Nil
+	// only for invalid and param, which never appear in a body.
+	Type TypeRule
+	// Eval is the float64 meaning of an elementwise op with result dtype d
+	// (eval.go): integers and bools are carried exactly, bools as 0 or 1.
+	Eval func(d DType, x []float64) float64
+	// Reduce is the float64 meaning of a reduction: init combined with xs.
+	Reduce func(d DType, init float64, xs []float64) float64
+	// Identity is a reduction's initial element when none is given.
+	Identity  float64
+	Cost      Cost
+	Precision Precision
+	// VJP is the gradient rule, filled by autodiff; nil until then.
+	VJP VJP
 }
 
 const (
@@ -90,88 +186,122 @@ const (
 	// sum then propagates NaN through costs one instruction per vector.
 	OpReduceNanMax
 	OpReduceNanMin
+	OpSin // sine of radians
+	OpCos // cosine of radians
 	numOps
 )
 
-const ew = Elementwise | Pure
+const (
+	ew          = Elementwise | Pure
+	reductionTr = Reduction | AlongAxis | Pure
+	reductionAt = AttrAxis | AttrKeepDims | AttrInit
+	f32         = PrecisionF32
+	follow      = PrecisionFollow
+)
+
+// unary is the row of an elementwise op of one operand with float64 meaning fn.
+func unary(name string, traits Trait, fn func(float64) float64, cost Cost, p Precision) OpInfo {
+	eval := func(_ DType, x []float64) float64 { return fn(x[0]) }
+	return OpInfo{Name: name, Arity: 1, Traits: ew | traits, Type: elementwiseType, Eval: eval, Cost: cost, Precision: p}
+}
+
+// elementwise is the row of an elementwise op of n operands.
+func elementwise(name string, n int, traits Trait, eval func(DType, []float64) float64, cost Cost, p Precision) OpInfo {
+	return OpInfo{Name: name, Arity: n, Traits: ew | traits, Type: elementwiseType, Eval: eval, Cost: cost, Precision: p}
+}
+
+// withType is row r with type rule t.
+func withType(r OpInfo, t TypeRule) OpInfo {
+	r.Type = t
+	return r
+}
+
+// reduction is the row of a reduction whose element combination costs cost.
+func reduction(name string, traits Trait, identity float64, fold func(DType, float64, []float64) float64, cost Cost) OpInfo {
+	return OpInfo{Name: name, Arity: 1, Traits: reductionTr | traits, Attrs: reductionAt, Type: reductionType,
+		Reduce: fold, Identity: identity, Cost: cost, Precision: f32}
+}
 
 var opTable = [numOps]OpInfo{
-	OpInvalid: {"invalid", 0, 0},
-	OpParam:   {"param", 0, 0},
-	OpConst:   {"const", 0, Pure},
-	OpNeg:     {"neg", 1, ew},
-	OpAbs:     {"abs", 1, ew},
-	OpSign:    {"sign", 1, ew},
-	OpExp:     {"exp", 1, ew | FloatOnly},
-	OpLog:     {"log", 1, ew | FloatOnly},
-	OpLog1p:   {"log1p", 1, ew | FloatOnly},
-	OpSqrt:    {"sqrt", 1, ew | FloatOnly},
-	OpRsqrt:   {"rsqrt", 1, ew | FloatOnly},
-	OpTanh:    {"tanh", 1, ew | FloatOnly},
-	OpSigmoid: {"sigmoid", 1, ew | FloatOnly},
-	OpFloor:   {"floor", 1, ew | FloatOnly},
-	OpNot:     {"not", 1, ew | Logical},
-	OpAdd:     {"add", 2, ew | Commutative},
-	OpSub:     {"sub", 2, ew},
-	OpMul:     {"mul", 2, ew | Commutative},
-	OpDiv:     {"div", 2, ew},
-	OpMin:     {"min", 2, ew | Commutative},
-	OpMax:     {"max", 2, ew | Commutative},
-	OpPow:     {"pow", 2, ew | FloatOnly},
-	OpAnd:     {"and", 2, ew | Commutative | Logical},
-	OpOr:      {"or", 2, ew | Commutative | Logical},
-	OpEq:      {"eq", 2, ew | Commutative | Compare},
-	OpNe:      {"ne", 2, ew | Commutative | Compare},
-	OpLt:      {"lt", 2, ew | Compare},
-	OpLe:      {"le", 2, ew | Compare},
-	OpGt:      {"gt", 2, ew | Compare},
-	OpGe:      {"ge", 2, ew | Compare},
-	OpSelect:  {"select", 3, ew},
-	OpClamp:   {"clamp", 3, ew},
-	OpCast:    {"cast", 1, ew},
-	OpCall:    {"call", -1, 0},
-	OpExtract: {"extract", 1, Pure},
-	OpErf:     {"erf", 1, ew | FloatOnly},
-	OpExpm1:   {"expm1", 1, ew | FloatOnly},
+	OpInvalid: {Name: "invalid"},
+	OpParam:   {Name: "param", Attrs: AttrName | AttrIndex | AttrDefault},
+	OpConst:   {Name: "const", Traits: Pure | NoGrad, Attrs: AttrConst, Type: constType},
 
-	OpReduceSum: {"reduce_sum", 1, Pure | Reduction},
-	OpReduceMax: {"reduce_max", 1, Pure | Reduction},
-	OpReduceMin: {"reduce_min", 1, Pure | Reduction},
-	OpReduceLSE: {"reduce_lse", 1, Pure | Reduction | FloatOnly},
-	OpGather:    {"take_along_axis", 2, Pure},
-	OpReshape:   {"reshape", 1, Pure},
-	OpBroadcast: {"broadcast", 1, Pure},
-	OpDim:       {"dim", 0, Pure},
-	OpIota:      {"iota", 0, Pure},
-	OpErfc:      {"erfc", 1, ew | FloatOnly},
+	OpNeg:     elementwise("neg", 1, 0, evalNeg, CostCheap, follow),
+	OpAbs:     elementwise("abs", 1, 0, evalAbs, CostCheap, follow),
+	OpSign:    unary("sign", NoGrad, evalSign, CostCheap, follow),
+	OpExp:     unary("exp", FloatOnly, math.Exp, CostTranscendental, f32),
+	OpLog:     unary("log", FloatOnly, math.Log, CostTranscendental, f32),
+	OpLog1p:   unary("log1p", FloatOnly, math.Log1p, CostTranscendental, f32),
+	OpExpm1:   unary("expm1", FloatOnly, math.Expm1, CostTranscendental, f32),
+	OpSqrt:    unary("sqrt", FloatOnly, math.Sqrt, CostDivide, follow),
+	OpRsqrt:   unary("rsqrt", FloatOnly, evalRsqrt, CostDivide, f32),
+	OpTanh:    unary("tanh", FloatOnly, math.Tanh, CostTranscendental, follow),
+	OpSigmoid: unary("sigmoid", FloatOnly, evalSigmoid, CostTranscendental, follow),
+	OpErf:     unary("erf", FloatOnly, math.Erf, CostTranscendental, follow),
+	OpErfc:    unary("erfc", FloatOnly, math.Erfc, CostTranscendental, follow),
+	OpSin:     unary("sin", FloatOnly, math.Sin, CostTranscendental, follow),
+	OpCos:     unary("cos", FloatOnly, math.Cos, CostTranscendental, follow),
+	OpFloor:   unary("floor", FloatOnly|NoGrad, math.Floor, CostCheap, follow),
+	OpNot:     unary("not", Logical|NoGrad, evalNot, CostCheap, follow),
 
-	OpReduceNanMax: {"reduce_nanmax", 1, Pure | Reduction},
-	OpReduceNanMin: {"reduce_nanmin", 1, Pure | Reduction},
+	OpAdd:    elementwise("add", 2, Commutative, evalAdd, CostCheap, follow),
+	OpSub:    elementwise("sub", 2, 0, evalSub, CostCheap, follow),
+	OpMul:    elementwise("mul", 2, Commutative, evalMul, CostCheap, follow),
+	OpDiv:    elementwise("div", 2, 0, evalDiv, CostDivide, follow),
+	OpMin:    elementwise("min", 2, Commutative, evalMin, CostCheap, follow),
+	OpMax:    elementwise("max", 2, Commutative, evalMax, CostCheap, follow),
+	OpPow:    elementwise("pow", 2, FloatOnly, evalPow, CostTranscendental, f32),
+	OpAnd:    elementwise("and", 2, Commutative|Logical|NoGrad, evalAnd, CostCheap, follow),
+	OpOr:     elementwise("or", 2, Commutative|Logical|NoGrad, evalOr, CostCheap, follow),
+	OpEq:     elementwise("eq", 2, Commutative|Compare|NoGrad, evalEq, CostCheap, follow),
+	OpNe:     elementwise("ne", 2, Commutative|Compare|NoGrad, evalNe, CostCheap, follow),
+	OpLt:     elementwise("lt", 2, Compare|NoGrad, evalLt, CostCheap, follow),
+	OpLe:     elementwise("le", 2, Compare|NoGrad, evalLe, CostCheap, follow),
+	OpGt:     elementwise("gt", 2, Compare|NoGrad, evalGt, CostCheap, follow),
+	OpGe:     elementwise("ge", 2, Compare|NoGrad, evalGe, CostCheap, follow),
+	OpSelect: withType(elementwise("select", 3, 0, evalSelect, CostCheap, follow), selectType),
+	OpClamp:  elementwise("clamp", 3, 0, evalClamp, CostCheap, follow),
+	OpCast:   withType(elementwise("cast", 1, 0, evalCast, CostCheap, follow), castType),
+
+	OpCall:    {Name: "call", Arity: -1, Attrs: AttrName, Type: callType},
+	OpExtract: {Name: "extract", Arity: 1, Traits: Pure, Attrs: AttrIndex, Type: extractType},
+
+	OpReduceSum:    reduction("reduce_sum", 0, 0, reduceSum, CostCheap),
+	OpReduceMax:    reduction("reduce_max", 0, math.Inf(-1), reduceMax, CostCheap),
+	OpReduceMin:    reduction("reduce_min", 0, math.Inf(1), reduceMin, CostCheap),
+	OpReduceLSE:    reduction("reduce_lse", FloatOnly, math.Inf(-1), reduceLSE, CostTranscendental),
+	OpReduceNanMax: reduction("reduce_nanmax", 0, math.Inf(-1), reduceNanMax, CostCheap),
+	OpReduceNanMin: reduction("reduce_nanmin", 0, math.Inf(1), reduceNanMin, CostCheap),
+
+	OpGather:    {Name: "take_along_axis", Arity: 2, Traits: Pure | AlongAxis, Attrs: AttrAxis, Type: gatherType, Cost: CostCheap},
+	OpReshape:   {Name: "reshape", Arity: 1, Traits: Pure, Type: reshapeType},
+	OpBroadcast: {Name: "broadcast", Arity: 1, Traits: Pure, Type: broadcastType},
+	OpDim:       {Name: "dim", Traits: Pure | NoGrad, Attrs: AttrName, Type: dimType},
+	OpIota:      {Name: "iota", Traits: Pure | NoGrad, Attrs: AttrAxis, Type: iotaType, Cost: CostCheap},
 }
 
 // ReductionIdentity is the initial element a reduction has when none is given.
-func ReductionIdentity(op Op) float64 {
-	switch op {
-	case OpReduceSum:
-		return 0
-	case OpReduceMin, OpReduceNanMin:
-		return math.Inf(1)
-	}
-	return math.Inf(-1)
-}
+func ReductionIdentity(op Op) float64 { return op.row().Identity }
 
-// Info returns the table row of op.
-func (op Op) Info() OpInfo {
+// Info returns a copy of the table row of op.
+func (op Op) Info() OpInfo { return *op.row() }
+
+// row is the table row of op, read in place.
+func (op Op) row() *OpInfo {
 	if op >= numOps {
-		return opTable[OpInvalid]
+		return &opTable[OpInvalid]
 	}
-	return opTable[op]
+	return &opTable[op]
 }
 
-func (op Op) String() string { return op.Info().Name }
+func (op Op) String() string { return op.row().Name }
 
 // Has reports whether op has all traits t.
-func (op Op) Has(t Trait) bool { return op.Info().Traits&t == t }
+func (op Op) Has(t Trait) bool { return op.row().Traits&t == t }
+
+// Takes reports whether op takes every attribute in a.
+func (op Op) Takes(a Attr) bool { return op.row().Attrs&a == a }
 
 // OpByName returns the op with the given printed name.
 func OpByName(name string) (Op, bool) {

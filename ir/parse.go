@@ -242,6 +242,8 @@ func (p *parser) parseShape() (Shape, error) {
 	return s, nil
 }
 
+// parseFunc reads one function: its signature, its body of kernel
+// declarations and values, and its return line.
 func (p *parser) parseFunc() (*Func, error) {
 	if _, err := p.expect("func"); err != nil {
 		return nil, err
@@ -255,10 +257,46 @@ func (p *parser) parseFunc() (*Func, error) {
 		return nil, p.errf(name, "expected @name, found %s", describe(name))
 	}
 	f.Name = name.text
-	if _, err := p.expect("("); err != nil {
+	vals := map[string]*Value{}
+	if err := p.parseParams(f, vals); err != nil {
 		return nil, err
 	}
-	vals := map[string]*Value{}
+	decls, err := p.parseResultDecls()
+	if err != nil {
+		return nil, err
+	}
+	if p.accept("kernels") {
+		if _, err := p.expect("="); err != nil {
+			return nil, err
+		}
+		kt := p.next()
+		n, err := strconv.Atoi(kt.text)
+		if err != nil || n < 1 {
+			return nil, p.errf(kt, "kernels= needs a positive integer, found %s", describe(kt))
+		}
+		f.Kernels = n
+	}
+	if _, err := p.expect("{"); err != nil {
+		return nil, err
+	}
+	if err := p.parseBody(f, vals); err != nil {
+		return nil, err
+	}
+	if err := p.parseReturn(f, vals, decls); err != nil {
+		return nil, err
+	}
+	p.skipNewlines()
+	if _, err := p.expect("}"); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// parseParams reads (%t: f32[N], ...; %s: f32 = 1) into f.Params and vals.
+func (p *parser) parseParams(f *Func, vals map[string]*Value) error {
+	if _, err := p.expect("("); err != nil {
+		return err
+	}
 	scalars := false
 	for !p.accept(")") {
 		if p.accept(";") {
@@ -267,22 +305,22 @@ func (p *parser) parseFunc() (*Func, error) {
 		}
 		if len(f.Params) > 0 && !(scalars && len(f.ScalarParams()) == 0) {
 			if _, err := p.expect(","); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		pt := p.next()
 		if pt.kind != tPercent {
-			return nil, p.errf(pt, "expected %%param, found %s", describe(pt))
+			return p.errf(pt, "expected %%param, found %s", describe(pt))
 		}
 		if _, err := p.expect(":"); err != nil {
-			return nil, err
+			return err
 		}
 		t, err := p.parseType()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		if scalars != t.IsScalar() {
-			return nil, p.errf(pt, "parameter %%%s: tensors go before ';', scalars after it", pt.text)
+			return p.errf(pt, "parameter %%%s: tensors go before ';', scalars after it", pt.text)
 		}
 		// Parameters get negative IDs so they never clash with body IDs; Renumber normalises.
 		v := &Value{Op: OpParam, Name: pt.text, Type: t, Index: len(f.Params), ID: -1 - len(f.Params)}
@@ -290,28 +328,34 @@ func (p *parser) parseFunc() (*Func, error) {
 			ct := p.next()
 			x, err := ParseConst(ct.text)
 			if err != nil {
-				return nil, p.errf(ct, "bad default %s", describe(ct))
+				return p.errf(ct, "bad default %s", describe(ct))
 			}
 			v.Default = &x
 		}
 		if vals[pt.text] != nil {
-			return nil, p.errf(pt, "duplicate parameter %%%s", pt.text)
+			return p.errf(pt, "duplicate parameter %%%s", pt.text)
 		}
 		vals[pt.text] = v
 		f.Params = append(f.Params, v)
 	}
+	return nil
+}
+
+// resultDecl is one result of a signature: -> (name: type, ...).
+type resultDecl struct {
+	name string
+	t    Type
+}
+
+// parseResultDecls reads -> (name: type, ...).
+func (p *parser) parseResultDecls() ([]resultDecl, error) {
 	if _, err := p.expect("->"); err != nil {
 		return nil, err
 	}
 	if _, err := p.expect("("); err != nil {
 		return nil, err
 	}
-	type decl struct {
-		name string
-		t    Type
-		tok  token
-	}
-	var decls []decl
+	var decls []resultDecl
 	for !p.accept(")") {
 		if len(decls) > 0 {
 			if _, err := p.expect(","); err != nil {
@@ -329,77 +373,70 @@ func (p *parser) parseFunc() (*Func, error) {
 		if err != nil {
 			return nil, err
 		}
-		decls = append(decls, decl{rt.text, t, rt})
+		decls = append(decls, resultDecl{rt.text, t})
 	}
-	if p.accept("kernels") {
-		if _, err := p.expect("="); err != nil {
-			return nil, err
-		}
-		kt := p.next()
-		n, err := strconv.Atoi(kt.text)
-		if err != nil || n < 1 {
-			return nil, p.errf(kt, "kernels= needs a positive integer, found %s", describe(kt))
-		}
-		f.Kernels = n
-	}
-	if _, err := p.expect("{"); err != nil {
-		return nil, err
-	}
+	return decls, nil
+}
+
+// parseBody reads kernel declarations and values up to the word return.
+func (p *parser) parseBody(f *Func, vals map[string]*Value) error {
 	for {
 		p.skipNewlines()
 		if p.accept("return") {
-			break
+			return nil
 		}
 		if p.accept("kernel") {
 			k, err := p.parseKernelDecl()
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if f.Kernel(k.Group) != nil {
-				return nil, fmt.Errorf("ir: @%s: kernel %s declared twice", f.Name, k.Group)
+				return fmt.Errorf("ir: @%s: kernel %s declared twice", f.Name, k.Group)
 			}
 			f.Schedule = append(f.Schedule, k)
 			continue
 		}
 		v, err := p.parseValue(vals)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		f.Body = append(f.Body, v)
 	}
+}
+
+// parseReturn reads name = %v, ... after return: the results, in the order
+// and with the types the signature declares.
+func (p *parser) parseReturn(f *Func, vals map[string]*Value, decls []resultDecl) error {
 	for i := 0; p.peek().kind != tNewline && p.peek().text != "}"; i++ {
 		if i > 0 {
 			if _, err := p.expect(","); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		rt := p.next()
 		if i >= len(decls) || rt.text != decls[i].name {
-			return nil, p.errf(rt, "return: result %s does not match the signature", describe(rt))
+			return p.errf(rt, "return: result %s does not match the signature", describe(rt))
 		}
 		if _, err := p.expect("="); err != nil {
-			return nil, err
+			return err
 		}
 		ref := p.next()
 		v := vals[ref.text]
 		if ref.kind != tPercent || v == nil {
-			return nil, p.errf(ref, "undefined value %s", describe(ref))
+			return p.errf(ref, "undefined value %s", describe(ref))
 		}
 		if !v.Type.Equal(decls[i].t) {
-			return nil, p.errf(ref, "result %s has type %s in the signature but %s is %s", rt.text, decls[i].t, describe(ref), v.Type)
+			return p.errf(ref, "result %s has type %s in the signature but %s is %s", rt.text, decls[i].t, describe(ref), v.Type)
 		}
 		f.Results = append(f.Results, Result{Name: rt.text, Value: v})
 	}
 	if len(f.Results) != len(decls) {
-		return nil, p.errf(p.peek(), "return lists %d results, the signature %d", len(f.Results), len(decls))
+		return p.errf(p.peek(), "return lists %d results, the signature %d", len(f.Results), len(decls))
 	}
-	p.skipNewlines()
-	if _, err := p.expect("}"); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return nil
 }
 
+// parseValue reads one definition: %ID = op operands and attributes : type @group.
 func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 	dt := p.next()
 	if dt.kind != tPercent {
@@ -421,85 +458,8 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 		return nil, p.errf(ot, "unknown op %s", describe(ot))
 	}
 	v := &Value{ID: id, Op: op}
-	ref := func() (*Value, error) {
-		t := p.next()
-		a := vals[t.text]
-		if t.kind != tPercent || a == nil {
-			return nil, p.errf(t, "undefined value %s", describe(t))
-		}
-		return a, nil
-	}
-	switch op {
-	case OpConst:
-		ct := p.next()
-		x, err := ParseConst(ct.text)
-		if err != nil {
-			return nil, p.errf(ct, "bad constant %s", describe(ct))
-		}
-		v.Const = x
-	case OpCall:
-		ct := p.next()
-		if ct.kind != tAt {
-			return nil, p.errf(ct, "expected @callee, found %s", describe(ct))
-		}
-		v.Name = ct.text
-		if _, err := p.expect("("); err != nil {
-			return nil, err
-		}
-		for !p.accept(")") {
-			if len(v.Args) > 0 {
-				if _, err := p.expect(","); err != nil {
-					return nil, err
-				}
-			}
-			a, err := ref()
-			if err != nil {
-				return nil, err
-			}
-			v.Args = append(v.Args, a)
-		}
-	case OpExtract:
-		a, err := ref()
-		if err != nil {
-			return nil, err
-		}
-		if _, err := p.expect(","); err != nil {
-			return nil, err
-		}
-		it := p.next()
-		n, err := strconv.Atoi(it.text)
-		if err != nil {
-			return nil, p.errf(it, "expected an index, found %s", describe(it))
-		}
-		v.Args, v.Index = []*Value{a}, n
-	case OpDim:
-		nt := p.next()
-		if nt.kind != tIdent {
-			return nil, p.errf(nt, "expected a dimension name, found %s", describe(nt))
-		}
-		v.Name = nt.text
-	default:
-		if op.Has(Reduction) {
-			v.Const = ReductionIdentity(op)
-		}
-		for first := true; p.peek().text != ":"; first = false {
-			if !first {
-				if _, err := p.expect(","); err != nil {
-					return nil, err
-				}
-			}
-			if t := p.peek(); t.kind == tIdent {
-				if err := p.parseAttr(v); err != nil {
-					return nil, err
-				}
-				continue
-			}
-			a, err := ref()
-			if err != nil {
-				return nil, err
-			}
-			v.Args = append(v.Args, a)
-		}
+	if err := p.parseOperands(v, vals); err != nil {
+		return nil, err
 	}
 	if _, err := p.expect(":"); err != nil {
 		return nil, err
@@ -517,38 +477,137 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 	return v, nil
 }
 
-// parseAttr reads one attribute of a reduction or gather: axis=K, keepdims, init=X.
-func (p *parser) parseAttr(v *Value) error {
-	t := p.next()
-	ok := v.Op.Has(Reduction) || ((v.Op == OpGather || v.Op == OpIota) && t.text == "axis")
-	if !ok {
-		return p.errf(t, "%s takes no attribute %s", v.Op, describe(t))
+// parseOperands reads what follows the op's name up to the colon: a
+// constant, a call's @callee(args), an extract's tuple and index, a dim's
+// name, or the operands and then the attributes of any other op.
+func (p *parser) parseOperands(v *Value, vals map[string]*Value) error {
+	ref := func() (*Value, error) {
+		t := p.next()
+		a := vals[t.text]
+		if t.kind != tPercent || a == nil {
+			return nil, p.errf(t, "undefined value %s", describe(t))
+		}
+		return a, nil
 	}
-	switch t.text {
-	case "keepdims":
-		v.KeepDims = true
-		return nil
-	case "axis", "init":
-		if _, err := p.expect("="); err != nil {
-			return err
-		}
-		xt := p.next()
-		if t.text == "axis" {
-			n, err := strconv.Atoi(xt.text)
-			if err != nil || n < 0 {
-				return p.errf(xt, "axis must be a non-negative integer, found %s", describe(xt))
-			}
-			v.Axis = n
-			return nil
-		}
-		x, err := ParseConst(xt.text)
+	switch v.Op {
+	case OpConst:
+		ct := p.next()
+		x, err := ParseConst(ct.text)
 		if err != nil {
-			return p.errf(xt, "bad init %s", describe(xt))
+			return p.errf(ct, "bad constant %s", describe(ct))
 		}
 		v.Const = x
+	case OpCall:
+		ct := p.next()
+		if ct.kind != tAt {
+			return p.errf(ct, "expected @callee, found %s", describe(ct))
+		}
+		v.Name = ct.text
+		if _, err := p.expect("("); err != nil {
+			return err
+		}
+		for !p.accept(")") {
+			if len(v.Args) > 0 {
+				if _, err := p.expect(","); err != nil {
+					return err
+				}
+			}
+			a, err := ref()
+			if err != nil {
+				return err
+			}
+			v.Args = append(v.Args, a)
+		}
+	case OpExtract:
+		a, err := ref()
+		if err != nil {
+			return err
+		}
+		if _, err := p.expect(","); err != nil {
+			return err
+		}
+		it := p.next()
+		n, err := strconv.Atoi(it.text)
+		if err != nil {
+			return p.errf(it, "expected an index, found %s", describe(it))
+		}
+		v.Args, v.Index = []*Value{a}, n
+	case OpDim:
+		nt := p.next()
+		if nt.kind != tIdent {
+			return p.errf(nt, "expected a dimension name, found %s", describe(nt))
+		}
+		v.Name = nt.text
+	default:
+		if v.Op.Takes(AttrInit) {
+			v.Const = v.Op.row().Identity
+		}
+		for first := true; p.peek().text != ":"; first = false {
+			if !first {
+				if _, err := p.expect(","); err != nil {
+					return err
+				}
+			}
+			if t := p.peek(); t.kind == tIdent {
+				if err := p.parseAttr(v); err != nil {
+					return err
+				}
+				continue
+			}
+			a, err := ref()
+			if err != nil {
+				return err
+			}
+			v.Args = append(v.Args, a)
+		}
+	}
+	return nil
+}
+
+// attrWord returns the attribute a word of the text form names, after the operands.
+func attrWord(s string) (Attr, bool) {
+	switch s {
+	case "axis":
+		return AttrAxis, true
+	case "keepdims":
+		return AttrKeepDims, true
+	case "init":
+		return AttrInit, true
+	}
+	return 0, false
+}
+
+// parseAttr reads one attribute the op's row says it takes: axis=K, keepdims, init=X.
+func (p *parser) parseAttr(v *Value) error {
+	t := p.next()
+	a, known := attrWord(t.text)
+	switch {
+	case !known:
+		return p.errf(t, "unknown attribute %s", describe(t))
+	case !v.Op.Takes(a):
+		return p.errf(t, "%s takes no attribute %s", v.Op, describe(t))
+	case a == AttrKeepDims:
+		v.KeepDims = true
 		return nil
 	}
-	return p.errf(t, "unknown attribute %s", describe(t))
+	if _, err := p.expect("="); err != nil {
+		return err
+	}
+	xt := p.next()
+	if a == AttrAxis {
+		n, err := strconv.Atoi(xt.text)
+		if err != nil || n < 0 {
+			return p.errf(xt, "axis must be a non-negative integer, found %s", describe(xt))
+		}
+		v.Axis = n
+		return nil
+	}
+	x, err := ParseConst(xt.text)
+	if err != nil {
+		return p.errf(xt, "bad init %s", describe(xt))
+	}
+	v.Const = x
+	return nil
 }
 
 // parseKernelDecl reads "k0 rows [B]" after the word kernel.

@@ -126,24 +126,13 @@ func FormatValue(v *Value) string {
 	case OpDim:
 		fmt.Fprintf(&b, " %s", v.Name)
 	default:
-		for i, a := range v.Args {
-			if i > 0 {
-				b.WriteByte(',')
-			}
-			b.WriteString(" " + Ref(a))
+		items := make([]string, 0, len(v.Args)+3)
+		for _, a := range v.Args {
+			items = append(items, Ref(a))
 		}
-		if v.Op == OpIota {
-			fmt.Fprintf(&b, " axis=%d", v.Axis)
-		} else if v.Op.Has(Reduction) || v.Op == OpGather {
-			fmt.Fprintf(&b, ", axis=%d", v.Axis)
-		}
-		if v.Op.Has(Reduction) {
-			if v.KeepDims {
-				b.WriteString(", keepdims")
-			}
-			if id := ReductionIdentity(v.Op); v.Const != id || math.Signbit(v.Const) != math.Signbit(id) {
-				fmt.Fprintf(&b, ", init=%s", FormatConst(v.Const, v.Type.DType))
-			}
+		items = append(items, formatAttrs(v)...)
+		if len(items) > 0 {
+			b.WriteString(" " + strings.Join(items, ", "))
 		}
 	}
 	fmt.Fprintf(&b, " : %s", v.Type)
@@ -151,6 +140,24 @@ func FormatValue(v *Value) string {
 		fmt.Fprintf(&b, " @%s", v.Group)
 	}
 	return b.String()
+}
+
+// formatAttrs prints the attributes after the operands, those v's op takes:
+// axis=K, keepdims when set, init=X when not the identity.
+func formatAttrs(v *Value) []string {
+	var out []string
+	if v.Op.Takes(AttrAxis) {
+		out = append(out, fmt.Sprintf("axis=%d", v.Axis))
+	}
+	if v.Op.Takes(AttrKeepDims) && v.KeepDims {
+		out = append(out, "keepdims")
+	}
+	if v.Op.Takes(AttrInit) {
+		if id := v.Op.row().Identity; v.Const != id || math.Signbit(v.Const) != math.Signbit(id) {
+			out = append(out, "init="+FormatConst(v.Const, v.Type.DType))
+		}
+	}
+	return out
 }
 
 // FormatConst prints a constant of dtype d so that ParseConst reads back the same float64.

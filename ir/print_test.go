@@ -57,12 +57,24 @@ func TestParseErrors(t *testing.T) {
 
 func TestVerifyCatches(t *testing.T) {
 	cases := map[string]string{
-		"func @f(%x: f32[N]; %s: f32) -> (y: f64[N]) {\n  %2 = add %x, %s : f64[N]\n  return y = %2\n}\n":                          "operand dtype f32 differs",
-		"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %2 = add %x, %z : f32[N]\n  return y = %2\n}\n":                       "operand shapes [N] and [M] do not broadcast",
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = lt %x, %x : f32[N]\n  return y = %1\n}\n":                                    "comparison produces bool",
-		"func @f(%x: i32[N]) -> (y: i32[N]) {\n  %1 = exp %x : i32[N]\n  return y = %1\n}\n":                                       "needs a float dtype",
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f32[N] @host\n  return y = %1\n}\n":                                 "host value must be a scalar",
-		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = call @g(%x) : (f32[N])\n  %2 = extract %1, 0 : f32[N]\n  return y = %2\n}\n": "unknown function @g",
+		"func @f(%x: f32[N]; %s: f32) -> (y: f64[N]) {\n  %2 = add %x, %s : f64[N]\n  return y = %2\n}\n":                                "declared type f64[N], but add of these operands is f32[N]",
+		"func @f(%x: f32[N]; %s: f64) -> (y: f32[N]) {\n  %2 = add %x, %s : f32[N]\n  return y = %2\n}\n":                                "mismatched dtypes f32 and f64 in add",
+		"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %2 = add %x, %z : f32[N]\n  return y = %2\n}\n":                             "cannot broadcast f32[N] with f32[M] in add",
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = lt %x, %x : f32[N]\n  return y = %1\n}\n":                                          "declared type f32[N], but lt of these operands is bool[N]",
+		"func @f(%x: i32[N]) -> (y: i32[N]) {\n  %1 = exp %x : i32[N]\n  return y = %1\n}\n":                                             "exp needs a float operand, got i32",
+		"func @f(%x: bool[N]) -> (y: bool[N]) {\n  %1 = abs %x : bool[N]\n  return y = %1\n}\n":                                          "abs is not defined on bool",
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = select %x, %x, %x : f32[N]\n  return y = %1\n}\n":                                  "the condition of select must be bool, got f32[N]",
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = neg %x : f32[N] @host\n  return y = %1\n}\n":                                       "host value must be a scalar",
+		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = call @g(%x) : (f32[N])\n  %2 = extract %1, 0 : f32[N]\n  return y = %2\n}\n":       "unknown function @g",
+		"func @f(%x: f32[B,C]) -> (y: f32[C]) {\n  %1 = reduce_sum %x, axis=2 : f32[C]\n  return y = %1\n}\n":                            "axis 2 is out of range for f32[B,C], which has axes -2..1",
+		"func @f(%x: f32[B,C]) -> (y: f32[B]) {\n  %1 = reduce_sum %x, axis=0 : f32[B]\n  return y = %1\n}\n":                            "declared type f32[B], but reduce_sum of these operands is f32[C]",
+		"func @f(%x: f32[B,C], %i: f32[B,K]) -> (y: f32[B,K]) {\n  %1 = take_along_axis %x, %i, axis=1 : f32[B,K]\n  return y = %1\n}\n": "the indices of take_along_axis must be i32 or i64, got f32[B,K]",
+		"func @f(%x: f32[B,C], %i: i32[K,C]) -> (y: f32[K,C]) {\n  %1 = take_along_axis %x, %i, axis=1 : f32[K,C]\n  return y = %1\n}\n": "dimension 0 of f32[B,C] and i32[K,C] differ (B and K); only the axis 1 may differ",
+		"func @f(%x: f32[B,C]) -> (y: f32[C,B]) {\n  %1 = reshape %x : f32[C,B]\n  return y = %1\n}\n":                                   "cannot reshape f32[B,C] to f32[C,B]",
+		"func @g(%a: f32[N], %b: f32[N]) -> (y: f32[N]) {\n  return y = %a\n}\n" +
+			"func @f(%x: f32[N], %z: f32[M]) -> (y: f32[N]) {\n  %1 = call @g(%x, %z) : (f32[N])\n  %2 = extract %1, 0 : f32[N]\n  return y = %2\n}\n": "argument b of @g is f32[M], but dimension N of @g is already N (from argument a)",
+		"func @g(%a: f32[N]) -> (y: f32[N]) {\n  return y = %a\n}\n" +
+			"func @f(%x: f32[M]) -> (y: f32[N]) {\n  %1 = call @g(%x) : (f32[N])\n  %2 = extract %1, 0 : f32[N]\n  return y = %2\n}\n": "declared type (f32[N]), but call of these operands is (f32[M])",
 	}
 	for src, want := range cases {
 		m, err := Parse(src)
@@ -70,5 +82,26 @@ func TestVerifyCatches(t *testing.T) {
 		err = Verify(m)
 		require.Error(t, err, src)
 		require.Contains(t, err.Error(), want, src)
+	}
+}
+
+// TestVerifyAttributes checks that a value carries only the attributes its
+// op's row says it takes.
+func TestVerifyAttributes(t *testing.T) {
+	for _, c := range []struct {
+		set  func(v *Value)
+		want string
+	}{
+		{func(v *Value) { v.Axis = 1 }, "add takes no axis attribute"},
+		{func(v *Value) { v.KeepDims = true }, "add takes no keepdims attribute"},
+		{func(v *Value) { v.Name = "N" }, "add takes no name attribute"},
+		{func(v *Value) { v.Index = 2 }, "add takes no index attribute"},
+		{func(v *Value) { v.Const = 3 }, "add takes no constant attribute"},
+	} {
+		m, err := Parse("func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = add %x, %x : f32[N]\n  return y = %1\n}\n")
+		require.NoError(t, err)
+		require.NoError(t, Verify(m))
+		c.set(m.Funcs[0].Body[0])
+		require.ErrorContains(t, Verify(m), c.want)
 	}
 }

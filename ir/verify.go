@@ -94,20 +94,60 @@ func VerifyFunc(m *Module, f *Func) error {
 	return fmt.Errorf("func @%s:\n  %s", f.Name, strings.Join(errs, "\n  "))
 }
 
+// checkValue checks one body value: its op, attributes and placement, and its
+// type against its op's type rule.
 func checkValue(m *Module, v *Value) string {
-	info := v.Op.Info()
 	if v.Op == OpInvalid || v.Op == OpParam || v.Op >= numOps {
 		return "invalid op in body"
 	}
-	if info.Arity >= 0 && len(v.Args) != info.Arity {
-		return fmt.Sprintf("%s takes %d operands, has %d", info.Name, info.Arity, len(v.Args))
+	if msg := checkAttrs(v); msg != "" {
+		return msg
 	}
-	if v.Op != OpCall && v.Type.IsTuple() {
-		return "only call produces a tuple"
+	if msg := checkPlacement(v); msg != "" {
+		return msg
 	}
-	if v.Type.DType == Invalid && !v.Type.IsTuple() {
-		return "invalid dtype"
+	if v.Op == OpCall && m == nil {
+		return "" // the callee is not known here
 	}
+	in := make([]Type, len(v.Args))
+	for i, a := range v.Args {
+		in[i] = a.Type
+	}
+	t, err := InferType(v.Op, in, AttrsOf(m, v))
+	if err != nil {
+		return err.Error()
+	}
+	if !t.Equal(v.Type) {
+		return fmt.Sprintf("declared type %s, but %s of these operands is %s", v.Type, v.Op, t)
+	}
+	return ""
+}
+
+// checkAttrs reports an attribute set on a value of an op that does not take it.
+func checkAttrs(v *Value) string {
+	var name string
+	switch {
+	case v.Axis != 0 && !v.Op.Takes(AttrAxis):
+		name = "axis"
+	case v.KeepDims && !v.Op.Takes(AttrKeepDims):
+		name = "keepdims"
+	case v.Index != 0 && !v.Op.Takes(AttrIndex):
+		name = "index"
+	case v.Name != "" && !v.Op.Takes(AttrName):
+		name = "name"
+	case v.Default != nil && !v.Op.Takes(AttrDefault):
+		name = "default"
+	case v.Const != 0 && !v.Op.Takes(AttrConst) && !v.Op.Takes(AttrInit):
+		name = "constant"
+	default:
+		return ""
+	}
+	return fmt.Sprintf("%s takes no %s attribute", v.Op, name)
+}
+
+// checkPlacement checks v's group: host values are scalars computed from
+// host values, constants and scalar parameters.
+func checkPlacement(v *Value) string {
 	if g := v.Group; g != GroupNone && g != GroupHost && !(strings.HasPrefix(g, "k") && len(g) > 1) {
 		return fmt.Sprintf("unknown placement @%s", g)
 	}
@@ -119,149 +159,6 @@ func checkValue(m *Module, v *Value) string {
 			if !a.Type.IsScalar() || (a.Group != GroupHost && a.Op != OpConst && a.Op != OpParam) {
 				return "a host value may only use host values, constants and scalar parameters"
 			}
-		}
-	}
-	switch {
-	case v.Op == OpConst:
-		if !v.Type.IsScalar() {
-			return "a constant must be a scalar"
-		}
-	case v.Op == OpCall:
-		if m == nil {
-			return ""
-		}
-		callee := m.Func(v.Name)
-		if callee == nil {
-			return fmt.Sprintf("call of unknown function @%s", v.Name)
-		}
-		if len(v.Args) != len(callee.Params) {
-			return fmt.Sprintf("@%s takes %d arguments, has %d", v.Name, len(callee.Params), len(v.Args))
-		}
-		if !v.Type.IsTuple() || len(v.Type.Elems) != len(callee.Results) {
-			return fmt.Sprintf("call type must be a tuple of %d results", len(callee.Results))
-		}
-		for i, a := range v.Args {
-			if a.Type.DType != callee.Params[i].Type.DType || len(a.Type.Shape) != len(callee.Params[i].Type.Shape) {
-				return fmt.Sprintf("argument %d is %s, @%s wants %s", i, a.Type, v.Name, callee.Params[i].Type)
-			}
-		}
-	case v.Op == OpExtract:
-		t := v.Args[0].Type
-		if !t.IsTuple() || v.Index < 0 || v.Index >= len(t.Elems) {
-			return "extract index out of range"
-		}
-		if !t.Elems[v.Index].Equal(v.Type) {
-			return fmt.Sprintf("extract type %s, tuple element is %s", v.Type, t.Elems[v.Index])
-		}
-	case v.Op.Has(Elementwise):
-		return checkElementwise(v)
-	case v.Op.Has(Reduction):
-		x := v.Args[0].Type
-		if v.Axis < 0 || v.Axis >= len(x.Shape) {
-			return fmt.Sprintf("axis %d out of range for %s", v.Axis, x)
-		}
-		if want := ReduceShape(x.Shape, v.Axis, v.KeepDims); !want.Equal(v.Type.Shape) {
-			return fmt.Sprintf("result shape %s, want %s", v.Type.Shape, want)
-		}
-		if x.DType != v.Type.DType || v.Type.DType == Bool {
-			return "a reduction keeps its operand's numeric dtype"
-		}
-		if v.Op.Has(FloatOnly) && !x.DType.IsFloat() {
-			return fmt.Sprintf("%s needs a float dtype", v.Op)
-		}
-	case v.Op == OpGather:
-		x, idx := v.Args[0].Type, v.Args[1].Type
-		if !idx.DType.IsInt() {
-			return "take_along_axis indices must be integers"
-		}
-		if len(x.Shape) != len(idx.Shape) || v.Axis < 0 || v.Axis >= len(x.Shape) {
-			return fmt.Sprintf("take_along_axis of %s by %s along axis %d: ranks differ or axis out of range", x, idx, v.Axis)
-		}
-		for i := range x.Shape {
-			if i != v.Axis && x.Shape[i] != idx.Shape[i] {
-				return fmt.Sprintf("take_along_axis: dimension %d of %s and %s differ", i, x, idx)
-			}
-		}
-		if !v.Type.Equal(Type{DType: x.DType, Shape: idx.Shape}) {
-			return fmt.Sprintf("take_along_axis result must be %s", Type{DType: x.DType, Shape: idx.Shape})
-		}
-	case v.Op == OpReshape:
-		x := v.Args[0].Type
-		if x.DType != v.Type.DType || !SqueezeOnes(x.Shape).Equal(SqueezeOnes(v.Type.Shape)) {
-			return fmt.Sprintf("reshape %s to %s: only size-1 dimensions may be added or removed", x, v.Type)
-		}
-	case v.Op == OpBroadcast:
-		x := v.Args[0].Type
-		if x.DType != v.Type.DType || !BroadcastsTo(x.Shape, v.Type.Shape) {
-			return fmt.Sprintf("%s does not broadcast to %s", x, v.Type)
-		}
-	case v.Op == OpIota:
-		if !v.Type.DType.IsInt() || v.Axis < 0 || v.Axis >= len(v.Type.Shape) {
-			return "iota needs an integer tensor type and an axis within its rank"
-		}
-	case v.Op == OpDim:
-		if v.Name == "" || !v.Type.IsScalar() || v.Type.DType == Bool {
-			return "dim needs a dimension name and a numeric scalar type"
-		}
-	}
-	return ""
-}
-
-func checkElementwise(v *Value) string {
-	info := v.Op.Info()
-	// The result has the broadcast shape of its operands (NumPy rules).
-	var shape Shape
-	for _, a := range v.Args {
-		if a.Type.IsTuple() {
-			return "operand is a tuple"
-		}
-		s, ok := BroadcastShapes(shape, a.Type.Shape)
-		if !ok {
-			return fmt.Sprintf("operand shapes %s and %s do not broadcast", shape, a.Type.Shape)
-		}
-		shape = s
-	}
-	if !shape.Equal(v.Type.Shape) {
-		return fmt.Sprintf("result shape %s, but the operands broadcast to %s", v.Type.Shape, shape)
-	}
-	d := v.Type.DType
-	switch {
-	case v.Op == OpCast:
-		return ""
-	case info.Traits&Compare != 0:
-		if d != Bool {
-			return "a comparison produces bool"
-		}
-		if v.Args[0].Type.DType != v.Args[1].Type.DType {
-			return "compared operands differ in dtype"
-		}
-	case info.Traits&Logical != 0:
-		for _, a := range v.Args {
-			if a.Type.DType != Bool {
-				return "a logical op takes bool"
-			}
-		}
-		if d != Bool {
-			return "a logical op produces bool"
-		}
-	case v.Op == OpSelect:
-		if v.Args[0].Type.DType != Bool {
-			return "select condition must be bool"
-		}
-		if v.Args[1].Type.DType != d || v.Args[2].Type.DType != d {
-			return "select branches must have the result dtype"
-		}
-	default:
-		for _, a := range v.Args {
-			if a.Type.DType != d {
-				return fmt.Sprintf("operand dtype %s differs from result dtype %s", a.Type.DType, d)
-			}
-		}
-		if info.Traits&FloatOnly != 0 && !d.IsFloat() {
-			return fmt.Sprintf("%s needs a float dtype", info.Name)
-		}
-		if d == Bool {
-			return fmt.Sprintf("%s does not take bool", info.Name)
 		}
 	}
 	return ""
@@ -294,7 +191,7 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 	s := v.Type.Shape
 	switch k.Kind {
 	case LoopKernel:
-		if !s.Equal(k.Domain) || v.Op.Has(Reduction) || v.Op == OpGather {
+		if !s.Equal(k.Domain) || v.Op.Has(AlongAxis) {
 			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
 		}
 	case RowKernel:
@@ -310,7 +207,7 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 			}
 		}
 	case AxisKernel:
-		if !(v.Op.Has(Reduction) || v.Op == OpGather) || !v.Args[0].Type.Shape.Equal(k.Domain) {
+		if !v.Op.Has(AlongAxis) || !v.Args[0].Type.Shape.Equal(k.Domain) {
 			return fmt.Sprintf("an axis kernel over %s computes one reduction or gather of an operand of that shape", k.Domain)
 		}
 	default:

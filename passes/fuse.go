@@ -46,7 +46,7 @@ func lastAxis(v *ir.Value) bool {
 
 // standalone reports whether v must be a kernel of its own.
 func standalone(v *ir.Value) bool {
-	return (v.Op.Has(ir.Reduction) || v.Op == ir.OpGather) && !lastAxis(v)
+	return v.Op.Has(ir.AlongAxis) && !lastAxis(v)
 }
 
 // rowCandidates lists the row domains a value can belong to, preferred first:
@@ -54,7 +54,7 @@ func standalone(v *ir.Value) bool {
 // per-row in a kernel over rows [R..., X].
 func rowCandidates(v *ir.Value) []ir.Shape {
 	switch {
-	case v.Op.Has(ir.Reduction) || v.Op == ir.OpGather:
+	case v.Op.Has(ir.AlongAxis):
 		s := v.Args[0].Type.Shape
 		if v.Op == ir.OpGather {
 			s = v.Args[1].Type.Shape
@@ -361,7 +361,7 @@ func declare(name string, g *group) ir.KernelDecl {
 	shape := g.members[0].Type.Shape
 	loop := len(shape) > 0
 	for _, v := range g.members {
-		if v.Op.Has(ir.Reduction) || v.Op == ir.OpGather || v.Op == ir.OpReshape || v.Op == ir.OpBroadcast || !v.Type.Shape.Equal(shape) {
+		if v.Op.Has(ir.AlongAxis) || v.Op == ir.OpReshape || v.Op == ir.OpBroadcast || !v.Type.Shape.Equal(shape) {
 			loop = false
 		}
 		for _, x := range v.Args {

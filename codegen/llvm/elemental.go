@@ -57,12 +57,12 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpNeg:     emitNeg,
 	ir.OpAbs:     emitAbs,
 	ir.OpSign:    emitSign,
-	ir.OpExp:     inlineF32("exp"),
-	ir.OpLog:     inlineF32("log"),
-	ir.OpLog1p:   inlineF32("log1p"),
+	ir.OpExp:     mathFunc,
+	ir.OpLog:     mathFunc,
+	ir.OpLog1p:   mathFunc,
 	ir.OpSqrt:    floatIntrinsic("llvm.sqrt"),
 	ir.OpRsqrt:   emitRsqrt,
-	ir.OpTanh:    inlineF32("tanh"),
+	ir.OpTanh:    mathFunc,
 	ir.OpSigmoid: emitSigmoid,
 	ir.OpFloor:   floatIntrinsic("llvm.floor"),
 	ir.OpNot:     emitNot,
@@ -73,9 +73,11 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpMin:     emitMin,
 	ir.OpMax:     emitMax,
 	ir.OpPow:     callMath,
-	ir.OpErf:     inlineF32("erf"),
-	ir.OpErfc:    callMath,
-	ir.OpExpm1:   inlineF32("expm1"),
+	ir.OpErf:     mathFunc,
+	ir.OpErfc:    mathFunc,
+	ir.OpExpm1:   mathFunc,
+	ir.OpSin:     mathFunc,
+	ir.OpCos:     mathFunc,
 	ir.OpAnd:     logical((*llir.Block).NewAnd),
 	ir.OpOr:      logical((*llir.Block).NewOr),
 	ir.OpEq:      compare(enum.FPredOEQ, enum.IPredEQ, enum.IPredEQ),
@@ -165,16 +167,14 @@ func emitRsqrt(c *elemCtx) value.Value {
 	return c.b.NewFDiv(c.fconst(1), s)
 }
 
-// inlineF32 lowers a unary op to the inline function name of vecmath.go on
-// float registers (f32, f16, bf16), and to its library call on double.
-func inlineF32(name string) lowering {
-	f := vecMath32[name]
-	return func(c *elemCtx) value.Value {
-		if c.d == ir.F64 {
-			return callMath(c)
-		}
+// mathFunc lowers a unary transcendental op: on float registers (f32, f16,
+// bf16) to its inline function of vecmath.go when it has one, else, and on
+// double, to a call of its library function (mathlib.go).
+func mathFunc(c *elemCtx) value.Value {
+	if f, ok := vecMath32[c.op]; ok && c.d != ir.F64 {
 		return f(fb{c.b, c.e}, c.x[0])
 	}
+	return callMath(c)
 }
 
 // emitSigmoid is the stable logistic with one exp: e = exp(-|x|),

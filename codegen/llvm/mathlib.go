@@ -1,9 +1,8 @@
 // This file names the library functions that transcendental ops call, and
-// declares them: every one in f64, and pow in all float dtypes. exp, expm1,
-// log, log1p, tanh, sigmoid and erf on float registers (f32, f16, bf16) are
-// inline polynomials instead (vecmath.go), chosen in the elemental table
-// (elemental.go); pointing the calls at another library (libdevice for PTX) is
-// one MathCalls value.
+// declares them: every one in f64, and in all float dtypes those without an
+// inline polynomial in vecmath.go (pow, erfc); mathFunc in elemental.go
+// chooses. Pointing the calls at another library (libdevice for
+// PTX) is one MathCalls value.
 package llvm
 
 import (
@@ -26,10 +25,9 @@ type MathCall struct {
 type MathCalls map[ir.Op]MathCall
 
 // LibmCalls returns the C math library functions (glibc's are within an ulp or
-// two). f16 and bf16 ops call the float version; only pow's is called today,
-// as the elemental emitter inlines the others on floats (vecmath.go), but the
-// rows stay whole so that the table still says which function computes each
-// op.
+// two). f16 and bf16 ops call the float version. The float versions of ops
+// with an inline function (vecMath32) are not called, but the rows stay whole
+// so that the table still says which function computes each op.
 func LibmCalls() MathCalls {
 	return MathCalls{
 		ir.OpExp:   {F32: "expf", F64: "exp"},
@@ -40,6 +38,8 @@ func LibmCalls() MathCalls {
 		ir.OpErf:   {F32: "erff", F64: "erf"},
 		ir.OpErfc:  {F32: "erfcf", F64: "erfc"},
 		ir.OpExpm1: {F32: "expm1f", F64: "expm1"},
+		ir.OpSin:   {F32: "sinf", F64: "sin"},
+		ir.OpCos:   {F32: "cosf", F64: "cos"},
 	}
 }
 

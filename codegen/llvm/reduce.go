@@ -72,8 +72,11 @@ func (r *reduction) identity() []constant.Constant {
 		return []constant.Constant{r.c(math.Inf(-1))}
 	case ir.OpReduceMin, ir.OpReduceNanMin:
 		return []constant.Constant{r.c(math.Inf(1))}
+	case ir.OpReduceLSE:
+		return []constant.Constant{r.c(math.Inf(-1)), r.c(0)}
 	}
-	return []constant.Constant{r.c(math.Inf(-1)), r.c(0)}
+	fail("%s: no reduction arithmetic for %s", ir.FormatValue(r.v), r.op)
+	return nil
 }
 
 // initial is the state holding only the initial element.
@@ -124,8 +127,11 @@ func (r *reduction) update(b *llir.Block, st state, x value.Value) state {
 		return state{r.emit(b, ir.OpMin, st[0], x)}
 	case ir.OpReduceNanMax, ir.OpReduceNanMin:
 		return state{r.nanMinMax(b, st[0], x)}
+	case ir.OpReduceLSE:
+		return r.lse(b, st[0], st[1], x, nil)
 	}
-	return r.lse(b, st[0], st[1], x, nil)
+	fail("%s: no reduction arithmetic for %s", ir.FormatValue(r.v), r.op)
+	return nil
 }
 
 // nanMinMax is acc' = x > acc ? x : acc (x < acc for nanmin): a NaN x fails

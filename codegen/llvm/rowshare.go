@@ -35,10 +35,10 @@ import (
 	"dlc.dev/dlc/ir"
 )
 
-// expensive ops are worth computing once for two values.
-var expensive = map[ir.Op]bool{
-	ir.OpExp: true, ir.OpLog: true, ir.OpLog1p: true, ir.OpExpm1: true, ir.OpTanh: true, ir.OpSigmoid: true,
-	ir.OpErf: true, ir.OpPow: true, ir.OpDiv: true, ir.OpSqrt: true, ir.OpRsqrt: true,
+// expensive reports whether an elementwise op is worth computing once for two
+// values: its row's cost class is a division or more.
+func expensive(op ir.Op) bool {
+	return op.Has(ir.Elementwise) && op.Info().Cost >= ir.CostDivide
 }
 
 // sunk says that a per-element value equals select(c, a, b) where exactly one
@@ -216,7 +216,7 @@ func (k *rowKernel) planSharing(l *rowLoop) *sharePlan {
 	}
 	var cands []cand
 	for _, v := range l.needed {
-		if !expensive[v.Op] || !v.Type.DType.IsFloat() {
+		if !expensive(v.Op) || !v.Type.DType.IsFloat() {
 			continue
 		}
 		if c, pol, ok := k.guardOf(v); ok {
@@ -330,7 +330,7 @@ func (k *rowKernel) expensiveValues(l *rowLoop) []*ir.Value {
 		for _, a := range v.Args {
 			visit(a)
 		}
-		if expensive[v.Op] && (v.Type.DType == ir.F32 || v.Type.DType == ir.F64) {
+		if expensive(v.Op) && (v.Type.DType == ir.F32 || v.Type.DType == ir.F64) {
 			out = append(out, v)
 		}
 	}

@@ -20,6 +20,8 @@ package llvm
 import (
 	"math"
 
+	"dlc.dev/dlc/ir"
+
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"
 	"github.com/llir/llvm/ir/enum"
@@ -27,16 +29,17 @@ import (
 	"github.com/llir/llvm/ir/value"
 )
 
-// vecMath32 is every inline f32 function by name (the IR op's name where
-// there is one), for the elemental table and the tests.
-var vecMath32 = map[string]func(f fb, x value.Value) value.Value{
-	"exp":     expF32,
-	"expm1":   expm1F32,
-	"log":     logF32,
-	"log1p":   log1pF32,
-	"tanh":    tanhF32,
-	"sigmoid": sigmoidF32,
-	"erf":     erfF32,
+// vecMath32 is every inline f32 function by the IR op it computes. The
+// elemental emitter lowers an op with an entry here inline on float registers
+// (mathFunc), and calls its library function otherwise.
+var vecMath32 = map[ir.Op]func(f fb, x value.Value) value.Value{
+	ir.OpExp:     expF32,
+	ir.OpExpm1:   expm1F32,
+	ir.OpLog:     logF32,
+	ir.OpLog1p:   log1pF32,
+	ir.OpTanh:    tanhF32,
+	ir.OpSigmoid: sigmoidF32,
+	ir.OpErf:     erfF32,
 }
 
 // fb appends f32 and i32 instructions to a block: the vocabulary of this file.

@@ -90,7 +90,8 @@ func mathModule(t codegen.Target, libm bool) string {
 	e := NewElemental(m, LibmCalls())
 	e.fma = hasFMA(t)
 	for _, name := range mathFuncs {
-		mathKernel(m, name, t, func(b *llir.Block, x value.Value) value.Value { return vecMath32[name](fb{b, e}, x) })
+		op, _ := ir.OpByName(name)
+		mathKernel(m, name, t, func(b *llir.Block, x value.Value) value.Value { return vecMath32[op](fb{b, e}, x) })
 	}
 	if libm {
 		call := func(b *llir.Block, name string, x value.Value) value.Value {

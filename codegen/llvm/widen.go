@@ -312,6 +312,17 @@ var vectorIntrinsics = map[string]struct {
 	"llvm.fptoui.sat": {2, -1},
 }
 
+// vectorIntrinsicBase returns the name without type suffixes of the
+// intrinsic called name, when it has a vector form.
+func vectorIntrinsicBase(name string) (string, bool) {
+	for base, info := range vectorIntrinsics {
+		if strings.HasPrefix(name, base+".") && strings.Count(name[len(base):], ".") == info.suffixes {
+			return base, true
+		}
+	}
+	return "", false
+}
+
 // call widens a call: an intrinsic to its vector form, anything else to one
 // call per lane.
 func (w *widener) call(in *llir.InstCall) (value.Value, error) {
@@ -319,11 +330,8 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("widen: indirect call")
 	}
-	name := callee.Name()
-	for base, info := range vectorIntrinsics {
-		if !strings.HasPrefix(name, base+".") || strings.Count(name[len(base):], ".") != info.suffixes {
-			continue
-		}
+	if base, ok := vectorIntrinsicBase(callee.Name()); ok {
+		info := vectorIntrinsics[base]
 		var args []value.Value
 		var params []types.Type
 		for i, a := range in.Args {
