@@ -11,7 +11,9 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/cpu"
+	"dlc.dev/dlc/codegen/llvmtool"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/frontend"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/passes"
@@ -59,7 +61,7 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 // Build compiles a source file into artifact bytes. The LLVM tools are located
 // first, so a missing tool is reported before any work is done.
 func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byte, *artifact.Manifest, error) {
-	tools, err := llvm.FindTools()
+	tools, err := llvmtool.FindTools()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -71,14 +73,14 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
 	}
 	t := opt.target()
-	llText, kernels, err := llvm.Emit(m, t)
+	llText, kernels, err := cpu.Emit(m, t)
 	if err != nil {
 		return nil, nil, fmt.Errorf("codegen: %w", err)
 	}
 	if err := dumpLLVM(opt.DumpDir, "kernels.ll", llText); err != nil {
 		return nil, nil, err
 	}
-	so, optIR, err := llvm.Compile(ctx, llText, llvm.Options{Target: t, Tools: tools})
+	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: t, Tools: tools})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -142,7 +144,7 @@ func BuildFile(ctx context.Context, path, out string, opt Options) (*artifact.Ma
 }
 
 func describe(f *ir.Func, kernels []artifact.Kernel) artifact.Function {
-	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels, IndexChecks: llvm.IndexChecks(f)}
+	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels, IndexChecks: plan.IndexChecks(f)}
 	if fn.Kernels == nil {
 		fn.Kernels = []artifact.Kernel{}
 	}

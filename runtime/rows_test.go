@@ -20,7 +20,9 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/cpu"
+	"dlc.dev/dlc/codegen/llvmtool"
+	kplan "dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 )
 
@@ -39,7 +41,7 @@ func buildIR(t testing.TB, src string) *compiled {
 	if c, ok := compiledCache.Load(src); ok {
 		return c.(*compiled)
 	}
-	tools, err := llvm.FindTools()
+	tools, err := llvmtool.FindTools()
 	if err != nil {
 		t.Skipf("skipping: cannot compile kernels: %v", err)
 	}
@@ -51,17 +53,17 @@ func buildIR(t testing.TB, src string) *compiled {
 		t.Fatal(err)
 	}
 	target := codegen.CPUTarget(codegen.DefaultCPU)
-	ll, kernels, err := llvm.Emit(m, target)
+	ll, kernels, err := cpu.Emit(m, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	so, _, err := llvm.Compile(context.Background(), ll, llvm.Options{Target: target, Tools: tools})
+	so, _, err := cpu.Compile(context.Background(), ll, cpu.Options{Target: target, Tools: tools})
 	if err != nil {
 		t.Fatal(err)
 	}
 	man := artifact.Manifest{Source: "test.ir", Triple: target.Triple, CPU: target.CPU, CPUFeatures: target.CPUFeatures}
 	for _, f := range m.Funcs {
-		fn := artifact.Function{Name: f.Name, Kernels: kernels[f.Name], IndexChecks: llvm.IndexChecks(f)}
+		fn := artifact.Function{Name: f.Name, Kernels: kernels[f.Name], IndexChecks: kplan.IndexChecks(f)}
 		for _, p := range f.Params {
 			if p.Type.IsScalar() {
 				fn.Scalars = append(fn.Scalars, artifact.Scalar{Name: p.Name, DType: p.Type.DType.String(), Default: p.Default})
@@ -104,7 +106,7 @@ func (c *compiled) load(t testing.TB, cfg Config) *Artifact {
 // zlprMeanIR is ZLPR as fusion schedules it, plus the batch mean: a host
 // value 1/dim(B) times the batch sum, in the single-row kernel.
 func zlprMeanIR(t testing.TB) string {
-	src, err := os.ReadFile("../codegen/llvm/testdata/rows/zlpr.ir")
+	src, err := os.ReadFile("../codegen/cpu/testdata/rows/zlpr.ir")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +208,7 @@ func TestRowKernelDeterminism(t *testing.T) {
 	}
 }
 
-// checkZLPR compares a call with the interpreter, loosely (codegen/llvm's
+// checkZLPR compares a call with the interpreter, loosely (codegen/cpu's
 // tests pin the tolerances).
 func checkZLPR(t *testing.T, mod *ir.Module, z *zlprCall) {
 	t.Helper()
@@ -344,7 +346,7 @@ func TestAxisKernelUnits(t *testing.T) {
 
 // TestIndexChecks: an index input out of range is an error before any kernel runs.
 func TestIndexChecks(t *testing.T) {
-	src, err := os.ReadFile("../codegen/llvm/testdata/rows/zlpr_sparse.ir")
+	src, err := os.ReadFile("../codegen/cpu/testdata/rows/zlpr_sparse.ir")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -368,8 +370,8 @@ func TestIndexChecks(t *testing.T) {
 	idx[3*k+7] = -1
 	wantErr(t, f.Run(args), "zlpr_sparse: input pos_idx: index -1 at [3, 7] out of range [0, 1000) for take_along_axis along axis 1 of logits")
 	want := []artifact.IndexCheck{{Input: "pos_idx", Axis: 1, Bound: "C", Of: "logits"}}
-	if got := c.mod.Func("zlpr_sparse"); !slices.Equal(llvm.IndexChecks(got), want) {
-		t.Errorf("IndexChecks = %v, want %v", llvm.IndexChecks(got), want)
+	if got := c.mod.Func("zlpr_sparse"); !slices.Equal(kplan.IndexChecks(got), want) {
+		t.Errorf("IndexChecks = %v, want %v", kplan.IndexChecks(got), want)
 	}
 }
 

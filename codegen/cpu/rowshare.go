@@ -25,7 +25,7 @@
 // later pass writes at the same positions, and loaded back from there
 // (planReuse): the row is still in cache, and the later pass reads each
 // element before it writes its final value.
-package llvm
+package cpu
 
 import (
 	"fmt"
@@ -163,7 +163,7 @@ func (k *rowKernel) guardOf(v *ir.Value) (*ir.Value, bool, bool) {
 	}
 	var c *ir.Value
 	pol, found := false, false
-	for _, u := range k.p.values {
+	for _, u := range k.p.Values {
 		for i, a := range u.Args {
 			if a != v {
 				continue

@@ -15,7 +15,7 @@
 // result on every f32 input (vecmath_test.go sweeps them).
 // The polynomial coefficients are minimax fits rounded to f32 one at a time,
 // refitting the others.
-package llvm
+package elemental
 
 import (
 	"math"
@@ -51,12 +51,12 @@ func (f fb) hasFMA() bool { return f.e != nil && f.e.fma }
 
 // fma is x*y + z rounded once.
 func (f fb) fma(x, y, z value.Value) value.Value {
-	return f.b.NewCall(f.e.intrinsic("llvm.fma.f32", types.Float, types.Float, types.Float, types.Float), x, y, z)
+	return f.b.NewCall(f.e.Intrinsic("llvm.fma.f32", types.Float, types.Float, types.Float, types.Float), x, y, z)
 }
 
 // rint rounds to the nearest integer, ties to even (vroundps).
 func (f fb) rint(x value.Value) value.Value {
-	return f.b.NewCall(f.e.intrinsic("llvm.rint.f32", types.Float, types.Float), x)
+	return f.b.NewCall(f.e.Intrinsic("llvm.rint.f32", types.Float, types.Float), x)
 }
 
 // freeze turns a poison lane into some fixed value (llvm freeze).

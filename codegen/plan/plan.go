@@ -2,7 +2,7 @@
 // kernel reads and writes: its kind, domain and work units, its buffers and its
 // scalar arguments, in the order the runtime passes them (the artifact.Kernel
 // descriptor).
-package llvm
+package plan
 
 import (
 	"fmt"
@@ -10,40 +10,41 @@ import (
 	"strconv"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen/elemental"
 	"dlc.dev/dlc/ir"
 )
 
-// kernelPlan is one kernel: a group of a function and everything it touches.
-type kernelPlan struct {
-	fn     *ir.Func
-	group  string
-	symbol string
-	kind   ir.KernelKind
-	// declared says the function's schedule declares the kernel; an undeclared
+// Kernel is one kernel: a group of a function and everything it touches.
+type Kernel struct {
+	Fn     *ir.Func
+	Group  string
+	Symbol string
+	Kind   ir.KernelKind
+	// Declared says the function's schedule declares the kernel; an undeclared
 	// group (hand-written IR) is a loop kernel whose domain is its values' shape.
-	declared bool
-	domain   ir.Shape
-	values   []*ir.Value // the group's values, in body order
-	buffers  []bufferPlan
-	scalars  []*ir.Value // scalar parameters, then host values
-	// dims are the symbolic dimensions a row or axis kernel takes as i64
+	Declared bool
+	Domain   ir.Shape
+	Values   []*ir.Value // the group's values, in body order
+	Buffers  []Buffer
+	Scalars  []*ir.Value // scalar parameters, then host values
+	// Dims are the symbolic dimensions a row or axis kernel takes as i64
 	// scalars "#D", after scalars.
-	dims []string
-	// units and unitWork are the descriptor's Units and UnitWork.
-	units, unitWork ir.Shape
+	Dims []string
+	// Units and UnitWork are the descriptor's Units and UnitWork.
+	Units, UnitWork ir.Shape
 }
 
-// bufferPlan is one buffer argument and the IR value it holds.
-type bufferPlan struct {
-	ref   artifact.BufferRef
-	value *ir.Value
+// Buffer is one buffer argument and the IR value it holds.
+type Buffer struct {
+	Ref   artifact.BufferRef
+	Value *ir.Value
 }
 
 // Symbol is the exported name of the kernel for group g of function fn.
 func Symbol(fn, g string) string { return "dlc_" + fn + "_" + g }
 
-// planKernels plans every kernel group of f, in launch order.
-func planKernels(f *ir.Func) ([]*kernelPlan, error) {
+// Kernels plans every kernel group of f, in launch order.
+func Kernels(f *ir.Func) ([]*Kernel, error) {
 	groups := f.Groups()
 	order := map[string]int{}
 	for i, g := range groups {
@@ -98,7 +99,7 @@ func planKernels(f *ir.Func) ([]*kernelPlan, error) {
 		}
 	}
 
-	plans := make([]*kernelPlan, 0, len(groups))
+	plans := make([]*Kernel, 0, len(groups))
 	for _, g := range groups {
 		p, err := planKernel(f, g, isKernel, resultName, crossing)
 		if err != nil {
@@ -112,7 +113,7 @@ func planKernels(f *ir.Func) ([]*kernelPlan, error) {
 // unsupported says why value v cannot be compiled into a kernel of the given
 // kind, or "".
 func unsupported(v *ir.Value, kind ir.KernelKind) string {
-	elementwise := (v.Op.Has(ir.Elementwise) && Supports(v.Op)) || v.Op == ir.OpIota
+	elementwise := (v.Op.Has(ir.Elementwise) && elemental.Supports(v.Op)) || v.Op == ir.OpIota
 	switch kind {
 	case ir.LoopKernel:
 		if !elementwise {
@@ -139,12 +140,12 @@ func unsupported(v *ir.Value, kind ir.KernelKind) string {
 }
 
 // planKernel plans the kernel of group g.
-func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName map[*ir.Value]string, crossing map[*ir.Value]bool) (*kernelPlan, error) {
-	p := &kernelPlan{fn: f, group: g, symbol: Symbol(f.Name, g), kind: ir.LoopKernel, domain: ir.Shape{}}
+func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName map[*ir.Value]string, crossing map[*ir.Value]bool) (*Kernel, error) {
+	p := &Kernel{Fn: f, Group: g, Symbol: Symbol(f.Name, g), Kind: ir.LoopKernel, Domain: ir.Shape{}}
 	if k := f.Kernel(g); k != nil {
-		p.kind, p.declared, p.domain = k.Kind, true, append(ir.Shape{}, k.Domain...)
+		p.Kind, p.Declared, p.Domain = k.Kind, true, append(ir.Shape{}, k.Domain...)
 	}
-	haveDomain := p.declared
+	haveDomain := p.Declared
 	paramsUsed := map[*ir.Value]bool{}
 	var tempsRead, hostUsed []*ir.Value
 	seen := map[*ir.Value]bool{}
@@ -152,12 +153,12 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 		if v.Group != g || !isKernel(v) {
 			continue
 		}
-		p.values = append(p.values, v)
-		if p.kind == ir.LoopKernel && !v.Type.IsScalar() {
+		p.Values = append(p.Values, v)
+		if p.Kind == ir.LoopKernel && !v.Type.IsScalar() {
 			if !haveDomain {
-				p.domain, haveDomain = v.Type.Shape, true
-			} else if !v.Type.Shape.Equal(p.domain) {
-				return nil, fmt.Errorf("@%s: %s: shape %s differs from the domain %s of kernel %s", f.Name, ir.FormatValue(v), v.Type.Shape, p.domain, g)
+				p.Domain, haveDomain = v.Type.Shape, true
+			} else if !v.Type.Shape.Equal(p.Domain) {
+				return nil, fmt.Errorf("@%s: %s: shape %s differs from the domain %s of kernel %s", f.Name, ir.FormatValue(v), v.Type.Shape, p.Domain, g)
 			}
 		}
 		for _, a := range v.Args {
@@ -176,24 +177,24 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 			}
 		}
 	}
-	if p.kind == ir.LoopKernel {
-		for _, v := range p.values {
-			if p.declared && !v.Type.Shape.Equal(p.domain) {
-				return nil, fmt.Errorf("@%s: %s: a loop kernel over %s computes only values of that shape", f.Name, ir.FormatValue(v), p.domain)
+	if p.Kind == ir.LoopKernel {
+		for _, v := range p.Values {
+			if p.Declared && !v.Type.Shape.Equal(p.Domain) {
+				return nil, fmt.Errorf("@%s: %s: a loop kernel over %s computes only values of that shape", f.Name, ir.FormatValue(v), p.Domain)
 			}
 			for _, a := range v.Args {
-				if !a.Type.IsScalar() && !a.Type.Shape.Equal(p.domain) {
-					return nil, fmt.Errorf("@%s: %s: operand %s has shape %s, but a loop kernel over %s reads only that shape (broadcasting needs a row kernel)", f.Name, ir.FormatValue(v), ir.Ref(a), a.Type.Shape, p.domain)
+				if !a.Type.IsScalar() && !a.Type.Shape.Equal(p.Domain) {
+					return nil, fmt.Errorf("@%s: %s: operand %s has shape %s, but a loop kernel over %s reads only that shape (broadcasting needs a row kernel)", f.Name, ir.FormatValue(v), ir.Ref(a), a.Type.Shape, p.Domain)
 				}
 			}
 		}
 	}
-	if p.kind == ir.AxisKernel && len(p.values) != 1 {
-		return nil, fmt.Errorf("@%s: axis kernel %s computes %d values; it computes exactly one reduction or gather", f.Name, g, len(p.values))
+	if p.Kind == ir.AxisKernel && len(p.Values) != 1 {
+		return nil, fmt.Errorf("@%s: axis kernel %s computes %d values; it computes exactly one reduction or gather", f.Name, g, len(p.Values))
 	}
 
 	buf := func(kind, name string, v *ir.Value, writes bool) {
-		p.buffers = append(p.buffers, bufferPlan{value: v, ref: artifact.BufferRef{
+		p.Buffers = append(p.Buffers, Buffer{Value: v, Ref: artifact.BufferRef{
 			Kind: kind, Name: name, DType: v.Type.DType.String(), Shape: shapeStrings(v.Type.Shape), Writes: writes,
 		}})
 	}
@@ -216,7 +217,7 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 		}
 	}
 	var tempsWritten []*ir.Value
-	for _, v := range p.values {
+	for _, v := range p.Values {
 		if _, isResult := resultName[v]; crossing[v] && !isResult {
 			tempsWritten = append(tempsWritten, v)
 		}
@@ -228,11 +229,11 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 
 	for _, a := range f.Params {
 		if paramsUsed[a] && a.Type.IsScalar() {
-			p.scalars = append(p.scalars, a)
+			p.Scalars = append(p.Scalars, a)
 		}
 	}
 	sortByID(hostUsed)
-	p.scalars = append(p.scalars, hostUsed...)
+	p.Scalars = append(p.Scalars, hostUsed...)
 	p.planUnits()
 	return p, nil
 }
@@ -241,30 +242,30 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 // kernels (and loop kernels with an iota), the symbolic dimensions it takes
 // as scalars: every one in its domain, its values' shapes and its buffers'
 // shapes, in order of appearance.
-func (p *kernelPlan) planUnits() {
-	switch p.kind {
+func (p *Kernel) planUnits() {
+	switch p.Kind {
 	case ir.LoopKernel:
-		p.units = p.domain
+		p.Units = p.Domain
 		iota := false
-		for _, v := range p.values {
+		for _, v := range p.Values {
 			iota = iota || v.Op == ir.OpIota
 		}
 		if !iota {
 			return // an elementwise loop needs no sizes
 		}
 	case ir.RowKernel:
-		p.units = p.domain
+		p.Units = p.Domain
 		if x, ok := p.mainExtent(); ok {
-			p.unitWork = ir.Shape{x}
+			p.UnitWork = ir.Shape{x}
 		}
 	case ir.AxisKernel:
-		v := p.values[0]
+		v := p.Values[0]
 		if v.Op == ir.OpGather {
-			p.units = v.Type.Shape
+			p.Units = v.Type.Shape
 		} else {
 			s := v.Args[0].Type.Shape
-			p.units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
-			p.unitWork = ir.Shape{s[v.Axis]}
+			p.Units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
+			p.UnitWork = ir.Shape{s[v.Axis]}
 		}
 	}
 	seen := map[string]bool{}
@@ -272,37 +273,37 @@ func (p *kernelPlan) planUnits() {
 		for _, d := range s {
 			if d.IsSym() && !seen[d.Sym] {
 				seen[d.Sym] = true
-				p.dims = append(p.dims, d.Sym)
+				p.Dims = append(p.Dims, d.Sym)
 			}
 		}
 	}
-	add(p.domain)
-	for _, v := range p.values {
+	add(p.Domain)
+	for _, v := range p.Values {
 		add(v.Type.Shape)
 		for _, a := range v.Args {
 			add(a.Type.Shape)
 		}
 	}
-	for _, b := range p.buffers {
-		add(b.value.Type.Shape)
+	for _, b := range p.Buffers {
+		add(b.Value.Type.Shape)
 	}
 }
 
 // mainExtent is the row length of a row kernel: the last dimension shared by
 // most of its per-element values (the first one on a tie).
-func (p *kernelPlan) mainExtent() (ir.Dim, bool) {
-	r := len(p.domain)
+func (p *Kernel) mainExtent() (ir.Dim, bool) {
+	r := len(p.Domain)
 	count := map[ir.Dim]int{}
 	var order []ir.Dim
 	note := func(s ir.Shape) {
-		if len(s) == r+1 && s[:r].Equal(p.domain) && s[r] != ir.ConstDim(1) {
+		if len(s) == r+1 && s[:r].Equal(p.Domain) && s[r] != ir.ConstDim(1) {
 			if count[s[r]] == 0 {
 				order = append(order, s[r])
 			}
 			count[s[r]]++
 		}
 	}
-	for _, v := range p.values {
+	for _, v := range p.Values {
 		note(v.Type.Shape)
 		if v.Op.Has(ir.Reduction) {
 			note(v.Args[0].Type.Shape)
@@ -317,29 +318,29 @@ func (p *kernelPlan) mainExtent() (ir.Dim, bool) {
 	return best, ok
 }
 
-// descriptor is the artifact.Kernel of the plan.
-func (p *kernelPlan) descriptor() artifact.Kernel {
+// Descriptor is the artifact.Kernel of the plan.
+func (p *Kernel) Descriptor() artifact.Kernel {
 	k := artifact.Kernel{
-		Symbol:   p.symbol,
-		Group:    p.group,
-		Kind:     p.kind.String(),
-		Domain:   shapeStrings(p.domain),
-		Units:    shapeStrings(p.units),
-		UnitWork: shapeStrings(p.unitWork),
-		Buffers:  make([]artifact.BufferRef, len(p.buffers)),
-		Scalars:  make([]artifact.ScalarRef, 0, len(p.scalars)+len(p.dims)),
+		Symbol:   p.Symbol,
+		Group:    p.Group,
+		Kind:     p.Kind.String(),
+		Domain:   shapeStrings(p.Domain),
+		Units:    shapeStrings(p.Units),
+		UnitWork: shapeStrings(p.UnitWork),
+		Buffers:  make([]artifact.BufferRef, len(p.Buffers)),
+		Scalars:  make([]artifact.ScalarRef, 0, len(p.Scalars)+len(p.Dims)),
 	}
-	for i, b := range p.buffers {
-		k.Buffers[i] = b.ref
+	for i, b := range p.Buffers {
+		k.Buffers[i] = b.Ref
 	}
-	for _, s := range p.scalars {
+	for _, s := range p.Scalars {
 		name := ir.Ref(s)
 		if s.Op == ir.OpParam {
 			name = s.Name
 		}
 		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: name, DType: s.Type.DType.String()})
 	}
-	for _, d := range p.dims {
+	for _, d := range p.Dims {
 		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: "#" + d, DType: ir.I64.String()})
 	}
 	return k
@@ -370,8 +371,8 @@ func sortByID(vs []*ir.Value) {
 	sort.SliceStable(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
 }
 
-// valueName is the LLVM local name of the register holding v.
-func valueName(v *ir.Value) string {
+// ValueName is the LLVM local name of the register holding v.
+func ValueName(v *ir.Value) string {
 	if v.Op == ir.OpParam {
 		return v.Name
 	}

@@ -1,6 +1,6 @@
 // This file lists the index inputs a function gathers with, so that the
 // runtime can check them before any kernel runs (artifact.Function.IndexChecks).
-package llvm
+package plan
 
 import (
 	"dlc.dev/dlc/artifact"

@@ -1,7 +1,7 @@
 // This file checks Compile and FindTools: the loop vectorises for x86-64-v3
 // without FMA contraction, output is byte-for-byte deterministic, a missing
 // tool is a clear error, and how long a compile of Lion takes.
-package llvm
+package cpu
 
 import (
 	"bytes"
@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/ir"
 )
 
@@ -36,10 +37,10 @@ func emitLion(t testing.TB) string {
 
 func TestFindToolsMissing(t *testing.T) {
 	t.Setenv("PATH", "")
-	_, err := FindTools()
+	_, err := llvmtool.FindTools()
 	const want = "llc not found in PATH: install LLVM (apt-get install -y llvm)"
 	if err == nil || err.Error() != want {
-		t.Fatalf("FindTools() error = %v, want %q", err, want)
+		t.Fatalf("llvmtool.FindTools() error = %v, want %q", err, want)
 	}
 	if _, _, err := Compile(context.Background(), "", Options{}); err == nil || err.Error() != want {
 		t.Fatalf("Compile error = %v, want %q", err, want)
@@ -128,7 +129,7 @@ func TestCompileTime(t *testing.T) {
 	tools := needTools(t)
 	ll := emitLion(t)
 	start := time.Now()
-	if _, err := FindTools(); err != nil {
+	if _, err := llvmtool.FindTools(); err != nil {
 		t.Fatal(err)
 	}
 	find := time.Since(start)

@@ -1,7 +1,7 @@
 // This file is a minimal kernel runner for tests: it compiles IR text to a
 // shared object, opens it with purego and calls each kernel of a function on Go
 // slices, the way the runtime will (without depending on the runtime package).
-package llvm
+package cpu
 
 import (
 	"context"
@@ -15,15 +15,16 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/ir"
 
 	"github.com/ebitengine/purego"
 )
 
 // needTools returns the LLVM tools or skips the test with the reason.
-func needTools(t testing.TB) *Tools {
+func needTools(t testing.TB) *llvmtool.Tools {
 	t.Helper()
-	tools, err := FindTools()
+	tools, err := llvmtool.FindTools()
 	if err != nil {
 		t.Skipf("skipping: cannot compile kernels: %v", err)
 	}

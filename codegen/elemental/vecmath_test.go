@@ -3,7 +3,7 @@
 // float64 functions rounded to f32, over a dense sweep of f32 inputs (every
 // f32 input with -dlc.exhaustive), their special values, that loops around
 // them vectorise 8 wide with no libm call left, and how fast they run.
-package llvm
+package elemental_test
 
 import (
 	"context"
@@ -21,6 +21,8 @@ import (
 	"unsafe"
 
 	"dlc.dev/dlc/codegen"
+	cpubackend "dlc.dev/dlc/codegen/cpu"
+	"dlc.dev/dlc/codegen/elemental"
 	"dlc.dev/dlc/ir"
 
 	"github.com/ebitengine/purego"
@@ -63,7 +65,7 @@ func mathKernel(m *llir.Module, name string, t codegen.Target, body func(b *llir
 		p.Attrs = append(p.Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
 	}
 	fn := m.NewFunc(name, types.Void, n, px, py)
-	fn.FuncAttrs = targetAttrs(t)
+	fn.FuncAttrs = funcAttrs(t)
 	entry, loop, exit := fn.NewBlock("entry"), fn.NewBlock("loop"), fn.NewBlock("exit")
 	zero := constant.NewInt(types.I64, 0)
 	entry.NewCondBr(entry.NewICmp(enum.IPredSGT, n, zero), loop, exit)
@@ -84,27 +86,27 @@ func mathKernel(m *llir.Module, name string, t codegen.Target, body func(b *llir
 // one calling each libm function (name_libm), as the elemental emitter did.
 func mathModule(t codegen.Target, libm bool) string {
 	m := llir.NewModule()
-	m.SourceFilename = sourceFilename
+	m.SourceFilename = "dlc"
 	m.TargetTriple = t.Triple
 	m.DataLayout = t.DataLayout
-	e := NewElemental(m, LibmCalls())
-	e.fma = hasFMA(t)
+	e := elemental.NewElemental(m, elemental.LibmCalls(), t)
 	for _, name := range mathFuncs {
-		mathKernel(m, name, t, func(b *llir.Block, x value.Value) value.Value { return vecMath32[name](fb{b, e}, x) })
+		mathKernel(m, name, t, func(b *llir.Block, x value.Value) value.Value { return elemental.InlineF32(e, name, b, x) })
 	}
 	if libm {
 		call := func(b *llir.Block, name string, x value.Value) value.Value {
-			return b.NewCall(e.libcall(name, types.Float, types.Float), x)
+			return b.NewCall(e.Libcall(name, types.Float, types.Float), x)
 		}
 		for _, name := range []string{"expf", "logf", "log1pf", "tanhf", "erff", "expm1f"} {
 			mathKernel(m, name+"_libm", t, func(b *llir.Block, x value.Value) value.Value { return call(b, name, x) })
 		}
 		// The lowering of sigmoid before vecmath.go.
 		mathKernel(m, "sigmoid_libm", t, func(b *llir.Block, x value.Value) value.Value {
-			f := fb{b, nil}
-			e := call(b, "expf", b.NewFNeg(f.abs(x)))
-			den := f.add(f.k(1), e)
-			return f.sel(f.cmp(enum.FPredOGE, x, f.k(0)), f.div(f.k(1), den), f.div(e, den))
+			one := constant.NewFloat(types.Float, 1)
+			abs := b.NewBitCast(b.NewAnd(b.NewBitCast(x, types.I32), constant.NewInt(types.I32, 0x7fffffff)), types.Float)
+			e := call(b, "expf", b.NewFNeg(abs))
+			den := b.NewFAdd(one, e)
+			return b.NewSelect(b.NewFCmp(enum.FPredOGE, x, constant.NewFloat(types.Float, 0)), b.NewFDiv(one, den), b.NewFDiv(e, den))
 		})
 	}
 	return m.String()
@@ -131,7 +133,7 @@ func openMathLib(t testing.TB, cpu string) *mathLib {
 		return l
 	}
 	target := codegen.CPUTarget(cpu)
-	so, optimized, err := Compile(context.Background(), mathModule(target, true), Options{Target: target, Tools: tools})
+	so, optimized, err := cpubackend.Compile(context.Background(), mathModule(target, true), cpubackend.Options{Target: target, Tools: tools})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -439,11 +441,11 @@ func TestVecMathVectorises(t *testing.T) {
 		t.Fatal(err)
 	}
 	target := codegen.CPUTarget(codegen.DefaultCPU)
-	ll, _, err := Emit(m, target)
+	ll, _, err := cpubackend.Emit(m, target)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, optimized, err := Compile(context.Background(), ll, Options{Target: target, Tools: needTools(t)})
+	_, optimized, err := cpubackend.Compile(context.Background(), ll, cpubackend.Options{Target: target, Tools: needTools(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,11 +11,13 @@
 // vectors. Loads and stores are described by memOps: consecutive elements
 // become one vector load or store, a gather one scalar load per lane.
 // Intrinsics become their vector forms; library calls are made once per lane.
-package llvm
+package cpu
 
 import (
 	"fmt"
 	"strings"
+
+	"dlc.dev/dlc/codegen/elemental"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/constant"
@@ -25,7 +27,7 @@ import (
 
 // widener turns scalar instructions into lanes-wide vector instructions.
 type widener struct {
-	e      *Elemental
+	e      *elemental.Elemental
 	pre    *llir.Block // where splats go; it dominates b
 	b      *llir.Block // where vector code goes
 	mem    map[llir.Instruction]memOp
@@ -36,7 +38,7 @@ type widener struct {
 	forbid value.Value          // the scalar loop's index, which only memOps may use
 }
 
-func newWidener(e *Elemental, pre, b *llir.Block, mem map[llir.Instruction]memOp) *widener {
+func newWidener(e *elemental.Elemental, pre, b *llir.Block, mem map[llir.Instruction]memOp) *widener {
 	return &widener{e: e, pre: pre, b: b, mem: mem, m: map[value.Value]value.Value{}, splats: map[value.Value]value.Value{}}
 }
 
@@ -344,7 +346,7 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 		if info.suffixes == 2 {
 			vname += "." + vectorSuffix(params[0])
 		}
-		return w.b.NewCall(w.e.intrinsic(vname, ret, params...), args...), nil
+		return w.b.NewCall(w.e.Intrinsic(vname, ret, params...), args...), nil
 	}
 	// One call per lane.
 	vargs := make([]value.Value, len(in.Args))
@@ -370,7 +372,7 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 // vectorSuffix is the overload suffix of a vector type, e.g. v8f32.
 func vectorSuffix(t types.Type) string {
 	vt := t.(*types.VectorType)
-	return fmt.Sprintf("v%d%s", vt.Len, typeSuffix(vt.ElemType))
+	return fmt.Sprintf("v%d%s", vt.Len, elemental.TypeSuffix(vt.ElemType))
 }
 
 // memory widens a load or store of element code.

@@ -1,7 +1,7 @@
 // This file runs whole fused functions: Lion, scalar arguments of every dtype,
 // and several kernels passing temps; chunked and in-place calls must not change
 // a single bit of the result.
-package llvm
+package cpu
 
 import (
 	"math"

@@ -4,7 +4,7 @@
 // loop with libm's expf (tests/testdata/baseline/zlpr.c), and reports
 // nanoseconds per logit. Thread scaling is the runtime's business
 // (runtime.BenchmarkZLPR).
-package llvm
+package cpu
 
 import (
 	"fmt"

@@ -15,7 +15,7 @@
 // of the row magnitude" for rows of moderate length. A gradient e^(x-L)
 // inherits L's absolute error as a relative one, plus the rounding of x - L
 // (u·|x - L|) and of exp (2 ulps). max, min and gathers are exact.
-package llvm
+package cpu
 
 import (
 	"bytes"

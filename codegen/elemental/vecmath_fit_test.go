@@ -7,7 +7,7 @@
 // turns the error of p into the relative error of the function it serves.
 // Coefficients are then rounded to f32 one at a time, lowest degree first,
 // refitting the remaining ones after each, which keeps most of the accuracy.
-package llvm
+package elemental
 
 import (
 	"flag"

@@ -1,6 +1,6 @@
 // This file maps IR dtypes to LLVM types in registers and in memory, and converts
 // between the two: loads widen, stores narrow, scalar arguments arrive as doubles.
-package llvm
+package elemental
 
 import (
 	"fmt"
@@ -135,7 +135,7 @@ func (e *Elemental) Round(b *llir.Block, d ir.DType, x value.Value) value.Value 
 // toward zero, saturating, NaN to 0 (llvm.fptosi.sat never yields poison).
 func (e *Elemental) fptosiSat(b *llir.Block, d ir.DType, x value.Value) value.Value {
 	to := RegType(d)
-	f := e.intrinsic("llvm.fptosi.sat."+typeSuffix(to)+"."+typeSuffix(x.Type()), to, x.Type())
+	f := e.Intrinsic("llvm.fptosi.sat."+TypeSuffix(to)+"."+TypeSuffix(x.Type()), to, x.Type())
 	return b.NewCall(f, x)
 }
 
@@ -161,8 +161,8 @@ func floatToBF16(b *llir.Block, x value.Value) value.Value {
 	return b.NewTrunc(r, types.I16)
 }
 
-// typeSuffix is the overload suffix of an intrinsic for a scalar type.
-func typeSuffix(t types.Type) string {
+// TypeSuffix is the overload suffix of an intrinsic for a scalar type.
+func TypeSuffix(t types.Type) string {
 	if ft, ok := t.(*types.FloatType); ok {
 		switch ft.Kind {
 		case types.FloatKindHalf:

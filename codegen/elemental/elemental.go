@@ -3,7 +3,7 @@
 // buffers or the kernel ABI, so the CPU loop (emit.go) and a GPU thread body can
 // both use it. Numerics follow MATH.md §0: no fast-math flags, no FMA
 // contraction, NaN-propagating min/max, sign(±0) = ±0.
-package llvm
+package elemental
 
 import (
 	"fmt"
@@ -28,10 +28,10 @@ type Elemental struct {
 	fma   bool // the target has FMA: exp uses llvm.fma (vecmath.go)
 }
 
-// NewElemental returns an emitter that declares functions in m and lowers
-// transcendental ops to calls of the functions named by calls.
-func NewElemental(m *llir.Module, calls MathCalls) *Elemental {
-	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}}
+// NewElemental returns an emitter for target t that declares functions in m
+// and lowers transcendental ops to calls of the functions named by calls.
+func NewElemental(m *llir.Module, calls MathCalls, t codegen.Target) *Elemental {
+	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: hasFMA(t)}
 }
 
 // hasFMA reports whether every CPU of target t has fused multiply-add.
@@ -89,6 +89,14 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpCast:    emitCast,
 }
 
+// Bug is what emitters panic with on a broken invariant (a compiler bug)
+// found deep in a recursion; the backend recovers it as an error.
+type Bug struct{ Err error }
+
+func fail(format string, args ...any) {
+	panic(Bug{fmt.Errorf(format, args...)})
+}
+
 // Supports reports whether op has an elemental lowering.
 func Supports(op ir.Op) bool {
 	_, ok := elementalOps[op]
@@ -133,7 +141,7 @@ func emitAbs(c *elemCtx) value.Value {
 	}
 	// llvm.abs with is_int_min_poison = false wraps abs(MinInt) to MinInt, as ir.EvalOp does.
 	t := RegType(c.d)
-	f := c.e.intrinsic("llvm.abs."+typeSuffix(t), t, t, types.I1)
+	f := c.e.Intrinsic("llvm.abs."+TypeSuffix(t), t, t, types.I1)
 	return c.b.NewCall(f, c.x[0], constant.False)
 }
 
@@ -155,7 +163,7 @@ func emitSign(c *elemCtx) value.Value {
 func floatIntrinsic(name string) lowering {
 	return func(c *elemCtx) value.Value {
 		t := RegType(c.d)
-		return c.b.NewCall(c.e.intrinsic(name+"."+typeSuffix(t), t, t), c.x[0])
+		return c.b.NewCall(c.e.Intrinsic(name+"."+TypeSuffix(t), t, t), c.x[0])
 	}
 }
 

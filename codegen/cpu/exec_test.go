@@ -17,7 +17,7 @@
 // the least accurate). rsqrt rounds twice (1 ulp). f16 and bf16 compute in
 // f32 and round once, so transcendental ops there are within 1 ulp of their
 // own precision.
-package llvm
+package cpu
 
 import (
 	"fmt"
@@ -26,6 +26,7 @@ import (
 	"strings"
 	"testing"
 
+	"dlc.dev/dlc/codegen/elemental"
 	"dlc.dev/dlc/ir"
 )
 
@@ -311,7 +312,7 @@ func TestOpCasesCoverEveryOp(t *testing.T) {
 		if op.Has(ir.Elementwise) && !covered[op] {
 			t.Errorf("no execution test covers op %s", op)
 		}
-		if op.Has(ir.Elementwise) && !Supports(op) {
+		if op.Has(ir.Elementwise) && !elemental.Supports(op) {
 			t.Errorf("op %s has no elemental lowering", op)
 		}
 	}

@@ -18,13 +18,15 @@
 // tail continues with the combined state: the result depends only on X, never
 // on chunking or threads, since a row is never split. The vector loop is the
 // scalar element code widened by widen.go.
-package llvm
+package cpu
 
 import (
 	"fmt"
 	"sort"
 
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -46,14 +48,17 @@ func fail(format string, args ...any) {
 	panic(emitError{fmt.Errorf(format, args...)})
 }
 
-// catch turns an emitError panic into *err.
+// catch turns an emitError (or elemental.Bug) panic into *err.
 func catch(err *error) {
 	if r := recover(); r != nil {
-		ee, ok := r.(emitError)
-		if !ok {
+		switch ee := r.(type) {
+		case emitError:
+			*err = ee.err
+		case elemental.Bug:
+			*err = ee.Err
+		default:
 			panic(r)
 		}
-		*err = ee.err
 	}
 }
 
@@ -65,9 +70,9 @@ type class struct {
 
 // rowKernel is the state of one row kernel's emission.
 type rowKernel struct {
-	e    *Elemental
+	e    *elemental.Elemental
 	mod  *llir.Module
-	p    *kernelPlan
+	p    *plan.Kernel
 	bf   *bodyFunc
 	rows ir.Shape
 	rank int
@@ -116,10 +121,10 @@ type gatherBase struct {
 }
 
 // emitRows emits the body of row kernel p.
-func emitRows(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (fn *llir.Func, err error) {
+func emitRows(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (fn *llir.Func, err error) {
 	defer catch(&err)
 	k := &rowKernel{
-		e: e, mod: mod, p: p, bf: newBody(mod, p, t), rows: p.domain, rank: len(p.domain),
+		e: e, mod: mod, p: p, bf: newBody(mod, p, t), rows: p.Domain, rank: len(p.Domain),
 		readBuf: map[*ir.Value]int{}, writeBuf: map[*ir.Value][]int{}, inGroup: map[*ir.Value]bool{},
 		cls: map[*ir.Value]class{}, stage: map[*ir.Value]int{}, accPass: map[*ir.Value]int{},
 		names: map[string]int{}, invariants: map[string]value.Value{},
@@ -127,14 +132,14 @@ func emitRows(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 		gathers: map[int]gatherBase{}, loads: map[int][]int{}, gathered: map[int][]int{}, stores: map[int][]int{},
 		synthetic: map[*ir.Value]bool{}, computing: map[*ir.Value]bool{},
 	}
-	for i, b := range p.buffers {
-		if b.ref.Writes {
-			k.writeBuf[b.value] = append(k.writeBuf[b.value], i)
+	for i, b := range p.Buffers {
+		if b.Ref.Writes {
+			k.writeBuf[b.Value] = append(k.writeBuf[b.Value], i)
 		} else {
-			k.readBuf[b.value] = i
+			k.readBuf[b.Value] = i
 		}
 	}
-	for _, v := range p.values {
+	for _, v := range p.Values {
 		k.inGroup[v] = true
 	}
 	passes := k.analyse()
@@ -162,7 +167,7 @@ func (k *rowKernel) classify(v *ir.Value) class {
 // number of passes.
 func (k *rowKernel) analyse() int {
 	passes := 0
-	for _, v := range k.p.values {
+	for _, v := range k.p.Values {
 		c := k.classify(v)
 		k.cls[v] = c
 		st := 0
@@ -256,7 +261,7 @@ func (k *rowKernel) name(x value.Value, v *ir.Value) {
 		SetName(string)
 	})
 	if _, isParam := x.(*llir.Param); ok && !isParam && n.IsUnnamed() {
-		n.SetName(k.uniq(valueName(v)))
+		n.SetName(k.uniq(plan.ValueName(v)))
 	}
 }
 
@@ -384,7 +389,7 @@ func (k *rowKernel) loopsOf(s int) []*rowLoop {
 		loops = append(loops, l)
 		return l
 	}
-	for _, v := range k.p.values {
+	for _, v := range k.p.Values {
 		switch {
 		case v.Op.Has(ir.Reduction) && k.accPass[v] == s:
 			xs := v.Args[0].Type.Shape
@@ -396,7 +401,7 @@ func (k *rowKernel) loopsOf(s int) []*rowLoop {
 		}
 	}
 	order := map[*ir.Value]int{}
-	for i, v := range k.p.values {
+	for i, v := range k.p.Values {
 		order[v] = i
 	}
 	for _, l := range loops {
@@ -432,7 +437,7 @@ func (k *rowKernel) loopsOf(s int) []*rowLoop {
 // per-row outputs among them.
 func (k *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
 	var written []*ir.Value
-	for _, v := range k.p.values {
+	for _, v := range k.p.Values {
 		if k.cls[v].perElem || k.stage[v] != s {
 			continue
 		}
@@ -475,9 +480,9 @@ func (k *rowKernel) rowValue(b *llir.Block, v *ir.Value, phase int) value.Value 
 		x = k.rowOperand(b, v.Args[0], v.Type.Shape, false)
 	case v.Op.Has(ir.Reduction):
 		a := v.Args[0]
-		red := newReduction(k.e, v)
-		st := red.update(b, red.init(), k.rowOperand(b, a, a.Type.Shape, false))
-		x = red.finish(b, st)
+		red := elemental.NewReduction(k.e, v)
+		st := red.Update(b, red.Init(), k.rowOperand(b, a, a.Type.Shape, false))
+		x = red.Finish(b, st)
 	case v.Op == ir.OpGather:
 		idx := k.rowOperand(b, v.Args[1], v.Args[1].Type.Shape, false)
 		x = k.gather(b, v, idx, phase, nil)
@@ -500,7 +505,7 @@ func (k *rowKernel) rowValue(b *llir.Block, v *ir.Value, phase int) value.Value 
 // along a row axis (computed in head), or 0 along a last axis of size 1.
 func (k *rowKernel) rowIota(v *ir.Value) value.Value {
 	if v.Axis >= k.rank {
-		return Const(v.Type.DType, 0)
+		return elemental.Const(v.Type.DType, 0)
 	}
 	return intOf(k.head, k.rowIndex()[v.Axis], v.Type.DType)
 }
@@ -541,14 +546,14 @@ func (k *rowKernel) rowOperand(b *llir.Block, a *ir.Value, t ir.Shape, flat bool
 // outside returns the register value of a constant, scalar parameter or host value.
 func (k *rowKernel) outside(a *ir.Value) (value.Value, bool) {
 	if a.Op == ir.OpConst {
-		return Const(a.Type.DType, a.Const), true
+		return elemental.Const(a.Type.DType, a.Const), true
 	}
 	if x, ok := k.bf.scalars[a]; ok {
 		return x, true
 	}
 	if !k.inGroup[a] {
 		if _, ok := k.readBuf[a]; !ok {
-			fail("%s reads %s, which is not an argument of the kernel (compiler bug)", k.p.symbol, ir.Ref(a))
+			fail("%s reads %s, which is not an argument of the kernel (compiler bug)", k.p.Symbol, ir.Ref(a))
 		}
 	}
 	return nil, false
@@ -575,10 +580,10 @@ func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
 		}
 		return view{off: k.row}
 	}
-	s := k.p.buffers[bi].value.Type.Shape
+	s := k.p.Buffers[bi].Value.Type.Shape
 	off := len(t) - len(s)
 	if off < 0 {
-		fail("%s of shape %s does not broadcast to %s", k.p.buffers[bi].ref.Name, s, t)
+		fail("%s of shape %s does not broadcast to %s", k.p.Buffers[bi].Ref.Name, s, t)
 	}
 	col := false
 	if perElem && len(s) > 0 {
@@ -587,7 +592,7 @@ func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
 			col = true
 		case last == ir.ConstDim(1):
 		default:
-			fail("%s of shape %s does not broadcast to %s", k.p.buffers[bi].ref.Name, s, t)
+			fail("%s of shape %s does not broadcast to %s", k.p.Buffers[bi].Ref.Name, s, t)
 		}
 	}
 	// Row axes: present (indexed), broadcast (stride 0), or of size 1 (either).
@@ -603,7 +608,7 @@ func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
 			present++
 			strides[i] = s[si+1:]
 		default:
-			fail("%s of shape %s does not broadcast to %s", k.p.buffers[bi].ref.Name, s, t)
+			fail("%s of shape %s does not broadcast to %s", k.p.Buffers[bi].Ref.Name, s, t)
 		}
 	}
 	switch {
@@ -635,7 +640,7 @@ func (k *rowKernel) contiguous(bi int, t ir.Shape, flat bool) bool {
 	if flat {
 		return true
 	}
-	s := k.p.buffers[bi].value.Type.Shape
+	s := k.p.Buffers[bi].Value.Type.Shape
 	return len(s) > 0 && s[len(s)-1] == t[r]
 }
 
@@ -663,7 +668,7 @@ func (k *rowKernel) rowPtr(bi int, t ir.Shape, flat bool) value.Value {
 		return p
 	}
 	v := k.viewOf(bi, t, flat)
-	mt := MemType(k.p.buffers[bi].value.Type.DType)
+	mt := elemental.MemType(k.p.Buffers[bi].Value.Type.DType)
 	gep := k.head.NewGetElementPtr(mt, k.bf.ptrs[bi], v.off)
 	gep.InBounds = true
 	k.rowPtrs[key] = gep
@@ -678,8 +683,8 @@ func (k *rowKernel) invariantLoad(bi int, t ir.Shape, flat bool) value.Value {
 	if x, ok := k.rowLoads[key]; ok {
 		return x
 	}
-	d := k.p.buffers[bi].value.Type.DType
-	ld := k.head.NewLoad(MemType(d), k.rowPtr(bi, t, flat))
+	d := k.p.Buffers[bi].Value.Type.DType
+	ld := k.head.NewLoad(elemental.MemType(d), k.rowPtr(bi, t, flat))
 	x := k.e.Widen(k.head, d, ld)
 	k.rowLoads[key] = x
 	k.loads[bi] = append(k.loads[bi], -1)
@@ -710,12 +715,12 @@ func (k *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 	ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
 	ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, g.hi), g.hi, ix)
 	d := data.Type.DType
-	gep := b.NewGetElementPtr(MemType(d), g.ptr, ix)
+	gep := b.NewGetElementPtr(elemental.MemType(d), g.ptr, ix)
 	gep.InBounds = true
-	ld := b.NewLoad(MemType(d), gep)
+	ld := b.NewLoad(elemental.MemType(d), gep)
 	if ec != nil {
 		ec.mem[gep] = memOp{kind: memSkip}
-		ec.mem[ld] = memOp{kind: memGather, ptr: g.ptr, idx: ix, typ: MemType(d)}
+		ec.mem[ld] = memOp{kind: memGather, ptr: g.ptr, idx: ix, typ: elemental.MemType(d)}
 	}
 	k.gathered[bi] = append(k.gathered[bi], phase)
 	return k.e.Widen(b, d, ld)
@@ -730,7 +735,7 @@ func emptyElement(mod *llir.Module, d ir.DType) value.Value {
 			return g
 		}
 	}
-	mt := MemType(d)
+	mt := elemental.MemType(d)
 	var c constant.Constant
 	switch d {
 	case ir.F32, ir.F64:
@@ -754,23 +759,23 @@ func emptyElement(mod *llir.Module, d ir.DType) value.Value {
 // memory only with an input of the same dtype and shape, so only those pairs
 // matter.
 func (k *rowKernel) markRereads() {
-	for bi, in := range k.p.buffers {
-		if in.ref.Writes {
+	for bi, in := range k.p.Buffers {
+		if in.Ref.Writes {
 			continue
 		}
-		for bo, out := range k.p.buffers {
-			if !out.ref.Writes || out.ref.DType != in.ref.DType || !out.value.Type.Shape.Equal(in.value.Type.Shape) {
+		for bo, out := range k.p.Buffers {
+			if !out.Ref.Writes || out.Ref.DType != in.Ref.DType || !out.Value.Type.Shape.Equal(in.Value.Type.Shape) {
 				continue
 			}
 			for _, st := range k.stores[bo] {
 				for _, ph := range k.loads[bi] {
 					if ph > st {
-						k.p.buffers[bi].ref.Reread = true
+						k.p.Buffers[bi].Ref.Reread = true
 					}
 				}
 				for _, ph := range k.gathered[bi] {
 					if ph >= st {
-						k.p.buffers[bi].ref.Reread = true
+						k.p.Buffers[bi].Ref.Reread = true
 					}
 				}
 			}

@@ -1,7 +1,7 @@
 // This file pins what Emit writes: each testdata/emit/NAME.ir has its LLVM IR
 // in NAME.ll and its kernel descriptors in NAME.kernels.json
 // (go test ./codegen/llvm -update rewrites them), and checks Emit's errors.
-package llvm
+package cpu
 
 import (
 	"encoding/json"

@@ -4,7 +4,7 @@
 // inline polynomials instead (vecmath.go), chosen in the elemental table
 // (elemental.go); pointing the calls at another library (libdevice for PTX) is
 // one MathCalls value.
-package llvm
+package elemental
 
 import (
 	"fmt"
@@ -75,8 +75,8 @@ func (e *Elemental) libcall(name string, ret types.Type, params ...types.Type) *
 	return f
 }
 
-// intrinsic declares (once) an LLVM intrinsic; LLVM supplies its attributes.
-func (e *Elemental) intrinsic(name string, ret types.Type, params ...types.Type) *llir.Func {
+// Intrinsic declares (once) an LLVM intrinsic; LLVM supplies its attributes.
+func (e *Elemental) Intrinsic(name string, ret types.Type, params ...types.Type) *llir.Func {
 	if f, ok := e.decls[name]; ok {
 		return f
 	}

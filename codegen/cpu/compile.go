@@ -1,7 +1,7 @@
 // This file turns LLVM IR into a shared object: opt -O3 (where the loop
 // vectoriser runs, told the triple and CPU), llc -O3 to a PIC object, and the
 // C driver to link it, all in a private temporary directory.
-package llvm
+package cpu
 
 import (
 	"bytes"
@@ -14,12 +14,13 @@ import (
 	"strings"
 
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/llvmtool"
 )
 
 // Options configures Compile.
 type Options struct {
-	Target codegen.Target // zero: codegen.CPUTarget(codegen.DefaultCPU)
-	Tools  *Tools         // nil: FindTools()
+	Target codegen.Target  // zero: codegen.CPUTarget(codegen.DefaultCPU)
+	Tools  *llvmtool.Tools // nil: llvmtool.FindTools()
 }
 
 // Compile optimizes llvmIR, compiles it and links a shared object. It returns
@@ -33,7 +34,7 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 	}
 	tools := opt.Tools
 	if tools == nil {
-		if tools, err = FindTools(); err != nil {
+		if tools, err = llvmtool.FindTools(); err != nil {
 			return nil, "", err
 		}
 	}

@@ -1,11 +1,12 @@
 // This file emits one loop of a row kernel's pass: the scalar element code
 // (the tail loop) and its widened copy (the vector loop in front of it),
 // with the lane accumulators of the reductions and their combination.
-package llvm
+package cpu
 
 import (
 	"math"
 
+	"dlc.dev/dlc/codegen/elemental"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -90,8 +91,8 @@ func (ec *elemCode) load(bi int, t ir.Shape) value.Value {
 
 // loadAt loads element j after the row pointer ptr of buffer bi.
 func (ec *elemCode) loadAt(bi int, ptr value.Value) value.Value {
-	d := ec.k.p.buffers[bi].value.Type.DType
-	mt := MemType(d)
+	d := ec.k.p.Buffers[bi].Value.Type.DType
+	mt := elemental.MemType(d)
 	gep := ec.b.NewGetElementPtr(mt, ptr, ec.j)
 	gep.InBounds = true
 	ld := ec.b.NewLoad(mt, gep)
@@ -157,7 +158,7 @@ func (ec *elemCode) store(v *ir.Value) {
 func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 	k := ec.k
 	x := k.e.Narrow(ec.b, v.Type.DType, ec.operand(v, v.Type.Shape, false))
-	mt := MemType(v.Type.DType)
+	mt := elemental.MemType(v.Type.DType)
 	ptr := k.rowPtr(bi, v.Type.Shape, true)
 	gep := ec.b.NewGetElementPtr(mt, ptr, ec.j)
 	gep.InBounds = true
@@ -189,9 +190,9 @@ func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	n := k.dim(l.extent)
 	tag := "p" + itoa(s) + "." + l.extent.String()
-	reds := make([]*reduction, len(l.reds))
+	reds := make([]*elemental.Reduction, len(l.reds))
 	for i, v := range l.reds {
-		reds[i] = newReduction(k.e, v)
+		reds[i] = elemental.NewReduction(k.e, v)
 	}
 
 	// The scalar tail, whose element code is then widened.
@@ -199,7 +200,7 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	j0 := tpre.NewPhi(llir.NewIncoming(i64(0), cur))
 	st0 := make([][]*llir.InstPhi, len(reds))
 	for i, r := range reds {
-		for _, x := range r.init() {
+		for _, x := range r.Init() {
 			st0[i] = append(st0[i], tpre.NewPhi(llir.NewIncoming(x, cur)))
 		}
 	}
@@ -241,17 +242,17 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	}
 
 	// texit: the final states (phis first), finished.
-	finals := make([]state, len(reds))
+	finals := make([]elemental.State, len(reds))
 	for i := range reds {
-		finals[i] = make(state, len(st0[i]))
+		finals[i] = make(elemental.State, len(st0[i]))
 		for c := range st0[i] {
 			finals[i][c] = texit.NewPhi(llir.NewIncoming(st0[i][c], tpre), llir.NewIncoming(upd[i][c], tbody))
 		}
 	}
 	for i, r := range reds {
-		x := r.finish(texit, finals[i])
-		k.name(x, r.v)
-		k.rowVals[r.v] = x
+		x := r.Finish(texit, finals[i])
+		k.name(x, r.Value)
+		k.rowVals[r.Value] = x
 	}
 
 	// The vector loops, unless the row is known to be shorter than a vector.
@@ -289,8 +290,8 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	// The first vector's lane 0 starts with the initial element; every other lane is empty.
 	vinit, vempty := make([][]value.Value, len(reds)), make([][]value.Value, len(reds))
 	for i, r := range reds {
-		vinit[i] = r.vectorInit()
-		for _, c := range r.identity() {
+		vinit[i] = r.VectorInit(lanes)
+		for _, c := range r.Identity() {
 			vempty[i] = append(vempty[i], splatConst(c))
 		}
 	}
@@ -315,7 +316,7 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	// vbody: per vectors per iteration.
 	per := 1
 	for _, r := range reds {
-		if r.op == ir.OpReduceLSE {
+		if r.Op == ir.OpReduceLSE {
 			per = 2
 		}
 	}
@@ -397,7 +398,7 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	j0.Incs[0] = llir.NewIncoming(jl, lanesB)
 	j0.Incs = append(j0.Incs, llir.NewIncoming(jl, comb))
 	for i, r := range reds {
-		for c, x := range r.init() {
+		for c, x := range r.Init() {
 			st0[i][c].Incs[0] = llir.NewIncoming(x, lanesB)
 		}
 	}
@@ -416,7 +417,7 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 // 0.92 against 1.12 when only rows up to 16 KiB were prefetched (so as not to
 // evict the current row from L2). A prefetch past the last row never faults.
 func (k *rowKernel) prefetchNextRow(vbody *llir.Block, jv, n value.Value, code []llir.Instruction, mem map[llir.Instruction]memOp) {
-	pf := k.e.intrinsic("llvm.prefetch.p0i8", types.Void, types.I8Ptr, types.I32, types.I32, types.I32)
+	pf := k.e.Intrinsic("llvm.prefetch.p0i8", types.Void, types.I8Ptr, types.I32, types.I32, types.I32)
 	i32 := func(x int64) constant.Constant { return constant.NewInt(types.I32, x) }
 	seen := map[value.Value]bool{}
 	for _, in := range code {
@@ -437,12 +438,12 @@ func (k *rowKernel) prefetchNextRow(vbody *llir.Block, jv, n value.Value, code [
 
 // updates emits the reductions' steps for one element; log-sum-exps whose
 // operands are absent on complementary lanes share one exp.
-func (k *rowKernel) updates(ec *elemCode, reds []*reduction, st [][]*llir.InstPhi) []state {
+func (k *rowKernel) updates(ec *elemCode, reds []*elemental.Reduction, st [][]*llir.InstPhi) []elemental.State {
 	b := ec.b
-	upd := make([]state, len(reds))
+	upd := make([]elemental.State, len(reds))
 	index := map[*ir.Value]int{}
 	for i, r := range reds {
-		index[r.v] = i
+		index[r.Value] = i
 	}
 	for _, pair := range ec.share.lse {
 		ia, ib := index[pair.a], index[pair.b]
@@ -450,17 +451,17 @@ func (k *rowKernel) updates(ec *elemCode, reds []*reduction, st [][]*llir.InstPh
 		xa := ec.operand(pair.a.Args[0], pair.a.Args[0].Type.Shape, false)
 		xb := ec.operand(pair.b.Args[0], pair.b.Args[0].Type.Shape, false)
 		sa, sb := phis(st[ia]), phis(st[ib])
-		da, absentA, argA := ra.lseArg(b, sa[0], xa)
-		db, absentB, argB := rb.lseArg(b, sb[0], xb)
+		da, absentA, argA := ra.LSEArg(b, sa[0], xa)
+		db, absentB, argB := rb.LSEArg(b, sb[0], xb)
 		c := ec.operand(pair.c, pair.a.Args[0].Type.Shape, false)
-		e := ra.emit(b, ir.OpExp, b.NewSelect(c, argA, argB))
-		upd[ia] = ra.lseStep(b, sa[0], sa[1], xa, nil, da, absentA, e)
-		upd[ib] = rb.lseStep(b, sb[0], sb[1], xb, nil, db, absentB, e)
+		e := ra.Emit(b, ir.OpExp, b.NewSelect(c, argA, argB))
+		upd[ia] = ra.LSEStep(b, sa[0], sa[1], xa, nil, da, absentA, e)
+		upd[ib] = rb.LSEStep(b, sb[0], sb[1], xb, nil, db, absentB, e)
 	}
 	for i, r := range reds {
 		if upd[i] == nil {
-			a := r.v.Args[0]
-			upd[i] = r.update(b, phis(st[i]), ec.operand(a, a.Type.Shape, false))
+			a := r.Value.Args[0]
+			upd[i] = r.Update(b, phis(st[i]), ec.operand(a, a.Type.Shape, false))
 		}
 	}
 	return upd
@@ -468,24 +469,24 @@ func (k *rowKernel) updates(ec *elemCode, reds []*reduction, st [][]*llir.InstPh
 
 // vectorCombine combines two vector states lane by lane: the scalar
 // combination, widened.
-func (k *rowKernel) vectorCombine(b *llir.Block, r *reduction, x, y []value.Value) []value.Value {
+func (k *rowKernel) vectorCombine(b *llir.Block, r *elemental.Reduction, x, y []value.Value) []value.Value {
 	scratch := llir.NewBlock("")
-	px, py := make(state, len(x)), make(state, len(y))
+	px, py := make(elemental.State, len(x)), make(elemental.State, len(y))
 	w := newWidener(k.e, b, b, nil)
 	for c := range x {
 		t := x[c].Type().(*types.VectorType).ElemType
 		px[c], py[c] = llir.NewParam("", t), llir.NewParam("", t)
 		w.m[px[c]], w.m[py[c]] = x[c], y[c]
 	}
-	out := r.combine(scratch, px, py)
+	out := r.Combine(scratch, px, py)
 	if err := w.run(scratch.Insts); err != nil {
-		fail("%s: %v", ir.FormatValue(r.v), err)
+		fail("%s: %v", ir.FormatValue(r.Value), err)
 	}
 	res := make([]value.Value, len(out))
 	for c, o := range out {
 		v, err := w.get(o)
 		if err != nil {
-			fail("%s: %v", ir.FormatValue(r.v), err)
+			fail("%s: %v", ir.FormatValue(r.Value), err)
 		}
 		res[c] = v
 	}
@@ -548,8 +549,8 @@ func (k *rowKernel) dropBlocks(bs ...*llir.Block) {
 	k.bf.fn.Blocks = kept
 }
 
-func phis(ps []*llir.InstPhi) state {
-	s := make(state, len(ps))
+func phis(ps []*llir.InstPhi) elemental.State {
+	s := make(elemental.State, len(ps))
 	for i, p := range ps {
 		s[i] = p
 	}

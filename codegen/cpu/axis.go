@@ -9,10 +9,12 @@
 // loop reads consecutive elements and carries no dependence from one i to the
 // next, so opt vectorises it; each position still adds its elements in the
 // order k = 0, 1, ..., whatever the chunking.
-package llvm
+package cpu
 
 import (
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -27,27 +29,27 @@ const axisTile = 512
 
 // axisKernel is the state of one axis kernel's emission.
 type axisKernel struct {
-	e      *Elemental
+	e      *elemental.Elemental
 	mod    *llir.Module
-	p      *kernelPlan
+	p      *plan.Kernel
 	bf     *bodyFunc
 	fn     *llir.Func
 	blocks int
 }
 
 // emitAxis emits the body of axis kernel p.
-func emitAxis(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (fn *llir.Func, err error) {
+func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (fn *llir.Func, err error) {
 	defer catch(&err)
 	k := &axisKernel{e: e, mod: mod, p: p, bf: newBody(mod, p, t)}
 	k.fn = k.bf.fn
-	v := p.values[0]
+	v := p.Values[0]
 	in := map[*ir.Value]int{}
 	var outs []int
-	for i, b := range p.buffers {
-		if b.ref.Writes {
+	for i, b := range p.Buffers {
+		if b.Ref.Writes {
 			outs = append(outs, i)
 		} else {
-			in[b.value] = i
+			in[b.Value] = i
 		}
 	}
 	for i, a := range v.Args {
@@ -61,7 +63,7 @@ func emitAxis(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 	if v.Op == ir.OpGather {
 		k.gather(v, in[v.Args[0]], in[v.Args[1]], outs)
 		// A gather reads its data wherever the indices say: no output may share it.
-		p.buffers[in[v.Args[0]]].ref.Reread = true
+		p.Buffers[in[v.Args[0]]].Ref.Reread = true
 	} else {
 		k.reduce(v, in[v.Args[0]], outs)
 	}
@@ -148,15 +150,15 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 	entry := k.fn.NewBlock("entry")
 	n := k.dim(s[v.Axis])
 	inner := k.product(entry, s[v.Axis+1:])
-	red := newReduction(k.e, v)
-	reg := RegType(v.Type.DType)
+	red := elemental.NewReduction(k.e, v)
+	reg := elemental.RegType(v.Type.DType)
 	var accs []*llir.InstAlloca
-	for range red.initial() {
+	for range red.Initial() {
 		a := entry.NewAlloca(types.NewArray(axisTile, reg))
 		a.Align = 32
 		accs = append(accs, a)
 	}
-	xd, xm := x.Type.DType, MemType(x.Type.DType)
+	xd, xm := x.Type.DType, elemental.MemType(x.Type.DType)
 	at := func(b *llir.Block, a *llir.InstAlloca, i value.Value) value.Value {
 		g := b.NewGetElementPtr(a.ElemType, a, i64(0), i)
 		g.InBounds = true
@@ -170,7 +172,7 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 		return k.loop(b, "tile", i64(0), cnt, axisTile, func(b *llir.Block, t value.Value) *llir.Block {
 			length := minI64(b, i64(axisTile), b.NewSub(cnt, t))
 			b = k.loop(b, "init", i64(0), length, 1, func(b *llir.Block, i value.Value) *llir.Block {
-				for c, x := range red.initial() {
+				for c, x := range red.Initial() {
 					b.NewStore(x, at(b, accs[c], i))
 				}
 				return b
@@ -182,28 +184,28 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 					g := b.NewGetElementPtr(xm, base, i)
 					g.InBounds = true
 					xv := k.e.Widen(b, xd, b.NewLoad(xm, g))
-					st := make(state, len(accs))
+					st := make(elemental.State, len(accs))
 					ptrs := make([]value.Value, len(accs))
 					for c, a := range accs {
 						ptrs[c] = at(b, a, i)
 						st[c] = b.NewLoad(reg, ptrs[c])
 					}
-					for c, y := range red.update(b, st, xv) {
+					for c, y := range red.Update(b, st, xv) {
 						b.NewStore(y, ptrs[c])
 					}
 					return b
 				})
 			})
 			return k.loop(b, "store", i64(0), length, 1, func(b *llir.Block, i value.Value) *llir.Block {
-				st := make(state, len(accs))
+				st := make(elemental.State, len(accs))
 				for c, a := range accs {
 					st[c] = b.NewLoad(reg, at(b, a, i))
 				}
-				r := red.finish(b, st)
+				r := red.Finish(b, st)
 				pos := b.NewAdd(b.NewAdd(p, t), i)
 				for _, oi := range outs {
-					d := k.p.buffers[oi].value.Type.DType
-					g := b.NewGetElementPtr(MemType(d), k.bf.ptrs[oi], pos)
+					d := k.p.Buffers[oi].Value.Type.DType
+					g := b.NewGetElementPtr(elemental.MemType(d), k.bf.ptrs[oi], pos)
 					g.InBounds = true
 					b.NewStore(k.e.Narrow(b, d, r), g)
 				}
@@ -223,9 +225,9 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 	inner := k.product(entry, si[v.Axis+1:])
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
-	xd, xm := x.Type.DType, MemType(x.Type.DType)
+	xd, xm := x.Type.DType, elemental.MemType(x.Type.DType)
 	base := entry.NewSelect(nonEmpty, k.bf.ptrs[xi], emptyElement(k.mod, xd))
-	id, im := idx.Type.DType, MemType(idx.Type.DType)
+	id, im := idx.Type.DType, elemental.MemType(idx.Type.DType)
 	k.segments(entry, inner, func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		q := b.NewUDiv(p, inner)
 		o := b.NewUDiv(q, kdim)
@@ -245,8 +247,8 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 			src.InBounds = true
 			xv := k.e.Widen(b, xd, b.NewLoad(xm, src))
 			for _, oi := range outs {
-				d := k.p.buffers[oi].value.Type.DType
-				og := b.NewGetElementPtr(MemType(d), k.bf.ptrs[oi], pos)
+				d := k.p.Buffers[oi].Value.Type.DType
+				og := b.NewGetElementPtr(elemental.MemType(d), k.bf.ptrs[oi], pos)
 				og.InBounds = true
 				b.NewStore(k.e.Narrow(b, d, xv), og)
 			}

@@ -22,4 +22,4 @@
 //
 // RATIONALE.md explains the ABI, the aliasing contract and the numerics;
 // RATIONALE_rows.md the row and axis kernels.
-package llvm
+package cpu

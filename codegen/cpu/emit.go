@@ -2,13 +2,15 @@
 // with noalias buffer pointers (for a loop kernel a plain loop over elements
 // [begin, end); rows.go and axis.go emit the others) and an exported wrapper
 // with the runtime's ABI that unpacks buffers and scalars.
-package llvm
+package cpu
 
 import (
 	"fmt"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -33,21 +35,20 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 	mod.SourceFilename = sourceFilename
 	mod.TargetTriple = t.Triple
 	mod.DataLayout = t.DataLayout
-	e := NewElemental(mod, LibmCalls())
-	e.fma = hasFMA(t)
+	e := elemental.NewElemental(mod, elemental.LibmCalls(), t)
 	kernels = map[string][]artifact.Kernel{}
 	for _, f := range m.Funcs {
 		if f.Private {
 			continue
 		}
-		plans, err := planKernels(f)
+		plans, err := plan.Kernels(f)
 		if err != nil {
 			return "", nil, fmt.Errorf("codegen/llvm: %w", err)
 		}
 		descs := make([]artifact.Kernel, 0, len(plans))
 		for _, p := range plans {
 			var body *llir.Func
-			switch p.kind {
+			switch p.Kind {
 			case ir.RowKernel:
 				body, err = emitRows(e, mod, p, t)
 			case ir.AxisKernel:
@@ -56,10 +57,10 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 				body, err = emitBody(e, mod, p, t)
 			}
 			if err != nil {
-				return "", nil, fmt.Errorf("codegen/llvm: @%s kernel %s: %w", f.Name, p.group, err)
+				return "", nil, fmt.Errorf("codegen/llvm: @%s kernel %s: %w", f.Name, p.Group, err)
 			}
 			emitWrapper(e, mod, p, body, t)
-			descs = append(descs, p.descriptor())
+			descs = append(descs, p.Descriptor())
 		}
 		kernels[f.Name] = descs
 	}
@@ -77,14 +78,14 @@ func targetAttrs(t codegen.Target) []llir.FuncAttribute {
 
 // bufferParamName is the LLVM name of a buffer pointer: kind-prefixed, since a
 // result may share its name with a parameter.
-func bufferParamName(b bufferPlan) string {
-	switch b.ref.Kind {
+func bufferParamName(b plan.Buffer) string {
+	switch b.Ref.Kind {
 	case artifact.BufInput:
-		return "in." + b.ref.Name
+		return "in." + b.Ref.Name
 	case artifact.BufOutput:
-		return "out." + b.ref.Name
+		return "out." + b.Ref.Name
 	}
-	return "tmp." + valueName(b.value)
+	return "tmp." + plan.ValueName(b.Value)
 }
 
 // emitBody emits
@@ -95,7 +96,7 @@ func bufferParamName(b bufferPlan) string {
 // every output element, for i in [begin, end). Scalar-typed values of the group
 // are computed once before the loop; scalar-typed outputs are written by the
 // chunk that starts at element 0.
-func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (_ *llir.Func, err error) {
+func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (_ *llir.Func, err error) {
 	defer catch(&err)
 	bf := newBody(mod, p, t)
 	fn, begin, end, ptrs := bf.fn, bf.begin, bf.end, bf.ptrs
@@ -108,7 +109,7 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 		args := make([]value.Value, len(v.Args))
 		for i, a := range v.Args {
 			if a.Op == ir.OpConst {
-				args[i] = Const(a.Type.DType, a.Const)
+				args[i] = elemental.Const(a.Type.DType, a.Const)
 				continue
 			}
 			x, ok := vals[a]
@@ -121,7 +122,7 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 	}
 	var index value.Value // the loop's element index, once inside the loop
 	compute := func(b *llir.Block, scalar bool) error {
-		for _, v := range p.values {
+		for _, v := range p.Values {
 			if v.Type.IsScalar() != scalar {
 				continue
 			}
@@ -137,7 +138,7 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 			if err != nil {
 				return err
 			}
-			nameValue(r, valueName(v))
+			nameValue(r, plan.ValueName(v))
 			vals[v] = r
 		}
 		return nil
@@ -145,10 +146,10 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 
 	// Before the loop: scalar buffers read, scalar values computed.
 	entry := fn.NewBlock("entry")
-	for i, b := range p.buffers {
-		if !b.ref.Writes && b.value.Type.IsScalar() {
-			d := b.value.Type.DType
-			vals[b.value] = e.Widen(entry, d, entry.NewLoad(MemType(d), ptrs[i]))
+	for i, b := range p.Buffers {
+		if !b.Ref.Writes && b.Value.Type.IsScalar() {
+			d := b.Value.Type.DType
+			vals[b.Value] = e.Widen(entry, d, entry.NewLoad(elemental.MemType(d), ptrs[i]))
 		}
 	}
 	if err := compute(entry, true); err != nil {
@@ -156,8 +157,8 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 	}
 	head := entry
 	var scalarWrites []int
-	for i, b := range p.buffers {
-		if b.ref.Writes && b.value.Type.IsScalar() {
+	for i, b := range p.Buffers {
+		if b.Ref.Writes && b.Value.Type.IsScalar() {
 			scalarWrites = append(scalarWrites, i)
 		}
 	}
@@ -165,8 +166,8 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 		first, check := fn.NewBlock("first"), fn.NewBlock("check")
 		entry.NewCondBr(entry.NewICmp(enum.IPredEQ, begin, constant.NewInt(types.I64, 0)), first, check)
 		for _, i := range scalarWrites {
-			b := p.buffers[i]
-			first.NewStore(e.Narrow(first, b.value.Type.DType, vals[b.value]), ptrs[i])
+			b := p.Buffers[i]
+			first.NewStore(e.Narrow(first, b.Value.Type.DType, vals[b.Value]), ptrs[i])
 		}
 		first.NewBr(check)
 		head = check
@@ -179,23 +180,23 @@ func emitBody(e *Elemental, mod *llir.Module, p *kernelPlan, t codegen.Target) (
 	i.SetName("i")
 	index = i
 	elem := func(k int) value.Value {
-		gep := loop.NewGetElementPtr(MemType(p.buffers[k].value.Type.DType), ptrs[k], i)
+		gep := loop.NewGetElementPtr(elemental.MemType(p.Buffers[k].Value.Type.DType), ptrs[k], i)
 		gep.InBounds = true
 		return gep
 	}
-	for k, b := range p.buffers {
-		if !b.ref.Writes && !b.value.Type.IsScalar() {
-			d := b.value.Type.DType
-			ld := loop.NewLoad(MemType(d), elem(k))
-			vals[b.value] = e.Widen(loop, d, ld)
+	for k, b := range p.Buffers {
+		if !b.Ref.Writes && !b.Value.Type.IsScalar() {
+			d := b.Value.Type.DType
+			ld := loop.NewLoad(elemental.MemType(d), elem(k))
+			vals[b.Value] = e.Widen(loop, d, ld)
 		}
 	}
 	if err := compute(loop, false); err != nil {
 		return nil, err
 	}
-	for k, b := range p.buffers {
-		if b.ref.Writes && !b.value.Type.IsScalar() {
-			loop.NewStore(e.Narrow(loop, b.value.Type.DType, vals[b.value]), elem(k))
+	for k, b := range p.Buffers {
+		if b.Ref.Writes && !b.Value.Type.IsScalar() {
+			loop.NewStore(e.Narrow(loop, b.Value.Type.DType, vals[b.Value]), elem(k))
 		}
 	}
 	next := loop.NewAdd(i, constant.NewInt(types.I64, 1))
@@ -219,27 +220,27 @@ type bodyFunc struct {
 }
 
 // newBody declares the body function of p.
-func newBody(mod *llir.Module, p *kernelPlan, t codegen.Target) *bodyFunc {
+func newBody(mod *llir.Module, p *plan.Kernel, t codegen.Target) *bodyFunc {
 	bf := &bodyFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64),
 		scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
 	params := []*llir.Param{bf.begin, bf.end}
-	bf.ptrs = make([]*llir.Param, len(p.buffers))
-	for i, b := range p.buffers {
-		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(MemType(b.value.Type.DType)))
+	bf.ptrs = make([]*llir.Param, len(p.Buffers))
+	for i, b := range p.Buffers {
+		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(elemental.MemType(b.Value.Type.DType)))
 		bf.ptrs[i].Attrs = append(bf.ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
 		params = append(params, bf.ptrs[i])
 	}
-	for _, s := range p.scalars {
-		sp := llir.NewParam("s."+valueName(s), RegType(s.Type.DType))
+	for _, s := range p.Scalars {
+		sp := llir.NewParam("s."+plan.ValueName(s), elemental.RegType(s.Type.DType))
 		params = append(params, sp)
 		bf.scalars[s] = sp
 	}
-	for _, d := range p.dims {
+	for _, d := range p.Dims {
 		dp := llir.NewParam("dim."+d, types.I64)
 		params = append(params, dp)
 		bf.dims[d] = dp
 	}
-	bf.fn = mod.NewFunc(p.symbol+".body", types.Void, params...)
+	bf.fn = mod.NewFunc(p.Symbol+".body", types.Void, params...)
 	bf.fn.Linkage = enum.LinkageInternal
 	bf.fn.FuncAttrs = append([]llir.FuncAttribute{enum.FuncAttrAlwaysInline}, targetAttrs(t)...)
 	return bf
@@ -265,30 +266,30 @@ func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value
 // It casts each buffer pointer to its element type, converts each scalar from
 // double to its dtype once (a dimension "#D" to i64), and calls the body,
 // which opt inlines.
-func emitWrapper(e *Elemental, mod *llir.Module, p *kernelPlan, body *llir.Func, t codegen.Target) {
+func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) {
 	i8p := types.NewPointer(types.I8)
 	begin, end := llir.NewParam("begin", types.I64), llir.NewParam("end", types.I64)
 	bufs, scalars := llir.NewParam("bufs", types.NewPointer(i8p)), llir.NewParam("scalars", types.NewPointer(types.Double))
-	fn := mod.NewFunc(p.symbol, types.Void, begin, end, bufs, scalars)
+	fn := mod.NewFunc(p.Symbol, types.Void, begin, end, bufs, scalars)
 	fn.FuncAttrs = targetAttrs(t)
 	b := fn.NewBlock("entry")
 	args := []value.Value{begin, end}
-	for j, bp := range p.buffers {
+	for j, bp := range p.Buffers {
 		slot := b.NewGetElementPtr(i8p, bufs, constant.NewInt(types.I64, int64(j)))
 		slot.InBounds = true
 		raw := value.Value(b.NewLoad(i8p, slot))
-		if pt := types.NewPointer(MemType(bp.value.Type.DType)); !types.Equal(pt, i8p) {
+		if pt := types.NewPointer(elemental.MemType(bp.Value.Type.DType)); !types.Equal(pt, i8p) {
 			raw = b.NewBitCast(raw, pt)
 		}
 		args = append(args, raw)
 	}
-	for j, s := range p.scalars {
+	for j, s := range p.Scalars {
 		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(j)))
 		slot.InBounds = true
 		args = append(args, e.FromDouble(b, s.Type.DType, b.NewLoad(types.Double, slot)))
 	}
-	for j := range p.dims {
-		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(len(p.scalars)+j)))
+	for j := range p.Dims {
+		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(len(p.Scalars)+j)))
 		slot.InBounds = true
 		args = append(args, e.FromDouble(b, ir.I64, b.NewLoad(types.Double, slot)))
 	}
