@@ -6,12 +6,10 @@ package cpu
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
@@ -68,7 +66,7 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 	if err := llc.Start(); err != nil {
 		return nil, "", fmt.Errorf("llc: %w", err)
 	}
-	optimized, optErr := runTool(ctx, tools.Opt, optArgs, llvmIR)
+	optimized, optErr := llvmtool.Run(ctx, tools.Opt, optArgs, llvmIR)
 	if optErr == nil {
 		_, optErr = llcIn.Write([]byte(optimized))
 		if optErr != nil {
@@ -81,9 +79,9 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 		return nil, "", optErr
 	}
 	if llcWait != nil {
-		return nil, "", toolError(tools.LLC, llcWait, llcErr.String())
+		return nil, "", llvmtool.ToolError(tools.LLC, llcWait, llcErr.String())
 	}
-	if _, err := runTool(ctx, tools.Linker, []string{"-shared", "-o", lib, obj, "-lm", "-Wl,--build-id=none"}, ""); err != nil {
+	if _, err := llvmtool.Run(ctx, tools.Linker, []string{"-shared", "-o", lib, obj, "-lm", "-Wl,--build-id=none"}, ""); err != nil {
 		return nil, "", err
 	}
 	so, err = os.ReadFile(lib)
@@ -91,30 +89,4 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 		return nil, "", fmt.Errorf("compile: %w", err)
 	}
 	return so, optimized, nil
-}
-
-// runTool runs a program with stdin and returns its stdout.
-func runTool(ctx context.Context, tool string, args []string, stdin string) (string, error) {
-	cmd := exec.CommandContext(ctx, tool, args...)
-	cmd.Stdin = strings.NewReader(stdin)
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", toolError(tool, err, stderr.String())
-	}
-	return out.String(), nil
-}
-
-// toolError describes a failed tool run, with the start of what it printed.
-func toolError(tool string, err error, stderr string) error {
-	const max = 2000
-	stderr = strings.TrimSpace(stderr)
-	if len(stderr) > max {
-		stderr = stderr[:max] + "..."
-	}
-	var ee *exec.ExitError
-	if stderr == "" || !errors.As(err, &ee) {
-		return fmt.Errorf("%s: %w", filepath.Base(tool), err)
-	}
-	return fmt.Errorf("%s: %w: %s", filepath.Base(tool), err, stderr)
 }

@@ -1,5 +1,5 @@
-// This file finds the external tools the CPU backend runs: LLVM's opt and llc,
-// and a C compiler driver to link the shared object. It is cheap (a PATH lookup
+// This file finds the external tools the backends run: LLVM's opt and llc,
+// and a C compiler driver to link a shared object. It is cheap (a PATH lookup
 // and, at most, one `llc --version`), so the driver calls it before long work.
 package llvmtool
 
