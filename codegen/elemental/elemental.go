@@ -1,7 +1,7 @@
 // This file is the elemental emitter: it lowers one elementwise IR op on
 // register values to LLVM instructions in one block. It knows nothing of loops,
-// buffers or the kernel ABI, so the CPU loop (emit.go) and a GPU thread body can
-// both use it. Numerics follow MATH.md §0: no fast-math flags, no FMA
+// buffers or the kernel ABI, so the CPU loop (codegen/cpu) and a GPU thread
+// body can both use it. Numerics follow MATH.md §0: no fast-math flags, no FMA
 // contraction, NaN-propagating min/max, sign(±0) = ±0.
 package elemental
 
