@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
@@ -15,6 +14,7 @@ import (
 	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/frontend"
+	"dlc.dev/dlc/internal/hostcpu"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/passes"
 	"dlc.dev/dlc/stdlib"
@@ -22,7 +22,9 @@ import (
 
 // Options configures a build. The zero value builds for the default CPU.
 type Options struct {
-	CPU string // LLVM CPU name; codegen.DefaultCPU when empty
+	// CPU is the -cpu name: one of codegen.CPUs(), codegen.DefaultCPU when
+	// empty; native is the machine that builds.
+	CPU string
 	// DumpDir, if set, receives the graph IR after every pass (NN_<pass>.ir)
 	// and, from Build, the emitted and the optimized LLVM IR (kernels.ll,
 	// kernels.opt.ll).
@@ -32,17 +34,46 @@ type Options struct {
 	ReadFile func(path string) ([]byte, error)
 }
 
-func (o Options) target() codegen.Target {
+// Target returns the target opt.CPU names. For native it asks llc (from
+// tools, or found now when nil) what LLVM calls this machine's CPU, and
+// /proc/cpuinfo and sysfs what it has.
+func (o Options) Target(ctx context.Context, tools *llvmtool.Tools) (codegen.Target, error) {
 	cpu := o.CPU
 	if cpu == "" {
 		cpu = codegen.DefaultCPU
 	}
-	return codegen.CPUTarget(cpu)
+	return codegen.LookupCPU(cpu, func() (codegen.Host, error) {
+		if tools == nil {
+			var err error
+			if tools, err = llvmtool.FindTools(); err != nil {
+				return codegen.Host{}, err
+			}
+		}
+		name, err := llvmtool.HostCPU(ctx, tools)
+		if err != nil {
+			return codegen.Host{}, err
+		}
+		flags, err := hostcpu.Flags()
+		if err != nil {
+			return codegen.Host{}, err
+		}
+		c := hostcpu.ReadCaches()
+		return codegen.Host{LLVMCPU: name, Flags: flags, Cache: codegen.CacheSizes{L1D: c.L1D, L2: c.L2, L3: c.L3}}, nil
+	})
 }
 
 // Lower parses, checks and lowers a source file, then runs the pass pipeline
 // (up to and including stopAfter, when it is not empty).
 func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Module, error) {
+	t, err := opt.Target(context.Background(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return lower(filename, src, opt, t, stopAfter)
+}
+
+// lower is Lower for target t.
+func lower(filename string, src []byte, opt Options, t codegen.Target, stopAfter string) (*ir.Module, error) {
 	read := opt.ReadFile
 	if read == nil {
 		read = os.ReadFile
@@ -51,7 +82,7 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 	if err != nil {
 		return nil, err
 	}
-	popt := &passes.Options{Target: opt.target(), DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
 	if err := passes.Run(m, popt); err != nil {
 		return nil, err
 	}
@@ -65,14 +96,17 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := Lower(filename, src, opt, "")
+	t, err := opt.Target(ctx, tools)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := lower(filename, src, opt, t, "")
 	if err != nil {
 		return nil, nil, err
 	}
 	if len(m.Funcs) == 0 {
 		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
 	}
-	t := opt.target()
 	llText, kernels, err := cpu.Emit(m, t)
 	if err != nil {
 		return nil, nil, fmt.Errorf("codegen: %w", err)
@@ -90,10 +124,9 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	man := artifact.Manifest{
 		Source:      filepath.Base(filename),
 		Triple:      t.Triple,
-		CPU:         t.CPU,
+		CPU:         t.Name(),
 		CPUFeatures: append([]string(nil), t.CPUFeatures...),
 	}
-	sort.Strings(man.CPUFeatures)
 	for _, f := range m.Funcs {
 		man.Functions = append(man.Functions, describe(f, kernels[f.Name]))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ebitengine/purego"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/internal/hostcpu"
 	"dlc.dev/dlc/ir"
 )
 
@@ -53,7 +54,7 @@ func LoadBytes(b []byte, cfg Config) (*Artifact, error) {
 		return nil, err
 	}
 	if len(m.CPUFeatures) > 0 {
-		flags, err := cpuFlags()
+		flags, err := hostcpu.Flags()
 		if err != nil {
 			return nil, err
 		}

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
 )
@@ -18,7 +19,7 @@ import (
 func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "output artifact (default: FILE.dla next to the source)")
-	cpu := fs.String("cpu", "", "LLVM CPU to target (default x86-64-v3)")
+	cpu := fs.String("cpu", "", "CPU to build for: "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine)")
 	dumpDir := fs.String("dump-dir", "", "write the IR after every pass, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll), into this directory")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -35,8 +36,14 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	_, err = compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
-	return err
+	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
+	if err != nil {
+		return err
+	}
+	if *cpu == codegen.Native {
+		fmt.Fprintf(stderr, "dlc build: -cpu native is %s on this machine (needs %s)\n", man.CPU, strings.Join(man.CPUFeatures, " "))
+	}
+	return nil
 }
 
 func runIR(args []string, stdout, stderr io.Writer) error {

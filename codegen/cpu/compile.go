@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
@@ -46,6 +47,9 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 	targetFlags := []string{"-mtriple=" + t.Triple}
 	if t.CPU != "" {
 		targetFlags = append(targetFlags, "-mcpu="+t.CPU)
+	}
+	if len(t.Attrs) > 0 {
+		targetFlags = append(targetFlags, "-mattr="+strings.Join(t.Attrs, ","))
 	}
 	if tools.LLVM >= 15 {
 		targetFlags = append(targetFlags, "-opaque-pointers=0")

@@ -6,6 +6,7 @@ package cpu
 
 import (
 	"fmt"
+	"strings"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
@@ -67,11 +68,15 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 	return mod.String(), kernels, nil
 }
 
-// targetAttrs are the function attributes that let opt's cost model see the CPU.
+// targetAttrs are the function attributes that let opt's cost model see the
+// CPU and the features added to it or taken from it.
 func targetAttrs(t codegen.Target) []llir.FuncAttribute {
 	attrs := []llir.FuncAttribute{enum.FuncAttrNoUnwind}
 	if t.CPU != "" {
 		attrs = append(attrs, llir.AttrPair{Key: "target-cpu", Value: t.CPU})
+	}
+	if len(t.Attrs) > 0 {
+		attrs = append(attrs, llir.AttrPair{Key: "target-features", Value: strings.Join(t.Attrs, ",")})
 	}
 	return attrs
 }

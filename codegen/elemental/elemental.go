@@ -7,7 +7,6 @@ package elemental
 
 import (
 	"fmt"
-	"slices"
 
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/ir"
@@ -31,11 +30,8 @@ type Elemental struct {
 // NewElemental returns an emitter for target t that declares functions in m
 // and lowers transcendental ops to calls of the functions named by calls.
 func NewElemental(m *llir.Module, calls MathCalls, t codegen.Target) *Elemental {
-	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: hasFMA(t)}
+	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: t.Caps.FMA}
 }
-
-// hasFMA reports whether every CPU of target t has fused multiply-add.
-func hasFMA(t codegen.Target) bool { return slices.Contains(t.CPUFeatures, "fma") }
 
 // elemCtx is what a lowering sees: the op, its result and operand dtypes, the
 // operands in register form, and the block to append to.

@@ -4,6 +4,7 @@ package elemental_test
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"dlc.dev/dlc/codegen"
@@ -26,7 +27,11 @@ func needTools(t testing.TB) *llvmtool.Tools {
 
 // funcAttrs are the attributes the CPU backend gives a kernel for target t.
 func funcAttrs(t codegen.Target) []llir.FuncAttribute {
-	return []llir.FuncAttribute{enum.FuncAttrNoUnwind, llir.AttrPair{Key: "target-cpu", Value: t.CPU}}
+	attrs := []llir.FuncAttribute{enum.FuncAttrNoUnwind, llir.AttrPair{Key: "target-cpu", Value: t.CPU}}
+	if len(t.Attrs) > 0 {
+		attrs = append(attrs, llir.AttrPair{Key: "target-features", Value: strings.Join(t.Attrs, ",")})
+	}
+	return attrs
 }
 
 // ordered maps an f32 value to an integer such that adjacent floats differ

@@ -4,6 +4,7 @@
 package llvmtool
 
 import (
+	"context"
 	"fmt"
 	"os/exec"
 	"path/filepath"
@@ -108,4 +109,20 @@ func llvmVersion(tool string) (int, error) {
 		return 0, fmt.Errorf("%s --version does not say which LLVM it is", tool)
 	}
 	return strconv.Atoi(string(m[1]))
+}
+
+var llcHostCPU = regexp.MustCompile(`(?m)^\s*Host CPU: (\S+)`)
+
+// HostCPU is the CPU of this machine as LLVM names it (what -mcpu=native
+// would pick), from `llc --version`.
+func HostCPU(ctx context.Context, tools *Tools) (string, error) {
+	out, err := Run(ctx, tools.LLC, []string{"--version"}, "")
+	if err != nil {
+		return "", err
+	}
+	m := llcHostCPU.FindStringSubmatch(out)
+	if m == nil {
+		return "", fmt.Errorf("%s --version does not name the host CPU", tools.LLC)
+	}
+	return m[1], nil
 }
