@@ -40,7 +40,7 @@ type axisKernel struct {
 // emitAxis emits the body of axis kernel p.
 func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (fn *llir.Func, err error) {
 	defer catch(&err)
-	k := &axisKernel{e: e, mod: mod, p: p, bf: newBody(mod, p, t)}
+	k := &axisKernel{e: e, mod: mod, p: p, bf: newBody(e, mod, p, t)}
 	k.fn = k.bf.fn
 	v := p.Values[0]
 	in := map[*ir.Value]int{}
@@ -158,7 +158,7 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 		a.Align = 32
 		accs = append(accs, a)
 	}
-	xd, xm := x.Type.DType, elemental.MemType(x.Type.DType)
+	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
 	at := func(b *llir.Block, a *llir.InstAlloca, i value.Value) value.Value {
 		g := b.NewGetElementPtr(a.ElemType, a, i64(0), i)
 		g.InBounds = true
@@ -205,7 +205,7 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 				pos := b.NewAdd(b.NewAdd(p, t), i)
 				for _, oi := range outs {
 					d := k.p.Buffers[oi].Value.Type.DType
-					g := b.NewGetElementPtr(elemental.MemType(d), k.bf.ptrs[oi], pos)
+					g := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
 					g.InBounds = true
 					b.NewStore(k.e.Narrow(b, d, r), g)
 				}
@@ -225,9 +225,9 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 	inner := k.product(entry, si[v.Axis+1:])
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
-	xd, xm := x.Type.DType, elemental.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.bf.ptrs[xi], emptyElement(k.mod, xd))
-	id, im := idx.Type.DType, elemental.MemType(idx.Type.DType)
+	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
+	base := entry.NewSelect(nonEmpty, k.bf.ptrs[xi], emptyElement(k.e, k.mod, xd))
+	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
 	k.segments(entry, inner, func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		q := b.NewUDiv(p, inner)
 		o := b.NewUDiv(q, kdim)
@@ -248,7 +248,7 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 			xv := k.e.Widen(b, xd, b.NewLoad(xm, src))
 			for _, oi := range outs {
 				d := k.p.Buffers[oi].Value.Type.DType
-				og := b.NewGetElementPtr(elemental.MemType(d), k.bf.ptrs[oi], pos)
+				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
 				og.InBounds = true
 				b.NewStore(k.e.Narrow(b, d, xv), og)
 			}

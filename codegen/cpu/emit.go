@@ -103,7 +103,7 @@ func bufferParamName(b plan.Buffer) string {
 // chunk that starts at element 0.
 func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (_ *llir.Func, err error) {
 	defer catch(&err)
-	bf := newBody(mod, p, t)
+	bf := newBody(e, mod, p, t)
 	fn, begin, end, ptrs := bf.fn, bf.begin, bf.end, bf.ptrs
 	vals := map[*ir.Value]value.Value{}
 	for s, x := range bf.scalars {
@@ -154,7 +154,7 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	for i, b := range p.Buffers {
 		if !b.Ref.Writes && b.Value.Type.IsScalar() {
 			d := b.Value.Type.DType
-			vals[b.Value] = e.Widen(entry, d, entry.NewLoad(elemental.MemType(d), ptrs[i]))
+			vals[b.Value] = e.Widen(entry, d, entry.NewLoad(e.MemType(d), ptrs[i]))
 		}
 	}
 	if err := compute(entry, true); err != nil {
@@ -185,14 +185,14 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	i.SetName("i")
 	index = i
 	elem := func(k int) value.Value {
-		gep := loop.NewGetElementPtr(elemental.MemType(p.Buffers[k].Value.Type.DType), ptrs[k], i)
+		gep := loop.NewGetElementPtr(e.MemType(p.Buffers[k].Value.Type.DType), ptrs[k], i)
 		gep.InBounds = true
 		return gep
 	}
 	for k, b := range p.Buffers {
 		if !b.Ref.Writes && !b.Value.Type.IsScalar() {
 			d := b.Value.Type.DType
-			ld := loop.NewLoad(elemental.MemType(d), elem(k))
+			ld := loop.NewLoad(e.MemType(d), elem(k))
 			vals[b.Value] = e.Widen(loop, d, ld)
 		}
 	}
@@ -225,13 +225,13 @@ type bodyFunc struct {
 }
 
 // newBody declares the body function of p.
-func newBody(mod *llir.Module, p *plan.Kernel, t codegen.Target) *bodyFunc {
+func newBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) *bodyFunc {
 	bf := &bodyFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64),
 		scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
 	params := []*llir.Param{bf.begin, bf.end}
 	bf.ptrs = make([]*llir.Param, len(p.Buffers))
 	for i, b := range p.Buffers {
-		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(elemental.MemType(b.Value.Type.DType)))
+		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
 		bf.ptrs[i].Attrs = append(bf.ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
 		params = append(params, bf.ptrs[i])
 	}
@@ -283,7 +283,7 @@ func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body 
 		slot := b.NewGetElementPtr(i8p, bufs, constant.NewInt(types.I64, int64(j)))
 		slot.InBounds = true
 		raw := value.Value(b.NewLoad(i8p, slot))
-		if pt := types.NewPointer(elemental.MemType(bp.Value.Type.DType)); !types.Equal(pt, i8p) {
+		if pt := types.NewPointer(e.MemType(bp.Value.Type.DType)); !types.Equal(pt, i8p) {
 			raw = b.NewBitCast(raw, pt)
 		}
 		args = append(args, raw)

@@ -38,8 +38,14 @@ type library struct {
 	handle  uintptr
 }
 
-// buildLibrary parses src, emits, compiles and opens it.
+// buildLibrary parses src, emits, compiles and opens it for the default CPU.
 func buildLibrary(t testing.TB, src string) *library {
+	t.Helper()
+	return buildLibraryFor(t, src, codegen.CPUTarget(codegen.DefaultCPU))
+}
+
+// buildLibraryFor is buildLibrary for target tg.
+func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 	t.Helper()
 	tools := needTools(t)
 	m, err := ir.Parse(src)
@@ -49,11 +55,11 @@ func buildLibrary(t testing.TB, src string) *library {
 	if err := ir.Verify(m); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	ll, kernels, err := Emit(m, codegen.CPUTarget(codegen.DefaultCPU))
+	ll, kernels, err := Emit(m, tg)
 	if err != nil {
 		t.Fatalf("emit: %v", err)
 	}
-	so, _, err := Compile(context.Background(), ll, Options{Tools: tools})
+	so, _, err := Compile(context.Background(), ll, Options{Target: tg, Tools: tools})
 	if err != nil {
 		t.Fatalf("compile: %v", err)
 	}

@@ -92,7 +92,7 @@ func (ec *elemCode) load(bi int, t ir.Shape) value.Value {
 // loadAt loads element j after the row pointer ptr of buffer bi.
 func (ec *elemCode) loadAt(bi int, ptr value.Value) value.Value {
 	d := ec.k.p.Buffers[bi].Value.Type.DType
-	mt := elemental.MemType(d)
+	mt := ec.k.e.MemType(d)
 	gep := ec.b.NewGetElementPtr(mt, ptr, ec.j)
 	gep.InBounds = true
 	ld := ec.b.NewLoad(mt, gep)
@@ -158,7 +158,7 @@ func (ec *elemCode) store(v *ir.Value) {
 func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 	k := ec.k
 	x := k.e.Narrow(ec.b, v.Type.DType, ec.operand(v, v.Type.Shape, false))
-	mt := elemental.MemType(v.Type.DType)
+	mt := k.e.MemType(v.Type.DType)
 	ptr := k.rowPtr(bi, v.Type.Shape, true)
 	gep := ec.b.NewGetElementPtr(mt, ptr, ec.j)
 	gep.InBounds = true

@@ -124,7 +124,7 @@ type gatherBase struct {
 func emitRows(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (fn *llir.Func, err error) {
 	defer catch(&err)
 	k := &rowKernel{
-		e: e, mod: mod, p: p, bf: newBody(mod, p, t), rows: p.Domain, rank: len(p.Domain),
+		e: e, mod: mod, p: p, bf: newBody(e, mod, p, t), rows: p.Domain, rank: len(p.Domain),
 		readBuf: map[*ir.Value]int{}, writeBuf: map[*ir.Value][]int{}, inGroup: map[*ir.Value]bool{},
 		cls: map[*ir.Value]class{}, stage: map[*ir.Value]int{}, accPass: map[*ir.Value]int{},
 		names: map[string]int{}, invariants: map[string]value.Value{},
@@ -668,7 +668,7 @@ func (k *rowKernel) rowPtr(bi int, t ir.Shape, flat bool) value.Value {
 		return p
 	}
 	v := k.viewOf(bi, t, flat)
-	mt := elemental.MemType(k.p.Buffers[bi].Value.Type.DType)
+	mt := k.e.MemType(k.p.Buffers[bi].Value.Type.DType)
 	gep := k.head.NewGetElementPtr(mt, k.bf.ptrs[bi], v.off)
 	gep.InBounds = true
 	k.rowPtrs[key] = gep
@@ -684,7 +684,7 @@ func (k *rowKernel) invariantLoad(bi int, t ir.Shape, flat bool) value.Value {
 		return x
 	}
 	d := k.p.Buffers[bi].Value.Type.DType
-	ld := k.head.NewLoad(elemental.MemType(d), k.rowPtr(bi, t, flat))
+	ld := k.head.NewLoad(k.e.MemType(d), k.rowPtr(bi, t, flat))
 	x := k.e.Widen(k.head, d, ld)
 	k.rowLoads[key] = x
 	k.loads[bi] = append(k.loads[bi], -1)
@@ -705,7 +705,7 @@ func (k *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 		nonEmpty := k.entry.NewICmp(enum.IPredSGT, c, i64(0))
 		g.hi = k.entry.NewSelect(nonEmpty, k.entry.NewSub(c, i64(1)), i64(0))
 		d := data.Type.DType
-		g.ptr = k.head.NewSelect(nonEmpty, k.rowPtr(bi, data.Type.Shape, false), emptyElement(k.mod, d))
+		g.ptr = k.head.NewSelect(nonEmpty, k.rowPtr(bi, data.Type.Shape, false), emptyElement(k.e, k.mod, d))
 		k.gathers[bi] = g
 	}
 	var ix value.Value = idx
@@ -715,12 +715,12 @@ func (k *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 	ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
 	ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, g.hi), g.hi, ix)
 	d := data.Type.DType
-	gep := b.NewGetElementPtr(elemental.MemType(d), g.ptr, ix)
+	gep := b.NewGetElementPtr(k.e.MemType(d), g.ptr, ix)
 	gep.InBounds = true
-	ld := b.NewLoad(elemental.MemType(d), gep)
+	ld := b.NewLoad(k.e.MemType(d), gep)
 	if ec != nil {
 		ec.mem[gep] = memOp{kind: memSkip}
-		ec.mem[ld] = memOp{kind: memGather, ptr: g.ptr, idx: ix, typ: elemental.MemType(d)}
+		ec.mem[ld] = memOp{kind: memGather, ptr: g.ptr, idx: ix, typ: k.e.MemType(d)}
 	}
 	k.gathered[bi] = append(k.gathered[bi], phase)
 	return k.e.Widen(b, d, ld)
@@ -728,22 +728,22 @@ func (k *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 
 // emptyElement is a constant element of dtype d that a gather from an empty
 // axis reads instead of memory: NaN for floats, 0 otherwise.
-func emptyElement(mod *llir.Module, d ir.DType) value.Value {
+func emptyElement(e *elemental.Elemental, mod *llir.Module, d ir.DType) value.Value {
 	name := "dlc.empty." + d.String()
 	for _, g := range mod.Globals {
 		if g.Name() == name {
 			return g
 		}
 	}
-	mt := elemental.MemType(d)
+	mt := e.MemType(d)
 	var c constant.Constant
-	switch d {
-	case ir.F32, ir.F64:
-		c = constant.NewFloat(mt.(*types.FloatType), nan)
-	case ir.F16:
-		c = constant.NewFloat(types.Half, nan)
-	case ir.BF16:
+	switch {
+	case d == ir.BF16:
 		c = constant.NewInt(types.I16, 0x7fc0)
+	case d == ir.F16 && types.Equal(mt, types.I16): // f16 bits, without F16C
+		c = constant.NewInt(types.I16, 0x7e00)
+	case d.IsFloat():
+		c = constant.NewFloat(mt.(*types.FloatType), nan)
 	default:
 		c = constant.NewZeroInitializer(mt)
 	}

@@ -25,12 +25,13 @@ type Elemental struct {
 	calls MathCalls
 	decls map[string]*llir.Func
 	fma   bool // the target has FMA: exp uses llvm.fma (vecmath.go)
+	f16c  bool // the target converts f16 in hardware: f16 is stored as half (storage.go)
 }
 
 // NewElemental returns an emitter for target t that declares functions in m
 // and lowers transcendental ops to calls of the functions named by calls.
 func NewElemental(m *llir.Module, calls MathCalls, t codegen.Target) *Elemental {
-	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: t.Caps.FMA}
+	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: t.Caps.FMA, f16c: t.Caps.F16C}
 }
 
 // elemCtx is what a lowering sees: the op, its result and operand dtypes, the

@@ -25,6 +25,9 @@ type dtypeLayout struct {
 // dtypeLayouts is the layout of every dtype. f16 and bf16 compute in float and
 // are rounded when stored or cast; bf16 is stored as i16 because LLVM 14's
 // bfloat does not lower on x86; bool is stored as one byte holding 0 or 1.
+// f16 is stored as half on targets with F16C; without it LLVM lowers half
+// conversions to library calls that no system library provides, so there it
+// is stored as i16 and converted with integer code (f16Layout).
 var dtypeLayouts = map[ir.DType]dtypeLayout{
 	ir.F32:  {reg: types.Float, mem: types.Float},
 	ir.F64:  {reg: types.Double, mem: types.Double},
@@ -35,11 +38,20 @@ var dtypeLayouts = map[ir.DType]dtypeLayout{
 	ir.Bool: {reg: types.I1, mem: types.I8},
 }
 
-// RegType is the LLVM type a value of dtype d has in registers.
+// f16Bits is the layout of f16 on targets without F16C: its bits in an i16.
+var f16Bits = dtypeLayout{reg: types.Float, mem: types.I16}
+
+// RegType is the LLVM type a value of dtype d has in registers, on every target.
 func RegType(d ir.DType) types.Type { return layoutOf(d).reg }
 
-// MemType is the LLVM type of one element of dtype d in memory.
-func MemType(d ir.DType) types.Type { return layoutOf(d).mem }
+// MemType is the LLVM type of one element of dtype d in memory on the
+// emitter's target.
+func (e *Elemental) MemType(d ir.DType) types.Type {
+	if d == ir.F16 && !e.f16c {
+		return f16Bits.mem
+	}
+	return layoutOf(d).mem
+}
 
 func layoutOf(d ir.DType) dtypeLayout {
 	l, ok := dtypeLayouts[d]
@@ -73,6 +85,9 @@ func Const(d ir.DType, x float64) constant.Constant {
 
 // Widen converts a loaded element of dtype d to its register form.
 func (e *Elemental) Widen(b *llir.Block, d ir.DType, x value.Value) value.Value {
+	if d == ir.F16 && !e.f16c {
+		return f16ToFloat(b, x)
+	}
 	switch d {
 	case ir.F16:
 		return b.NewFPExt(x, types.Float)
@@ -87,6 +102,9 @@ func (e *Elemental) Widen(b *llir.Block, d ir.DType, x value.Value) value.Value 
 // Narrow converts a register value of dtype d to its memory form, rounding
 // f16 and bf16 to nearest even.
 func (e *Elemental) Narrow(b *llir.Block, d ir.DType, x value.Value) value.Value {
+	if d == ir.F16 && !e.f16c {
+		return floatToF16(b, x)
+	}
 	switch d {
 	case ir.F16:
 		return b.NewFPTrunc(x, types.Half)
@@ -122,6 +140,9 @@ func (e *Elemental) FromDouble(b *llir.Block, d ir.DType, x value.Value) value.V
 // the identity for f32, a round trip through half for f16 and through the
 // bf16 bit pattern for bf16.
 func (e *Elemental) Round(b *llir.Block, d ir.DType, x value.Value) value.Value {
+	if d == ir.F16 && !e.f16c {
+		return f16ToFloat(b, floatToF16(b, x))
+	}
 	switch d {
 	case ir.F16:
 		return b.NewFPExt(b.NewFPTrunc(x, types.Half), types.Float)
@@ -159,6 +180,45 @@ func floatToBF16(b *llir.Block, x value.Value) value.Value {
 	isNaN := b.NewFCmp(enum.FPredUNO, x, x)
 	r := b.NewSelect(isNaN, quiet, rounded)
 	return b.NewTrunc(r, types.I16)
+}
+
+// f16ToFloat widens f16 bits exactly, as F16C's vcvtph2ps does: a normal
+// number is rebiased, a subnormal is its significand times 2^-24 (both exact),
+// inf stays inf, and a NaN keeps its payload and is made quiet.
+func f16ToFloat(b *llir.Block, x value.Value) value.Value {
+	i32 := func(n int64) constant.Constant { return constant.NewInt(types.I32, n) }
+	w := b.NewZExt(x, types.I32)
+	sign := b.NewShl(b.NewAnd(w, i32(0x8000)), i32(16))
+	em := b.NewAnd(w, i32(0x7fff)) // exponent and significand
+	exp := b.NewAnd(w, i32(0x7c00))
+	normal := b.NewAdd(b.NewShl(em, i32(13)), i32((127-15)<<23))
+	var special value.Value = b.NewAdd(b.NewShl(em, i32(13)), i32((255-31)<<23))
+	special = b.NewSelect(b.NewICmp(enum.IPredUGT, em, i32(0x7c00)), b.NewOr(special, i32(0x400000)), special)
+	sub := b.NewFMul(b.NewUIToFP(em, types.Float), constant.NewFloat(types.Float, 0x1p-24))
+	var r value.Value = b.NewSelect(b.NewICmp(enum.IPredEQ, exp, i32(0x7c00)), special, normal)
+	r = b.NewSelect(b.NewICmp(enum.IPredEQ, exp, i32(0)), b.NewBitCast(sub, types.I32), r)
+	return b.NewBitCast(b.NewOr(r, sign), types.Float)
+}
+
+// floatToF16 rounds a float to f16 bits to nearest even, as F16C's vcvtps2ph
+// does: a normal result by adding half an ulp (less one, plus the kept
+// lowest bit) below the 10 kept bits; a subnormal one by adding 0.5, whose
+// ulp is f16's smallest subnormal, so that the FPU rounds; from 65520 on, inf;
+// a NaN keeps its top payload bits and is made quiet.
+func floatToF16(b *llir.Block, x value.Value) value.Value {
+	i32 := func(n int64) constant.Constant { return constant.NewInt(types.I32, n) }
+	bits := b.NewBitCast(x, types.I32)
+	sign := b.NewAnd(b.NewLShr(bits, i32(16)), i32(0x8000))
+	a := b.NewAnd(bits, i32(0x7fffffff))
+	odd := b.NewAnd(b.NewLShr(a, i32(13)), i32(1))
+	normal := b.NewSub(b.NewLShr(b.NewAdd(b.NewAdd(a, i32(0xfff)), odd), i32(13)), i32((127-15)<<10))
+	half := b.NewFAdd(b.NewBitCast(a, types.Float), constant.NewFloat(types.Float, 0.5))
+	sub := b.NewSub(b.NewBitCast(half, types.I32), i32(0x3f000000))
+	nan := b.NewOr(b.NewAnd(b.NewLShr(a, i32(13)), i32(0x3ff)), i32(0x7e00))
+	var h value.Value = b.NewSelect(b.NewICmp(enum.IPredULT, a, i32(0x38800000)), sub, normal)
+	h = b.NewSelect(b.NewICmp(enum.IPredUGE, a, i32(0x477ff000)), i32(0x7c00), h)
+	h = b.NewSelect(b.NewICmp(enum.IPredUGT, a, i32(0x7f800000)), nan, h)
+	return b.NewTrunc(b.NewOr(h, sign), types.I16)
 }
 
 // TypeSuffix is the overload suffix of an intrinsic for a scalar type.
