@@ -109,7 +109,7 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	}
 	llText, kernels, err := cpu.Emit(m, t)
 	if err != nil {
-		return nil, nil, fmt.Errorf("codegen: %w", err)
+		return nil, nil, err
 	}
 	if err := dumpLLVM(opt.DumpDir, "kernels.ll", llText); err != nil {
 		return nil, nil, err

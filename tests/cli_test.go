@@ -281,3 +281,20 @@ func TestCLIBenchJSON(t *testing.T) {
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
 }
+
+// TestCLICodegenError builds a kernel whose result only scalars compute, which
+// the checker accepts and no kernel computes: a dlc bug, reported once, at
+// the kernel's position, with the function's IR, and no artifact.
+func TestCLICodegenError(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "scalar.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel f(x: f32[N]; a: f32) -> y: f32 {\n    y = a * 2.0\n}\n"), 0o644))
+	out := filepath.Join(dir, "scalar.dla")
+	_, stderr, code := dlc(t, nil, "build", src, "-o", out)
+	require.Equal(t, 1, code, stderr)
+	require.True(t, strings.HasPrefix(stderr, src+":1:8: internal compiler error in code generation for @f: result y is host value"), stderr)
+	require.Contains(t, stderr, "--- IR of @f ---\nfunc @f(")
+	require.NotContains(t, stderr, "codegen:")
+	_, err := os.Stat(out)
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+}

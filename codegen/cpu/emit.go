@@ -6,6 +6,7 @@ package cpu
 
 import (
 	"fmt"
+	"runtime/debug"
 	"strings"
 
 	"dlc.dev/dlc/artifact"
@@ -27,7 +28,8 @@ const sourceFilename = "dlc"
 
 // Emit builds the LLVM module (one function per kernel) and the kernel
 // descriptors per IR function name, in launch order. Private functions are
-// skipped. A zero Target means codegen.CPUTarget(codegen.DefaultCPU).
+// skipped. A zero Target means codegen.CPUTarget(codegen.DefaultCPU). An error
+// is a *codegen.InternalError naming the function and the kernel.
 func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]artifact.Kernel, err error) {
 	if t.Triple == "" {
 		t = codegen.CPUTarget(codegen.DefaultCPU)
@@ -44,28 +46,42 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 		}
 		plans, err := plan.Kernels(f)
 		if err != nil {
-			return "", nil, fmt.Errorf("codegen/llvm: %w", err)
+			return "", nil, err
 		}
 		descs := make([]artifact.Kernel, 0, len(plans))
 		for _, p := range plans {
-			var body *llir.Func
-			switch p.Kind {
-			case ir.RowKernel:
-				body, err = emitRows(e, mod, p, t)
-			case ir.AxisKernel:
-				body, err = emitAxis(e, mod, p, t)
-			default:
-				body, err = emitBody(e, mod, p, t)
+			if err := emitKernel(e, mod, p, t); err != nil {
+				return "", nil, err
 			}
-			if err != nil {
-				return "", nil, fmt.Errorf("codegen/llvm: @%s kernel %s: %w", f.Name, p.Group, err)
-			}
-			emitWrapper(e, mod, p, body, t)
 			descs = append(descs, p.Descriptor())
 		}
 		kernels[f.Name] = descs
 	}
 	return mod.String(), kernels, nil
+}
+
+// emitKernel emits the body and the exported wrapper of kernel p. A failure,
+// or a panic anywhere below, is a *codegen.InternalError naming the kernel.
+func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = codegen.KernelError(p.Fn, p.Group, fmt.Errorf("panic: %v", r), string(debug.Stack()))
+		}
+	}()
+	var body *llir.Func
+	switch p.Kind {
+	case ir.RowKernel:
+		body, err = emitRows(e, mod, p, t)
+	case ir.AxisKernel:
+		body, err = emitAxis(e, mod, p, t)
+	default:
+		body, err = emitBody(e, mod, p, t)
+	}
+	if err != nil {
+		return codegen.KernelError(p.Fn, p.Group, err, "")
+	}
+	emitWrapper(e, mod, p, body, t)
+	return nil
 }
 
 // targetAttrs are the function attributes that let opt's cost model see the

@@ -1,10 +1,11 @@
 // This file pins what Emit writes: each testdata/emit/NAME.ir has its LLVM IR
 // in NAME.ll and its kernel descriptors in NAME.kernels.json
-// (go test ./codegen/llvm -update rewrites them), and checks Emit's errors.
+// (go test ./codegen/cpu -update rewrites them), and checks Emit's errors.
 package cpu
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -12,7 +13,11 @@ import (
 	"testing"
 
 	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -97,7 +102,7 @@ func TestEmitErrors(t *testing.T) {
 			`func @f(%x: f32[N]) -> (r: f32[N]) {
   return r = %x
 }`,
-			"@f: result r is parameter %x, which no kernel computes",
+			"for @f: result r is parameter %x, which no kernel computes",
 		},
 		{
 			`func @f(%x: f32[N]; %a: f32) -> (y: f32[N], r: f32) {
@@ -105,21 +110,21 @@ func TestEmitErrors(t *testing.T) {
   %3 = neg %x : f32[N] @k0
   return y = %3, r = %2
 }`,
-			"@f: result r is host value %2, which no kernel computes",
+			"for @f: result r is host value %2, which no kernel computes",
 		},
 		{
 			`func @f(%x: f32[N]) -> (r: f32) {
   %1 = const 1 : f32
   return r = %1
 }`,
-			"@f: result r is constant %1, which no kernel computes",
+			"for @f: result r is constant %1, which no kernel computes",
 		},
 		{
 			`func @f(%x: f32[N]) -> (r: f32[N]) {
   %1 = neg %x : f32[N]
   return r = %1
 }`,
-			"@f: %1 = neg %x : f32[N] is not scheduled",
+			"for @f: %1 = neg %x : f32[N] is not scheduled",
 		},
 		{
 			`func @f(%x: f32[N]) -> (r: f32[N]) {
@@ -139,6 +144,64 @@ func TestEmitErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Emit error = %v, want it to contain %q", err, tc.want)
 		}
+		checkInternalError(t, err, "")
+	}
+}
+
+// checkInternalError checks that err is a codegen.InternalError for @f (and
+// kernel, unless ""), said once and followed by the IR to report.
+func checkInternalError(t *testing.T, err error, kernel string) *codegen.InternalError {
+	t.Helper()
+	var ie *codegen.InternalError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Emit error %v is not a codegen.InternalError", err)
+	}
+	where := "@f"
+	if kernel != "" {
+		where += " kernel " + kernel
+	}
+	msg := err.Error()
+	if ie.Func != "f" || ie.Kernel != kernel || !strings.HasPrefix(msg, "internal compiler error in code generation for "+where+": ") {
+		t.Errorf("error for %s %q: %s", ie.Func, ie.Kernel, msg)
+	}
+	if strings.Count(msg, "codegen") != 0 || strings.Count(msg, where+":") != 1 {
+		t.Errorf("the error says where twice: %s", msg)
+	}
+	if !strings.Contains(msg, "This is a dlc bug; please report it with the IR below.\n--- IR of "+where+" ---\n") || ie.Dump == "" || !strings.HasSuffix(msg, strings.TrimRight(ie.Dump, "\n")) {
+		t.Errorf("no IR after the message: %s", msg)
+	}
+	return ie
+}
+
+// TestEmitPanicIsInternalError breaks a kernel plan so that emitting it
+// panics: the panic becomes an error naming the kernel, with its IR and the
+// stack.
+func TestEmitPanicIsInternalError(t *testing.T) {
+	m, err := ir.Parse(`func @f(%x: f32[N], %y: f32[N]) -> (r: f32[N]) {
+  %2 = const 2 : f32
+  %3 = mul %x, %2 : f32[N] @k0
+  %4 = add %3, %y : f32[N] @k0
+  return r = %4
+}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := m.Funcs[0]
+	plans, err := plan.Kernels(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plans[0].Buffers[1].Value = nil // the buffer of %y holds nothing
+	tg := codegen.CPUTarget(codegen.DefaultCPU)
+	mod := llir.NewModule()
+	err = emitKernel(elemental.NewElemental(mod, elemental.LibmCalls(), tg), mod, plans[0], tg)
+	ie := checkInternalError(t, err, "k0")
+	if !strings.Contains(ie.Stack, "newBody") || !strings.Contains(err.Error(), "panic: runtime error") {
+		t.Errorf("no stack of the panic: %q", ie.Stack)
+	}
+	want := "// reads %x: f32[N], %y: f32[N]\n%2 = const 2 : f32\n%3 = mul %x, %2 : f32[N] @k0\n%4 = add %3, %y : f32[N] @k0\n"
+	if ie.Dump != want {
+		t.Errorf("kernel IR:\n%s\nwant:\n%s", ie.Dump, want)
 	}
 }
 

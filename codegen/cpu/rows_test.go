@@ -534,7 +534,7 @@ func TestRowEmitErrors(t *testing.T) {
   %2 = neg %x : f32[B,C] @k0
   %3 = take_along_axis %2, %i, axis=1 : f32[B,K] @k0
   return r = %3
-}`, "@f kernel k0: %3 = take_along_axis %2, %i, axis=1 : f32[B,K] @k0: take_along_axis reads data computed in the same kernel"},
+}`, "for @f kernel k0: %3 = take_along_axis %2, %i, axis=1 : f32[B,K] @k0: take_along_axis reads data computed in the same kernel"},
 		{`func @f(%x: f32[B,C]) -> (r: f32[C]) {
   kernel k0 rows [B]
   %1 = reduce_sum %x, axis=0 : f32[C] @k0
@@ -555,6 +555,7 @@ func TestRowEmitErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Emit error = %v, want it to contain %q", err, tc.want)
 		}
+		checkInternalError(t, err, "k0")
 	}
 }
 

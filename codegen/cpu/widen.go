@@ -437,5 +437,5 @@ func memSize(t types.Type) int {
 		}
 		return 8
 	}
-	panic(fmt.Sprintf("codegen/llvm: no size for %s", t))
+	panic(fmt.Sprintf("no size for %s", t))
 }

@@ -50,7 +50,7 @@ func LibmCalls() MathCalls {
 func callMath(c *elemCtx) value.Value {
 	mc, ok := c.e.calls[c.op]
 	if !ok {
-		panic(fmt.Sprintf("codegen/llvm: no math function for %s", c.op))
+		panic(fmt.Sprintf("no math function for %s", c.op))
 	}
 	name := mc.F32
 	if c.d == ir.F64 {

@@ -56,7 +56,7 @@ func (e *Elemental) MemType(d ir.DType) types.Type {
 func layoutOf(d ir.DType) dtypeLayout {
 	l, ok := dtypeLayouts[d]
 	if !ok {
-		panic(fmt.Sprintf("codegen/llvm: no layout for dtype %s", d))
+		panic(fmt.Sprintf("no layout for dtype %s", d))
 	}
 	return l
 }
@@ -80,7 +80,7 @@ func Const(d ir.DType, x float64) constant.Constant {
 	case ir.Bool:
 		return constant.NewBool(x != 0)
 	}
-	panic(fmt.Sprintf("codegen/llvm: no constant of dtype %s", d))
+	panic(fmt.Sprintf("no constant of dtype %s", d))
 }
 
 // Widen converts a loaded element of dtype d to its register form.
@@ -133,7 +133,7 @@ func (e *Elemental) FromDouble(b *llir.Block, d ir.DType, x value.Value) value.V
 	case ir.Bool:
 		return b.NewFCmp(enum.FPredUNE, x, constant.NewFloat(types.Double, 0))
 	}
-	panic(fmt.Sprintf("codegen/llvm: no conversion from double to %s", d))
+	panic(fmt.Sprintf("no conversion from double to %s", d))
 }
 
 // Round rounds a float to the precision of dtype d and returns it as a float:
@@ -236,5 +236,5 @@ func TypeSuffix(t types.Type) string {
 	if it, ok := t.(*types.IntType); ok {
 		return fmt.Sprintf("i%d", it.BitSize)
 	}
-	panic(fmt.Sprintf("codegen/llvm: no intrinsic suffix for %s", t))
+	panic(fmt.Sprintf("no intrinsic suffix for %s", t))
 }

@@ -69,7 +69,7 @@ func (f fb) freeze(x value.Value) value.Value {
 // k is the f32 constant x, which must be exactly representable.
 func (f fb) k(x float64) value.Value {
 	if float64(float32(x)) != x && !math.IsNaN(x) {
-		panic("codegen/llvm: f32 constant is not exact")
+		panic("f32 constant is not exact")
 	}
 	return constant.NewFloat(types.Float, x)
 }

@@ -1,5 +1,5 @@
 // This file refits the polynomial coefficients of vecmath.go, so they can be
-// checked and changed: go test ./codegen/llvm -run TestVecMathRefit -dlc.refit -v
+// checked and changed: go test ./codegen/elemental -run TestVecMathRefit -dlc.refit -v
 // prints each table with its error and says whether vecmath.go holds it.
 //
 // Each fit is a weighted minimax (Remez exchange, in float64) of a function

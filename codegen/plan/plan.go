@@ -10,6 +10,7 @@ import (
 	"strconv"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/elemental"
 	"dlc.dev/dlc/ir"
 )
@@ -43,7 +44,8 @@ type Buffer struct {
 // Symbol is the exported name of the kernel for group g of function fn.
 func Symbol(fn, g string) string { return "dlc_" + fn + "_" + g }
 
-// Kernels plans every kernel group of f, in launch order.
+// Kernels plans every kernel group of f, in launch order. An error is a
+// *codegen.InternalError: the passes hand on only IR that compiles.
 func Kernels(f *ir.Func) ([]*Kernel, error) {
 	groups := f.Groups()
 	order := map[string]int{}
@@ -59,7 +61,7 @@ func Kernels(f *ir.Func) ([]*Kernel, error) {
 			continue
 		}
 		if v.Group == ir.GroupNone {
-			return nil, fmt.Errorf("@%s: %s is not scheduled", f.Name, ir.FormatValue(v))
+			return nil, codegen.FuncError(f, fmt.Errorf("%s is not scheduled", ir.FormatValue(v)))
 		}
 		if !isKernel(v) {
 			continue
@@ -69,7 +71,7 @@ func Kernels(f *ir.Func) ([]*Kernel, error) {
 			kind = k.Kind
 		}
 		if why := unsupported(v, kind); why != "" {
-			return nil, fmt.Errorf("@%s: %s: %s", f.Name, ir.FormatValue(v), why)
+			return nil, codegen.KernelError(f, v.Group, fmt.Errorf("%s: %s", ir.FormatValue(v), why), "")
 		}
 		for _, a := range v.Args {
 			switch {
@@ -79,11 +81,11 @@ func Kernels(f *ir.Func) ([]*Kernel, error) {
 					continue
 				}
 				if order[a.Group] > order[v.Group] {
-					return nil, fmt.Errorf("@%s: %s reads %s of a later kernel", f.Name, ir.FormatValue(v), ir.Ref(a))
+					return nil, codegen.FuncError(f, fmt.Errorf("%s reads %s of a later kernel", ir.FormatValue(v), ir.Ref(a)))
 				}
 				crossing[a] = true
 			default:
-				return nil, fmt.Errorf("@%s: %s reads %s, which is not scheduled", f.Name, ir.FormatValue(v), ir.Ref(a))
+				return nil, codegen.FuncError(f, fmt.Errorf("%s reads %s, which is not scheduled", ir.FormatValue(v), ir.Ref(a)))
 			}
 		}
 	}
@@ -92,7 +94,7 @@ func Kernels(f *ir.Func) ([]*Kernel, error) {
 	for _, r := range f.Results {
 		v := r.Value
 		if !isKernel(v) {
-			return nil, fmt.Errorf("@%s: result %s is %s, which no kernel computes", f.Name, r.Name, describeValue(v))
+			return nil, codegen.FuncError(f, fmt.Errorf("result %s is %s, which no kernel computes", r.Name, describeValue(v)))
 		}
 		if _, ok := resultName[v]; !ok {
 			resultName[v] = r.Name
@@ -158,7 +160,7 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 			if !haveDomain {
 				p.Domain, haveDomain = v.Type.Shape, true
 			} else if !v.Type.Shape.Equal(p.Domain) {
-				return nil, fmt.Errorf("@%s: %s: shape %s differs from the domain %s of kernel %s", f.Name, ir.FormatValue(v), v.Type.Shape, p.Domain, g)
+				return nil, codegen.KernelError(f, g, fmt.Errorf("%s: shape %s differs from the kernel's domain %s", ir.FormatValue(v), v.Type.Shape, p.Domain), "")
 			}
 		}
 		for _, a := range v.Args {
@@ -180,17 +182,17 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 	if p.Kind == ir.LoopKernel {
 		for _, v := range p.Values {
 			if p.Declared && !v.Type.Shape.Equal(p.Domain) {
-				return nil, fmt.Errorf("@%s: %s: a loop kernel over %s computes only values of that shape", f.Name, ir.FormatValue(v), p.Domain)
+				return nil, codegen.KernelError(f, g, fmt.Errorf("%s: a loop kernel over %s computes only values of that shape", ir.FormatValue(v), p.Domain), "")
 			}
 			for _, a := range v.Args {
 				if !a.Type.IsScalar() && !a.Type.Shape.Equal(p.Domain) {
-					return nil, fmt.Errorf("@%s: %s: operand %s has shape %s, but a loop kernel over %s reads only that shape (broadcasting needs a row kernel)", f.Name, ir.FormatValue(v), ir.Ref(a), a.Type.Shape, p.Domain)
+					return nil, codegen.KernelError(f, g, fmt.Errorf("%s: operand %s has shape %s, but a loop kernel over %s reads only that shape (broadcasting needs a row kernel)", ir.FormatValue(v), ir.Ref(a), a.Type.Shape, p.Domain), "")
 				}
 			}
 		}
 	}
 	if p.Kind == ir.AxisKernel && len(p.Values) != 1 {
-		return nil, fmt.Errorf("@%s: axis kernel %s computes %d values; it computes exactly one reduction or gather", f.Name, g, len(p.Values))
+		return nil, codegen.KernelError(f, g, fmt.Errorf("an axis kernel computes exactly one reduction or gather, this one %d values", len(p.Values)), "")
 	}
 
 	buf := func(kind, name string, v *ir.Value, writes bool) {
