@@ -91,6 +91,14 @@ type Kernel struct {
 	UnitWork []string    `json:"unit_work"`
 	Buffers  []BufferRef `json:"buffers"`
 	Scalars  []ScalarRef `json:"scalars"`
+	// Streaming, when set, is the symbol of the same kernel (same ABI, same
+	// bits) with its element outputs written by streaming (non-temporal)
+	// stores, which bypass the caches: faster for outputs far larger than the
+	// last-level cache, slower for smaller ones, and of no use for an output
+	// that shares memory with an input. The runtime calls it instead of
+	// Symbol when no output shares memory with an input of the kernel and the
+	// kernel writes more than its threshold (runtime.Config.StreamBytes).
+	Streaming string `json:"streaming,omitempty"`
 }
 
 // Kernel kinds (ir.KernelKind's names).

@@ -132,7 +132,7 @@ func (f *Func) run(a *Args) error {
 			continue
 		}
 		bufs, scal := s.kbufs[k], s.kscal[k]
-		widest := int64(1)
+		widest, written := int64(1), int64(0)
 		for j, sl := range kp.bufs {
 			var b bound
 			switch sl.kind {
@@ -141,10 +141,14 @@ func (f *Func) run(a *Args) error {
 			case slotOutput:
 				b = s.out[sl.index]
 			case slotTemp:
-				b = bound{ptr: s.temps.ptr[sl.index], elems: elements(p.temps[sl.index].shape, s.dims)}
+				b = bound{ptr: s.temps.ptr[sl.index], bytes: s.temps.size[sl.index]}
+				b.elems = b.bytes / int64(p.temps[sl.index].dtype.Size())
 			}
 			bufs[j] = b.ptr
 			widest = max(widest, b.elems)
+			if kp.writes[j] {
+				written += b.bytes
+			}
 		}
 		for j, sc := range kp.scalars {
 			switch sc.kind {
@@ -161,6 +165,9 @@ func (f *Func) run(a *Args) error {
 		inner := max(1, widest/count, elements(kp.work, s.dims))
 		j := &s.job
 		j.fn, j.count = kp.fn, count
+		if f.streams(kp, bufs, written) {
+			j.fn = kp.stream
+		}
 		j.bufs, j.scalars = unsafe.Pointer(&bufs[0]), unsafe.Pointer(&scal[0])
 		j.chunk = chunkSize(count, inner, f.a.pool.threads, f.a.cfg.MinChunk)
 		if j.chunk >= count {
@@ -170,6 +177,28 @@ func (f *Func) run(a *Args) error {
 		}
 	}
 	return nil
+}
+
+// streams decides whether kernel kp, about to run on buffers bufs and write
+// written bytes, uses its entry point with streaming stores: when it has
+// one, writes more than StreamBytes, and no buffer it writes is one it
+// reads (an in-place update, whose lines are in the cache already).
+func (f *Func) streams(kp *kernelPlan, bufs []unsafe.Pointer, written int64) bool {
+	limit := f.a.cfg.StreamBytes
+	if kp.stream == 0 || limit < 0 || written <= limit {
+		return false
+	}
+	for w, out := range bufs[:len(kp.bufs)] {
+		if !kp.writes[w] {
+			continue
+		}
+		for r, in := range bufs[:len(kp.bufs)] {
+			if !kp.writes[r] && in == out {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // clear drops every reference to the caller's memory.

@@ -67,11 +67,13 @@ type scalarSrc struct {
 type kernelPlan struct {
 	symbol  string
 	fn      uintptr
+	stream  uintptr // the entry point with streaming stores; 0 if none
 	domain  []dim
 	units   []dim // the product is the number of units [begin, end) counts
 	work    []dim // the product estimates the work of one unit
 	bufs    []slot
 	reread  []bool // per buffer: read after something was written in the same unit
+	writes  []bool // per buffer: the kernel writes it
 	scalars []scalarSrc
 }
 
@@ -281,6 +283,7 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 		}
 		kp.bufs = append(kp.bufs, s)
 		kp.reread = append(kp.reread, b.Reread)
+		kp.writes = append(kp.writes, b.Writes)
 	}
 	for j, s := range k.Scalars {
 		if _, ok := ir.ParseDType(s.DType); !ok {
@@ -321,6 +324,11 @@ func (p *plan) kernel(k *artifact.Kernel, sym symbolFunc, hostIndex map[int]int)
 	}
 	if kp.fn, err = sym(k.Symbol); err != nil {
 		return kp, err
+	}
+	if k.Streaming != "" {
+		if kp.stream, err = sym(k.Streaming); err != nil {
+			return kp, err
+		}
 	}
 	return kp, nil
 }

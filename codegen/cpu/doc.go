@@ -12,6 +12,7 @@
 //	widen.go     cloning a scalar loop body onto <8 x T> vectors
 //	rowshare.go  sharing one exp or div between complementary masked lanes
 //	axis.go      axis kernels: one reduction or gather along a non-last axis
+//	stream.go    a loop kernel's second entry point, with streaming stores
 //	compile.go   running opt, llc and the linker
 //
 // RATIONALE.md explains the ABI and the aliasing contract; RATIONALE_rows.md

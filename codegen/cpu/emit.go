@@ -50,19 +50,22 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 		}
 		descs := make([]artifact.Kernel, 0, len(plans))
 		for _, p := range plans {
-			if err := emitKernel(e, mod, p, t); err != nil {
+			desc, err := emitKernel(e, mod, p, t)
+			if err != nil {
 				return "", nil, err
 			}
-			descs = append(descs, p.Descriptor())
+			descs = append(descs, desc)
 		}
 		kernels[f.Name] = descs
 	}
 	return mod.String(), kernels, nil
 }
 
-// emitKernel emits the body and the exported wrapper of kernel p. A failure,
-// or a panic anywhere below, is a *codegen.InternalError naming the kernel.
-func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (err error) {
+// emitKernel emits the body and the exported entry points of kernel p (a
+// loop kernel has a streaming one, stream.go) and returns its descriptor. A
+// failure, or a panic anywhere below, is a *codegen.InternalError naming the
+// kernel.
+func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (desc artifact.Kernel, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = codegen.KernelError(p.Fn, p.Group, fmt.Errorf("panic: %v", r), string(debug.Stack()))
@@ -78,10 +81,16 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t code
 		body, err = emitBody(e, mod, p, t)
 	}
 	if err != nil {
-		return codegen.KernelError(p.Fn, p.Group, err, "")
+		return desc, codegen.KernelError(p.Fn, p.Group, err, "")
 	}
 	emitWrapper(e, mod, p, body, t)
-	return nil
+	desc = p.Descriptor()
+	if p.Kind == ir.LoopKernel {
+		if desc.Streaming, err = emitStream(e, mod, p, body, t); err != nil {
+			return desc, codegen.KernelError(p.Fn, p.Group, err, "")
+		}
+	}
+	return desc, nil
 }
 
 // targetAttrs are the function attributes that let opt's cost model see the
@@ -126,43 +135,9 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 		vals[s] = x
 	}
 
-	operands := func(v *ir.Value) ([]value.Value, error) {
-		args := make([]value.Value, len(v.Args))
-		for i, a := range v.Args {
-			if a.Op == ir.OpConst {
-				args[i] = elemental.Const(a.Type.DType, a.Const)
-				continue
-			}
-			x, ok := vals[a]
-			if !ok {
-				return nil, fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
-			}
-			args[i] = x
-		}
-		return args, nil
-	}
 	var index value.Value // the loop's element index, once inside the loop
 	compute := func(b *llir.Block, scalar bool) error {
-		for _, v := range p.Values {
-			if v.Type.IsScalar() != scalar {
-				continue
-			}
-			if v.Op == ir.OpIota {
-				vals[v] = iotaOf(b, bf, v, index)
-				continue
-			}
-			args, err := operands(v)
-			if err != nil {
-				return err
-			}
-			r, err := e.Emit(b, v, args)
-			if err != nil {
-				return err
-			}
-			nameValue(r, plan.ValueName(v))
-			vals[v] = r
-		}
-		return nil
+		return computeValues(e, b, p, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(b, bf, v, index) })
 	}
 
 	// Before the loop: scalar buffers read, scalar values computed.
@@ -229,6 +204,40 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	return fn, nil
 }
 
+// computeValues emits the scalar-typed values of loop kernel p (or the
+// per-element ones) into b in IR order, reading operands from vals and adding
+// the results to it; iota gives the value of an iota.
+func computeValues(e *elemental.Elemental, b *llir.Block, p *plan.Kernel, vals map[*ir.Value]value.Value, scalar bool, iota func(*ir.Value) value.Value) error {
+	for _, v := range p.Values {
+		if v.Type.IsScalar() != scalar {
+			continue
+		}
+		if v.Op == ir.OpIota {
+			vals[v] = iota(v)
+			continue
+		}
+		args := make([]value.Value, len(v.Args))
+		for i, a := range v.Args {
+			if a.Op == ir.OpConst {
+				args[i] = elemental.Const(a.Type.DType, a.Const)
+				continue
+			}
+			x, ok := vals[a]
+			if !ok {
+				return fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
+			}
+			args[i] = x
+		}
+		r, err := e.Emit(b, v, args)
+		if err != nil {
+			return err
+		}
+		nameValue(r, plan.ValueName(v))
+		vals[v] = r
+	}
+	return nil
+}
+
 // bodyFunc is the internal body function of a kernel and its parameters:
 //
 //	internal void SYM.body(i64 begin, i64 end, T0* noalias, ..., S0, ..., i64 #D0, ...) alwaysinline
@@ -288,13 +297,31 @@ func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value
 // double to its dtype once (a dimension "#D" to i64), and calls the body,
 // which opt inlines.
 func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) {
+	a := newABIFunc(e, mod, p, p.Symbol, t)
+	a.entry.NewCall(body, a.bodyArgs(a.begin, a.end)...)
+	a.entry.NewRet(nil)
+}
+
+// abiFunc is an exported function with the runtime's ABI and its arguments
+// unpacked in its entry block.
+type abiFunc struct {
+	fn         *llir.Func
+	entry      *llir.Block
+	begin, end *llir.Param
+	ptrs       []value.Value // per buffer, its element pointer
+	scalars    []value.Value // per scalar, in register form; then the dimensions (i64)
+}
+
+// newABIFunc declares the exported function name with the runtime's ABI for
+// kernel p and unpacks its buffers and scalars.
+func newABIFunc(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, name string, t codegen.Target) *abiFunc {
 	i8p := types.NewPointer(types.I8)
-	begin, end := llir.NewParam("begin", types.I64), llir.NewParam("end", types.I64)
+	a := &abiFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64)}
 	bufs, scalars := llir.NewParam("bufs", types.NewPointer(i8p)), llir.NewParam("scalars", types.NewPointer(types.Double))
-	fn := mod.NewFunc(p.Symbol, types.Void, begin, end, bufs, scalars)
-	fn.FuncAttrs = targetAttrs(t)
-	b := fn.NewBlock("entry")
-	args := []value.Value{begin, end}
+	a.fn = mod.NewFunc(name, types.Void, a.begin, a.end, bufs, scalars)
+	a.fn.FuncAttrs = targetAttrs(t)
+	b := a.fn.NewBlock("entry")
+	a.entry = b
 	for j, bp := range p.Buffers {
 		slot := b.NewGetElementPtr(i8p, bufs, constant.NewInt(types.I64, int64(j)))
 		slot.InBounds = true
@@ -302,20 +329,24 @@ func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body 
 		if pt := types.NewPointer(e.MemType(bp.Value.Type.DType)); !types.Equal(pt, i8p) {
 			raw = b.NewBitCast(raw, pt)
 		}
-		args = append(args, raw)
+		a.ptrs = append(a.ptrs, raw)
 	}
 	for j, s := range p.Scalars {
 		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(j)))
 		slot.InBounds = true
-		args = append(args, e.FromDouble(b, s.Type.DType, b.NewLoad(types.Double, slot)))
+		a.scalars = append(a.scalars, e.FromDouble(b, s.Type.DType, b.NewLoad(types.Double, slot)))
 	}
 	for j := range p.Dims {
 		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(len(p.Scalars)+j)))
 		slot.InBounds = true
-		args = append(args, e.FromDouble(b, ir.I64, b.NewLoad(types.Double, slot)))
+		a.scalars = append(a.scalars, e.FromDouble(b, ir.I64, b.NewLoad(types.Double, slot)))
 	}
-	b.NewCall(body, args...)
-	b.NewRet(nil)
+	return a
+}
+
+// bodyArgs are the arguments of the body function for units [begin, end).
+func (a *abiFunc) bodyArgs(begin, end value.Value) []value.Value {
+	return append(append([]value.Value{begin, end}, a.ptrs...), a.scalars...)
 }
 
 // nameValue names a freshly emitted instruction after the IR value it computes;

@@ -194,7 +194,7 @@ func TestEmitPanicIsInternalError(t *testing.T) {
 	plans[0].Buffers[1].Value = nil // the buffer of %y holds nothing
 	tg := codegen.CPUTarget(codegen.DefaultCPU)
 	mod := llir.NewModule()
-	err = emitKernel(elemental.NewElemental(mod, elemental.LibmCalls(), tg), mod, plans[0], tg)
+	_, err = emitKernel(elemental.NewElemental(mod, elemental.LibmCalls(), tg), mod, plans[0], tg)
 	ie := checkInternalError(t, err, "k0")
 	if !strings.Contains(ie.Stack, "newBody") || !strings.Contains(err.Error(), "panic: runtime error") {
 		t.Errorf("no stack of the panic: %q", ie.Stack)

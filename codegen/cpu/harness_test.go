@@ -79,6 +79,21 @@ func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 type runOptions struct {
 	splits  []int64           // chunk boundaries inside each kernel's units: [0,s0), [s0,s1), ..., [sk,n)
 	inPlace map[string]string // result name -> tensor parameter whose buffer it reuses
+	stream  bool              // call each kernel's streaming entry point where it has one
+	// shift moves the start of the i-th output or temporary this many bytes
+	// past a 64-byte boundary (nil: where the allocator puts it).
+	shift func(i int) int
+}
+
+// alloc returns n zero bytes, the i-th output or temporary of a call.
+func (o runOptions) alloc(i int, n int64) []byte {
+	if o.shift == nil {
+		return make([]byte, n)
+	}
+	raw := make([]byte, n+128)
+	at := (64 - int(uintptr(unsafe.Pointer(&raw[0]))%64)) % 64
+	at += o.shift(i)
+	return raw[at : at+int(n)]
 }
 
 // run calls function name on tensors (values already representable in their
@@ -117,12 +132,16 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 			mem[key] = mem[artifact.BufInput+" "+in]
 			continue
 		}
-		mem[key] = make([]byte, elems(concrete(r.Value.Type.Shape))*int64(r.Value.Type.DType.Size())+1)
+		mem[key] = opt.alloc(len(mem), elems(concrete(r.Value.Type.Shape))*int64(r.Value.Type.DType.Size())+1)
 	}
 	for _, k := range l.kernels[name] {
-		sym, err := purego.Dlsym(l.handle, k.Symbol)
+		symbol := k.Symbol
+		if opt.stream && k.Streaming != "" {
+			symbol = k.Streaming
+		}
+		sym, err := purego.Dlsym(l.handle, symbol)
 		if err != nil {
-			t.Fatalf("dlsym %s: %v", k.Symbol, err)
+			t.Fatalf("dlsym %s: %v", symbol, err)
 		}
 		bufs := make([]uintptr, len(k.Buffers)+1)
 		for i, b := range k.Buffers {
@@ -136,7 +155,7 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 					shape[j] = parseDim(s)
 				}
 				d, _ := ir.ParseDType(b.DType)
-				mem[key] = make([]byte, elems(concrete(shape))*int64(d.Size())+1)
+				mem[key] = opt.alloc(len(mem), elems(concrete(shape))*int64(d.Size())+1)
 			}
 			bufs[i] = uintptr(unsafe.Pointer(&mem[key][0]))
 		}
