@@ -23,23 +23,7 @@ import (
 // sampler runs it. It reports the median of each and the ratios.
 func BenchmarkDDIMStepVsC(b *testing.B) {
 	needTools(b)
-	if _, err := exec.LookPath("gcc"); err != nil {
-		b.Skip("gcc not found: no C baseline")
-	}
-	so := filepath.Join(b.TempDir(), "ddim_c.so")
-	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/ddim.c").CombinedOutput()
-	if err != nil {
-		b.Skipf("gcc -fopenmp failed: %v\n%s", err, out)
-	}
-	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	require.NoError(b, err)
-	setThreads, _ := purego.Dlsym(h, "set_threads")
-	purego.SyscallN(setThreads, 2)
-	cfn, err := purego.Dlsym(h, "ddim_c")
-	require.NoError(b, err)
-	cstream, err := purego.Dlsym(h, "ddim_c_stream")
-	require.NoError(b, err)
-
+	cfn, cstream := cDDIM(b)
 	art := buildProgram(b, "../stdlib/diffusion/ddim.dl")
 	step := func(cfg runtime.Config) *runtime.Func {
 		a, err := runtime.LoadBytes(art, cfg)
@@ -100,27 +84,46 @@ func BenchmarkDDIMStepVsC(b *testing.B) {
 	b.StopTimer()
 	ms := func(ts []time.Duration) float64 { return float64(medianOf(ts).Microseconds()) / 1e3 }
 	minMS := func(ts []time.Duration) float64 { return float64(slices.Min(ts).Microseconds()) / 1e3 }
-	b.ReportMetric(minMS(tDLC), "dlc_min_ms")
-	b.ReportMetric(minMS(tCS), "c_stream_min_ms")
-	b.ReportMetric(minMS(tC), "c_min_ms")
-	b.ReportMetric(minMS(tIn), "dlc_inplace_min_ms")
-	b.ReportMetric(ms(tDLC), "dlc_ms")
-	b.ReportMetric(ms(tPlain), "dlc_ordinary_ms")
-	b.ReportMetric(ms(tC), "c_ms")
-	b.ReportMetric(ms(tCS), "c_stream_ms")
-	b.ReportMetric(ms(tIn), "dlc_inplace_ms")
-	// Ratios of the runs next to each other, which a change in the machine's
-	// load affects least.
-	paired := func(num, den []time.Duration) float64 {
-		r := make([]float64, len(num))
-		for i := range r {
-			r[i] = num[i].Seconds() / den[i].Seconds()
-		}
-		slices.Sort(r)
-		return r[len(r)/2]
+	for name, ts := range map[string][]time.Duration{"dlc": tDLC, "dlc_ordinary": tPlain, "c": tC, "c_stream": tCS, "dlc_inplace": tIn} {
+		b.ReportMetric(ms(ts), name+"_ms")
+		b.ReportMetric(minMS(ts), name+"_min_ms")
 	}
-	b.ReportMetric(paired(tCS, tDLC), "c_stream/dlc")
-	b.ReportMetric(paired(tC, tDLC), "c/dlc")
-	b.ReportMetric(paired(tPlain, tDLC), "ordinary/streaming")
+	b.ReportMetric(pairedRatio(tCS, tDLC), "c_stream/dlc")
+	b.ReportMetric(pairedRatio(tC, tDLC), "c/dlc")
+	b.ReportMetric(pairedRatio(tPlain, tDLC), "ordinary/streaming")
 	b.ReportMetric(float64(4*4*benchN)/medianOf(tDLC).Seconds()/1e9, "dlc_GB/s")
+}
+
+// cDDIM compiles testdata/baseline/ddim.c for 2 threads and returns its loop
+// with ordinary stores and with streaming stores.
+func cDDIM(b *testing.B) (ordinary, streaming uintptr) {
+	if _, err := exec.LookPath("gcc"); err != nil {
+		b.Skip("gcc not found: no C baseline")
+	}
+	so := filepath.Join(b.TempDir(), "ddim_c.so")
+	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/ddim.c").CombinedOutput()
+	if err != nil {
+		b.Skipf("gcc -fopenmp failed: %v\n%s", err, out)
+	}
+	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	require.NoError(b, err)
+	setThreads, err := purego.Dlsym(h, "set_threads")
+	require.NoError(b, err)
+	purego.SyscallN(setThreads, 2)
+	ordinary, err = purego.Dlsym(h, "ddim_c")
+	require.NoError(b, err)
+	streaming, err = purego.Dlsym(h, "ddim_c_stream")
+	require.NoError(b, err)
+	return ordinary, streaming
+}
+
+// pairedRatio is the median of num[i]/den[i]: ratios of runs next to each
+// other, which a change in the machine's load affects least.
+func pairedRatio(num, den []time.Duration) float64 {
+	r := make([]float64, len(num))
+	for i := range r {
+		r[i] = num[i].Seconds() / den[i].Seconds()
+	}
+	slices.Sort(r)
+	return r[len(r)/2]
 }
