@@ -83,10 +83,10 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t code
 	if err != nil {
 		return desc, codegen.KernelError(p.Fn, p.Group, err, "")
 	}
-	emitWrapper(e, mod, p, body, t)
+	wrapper := emitWrapper(e, mod, p, body, t)
 	desc = p.Descriptor()
 	if p.Kind == ir.LoopKernel {
-		if desc.Streaming, err = emitStream(e, mod, p, body, t); err != nil {
+		if desc.Streaming, err = emitStream(e, mod, p, wrapper, t); err != nil {
 			return desc, codegen.KernelError(p.Fn, p.Group, err, "")
 		}
 	}
@@ -296,10 +296,11 @@ func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value
 // It casts each buffer pointer to its element type, converts each scalar from
 // double to its dtype once (a dimension "#D" to i64), and calls the body,
 // which opt inlines.
-func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) {
+func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) *llir.Func {
 	a := newABIFunc(e, mod, p, p.Symbol, t)
 	a.entry.NewCall(body, a.bodyArgs(a.begin, a.end)...)
 	a.entry.NewRet(nil)
+	return a.fn
 }
 
 // abiFunc is an exported function with the runtime's ABI and its arguments
@@ -308,6 +309,7 @@ type abiFunc struct {
 	fn         *llir.Func
 	entry      *llir.Block
 	begin, end *llir.Param
+	bufs, raw  *llir.Param   // the buffer and scalar arrays as the runtime passes them
 	ptrs       []value.Value // per buffer, its element pointer
 	scalars    []value.Value // per scalar, in register form; then the dimensions (i64)
 }
@@ -318,6 +320,7 @@ func newABIFunc(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, name s
 	i8p := types.NewPointer(types.I8)
 	a := &abiFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64)}
 	bufs, scalars := llir.NewParam("bufs", types.NewPointer(i8p)), llir.NewParam("scalars", types.NewPointer(types.Double))
+	a.bufs, a.raw = bufs, scalars
 	a.fn = mod.NewFunc(name, types.Void, a.begin, a.end, bufs, scalars)
 	a.fn.FuncAttrs = targetAttrs(t)
 	b := a.fn.NewBlock("entry")

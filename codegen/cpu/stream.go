@@ -9,9 +9,9 @@
 // (artifact.Kernel.Streaming).
 //
 // Streaming stores must be aligned vector stores. SYM.stream peels the first
-// elements off with the ordinary body until its first output is aligned to a
+// elements off with the ordinary kernel until its first output is aligned to a
 // vector, runs a vector loop whose stores carry !nontemporal and the vector's
-// alignment, and finishes with the ordinary body. The vector loop is the
+// alignment, and finishes with the ordinary kernel. The vector loop is the
 // scalar element code widened to 8 lanes (widen.go), as in row kernels;
 // LLVM's loop vectoriser refuses a non-temporal store it cannot prove
 // aligned. Every element is computed by the same element code, so both
@@ -36,10 +36,10 @@ import (
 // symbol has a dot, so it cannot name another kernel.
 const streamSuffix = ".stream"
 
-// emitStream emits SYM.stream for loop kernel p, whose body function is
-// body, and returns its symbol; "" when p writes no element output or its
+// emitStream emits SYM.stream for loop kernel p, whose ordinary entry point
+// is kernel (SYM), and returns its symbol; "" when p writes no element output or its
 // element code cannot be widened (an iota's index arithmetic).
-func emitStream(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) (string, error) {
+func emitStream(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, kernel *llir.Func, t codegen.Target) (string, error) {
 	var streamed []int // the element outputs
 	for i, b := range p.Buffers {
 		if b.Ref.Writes && !b.Value.Type.IsScalar() {
@@ -69,22 +69,30 @@ func emitStream(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *
 
 	plain, pre, done := a.fn.NewBlock("plain"), a.fn.NewBlock("stream"), a.fn.NewBlock("stream.done")
 	a.entry.NewCondBr(s.ok, pre, plain)
-	plain.NewCall(body, a.bodyArgs(a.begin, a.end)...)
+	callKernel(plain, kernel, a.begin, a.end, a.bufs, a.raw)
 	plain.NewRet(nil)
 
 	// The peel, then a vector loop over [mid, vend) for the values of the
 	// invariant conditions, then the rest.
-	pre.NewCall(body, a.bodyArgs(a.begin, s.mid)...)
+	callKernel(pre, kernel, a.begin, s.mid, a.bufs, a.raw)
 	if !s.unswitch(pre, pre, done, s.invariantConds(), map[value.Value]bool{}) {
 		mod.Funcs = mod.Funcs[:len(mod.Funcs)-1]
 		return "", nil
 	}
-	done.NewCall(body, a.bodyArgs(s.vend, a.end)...)
+	callKernel(done, kernel, s.vend, a.end, a.bufs, a.raw)
 	// Streaming stores are weakly ordered: fence them before the runtime
 	// tells another thread that the chunk is done.
 	done.NewCall(e.Intrinsic("llvm.x86.sse.sfence", types.Void))
 	done.NewRet(nil)
 	return name, nil
+}
+
+// callKernel calls the ordinary kernel for units [begin, end), and keeps
+// opt from inlining it: a copy of its vectorised loop for the peel and for
+// the rest would double the compile time and the object for nothing.
+func callKernel(b *llir.Block, kernel *llir.Func, begin, end, bufs, scalars value.Value) {
+	c := b.NewCall(kernel, begin, end, bufs, scalars)
+	c.FuncAttrs = append(c.FuncAttrs, enum.FuncAttrNoInline)
 }
 
 // streamUnroll is how many vectors of elements one iteration of the vector

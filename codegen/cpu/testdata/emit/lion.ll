@@ -143,11 +143,11 @@ entry:
 	br i1 %57, label %stream, label %plain
 
 plain:
-	call void @dlc_lion_k0.body(i64 %begin, i64 %end, float* %2, float* %5, float* %8, float* %11, float* %14, float %17, float %20, float %23, float %26, float %29, float %32)
+	call void @dlc_lion_k0(i64 %begin, i64 %end, i8** %bufs, double* %scalars) noinline
 	ret void
 
 stream:
-	call void @dlc_lion_k0.body(i64 %begin, i64 %42, float* %2, float* %5, float* %8, float* %11, float* %14, float %17, float %20, float %23, float %26, float %29, float %32)
+	call void @dlc_lion_k0(i64 %begin, i64 %42, i8** %bufs, double* %scalars) noinline
 	%58 = insertelement <8 x float> undef, float %20, i32 0
 	%59 = shufflevector <8 x float> %58, <8 x float> undef, <8 x i32> zeroinitializer
 	%60 = insertelement <8 x float> undef, float %29, i32 0
@@ -175,7 +175,7 @@ stream:
 	br label %stream.vec.1
 
 stream.done:
-	call void @dlc_lion_k0.body(i64 %46, i64 %end, float* %2, float* %5, float* %8, float* %11, float* %14, float %17, float %20, float %23, float %26, float %29, float %32)
+	call void @dlc_lion_k0(i64 %46, i64 %end, i8** %bufs, double* %scalars) noinline
 	call void @llvm.x86.sse.sfence()
 	ret void
 

@@ -281,15 +281,15 @@ entry:
 	br i1 %80, label %stream, label %plain
 
 plain:
-	call void @dlc_ops_k0.body(i64 %begin, i64 %end, float* %2, float* %5, i32* %8, i32* %11, float* %14, float* %17, float* %20, float* %23, i32* %26, i8* %28, i8* %30)
+	call void @dlc_ops_k0(i64 %begin, i64 %end, i8** %bufs, double* %scalars) noinline
 	ret void
 
 stream:
-	call void @dlc_ops_k0.body(i64 %begin, i64 %40, float* %2, float* %5, i32* %8, i32* %11, float* %14, float* %17, float* %20, float* %23, i32* %26, i8* %28, i8* %30)
+	call void @dlc_ops_k0(i64 %begin, i64 %40, i8** %bufs, double* %scalars) noinline
 	br label %stream.vec.1
 
 stream.done:
-	call void @dlc_ops_k0.body(i64 %44, i64 %end, float* %2, float* %5, i32* %8, i32* %11, float* %14, float* %17, float* %20, float* %23, i32* %26, i8* %28, i8* %30)
+	call void @dlc_ops_k0(i64 %44, i64 %end, i8** %bufs, double* %scalars) noinline
 	call void @llvm.x86.sse.sfence()
 	ret void
 

@@ -212,11 +212,11 @@ entry:
 	br i1 %72, label %stream, label %plain
 
 plain:
-	call void @dlc_storage_k0.body(i64 %begin, i64 %end, half* %2, i16* %5, i8* %7, i32* %10, half* %13, i16* %16, i8* %18, i64* %21, double* %24, float %29, i64 %32, i1 %35, double %37)
+	call void @dlc_storage_k0(i64 %begin, i64 %end, i8** %bufs, double* %scalars) noinline
 	ret void
 
 stream:
-	call void @dlc_storage_k0.body(i64 %begin, i64 %47, half* %2, i16* %5, i8* %7, i32* %10, half* %13, i16* %16, i8* %18, i64* %21, double* %24, float %29, i64 %32, i1 %35, double %37)
+	call void @dlc_storage_k0(i64 %begin, i64 %47, i8** %bufs, double* %scalars) noinline
 	%73 = insertelement <8 x float> undef, float %29, i32 0
 	%74 = shufflevector <8 x float> %73, <8 x float> undef, <8 x i32> zeroinitializer
 	%75 = insertelement <8 x i1> undef, i1 %35, i32 0
@@ -232,7 +232,7 @@ stream:
 	br label %stream.vec.1
 
 stream.done:
-	call void @dlc_storage_k0.body(i64 %51, i64 %end, half* %2, i16* %5, i8* %7, i32* %10, half* %13, i16* %16, i8* %18, i64* %21, double* %24, float %29, i64 %32, i1 %35, double %37)
+	call void @dlc_storage_k0(i64 %51, i64 %end, i8** %bufs, double* %scalars) noinline
 	call void @llvm.x86.sse.sfence()
 	ret void
 

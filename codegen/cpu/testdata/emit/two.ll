@@ -109,11 +109,11 @@ entry:
 	br i1 %42, label %stream, label %plain
 
 plain:
-	call void @dlc_two_k0.body(i64 %begin, i64 %end, float* %2, float* %5, float* %8, float* %11, float* %14, float %17)
+	call void @dlc_two_k0(i64 %begin, i64 %end, i8** %bufs, double* %scalars) noinline
 	ret void
 
 stream:
-	call void @dlc_two_k0.body(i64 %begin, i64 %27, float* %2, float* %5, float* %8, float* %11, float* %14, float %17)
+	call void @dlc_two_k0(i64 %begin, i64 %27, i8** %bufs, double* %scalars) noinline
 	%43 = insertelement <8 x float> undef, float %17, i32 0
 	%44 = shufflevector <8 x float> %43, <8 x float> undef, <8 x i32> zeroinitializer
 	%45 = insertelement <8 x float> undef, float %17, i32 0
@@ -121,7 +121,7 @@ stream:
 	br label %stream.vec.1
 
 stream.done:
-	call void @dlc_two_k0.body(i64 %31, i64 %end, float* %2, float* %5, float* %8, float* %11, float* %14, float %17)
+	call void @dlc_two_k0(i64 %31, i64 %end, i8** %bufs, double* %scalars) noinline
 	call void @llvm.x86.sse.sfence()
 	ret void
 
@@ -250,11 +250,11 @@ entry:
 	br i1 %35, label %stream, label %plain
 
 plain:
-	call void @dlc_two_k1.body(i64 %begin, i64 %end, float* %2, float* %5, float* %8, float* %11, float %14)
+	call void @dlc_two_k1(i64 %begin, i64 %end, i8** %bufs, double* %scalars) noinline
 	ret void
 
 stream:
-	call void @dlc_two_k1.body(i64 %begin, i64 %25, float* %2, float* %5, float* %8, float* %11, float %14)
+	call void @dlc_two_k1(i64 %begin, i64 %25, i8** %bufs, double* %scalars) noinline
 	%36 = insertelement <8 x float> undef, float %14, i32 0
 	%37 = shufflevector <8 x float> %36, <8 x float> undef, <8 x i32> zeroinitializer
 	%38 = insertelement <8 x float> undef, float %15, i32 0
@@ -266,7 +266,7 @@ stream:
 	br label %stream.vec.1
 
 stream.done:
-	call void @dlc_two_k1.body(i64 %29, i64 %end, float* %2, float* %5, float* %8, float* %11, float %14)
+	call void @dlc_two_k1(i64 %29, i64 %end, i8** %bufs, double* %scalars) noinline
 	call void @llvm.x86.sse.sfence()
 	ret void
 
@@ -378,11 +378,11 @@ entry:
 	br i1 %28, label %stream, label %plain
 
 plain:
-	call void @dlc_two_k2.body(i64 %begin, i64 %end, double* %2, double* %5, i32 %8)
+	call void @dlc_two_k2(i64 %begin, i64 %end, i8** %bufs, double* %scalars) noinline
 	ret void
 
 stream:
-	call void @dlc_two_k2.body(i64 %begin, i64 %18, double* %2, double* %5, i32 %8)
+	call void @dlc_two_k2(i64 %begin, i64 %18, i8** %bufs, double* %scalars) noinline
 	%29 = insertelement <8 x double> undef, double %v14, i32 0
 	%30 = shufflevector <8 x double> %29, <8 x double> undef, <8 x i32> zeroinitializer
 	%31 = insertelement <8 x double> undef, double %v14, i32 0
@@ -390,7 +390,7 @@ stream:
 	br label %stream.vec.1
 
 stream.done:
-	call void @dlc_two_k2.body(i64 %22, i64 %end, double* %2, double* %5, i32 %8)
+	call void @dlc_two_k2(i64 %22, i64 %end, i8** %bufs, double* %scalars) noinline
 	call void @llvm.x86.sse.sfence()
 	ret void
 
