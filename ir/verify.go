@@ -199,7 +199,7 @@ func checkSchedule(f *Func) []string {
 
 // ownKernel is the kind of kernel that computes a value of op alone, or 0
 // when op joins loop and row kernels: a contraction, or a transpose.
-func ownKernel(op Op) KernelKind {
+func OwnKernel(op Op) KernelKind {
 	switch {
 	case op.Has(Contraction):
 		return ContractionKernel
@@ -212,8 +212,8 @@ func ownKernel(op Op) KernelKind {
 // fitsKernel says why v cannot be computed by kernel k, or "".
 func fitsKernel(v *Value, k *KernelDecl) string {
 	s := v.Type.Shape
-	if ownKernel(v.Op) != 0 && ownKernel(v.Op) != k.Kind {
-		return fmt.Sprintf("%s is computed only by a %s kernel of its own", v.Op, ownKernel(v.Op))
+	if OwnKernel(v.Op) != 0 && OwnKernel(v.Op) != k.Kind {
+		return fmt.Sprintf("%s is computed only by a %s kernel of its own", v.Op, OwnKernel(v.Op))
 	}
 	switch k.Kind {
 	case LoopKernel:
@@ -221,7 +221,7 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
 		}
 	case ContractionKernel, TransposeKernel:
-		if ownKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
+		if OwnKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
 			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, map[KernelKind]string{ContractionKernel: "contraction", TransposeKernel: "transpose"}[k.Kind])
 		}
 	case RowKernel:
