@@ -1,6 +1,7 @@
 // This file type-checks calls of builtin functions: elementwise builtins,
 // cast, reductions (sum, mean, max, min, logsumexp), take_along_axis, the
-// reshapes expand_dims and squeeze, dim and iota. Value arguments are
+// reshapes expand_dims and squeeze, dim and iota (transpose and einsum are
+// in checkcontract.go). Value arguments are
 // positional; options (axis, keepdims, initial) are named constants. The
 // checker handles what belongs to the language (arguments, options, untyped
 // constants, implicit conversions); the type and shape of each op it emits
@@ -28,6 +29,12 @@ func (c *checker) builtinCall(e *Call, b *builtin) operand {
 	b = resolveBuiltin(b, e)
 	info := &callInfo{builtin: b}
 	c.info.calls[e] = info
+	switch b.kind {
+	case bkTranspose:
+		return c.transposeCall(e, info)
+	case bkEinsum:
+		return c.einsumCall(e, info)
+	}
 	var vals []operand
 	var valArgs []*Arg
 	opts := map[string]option{}
