@@ -376,23 +376,9 @@ func (c *checker) boolOption(opts map[string]option, name string) (bool, bool) {
 
 // asName returns the identifier when e is nothing but a name.
 func asName(e Expr) (string, bool) {
-	for {
-		switch x := e.(type) {
-		case Binary:
-			first, rest := x.Terms()
-			if len(rest) > 0 {
-				return "", false
-			}
-			e = first
-		case *Unary:
-			if x.Primary == nil {
-				return "", false
-			}
-			e = x.Primary
-		case *Name:
-			return x.Name, true
-		default:
-			return "", false
-		}
+	n, ok := bare(e).(*Name)
+	if !ok {
+		return "", false
 	}
+	return n.Name, true
 }

@@ -95,28 +95,11 @@ func (c *checker) plan(what string, pos lexer.Position, types []ir.Type, ls [][]
 		if p.result, ok = c.applyOp(ir.OpTranspose, what, pos, nil, nil, []ir.Type{t}, ir.Attrs{Perm: perm}); !ok {
 			return nil, false
 		}
-		if onlyOnesMove(t.Shape, perm) {
+		if ir.MovesOnlyOnes(t.Shape, perm) {
 			p.perm, p.reshape = nil, true
 		}
 	}
 	return p, true
-}
-
-// onlyOnesMove reports whether transposing a shape s by perm moves only axes
-// of size 1, so that the elements stay in their order and a reshape does
-// the same.
-func onlyOnesMove(s ir.Shape, perm []int) bool {
-	last := -1
-	for _, p := range perm {
-		if s[p] == ir.ConstDim(1) {
-			continue
-		}
-		if p < last {
-			return false
-		}
-		last = p
-	}
-	return true
 }
 
 // dotDims are the dimension numbers of dot_general(a, b) for operands with
@@ -343,7 +326,7 @@ func (c *checker) transposeCall(e *Call, info *callInfo) operand {
 	if !ok {
 		return operand{}
 	}
-	info.contract, info.opDT = p, op.typ.DType
+	info.contract, info.opDT, info.args = p, op.typ.DType, []Expr{x.Value}
 	return typed(p.result)
 }
 
@@ -394,51 +377,20 @@ func (c *checker) axesTuple(a *Arg, t ir.Type) ([]int, bool) {
 // asParen returns the innermost parentheses when e is nothing but a
 // parenthesized expression or tuple: ((1, 0)) is the tuple (1, 0).
 func asParen(e Expr) *Paren {
-	for {
-		switch x := e.(type) {
-		case Binary:
-			first, rest := x.Terms()
-			if len(rest) > 0 {
-				return nil
-			}
-			e = first
-		case *Unary:
-			if x.Primary == nil {
-				return nil
-			}
-			e = x.Primary
-		case *Paren:
-			if inner := asParen(x.X); inner != nil && !x.IsTuple() {
-				return inner
-			}
-			return x
-		default:
-			return nil
-		}
+	p, ok := bare(e).(*Paren)
+	if !ok {
+		return nil
 	}
+	if inner := asParen(p.X); inner != nil && !p.IsTuple() {
+		return inner
+	}
+	return p
 }
 
 // asString returns the string when e is nothing but a string constant.
 func asString(e Expr) (*StringLit, bool) {
-	for {
-		switch x := e.(type) {
-		case Binary:
-			first, rest := x.Terms()
-			if len(rest) > 0 {
-				return nil, false
-			}
-			e = first
-		case *Unary:
-			if x.Primary == nil {
-				return nil, false
-			}
-			e = x.Primary
-		case *StringLit:
-			return x, true
-		default:
-			return nil, false
-		}
-	}
+	s, ok := bare(e).(*StringLit)
+	return s, ok
 }
 
 // einsumSpec is a parsed einsum subscript string.
@@ -572,6 +524,9 @@ func (c *checker) einsumCall(e *Call, info *callInfo) operand {
 		return operand{}
 	}
 	info.contract, info.opDT = p, types[0].DType
+	for _, a := range e.Args[1:] {
+		info.args = append(info.args, a.Value)
+	}
 	return typed(p.result)
 }
 

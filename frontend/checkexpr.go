@@ -75,7 +75,7 @@ type callInfo struct {
 	keepDims bool     // reductions
 	initial  *float64 // reductions: the initial element, when given
 	kernel   *kernel
-	args     []Expr       // kernel: the argument of each parameter; nil takes the default
+	args     []Expr       // kernel: the argument of each parameter (nil: the default); einsum, transpose: the operands
 	argDT    []ir.DType   // kernel: the dtype each argument is converted to
 	results  []ir.Type    // kernel: the result types, with the caller's dimensions
 	contract *contraction // einsum, transpose: how the call lowers

@@ -202,10 +202,8 @@ func (l *lowerer) call(e *Call) *ir.Value {
 		return l.reduction(e, info, t)
 	case bkTranspose, bkEinsum:
 		var xs []*ir.Value
-		for i, a := range e.Args {
-			if a.Name == "" && !(b.kind == bkEinsum && i == 0) && len(xs) < len(info.contract.prep) {
-				xs = append(xs, l.value(a.Value))
-			}
+		for _, a := range info.args {
+			xs = append(xs, l.value(a))
 		}
 		return l.contraction(info.contract, xs, e.Pos)
 	case bkGather:

@@ -131,6 +131,23 @@ func IsIdentity(perm []int) bool {
 	return true
 }
 
+// MovesOnlyOnes reports whether transposing a shape s by perm moves only
+// axes of constant size 1: the elements keep their order, so a reshape to
+// the transposed shape does the same.
+func MovesOnlyOnes(s Shape, perm []int) bool {
+	last := -1
+	for _, p := range perm {
+		if s[p] == ConstDim(1) {
+			continue
+		}
+		if p < last {
+			return false
+		}
+		last = p
+	}
+	return true
+}
+
 // InversePerm returns the permutation that undoes perm.
 func InversePerm(perm []int) []int {
 	inv := make([]int, len(perm))

@@ -116,7 +116,7 @@ func foldOperand(f *ir.Func, v *ir.Value, i int, opt *Options) bool {
 	shape := ir.DotShape(args[0].Type.Shape, args[1].Type.Shape, d)
 	reshape := false
 	if moved := permuted(t.Perm, free); !slices.IsSorted(moved) {
-		if !onlyOnesMove(v, i, len(d.LhsBatch), moved, shape) {
+		if !ir.MovesOnlyOnes(shape, resultPerm(v, i, len(d.LhsBatch), moved)) {
 			opt.explain("@%s: keep transpose %s before %s %s: read in place, %s would give the result's free axes in another order (%s instead of %s)",
 				f.Name, ir.Ref(t), v.Op, ir.Ref(v), ir.Ref(x), shape, v.Type.Shape)
 			return false
@@ -150,36 +150,25 @@ func permuted(perm, axes []int) []int {
 	return out
 }
 
-// onlyOnesMove reports whether reading operand i of contraction v in the
-// order moved (its free axes, renamed) changes the result only by moving
-// axes of size 1, so the new result holds the elements in the old order.
-// nb is the number of batch axes and shape the new result's shape.
-func onlyOnesMove(v *ir.Value, i, nb int, moved []int, shape ir.Shape) bool {
-	// Old result axis j is new result axis pos[j]: the operand's free axes
-	// land at the rank of their new axis among all of them.
-	pos := make([]int, len(v.Type.Shape))
-	for j := range pos {
-		pos[j] = j
+// resultPerm is the transpose that takes the result of contraction v, once
+// its operand i is read in place with its free axes in the order moved
+// (renamed through the transpose), back to v's result: old result axis j is
+// new result axis perm[j]. nb is the number of batch axes.
+func resultPerm(v *ir.Value, i, nb int, moved []int) []int {
+	perm := make([]int, len(v.Type.Shape))
+	for j := range perm {
+		perm[j] = j
 	}
 	start := nb
 	if i == 1 {
 		start = len(v.Type.Shape) - len(moved)
 	}
+	// The operand's free axes land at the rank of their new axis among all of them.
 	sorted := slices.Sorted(slices.Values(moved))
 	for k, a := range moved {
-		pos[start+k] = start + slices.Index(sorted, a)
+		perm[start+k] = start + slices.Index(sorted, a)
 	}
-	last := -1
-	for _, p := range pos {
-		if shape[p] == ir.ConstDim(1) {
-			continue
-		}
-		if p < last {
-			return false
-		}
-		last = p
-	}
-	return true
+	return perm
 }
 
 // maxID is the largest value ID of f.
