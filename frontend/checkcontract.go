@@ -50,6 +50,7 @@ type label = int
 // axes when the result keeps them and contracted otherwise.
 func (c *checker) plan(what string, pos lexer.Position, types []ir.Type, ls [][]label, out []label) (*contraction, bool) {
 	p := &contraction{prep: make([]prepared, len(types))}
+	types, ls = slices.Clone(types), slices.Clone(ls)
 	for i := range types {
 		t := types[i]
 		keep := func(l label) bool {
@@ -176,27 +177,23 @@ func (c *checker) matmul(pos lexer.Position, x, y operand) (operand, termInfo) {
 	}
 	// The batch axes: those before the two matrix axes, aligned on the right.
 	ba, bb := a.Shape[:max(ra-2, 0)], b.Shape[:max(rb-2, 0)]
-	nb := max(len(ba), len(bb))
-	var la, lb []label
+	roles, ok := matmulBatch(ba, bb)
+	if !ok {
+		c.errs.add(pos, "cannot multiply %s @ %s: the batch dimensions %s do not broadcast (leading axes broadcast as in NumPy, and a symbolic dimension matches only itself)", a, b, batchClash(ba, bb))
+		return operand{}, termInfo{}
+	}
+	var la, lb, out []label
 	var keepA, keepB, outShape ir.Shape
-	out := make([]label, 0, nb+2)
-	one := ir.ConstDim(1)
-	for j := range nb {
-		da, inA := dimAt(ba, j-(nb-len(ba)))
-		db, inB := dimAt(bb, j-(nb-len(bb)))
-		switch {
-		case inA && inB && da == one && db == one: // a free axis of a; b's is dropped
+	for j, role := range roles {
+		da, _ := dimAt(ba, j-(len(roles)-len(ba)))
+		db, _ := dimAt(bb, j-(len(roles)-len(bb)))
+		switch role {
+		case batchBoth:
+			la, lb, keepA, keepB, outShape = append(la, j), append(lb, j), append(keepA, da), append(keepB, db), append(outShape, da)
+		case freeA:
 			la, keepA, outShape = append(la, j), append(keepA, da), append(outShape, da)
-		case inA && inB && da == db: // a batch axis of both
-			la, lb, keepA, keepB = append(la, j), append(lb, j), append(keepA, da), append(keepB, db)
-			outShape = append(outShape, da)
-		case inA && (!inB || db == one): // free in a; b's size-1 axis is dropped
-			la, keepA, outShape = append(la, j), append(keepA, da), append(outShape, da)
-		case inB && (!inA || da == one): // free in b; a's size-1 axis is dropped
+		case freeB:
 			lb, keepB, outShape = append(lb, j), append(keepB, db), append(outShape, db)
-		default:
-			c.errs.add(pos, "cannot multiply %s @ %s: the batch dimensions %s and %s do not broadcast (leading axes broadcast as in NumPy, and a symbolic dimension matches only itself)", a, b, da, db)
-			return operand{}, termInfo{}
 		}
 		out = append(out, j)
 	}
@@ -224,6 +221,69 @@ func (c *checker) matmul(pos lexer.Position, x, y operand) (operand, termInfo) {
 	}
 	r := typed(p.result)
 	return r, termInfo{res: r, opDT: a.DType, contract: p}
+}
+
+// batchRole is what a @ b makes of one position of the broadcast batch axes.
+type batchRole uint8
+
+const (
+	batchBoth batchRole = iota // a batch axis of both operands
+	freeA                      // a free axis of a; b lacks it, or its axis of size 1 is dropped
+	freeB                      // a free axis of b; a lacks it, or its axis of size 1 is dropped
+)
+
+// matmulBatch gives the role of each position of the batch axes ba and bb,
+// aligned on the right, or reports that they do not broadcast. An axis that
+// is missing or of size 1 on one side is a free axis of the other operand,
+// so nothing is copied to broadcast it; a size-1 axis is then dropped by a
+// reshape of its operand. An axis of size 1 on both sides stays a batch axis
+// unless one operand is reshaped anyway, which then drops it too.
+func matmulBatch(ba, bb ir.Shape) ([]batchRole, bool) {
+	nb := max(len(ba), len(bb))
+	roles := make([]batchRole, nb)
+	var ones []int // positions of size 1 on both sides
+	dropA, dropB := false, false
+	one := ir.ConstDim(1)
+	for j := range roles {
+		da, inA := dimAt(ba, j-(nb-len(ba)))
+		db, inB := dimAt(bb, j-(nb-len(bb)))
+		switch {
+		case inA && inB && da == one && db == one:
+			ones = append(ones, j)
+		case inA && inB && da == db:
+			roles[j] = batchBoth
+		case inA && (!inB || db == one):
+			roles[j], dropB = freeA, dropB || inB
+		case inB && (!inA || da == one):
+			roles[j], dropA = freeB, dropA || inA
+		default:
+			return nil, false
+		}
+	}
+	for _, j := range ones {
+		switch {
+		case dropB:
+			roles[j] = freeA
+		case dropA:
+			roles[j] = freeB
+		default:
+			roles[j] = batchBoth
+		}
+	}
+	return roles, true
+}
+
+// batchClash names the first pair of batch dimensions that do not broadcast.
+func batchClash(ba, bb ir.Shape) string {
+	nb := max(len(ba), len(bb))
+	for j := range nb {
+		da, inA := dimAt(ba, j-(nb-len(ba)))
+		db, inB := dimAt(bb, j-(nb-len(bb)))
+		if inA && inB && da != db && da != ir.ConstDim(1) && db != ir.ConstDim(1) {
+			return fmt.Sprintf("%s and %s", da, db)
+		}
+	}
+	return ""
 }
 
 // dimAt returns s[i] when i is an index of s.

@@ -450,3 +450,38 @@ func TestContractionPositions(t *testing.T) {
 		}
 	}
 }
+
+// TestMatmulBroadcastLowering checks what a @ b lowers to when its batch axes
+// broadcast: never a broadcast copy; a size-1 axis on one side is reshaped
+// away (one reshape per operand at most), an axis of size 1 on both sides
+// stays a batch axis unless that operand is reshaped anyway, and the result
+// is transposed only when its axes are out of NumPy's order.
+func TestMatmulBroadcastLowering(t *testing.T) {
+	for _, c := range []struct{ a, b, out, want string }{
+		{"f32[1, M, K]", "f32[1, K, N]", "f32[1, M, N]", "dot_general %a, %b batch=[0]x[0] contract=[2]x[1]"},
+		{"f32[B, M, K]", "f32[K, N]", "f32[B, M, N]", "dot_general %a, %b contract=[2]x[0]"},
+		{"f32[S, 1, M, K]", "f32[1, 1, K, N]", "f32[S, 1, M, N]", "reshape %b : f32[K,N]; dot_general %a, %2 contract=[3]x[0]"},
+		{"f32[M, K]", "f32[B, K, N]", "f32[B, M, N]", "dot_general %a, %b contract=[1]x[1]; transpose %2 perm=[1,0,2]"},
+		{"f32[B, 1, M, K]", "f32[H, K, N]", "f32[B, H, M, N]", "reshape %a : f32[B,M,K]; dot_general %2, %b contract=[2]x[1]; transpose %3 perm=[0,2,1,3]"},
+		{"f32[B, H, M, K]", "f32[H, K, N]", "f32[B, H, M, N]", "dot_general %a, %b batch=[1]x[0] contract=[3]x[1]; transpose %2 perm=[1,0,2,3]"},
+	} {
+		src := fmt.Sprintf("kernel f(a: %s, b: %s) -> y: %s {\n    y = a @ b\n}\n", c.a, c.b, c.out)
+		m, err := Compile("b.dl", []byte(src), Options{})
+		if err != nil {
+			t.Fatalf("%s @ %s: %v", c.a, c.b, err)
+		}
+		var got []string
+		for _, v := range m.Funcs[0].Body {
+			line := ir.FormatValue(v)
+			line = line[strings.Index(line, "= ")+2:]
+			if v.Op == ir.OpReshape {
+				got = append(got, line)
+			} else {
+				got = append(got, line[:strings.LastIndex(line, " :")])
+			}
+		}
+		if g := strings.Join(got, "; "); g != c.want {
+			t.Errorf("%s @ %s lowers to\n\t%s\nwant\n\t%s", c.a, c.b, g, c.want)
+		}
+	}
+}
