@@ -130,12 +130,11 @@ func foldOperand(f *ir.Func, v *ir.Value, i int, opt *Options) bool {
 	if reshape {
 		opt.explain("@%s: the free axes of %s %s move only past axes of size 1: a reshape to %s restores its shape",
 			f.Name, v.Op, ir.Ref(v), old)
-		r := &ir.Value{ID: -1, Op: ir.OpReshape, Type: old, Pos: v.Pos}
+		r := f.NewValue(ir.OpReshape, old) // appended last; it belongs right after v
+		f.Body = f.Body[:len(f.Body)-1]
 		f.ReplaceUses(v, r)
-		r.Args = []*ir.Value{v}
-		at := slices.Index(f.Body, v)
-		f.Body = slices.Insert(f.Body, at+1, r)
-		r.ID = maxID(f) + 1
+		r.Args, r.Pos = []*ir.Value{v}, v.Pos
+		f.Body = slices.Insert(f.Body, slices.Index(f.Body, v)+1, r)
 	}
 	return true
 }
@@ -169,13 +168,4 @@ func resultPerm(v *ir.Value, i, nb int, moved []int) []int {
 		perm[start+k] = start + slices.Index(sorted, a)
 	}
 	return perm
-}
-
-// maxID is the largest value ID of f.
-func maxID(f *ir.Func) int {
-	m := 0
-	for _, v := range append(slices.Clone(f.Params), f.Body...) {
-		m = max(m, v.ID)
-	}
-	return m
 }
