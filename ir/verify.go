@@ -222,7 +222,7 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 		}
 	case ContractionKernel, TransposeKernel:
 		if OwnKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
-			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, map[KernelKind]string{ContractionKernel: "contraction", TransposeKernel: "transpose"}[k.Kind])
+			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, k.Kind)
 		}
 	case RowKernel:
 		row := s.Equal(k.Domain) || s.Equal(append(append(Shape{}, k.Domain...), ConstDim(1)))
