@@ -5,6 +5,7 @@ package compiler
 
 import (
 	"context"
+	"fmt"
 	"sort"
 
 	"dlc.dev/dlc/artifact"
@@ -54,6 +55,9 @@ func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
 // *codegen.InternalError, returned as it is: it names the function and the
 // kernel, and says it is a dlc bug.
 func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
+	if err := unavailableKernels(m); err != nil {
+		return nil, err
+	}
 	llText, kernels, entries, err := cpu.Emit(m, b.target)
 	if err != nil {
 		return nil, err
@@ -82,4 +86,40 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		kernels:  kernels,
 		sections: map[string][]byte{artifact.SectionObject: so, artifact.SectionLLVM: []byte(optIR)},
 	}, nil
+}
+
+// unavailableKernels reports the kernels of m that the CPU backend cannot
+// compile yet: contractions and transposes, which wait for a packed,
+// register-blocked GEMM kernel kind. The error points at the source of the
+// first one.
+func unavailableKernels(m *ir.Module) error {
+	var first *ir.Value
+	var kind ir.KernelKind
+	n := 0
+	for _, f := range m.Funcs {
+		for _, k := range f.Schedule {
+			if k.Kind != ir.ContractionKernel && k.Kind != ir.TransposeKernel {
+				continue
+			}
+			n++
+			for _, v := range f.Body {
+				if first == nil && v.Group == k.Group {
+					first, kind = v, k.Kind
+				}
+			}
+		}
+	}
+	if first == nil {
+		return nil
+	}
+	more := ""
+	if n > 1 {
+		more = fmt.Sprintf(" (%d such kernels in all)", n)
+	}
+	at := ""
+	if first.Pos.IsValid() {
+		at = first.Pos.String() + ": "
+	}
+	return fmt.Errorf("%scannot compile %s %s: the CPU %s kernel is not available yet%s; dlc ir shows the IR, and the interpreter (ir.Interpret) runs it",
+		at, first.Op, ir.Ref(first), kind, more)
 }

@@ -151,3 +151,35 @@ func TestBuildCodegenError(t *testing.T) {
 		t.Errorf("error %+v:\n%v", ie, err)
 	}
 }
+
+// TestContractionNotCompiledYet checks that a program with contractions and
+// transposes passes the frontend and every pass (transposes that feed a
+// contraction folded into it), and that Build then stops with an error at
+// the source of the first kernel the CPU backend cannot compile yet.
+func TestContractionNotCompiledYet(t *testing.T) {
+	src := []byte("kernel f(x: f32[N, D], dy: f32[N, H]) -> (dw: f32[D, H], t: f32[H, N]) {\n    dw = transpose(x) @ dy\n    t = transpose(dy)\n}\n")
+	var explain []string
+	m, err := Lower("c.dl", src, Options{Explain: func(l string) { explain = append(explain, l) }}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := ir.Print(m); !strings.Contains(got, "dot_general %x, %dy contract=[0]x[0] : f32[D,H] @k0") ||
+		!strings.Contains(got, "kernel k0 contraction [D,H]") || !strings.Contains(got, "kernel k1 transpose [H,N]") {
+		t.Errorf("scheduled IR:\n%s", got)
+	}
+	if all := strings.Join(explain, "\n"); !strings.Contains(all, "@f: fold transpose %2 into dot_general %3: its left operand reads %x in place") {
+		t.Errorf("explanations:\n%s", all)
+	}
+	needTools(t)
+	_, _, err = Build(context.Background(), "c.dl", src, Options{})
+	want := "c.dl:2:23: cannot compile dot_general %2: the CPU contraction kernel is not available yet (2 such kernels in all)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Build: %v\nwant an error containing %q", err, want)
+	}
+	only := []byte("kernel g(x: f32[N, D]) -> (t: f32[D, N]) {\n    t = transpose(x)\n}\n")
+	_, _, err = Build(context.Background(), "g.dl", only, Options{})
+	want = "g.dl:2:9: cannot compile transpose %1: the CPU transpose kernel is not available yet;"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Build: %v\nwant an error containing %q", err, want)
+	}
+}

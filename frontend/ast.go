@@ -20,11 +20,13 @@
 //	AndExpr    = CmpExpr ("&&" CmpExpr)* .
 //	CmpExpr    = AddExpr (("==" | "!=" | "<=" | ">=" | "<" | ">") AddExpr)* .  // chains are rejected by the checker
 //	AddExpr    = MulExpr (("+" | "-") MulExpr)* .
-//	MulExpr    = Unary (("*" | "/") Unary)* .
+//	MulExpr    = Unary (("*" | "/" | "@") Unary)* .    // @ is the matrix product
 //	Unary      = ("-" | "+" | "!") Unary | Primary .
-//	Primary    = Number | Bool | Call | Name | "(" Expr ")" .
+//	Primary    = Number | Bool | StringLit | Call | Name | Paren .
 //	Number     = Float | Int | "inf" | "nan" .
 //	Bool       = "true" | "false" .
+//	StringLit  = String .                              // einsum's subscripts
+//	Paren      = "(" Expr ("," Expr)* ","? ")" .       // a comma makes a tuple: transpose's axes
 //	Call       = Ident "(" (Arg ("," Arg)* ","?)? ")" .
 //	Arg        = (Ident "=")? Expr .
 //	Name       = Ident .
@@ -63,7 +65,8 @@ type Expr interface {
 	expr()
 }
 
-// Primary is an operand of the unary operators: *Number, *Bool, *Call, *Name or *Paren.
+// Primary is an operand of the unary operators: *Number, *Bool, *StringLit,
+// *Call, *Name or *Paren.
 type Primary interface {
 	Expr
 	primary()
@@ -222,17 +225,18 @@ type AddTerm struct {
 	Y   *MulExpr `parser:"@@"`
 }
 
-// MulExpr is X * Y / ...
+// MulExpr is X * Y / ... @ ...: the matrix product @ has the precedence of
+// * and /, as in Python.
 type MulExpr struct {
 	Pos  lexer.Position
 	X    *Unary     `parser:"@@"`
 	Rest []*MulTerm `parser:"@@*"`
 }
 
-// MulTerm is one "* operand" or "/ operand" step.
+// MulTerm is one "* operand", "/ operand" or "@ operand" step.
 type MulTerm struct {
 	Pos lexer.Position
-	Op  string `parser:"@( '*' | '/' )"`
+	Op  string `parser:"@( '*' | '/' | '@' )"`
 	Y   *Unary `parser:"@@"`
 }
 
@@ -256,6 +260,13 @@ type Bool struct {
 	Text string `parser:"@( 'true' | 'false' )"`
 }
 
+// StringLit is a string constant, such as einsum's subscripts "ij,jk->ik".
+// Value is the string without its quotes.
+type StringLit struct {
+	Pos   lexer.Position
+	Value string `parser:"@String"`
+}
+
 // Call calls a builtin or a kernel.
 type Call struct {
 	Pos  lexer.Position
@@ -276,11 +287,21 @@ type Name struct {
 	Name string `parser:"@Ident"`
 }
 
-// Paren is a parenthesized expression.
+// Paren is a parenthesized expression (X), or, with a comma, a tuple:
+// (X, Y, ...) or (X,). Tuples are the axes of transpose. One node serves
+// both so that the parser needs no lookahead past the first element.
 type Paren struct {
-	Pos lexer.Position
-	X   *OrExpr `parser:"'(' @@ ')'"`
+	Pos   lexer.Position
+	X     *OrExpr   `parser:"'(' @@"`
+	Rest  []*OrExpr `parser:"( ',' @@ )*"`
+	Comma bool      `parser:"@','? ')'"`
 }
+
+// IsTuple reports whether the parentheses hold a tuple.
+func (n *Paren) IsTuple() bool { return n.Comma || len(n.Rest) > 0 }
+
+// Elems returns the elements of a tuple (or the one expression).
+func (n *Paren) Elems() []*OrExpr { return append([]*OrExpr{n.X}, n.Rest...) }
 
 var (
 	_ Stmt    = (*Let)(nil)
@@ -293,6 +314,7 @@ var (
 	_ Expr    = (*Unary)(nil)
 	_ Primary = (*Number)(nil)
 	_ Primary = (*Bool)(nil)
+	_ Primary = (*StringLit)(nil)
 	_ Primary = (*Call)(nil)
 	_ Primary = (*Name)(nil)
 	_ Primary = (*Paren)(nil)
@@ -301,23 +323,25 @@ var (
 func (*Let) stmt()    {}
 func (*Assign) stmt() {}
 
-func (*OrExpr) expr()  {}
-func (*AndExpr) expr() {}
-func (*CmpExpr) expr() {}
-func (*AddExpr) expr() {}
-func (*MulExpr) expr() {}
-func (*Unary) expr()   {}
-func (*Number) expr()  {}
-func (*Bool) expr()    {}
-func (*Call) expr()    {}
-func (*Name) expr()    {}
-func (*Paren) expr()   {}
+func (*OrExpr) expr()    {}
+func (*AndExpr) expr()   {}
+func (*CmpExpr) expr()   {}
+func (*AddExpr) expr()   {}
+func (*MulExpr) expr()   {}
+func (*Unary) expr()     {}
+func (*Number) expr()    {}
+func (*Bool) expr()      {}
+func (*StringLit) expr() {}
+func (*Call) expr()      {}
+func (*Name) expr()      {}
+func (*Paren) expr()     {}
 
-func (*Number) primary() {}
-func (*Bool) primary()   {}
-func (*Call) primary()   {}
-func (*Name) primary()   {}
-func (*Paren) primary()  {}
+func (*Number) primary()    {}
+func (*Bool) primary()      {}
+func (*StringLit) primary() {}
+func (*Call) primary()      {}
+func (*Name) primary()      {}
+func (*Paren) primary()     {}
 
 // Position returns where the node starts.
 func (n *File) Position() lexer.Position       { return n.Pos }
@@ -339,6 +363,7 @@ func (n *MulExpr) Position() lexer.Position    { return n.Pos }
 func (n *Unary) Position() lexer.Position      { return n.Pos }
 func (n *Number) Position() lexer.Position     { return n.Pos }
 func (n *Bool) Position() lexer.Position       { return n.Pos }
+func (n *StringLit) Position() lexer.Position  { return n.Pos }
 func (n *Call) Position() lexer.Position       { return n.Pos }
 func (n *Arg) Position() lexer.Position        { return n.Pos }
 func (n *Name) Position() lexer.Position       { return n.Pos }
@@ -499,8 +524,9 @@ func (n *Unary) String() string {
 	return n.Op + x
 }
 
-func (n *Number) String() string { return n.Text }
-func (n *Bool) String() string   { return n.Text }
+func (n *Number) String() string    { return n.Text }
+func (n *Bool) String() string      { return n.Text }
+func (n *StringLit) String() string { return strconv.Quote(n.Value) }
 
 func (n *Call) String() string { return n.Func + "(" + joinNodes(n.Args, ", ") + ")" }
 
@@ -511,8 +537,16 @@ func (n *Arg) String() string {
 	return n.Value.String()
 }
 
-func (n *Name) String() string  { return n.Name }
-func (n *Paren) String() string { return "(" + n.X.String() + ")" }
+func (n *Name) String() string { return n.Name }
+
+// String prints (x), or a tuple as (a, b) and (a,).
+func (n *Paren) String() string {
+	s := joinNodes(n.Elems(), ", ")
+	if n.Comma && len(n.Rest) == 0 {
+		s += ","
+	}
+	return "(" + s + ")"
+}
 
 // binaryString prints X op Y op Z with spaces around each operator.
 func binaryString(n Binary) string {

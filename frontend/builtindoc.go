@@ -9,7 +9,7 @@ package frontend
 // BuiltinDoc describes one form of a builtin function.
 type BuiltinDoc struct {
 	Name      string // as called
-	Group     string // elementwise, reduction, indexing or shape
+	Group     string // elementwise, reduction, indexing, shape or contraction
 	Signature string // how it is called, options with their defaults
 	Operands  string // what its value arguments may be
 	Op        string // the IR op it lowers to; "" for a composite of several ops
@@ -35,9 +35,16 @@ func BuiltinDocs() []BuiltinDoc {
 			d.Operands = "cond: bool; a, b: any, unified"
 		case bkCast:
 			d.Operands = "any; dtype: a dtype name"
+		case bkTranspose:
+			d.Group, d.Operands = "shape", "any tensor; axes: a tuple of constant integers"
+		case bkEinsum:
+			d.Group = "contraction"
 		}
 		if b.floatOnly() {
 			d.Operands = "float"
+		}
+		if b.kind == bkEinsum {
+			d.Operands = "subscripts: a string; a, b: float tensors of one dtype"
 		}
 		docs = append(docs, d)
 	}

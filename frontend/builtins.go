@@ -18,7 +18,10 @@
 //	shape         expand_dims(x, axis=-1), squeeze(x, axis=-1): add or remove
 //	              one dimension of size 1; dim(x, axis=-1): the size of an axis,
 //	              a constant or an i32 scalar (a weak integer, like step: i32);
-//	              iota(x, axis=-1): i32 of x's shape, each element its index along axis
+//	              iota(x, axis=-1): i32 of x's shape, each element its index along axis;
+//	              transpose(x, axes): permute the axes (all reversed without axes)
+//	contraction   einsum("bij,bjk->bik", a, b): one or two float operands; the
+//	              matrix product is the operator a @ b
 package frontend
 
 import (
@@ -32,16 +35,18 @@ import (
 type builtinKind uint8
 
 const (
-	bkUnary   builtinKind = iota + 1 // f(x): numeric, or float when the op is FloatOnly
-	bkBinary                         // f(x, y): operands unify like x + y
-	bkSelect                         // select(c, a, b): c bool, a and b unify
-	bkClamp                          // clamp(x, lo, hi): all three unify
-	bkCast                           // cast(x, dtype)
-	bkReduce                         // sum(x, axis=-1, keepdims=false, initial=...)
-	bkGather                         // take_along_axis(x, idx, axis=-1)
-	bkReshape                        // expand_dims(x, axis=-1), squeeze(x, axis=-1)
-	bkDim                            // dim(x, axis=-1): the size of an axis
-	bkIota                           // iota(x, axis=-1): each element's index along an axis
+	bkUnary     builtinKind = iota + 1 // f(x): numeric, or float when the op is FloatOnly
+	bkBinary                           // f(x, y): operands unify like x + y
+	bkSelect                           // select(c, a, b): c bool, a and b unify
+	bkClamp                            // clamp(x, lo, hi): all three unify
+	bkCast                             // cast(x, dtype)
+	bkReduce                           // sum(x, axis=-1, keepdims=false, initial=...)
+	bkGather                           // take_along_axis(x, idx, axis=-1)
+	bkReshape                          // expand_dims(x, axis=-1), squeeze(x, axis=-1)
+	bkDim                              // dim(x, axis=-1): the size of an axis
+	bkIota                             // iota(x, axis=-1): each element's index along an axis
+	bkTranspose                        // transpose(x, axes): permute the axes
+	bkEinsum                           // einsum(subscripts, a, b): a contraction
 )
 
 // builtin is a function provided by the language.
@@ -60,7 +65,7 @@ type builtin struct {
 // arity is the number of positional arguments the builtin takes.
 func (b *builtin) arity() int {
 	switch b.kind {
-	case bkUnary, bkReduce, bkReshape, bkDim, bkIota:
+	case bkUnary, bkReduce, bkReshape, bkDim, bkIota, bkTranspose:
 		return 1
 	case bkBinary, bkCast, bkGather:
 		return 2
@@ -103,6 +108,8 @@ func builtins() []*builtin {
 		{name: "squeeze", op: ir.OpReshape, kind: bkReshape, options: axis},
 		{name: "dim", op: ir.OpDim, kind: bkDim, options: axis},
 		{name: "iota", op: ir.OpIota, kind: bkIota, options: axis},
+		{name: "transpose", op: ir.OpTranspose, kind: bkTranspose, options: []string{"axes"}},
+		{name: "einsum", op: ir.OpDotGeneral, kind: bkEinsum},
 	}...)
 }
 
@@ -186,6 +193,10 @@ func builtinSignature(b *builtin) string {
 		return b.name + "(x, dtype)"
 	case bkGather:
 		return b.name + "(x, idx, axis=-1)"
+	case bkTranspose:
+		return b.name + "(x, axes)"
+	case bkEinsum:
+		return b.name + `("ij,jk->ik", a, b)`
 	}
 	defaults := map[string]string{"axis": "-1", "keepdims": "false", "initial": "..."}
 	parts := []string{"x"}

@@ -555,24 +555,39 @@ func plural(n int, noun string) string {
 // asCall returns the call when e is nothing but a call, f(...) or (f(...)).
 func asCall(e Expr) *Call {
 	for {
-		switch x := e.(type) {
-		case Binary:
-			first, rest := x.Terms()
-			if len(rest) > 0 {
-				return nil
-			}
-			e = first
-		case *Unary:
-			if x.Primary == nil {
-				return nil
-			}
-			e = x.Primary
+		switch x := bare(e).(type) {
 		case *Paren:
+			if x.IsTuple() {
+				return nil
+			}
 			e = x.X
 		case *Call:
 			return x
 		default:
 			return nil
+		}
+	}
+}
+
+// bare returns what e stands for once the precedence levels that hold a
+// single operand and no operator are looked through: the primary of a
+// plain name, call or parenthesized expression, or e itself.
+func bare(e Expr) Expr {
+	for {
+		switch x := e.(type) {
+		case Binary:
+			first, rest := x.Terms()
+			if len(rest) > 0 {
+				return e
+			}
+			e = first
+		case *Unary:
+			if x.Primary == nil {
+				return e
+			}
+			e = x.Primary
+		default:
+			return e
 		}
 	}
 }

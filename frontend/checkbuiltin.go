@@ -1,6 +1,7 @@
 // This file type-checks calls of builtin functions: elementwise builtins,
 // cast, reductions (sum, mean, max, min, logsumexp), take_along_axis, the
-// reshapes expand_dims and squeeze, dim and iota. Value arguments are
+// reshapes expand_dims and squeeze, dim and iota (transpose and einsum are
+// in checkcontract.go). Value arguments are
 // positional; options (axis, keepdims, initial) are named constants. The
 // checker handles what belongs to the language (arguments, options, untyped
 // constants, implicit conversions); the type and shape of each op it emits
@@ -28,6 +29,12 @@ func (c *checker) builtinCall(e *Call, b *builtin) operand {
 	b = resolveBuiltin(b, e)
 	info := &callInfo{builtin: b}
 	c.info.calls[e] = info
+	switch b.kind {
+	case bkTranspose:
+		return c.transposeCall(e, info)
+	case bkEinsum:
+		return c.einsumCall(e, info)
+	}
 	var vals []operand
 	var valArgs []*Arg
 	opts := map[string]option{}
@@ -369,23 +376,9 @@ func (c *checker) boolOption(opts map[string]option, name string) (bool, bool) {
 
 // asName returns the identifier when e is nothing but a name.
 func asName(e Expr) (string, bool) {
-	for {
-		switch x := e.(type) {
-		case Binary:
-			first, rest := x.Terms()
-			if len(rest) > 0 {
-				return "", false
-			}
-			e = first
-		case *Unary:
-			if x.Primary == nil {
-				return "", false
-			}
-			e = x.Primary
-		case *Name:
-			return x.Name, true
-		default:
-			return "", false
-		}
+	n, ok := bare(e).(*Name)
+	if !ok {
+		return "", false
 	}
+	return n.Name, true
 }

@@ -59,10 +59,12 @@ func (op operand) String() string {
 }
 
 // termInfo records one "op operand" step of a Binary expression: the result
-// so far, and the dtype the operator computes in (its operands' dtype).
+// so far, the dtype the operator computes in (its operands' dtype), and for
+// @ how the product lowers.
 type termInfo struct {
-	res  operand
-	opDT ir.DType
+	res      operand
+	opDT     ir.DType
+	contract *contraction
 }
 
 // callInfo records how a call was resolved.
@@ -73,9 +75,10 @@ type callInfo struct {
 	keepDims bool     // reductions
 	initial  *float64 // reductions: the initial element, when given
 	kernel   *kernel
-	args     []Expr     // kernel: the argument of each parameter; nil takes the default
-	argDT    []ir.DType // kernel: the dtype each argument is converted to
-	results  []ir.Type  // kernel: the result types, with the caller's dimensions
+	args     []Expr       // kernel: the argument of each parameter (nil: the default); einsum, transpose: the operands
+	argDT    []ir.DType   // kernel: the dtype each argument is converted to
+	results  []ir.Type    // kernel: the result types, with the caller's dimensions
+	contract *contraction // einsum, transpose: how the call lowers
 }
 
 // expr checks e and records its operand.
@@ -104,7 +107,14 @@ func (c *checker) expr1(e Expr) operand {
 	case *Bool:
 		return untyped(makeBool(e.Text == "true"))
 	case *Paren:
+		if e.IsTuple() {
+			c.errs.add(e.Pos, "a tuple is only the axes of transpose, as in transpose(x, (1, 0))")
+			return operand{}
+		}
 		return c.expr(e.X)
+	case *StringLit:
+		c.errs.add(e.Pos, `a string is only the subscripts of einsum, as in einsum("ij,jk->ik", a, b)`)
+		return operand{}
 	case *Name:
 		return c.name(e)
 	case *Call:
@@ -144,6 +154,9 @@ func (c *checker) binary(e Binary) operand {
 func (c *checker) binaryOp(pos lexer.Position, op string, x, y operand) (operand, termInfo) {
 	if x.mode == modeInvalid || y.mode == modeInvalid {
 		return operand{}, termInfo{}
+	}
+	if op == "@" {
+		return c.matmul(pos, x, y)
 	}
 	if x.mode == modeUntyped && y.mode == modeUntyped {
 		v, msg := foldBinary(op, x.val, y.val)
@@ -417,7 +430,12 @@ func (c *checker) callResults(e *Call) ([]ir.Type, bool) {
 	k := c.file.scope[e.Func]
 	if k == nil {
 		for _, a := range e.Args {
-			c.check(a.Value)
+			if p := asParen(a.Value); p != nil && p.IsTuple() {
+				continue // the function's own kind of argument, for all we know
+			}
+			if _, ok := asString(a.Value); !ok {
+				c.check(a.Value)
+			}
 		}
 		c.unknownFunction(e)
 		return nil, false
@@ -429,6 +447,10 @@ func (c *checker) callResults(e *Call) ([]ir.Type, bool) {
 func (c *checker) unknownFunction(e *Call) {
 	if k := c.prog.kernels[e.Func]; k != nil {
 		c.errs.add(e.Pos, "unknown function %s: it is defined in %s, which this file does not import (add import %q)", e.Func, k.file.name, k.file.importPathFrom(c.file))
+		return
+	}
+	if hint := foreignFunction(e.Func); hint != "" {
+		c.errs.add(e.Pos, "unknown function %q (%s)", e.Func, hint)
 		return
 	}
 	names := builtinNames()

@@ -170,6 +170,10 @@ func (l *lowerer) binary(e Binary) *ir.Value {
 			x = l.convert(l.value(first), ti.opDT, first.Position())
 		}
 		y := l.valueAs(t.Y, ti.opDT)
+		if ti.contract != nil { // a @ b
+			acc = l.contraction(ti.contract, []*ir.Value{x, y}, t.Pos)
+			continue
+		}
 		acc = l.newValue(binaryOp(t.Op), ti.res.typ, t.Pos, x, y)
 	}
 	return acc
@@ -196,6 +200,12 @@ func (l *lowerer) call(e *Call) *ir.Value {
 		return l.newValue(ir.OpSelect, t, e.Pos, c, a, b)
 	case bkReduce:
 		return l.reduction(e, info, t)
+	case bkTranspose, bkEinsum:
+		var xs []*ir.Value
+		for _, a := range info.args {
+			xs = append(xs, l.value(a))
+		}
+		return l.contraction(info.contract, xs, e.Pos)
 	case bkGather:
 		x, idx := l.value(e.Args[0].Value), l.value(e.Args[1].Value)
 		v := l.newValue(ir.OpGather, t, e.Pos, x, idx)
@@ -244,6 +254,40 @@ func (l *lowerer) reduction(e *Call, info *callInfo, t ir.Type) *ir.Value {
 		inv = l.constFloat(1/float64(d.N), t.DType, e.Pos)
 	}
 	return l.newValue(ir.OpMul, t, e.Pos, v, inv)
+}
+
+// contraction emits a checked contraction of operands xs (a @ b, einsum,
+// transpose): each operand's reshape and sums, the dot_general of two
+// operands, and the transpose (or reshape) of the result, where the plan
+// has them.
+func (l *lowerer) contraction(p *contraction, xs []*ir.Value, pos lexer.Position) *ir.Value {
+	xs = append([]*ir.Value{}, xs...)
+	for i, pr := range p.prep {
+		if pr.reshape != nil {
+			xs[i] = l.newValue(ir.OpReshape, *pr.reshape, pos, xs[i])
+		}
+		for k, axis := range pr.axes {
+			xs[i] = l.newValue(ir.OpReduceSum, pr.sum[k], pos, xs[i])
+			xs[i].Axis = axis
+		}
+	}
+	y := xs[0]
+	if len(xs) == 2 {
+		a, b := xs[0], xs[1]
+		if p.swap {
+			a, b = b, a
+		}
+		y = l.newValue(ir.OpDotGeneral, p.dot, pos, a, b)
+		y.Dot = p.dims.Clone()
+	}
+	switch {
+	case p.perm != nil:
+		y = l.newValue(ir.OpTranspose, p.result, pos, y)
+		y.Perm = append([]int{}, p.perm...)
+	case p.reshape:
+		y = l.newValue(ir.OpReshape, p.result, pos, y)
+	}
+	return y
 }
 
 // dim emits the size of a symbolic dimension as a scalar of dtype dt.

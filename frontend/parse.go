@@ -42,7 +42,7 @@ func newParser() (*participle.Parser[File], error) {
 		participle.Elide("Comment", "Whitespace"),
 		participle.Unquote("String"),
 		participle.Union[Stmt](&Let{}, &Assign{}),
-		participle.Union[Primary](&Number{}, &Bool{}, &Call{}, &Name{}, &Paren{}),
+		participle.Union[Primary](&Number{}, &Bool{}, &StringLit{}, &Call{}, &Name{}, &Paren{}),
 	)
 }
 
@@ -119,9 +119,9 @@ func refineUnexpected(p *participle.Parser[File], filename string, src []byte, t
 		if nextKind != "Ident" {
 			return next, fmt.Sprintf("unexpected %s after \"let\", expected a name", describeToken(next)), true
 		}
-	case "+", "-", "*", "/", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "!":
+	case "+", "-", "*", "/", "@", "||", "&&", "==", "!=", "<", "<=", ">", ">=", "!":
 		startsOperand := nextKind == "Ident" || nextKind == "Int" || nextKind == "Float" ||
-			next.Value == "(" || next.Value == "-" || next.Value == "+" || next.Value == "!" ||
+			nextKind == "String" || next.Value == "(" || next.Value == "-" || next.Value == "+" || next.Value == "!" ||
 			nextKind == "Keyword" && next.Value != "let" && next.Value != "kernel" && next.Value != "import"
 		if !startsOperand {
 			return next, fmt.Sprintf("unexpected %s after %q, expected an operand", describeToken(next), tok.Value), true

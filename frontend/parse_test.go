@@ -109,7 +109,17 @@ func shape(e Expr) string {
 		}
 		return "(" + e.Op + shape(e.X) + ")"
 	case *Paren:
-		return shape(e.X)
+		if !e.IsTuple() {
+			return shape(e.X)
+		}
+		elems := make([]string, len(e.Elems()))
+		for i, x := range e.Elems() {
+			elems[i] = shape(x)
+		}
+		if len(elems) == 1 {
+			return "(" + elems[0] + ",)"
+		}
+		return "(" + strings.Join(elems, ", ") + ")"
 	case *Call:
 		args := make([]string, len(e.Args))
 		for i, a := range e.Args {
@@ -155,6 +165,18 @@ func TestPrecedence(t *testing.T) {
 		{"max(x, 0, +inf)", "max(x, 0, (+inf))"},
 		{"sum(x * y, axis=-1, keepdims=true)", "sum((x * y), axis=(-1), keepdims=true)"},
 		{"1 - beta1", "(1 - beta1)"},
+		{"a @ b * c", "((a @ b) * c)"},
+		{"a + b @ c", "(a + (b @ c))"},
+		{"a @ b @ c", "((a @ b) @ c)"},
+		{"a * b @ c / d", "(((a * b) @ c) / d)"},
+		{"-a @ b", "((-a) @ b)"},
+		{"(a + b) @ c", "((a + b) @ c)"},
+		{"x @ w + b", "((x @ w) + b)"},
+		{"transpose(x, (1, 0, 2))", "transpose(x, (1, 0, 2))"},
+		{"transpose(x, (0,))", "transpose(x, (0,))"},
+		{"transpose(x, (2, 1, 0,))", "transpose(x, (2, 1, 0))"},
+		{"transpose(x, axes=(1, -2))", "transpose(x, axes=(1, (-2)))"},
+		{`einsum("ij,jk->ik", a, b)`, `einsum("ij,jk->ik", a, b)`},
 	} {
 		if got := shape(parseExpr(t, tc.src)); got != tc.want {
 			t.Errorf("%s: got %s, want %s", tc.src, got, tc.want)

@@ -28,6 +28,18 @@ func closest(name string, candidates []string) string {
 	return best
 }
 
+// foreignFunction says how the language writes a function that NumPy or
+// PyTorch names name, or "" when it does not know the name.
+func foreignFunction(name string) string {
+	switch name {
+	case "matmul", "mm", "bmm", "dot", "matvec", "mv", "inner":
+		return "the matrix product is the operator a @ b"
+	case "permute", "swapaxes", "moveaxis":
+		return "transpose(x, axes) permutes axes"
+	}
+	return ""
+}
+
 // didYouMean returns ` (did you mean "x"?)` for the closest candidate, or "".
 func didYouMean(name string, candidates []string) string {
 	if c := closest(name, candidates); c != "" {

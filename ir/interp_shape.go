@@ -1,5 +1,6 @@
 // This file interprets the ops that move or combine elements across indices:
-// broadcasting, reshapes, gathers and reductions.
+// broadcasting, reshapes, gathers and reductions (contractions and transposes
+// are in contract.go).
 package ir
 
 import (
@@ -63,9 +64,15 @@ func axisSplit(shape []int64, axis int) (outer, n, inner int) {
 }
 
 // evalStructural computes an op that moves or combines elements across
-// indices: iota, reshape, broadcast, take_along_axis and every reduction (its
-// row's Reduce).
+// indices: iota, reshape, broadcast, take_along_axis, dot_general, transpose
+// and every reduction (its row's Reduce).
 func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, error) {
+	switch v.Op {
+	case OpDotGeneral:
+		return evalDotGeneral(v, vals[v.Args[0]], vals[v.Args[1]], shape)
+	case OpTranspose:
+		return evalTranspose(v, vals[v.Args[0]], shape)
+	}
 	out := NewArray(shape...)
 	if v.Op == OpIota {
 		_, n, inner := axisSplit(shape, v.Axis)

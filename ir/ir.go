@@ -40,6 +40,8 @@ type Value struct {
 	Index    int      // OpParam: position; OpExtract: tuple element
 	Axis     int      // reductions and OpGather: the axis (non-negative)
 	KeepDims bool     // reductions: keep the reduced axis with size 1
+	Dot      DotDims  // OpDotGeneral: the batch and contracting axes of each operand
+	Perm     []int    // OpTranspose: result axis i is operand axis Perm[i]
 	Default  *float64 // OpParam of a scalar: default value, if any
 	Group    string   // placement: GroupNone, GroupHost or a kernel group "kN"
 	Pos      Pos      // where the value came from in the source, if known
@@ -59,6 +61,11 @@ const (
 	// AxisKernel computes one reduction or gather along a non-last axis; Domain
 	// is its operand's shape.
 	AxisKernel
+	// ContractionKernel computes one contraction (dot_general), reading its
+	// operands in the layout its dimension numbers give; Domain is its result's shape.
+	ContractionKernel
+	// TransposeKernel computes one transpose; Domain is its result's shape.
+	TransposeKernel
 )
 
 func (k KernelKind) String() string {
@@ -69,6 +76,10 @@ func (k KernelKind) String() string {
 		return "rows"
 	case AxisKernel:
 		return "axis"
+	case ContractionKernel:
+		return "contraction"
+	case TransposeKernel:
+		return "transpose"
 	}
 	return "invalid"
 }
@@ -205,6 +216,8 @@ func (f *Func) Clone() *Func {
 		for i, a := range v.Args {
 			w.Args[i] = m[a]
 		}
+		w.Dot = v.Dot.Clone()
+		w.Perm = cloneInts(v.Perm)
 		if v.Default != nil {
 			d := *v.Default
 			w.Default = &d

@@ -39,12 +39,16 @@ const (
 	// piecewise constant in them (sign, floor), or does not depend on them.
 	// Autodiff treats their operands' cotangents as zero.
 	NoGrad
+	// Contraction ops multiply two operands and sum the products over pairs of
+	// axes (dot_general). Each is a kernel of its own (ContractionKernel):
+	// fusion never puts one in a loop or row kernel.
+	Contraction
 )
 
 // Attr is a set of attributes: the fields of a Value besides its operands and
 // type that an op gives a meaning to. A value of an op that does not take an
 // attribute leaves that field zero (the verifier checks it).
-type Attr uint8
+type Attr uint16
 
 const (
 	// AttrConst is Value.Const as the constant itself (const).
@@ -61,6 +65,10 @@ const (
 	AttrKeepDims
 	// AttrInit is Value.Const as a reduction's initial element (Identity when none is given).
 	AttrInit
+	// AttrDot is Value.Dot: the batch and contracting axes of each operand (dot_general).
+	AttrDot
+	// AttrPerm is Value.Perm: the operand axis of each result axis (transpose).
+	AttrPerm
 )
 
 // Cost classes an op by the work it does per element, for decisions that
@@ -70,7 +78,7 @@ type Cost uint8
 
 const (
 	// CostFree ops do no arithmetic: parameters, constants, reshapes,
-	// broadcasts, dimension sizes, tuple access.
+	// broadcasts, transposes, dimension sizes, tuple access.
 	CostFree Cost = iota
 	// CostCheap ops are one or a few simple instructions per element: add,
 	// compare, select, min, casts, a gather's load.
@@ -81,6 +89,9 @@ const (
 	// CostTranscendental ops are a polynomial or a library call per element:
 	// exp, log, tanh, pow, erf; reductions whose step is one (log-sum-exp).
 	CostTranscendental
+	// CostContraction ops do a multiply-add per element and contracted index:
+	// their work grows with the contracted size, not with the result (dot_general).
+	CostContraction
 )
 
 // Precision is what an op asks of a mixed-precision pass (MATH.md §4, after
@@ -96,7 +107,7 @@ const (
 	// errors a loss or an optimizer amplifies.
 	PrecisionF32
 	// PrecisionLow ops may run in f16/bf16 with f32 accumulation: contractions
-	// (matmul, convolution). No op of the table has it yet.
+	// (dot_general; later convolution).
 	PrecisionLow
 )
 
@@ -188,6 +199,11 @@ const (
 	OpReduceNanMin
 	OpSin // sine of radians
 	OpCos // cosine of radians
+	// dot_general: products of two operands summed over pairs of contracted
+	// axes, per pair of batch axes (Dot; XLA's DotGeneral). The result has the
+	// batch axes, then the free axes of the left operand, then of the right.
+	OpDotGeneral
+	OpTranspose // permute the axes: result axis i is operand axis Perm[i]
 	numOps
 )
 
@@ -279,6 +295,10 @@ var opTable = [numOps]OpInfo{
 	OpBroadcast: {Name: "broadcast", Arity: 1, Traits: Pure, Type: broadcastType},
 	OpDim:       {Name: "dim", Traits: Pure | NoGrad, Attrs: AttrName, Type: dimType},
 	OpIota:      {Name: "iota", Traits: Pure | NoGrad, Attrs: AttrAxis, Type: iotaType, Cost: CostCheap},
+
+	OpDotGeneral: {Name: "dot_general", Arity: 2, Traits: Pure | FloatOnly | Contraction, Attrs: AttrDot, Type: dotGeneralType,
+		Cost: CostContraction, Precision: PrecisionLow, VJP: vjpDotGeneral},
+	OpTranspose: {Name: "transpose", Arity: 1, Traits: Pure, Attrs: AttrPerm, Type: transposeType, VJP: vjpTranspose},
 }
 
 // ReductionIdentity is the initial element a reduction has when none is given.

@@ -543,7 +543,8 @@ func (p *parser) parseOperands(v *Value, vals map[string]*Value) error {
 			v.Const = v.Op.row().Identity
 		}
 		for first := true; p.peek().text != ":"; first = false {
-			if !first {
+			// Operands are separated by commas; an attribute may also follow a space.
+			if !first && !p.accept(",") && p.peek().kind != tIdent {
 				if _, err := p.expect(","); err != nil {
 					return err
 				}
@@ -573,11 +574,16 @@ func attrWord(s string) (Attr, bool) {
 		return AttrKeepDims, true
 	case "init":
 		return AttrInit, true
+	case "batch", "contract":
+		return AttrDot, true
+	case "perm":
+		return AttrPerm, true
 	}
 	return 0, false
 }
 
-// parseAttr reads one attribute the op's row says it takes: axis=K, keepdims, init=X.
+// parseAttr reads one attribute the op's row says it takes: axis=K,
+// keepdims, init=X, batch=[..]x[..], contract=[..]x[..], perm=[..].
 func (p *parser) parseAttr(v *Value) error {
 	t := p.next()
 	a, known := attrWord(t.text)
@@ -591,6 +597,17 @@ func (p *parser) parseAttr(v *Value) error {
 		return nil
 	}
 	if _, err := p.expect("="); err != nil {
+		return err
+	}
+	switch a {
+	case AttrDot:
+		return p.parseDotAttr(v, t)
+	case AttrPerm:
+		if v.Perm != nil {
+			return p.errf(t, "perm is given twice")
+		}
+		perm, err := p.parseAxes()
+		v.Perm = perm
 		return err
 	}
 	xt := p.next()
@@ -610,6 +627,53 @@ func (p *parser) parseAttr(v *Value) error {
 	return nil
 }
 
+// parseDotAttr reads the [..]x[..] of batch= or contract= (token t).
+func (p *parser) parseDotAttr(v *Value, t token) error {
+	lhs, err := p.parseAxes()
+	if err != nil {
+		return err
+	}
+	if _, err := p.expect("x"); err != nil {
+		return err
+	}
+	rhs, err := p.parseAxes()
+	if err != nil {
+		return err
+	}
+	l, r := &v.Dot.LhsContract, &v.Dot.RhsContract
+	if t.text == "batch" {
+		l, r = &v.Dot.LhsBatch, &v.Dot.RhsBatch
+	}
+	if *l != nil {
+		return p.errf(t, "%s is given twice", t.text)
+	}
+	*l, *r = lhs, rhs
+	return nil
+}
+
+// parseAxes reads a list of axes, [2,0,1]; [] is the empty list, which is
+// not nil, so that an attribute given twice is told from one given once.
+func (p *parser) parseAxes() ([]int, error) {
+	if _, err := p.expect("["); err != nil {
+		return nil, err
+	}
+	axes := []int{}
+	for !p.accept("]") {
+		if len(axes) > 0 {
+			if _, err := p.expect(","); err != nil {
+				return nil, err
+			}
+		}
+		at := p.next()
+		n, err := strconv.Atoi(at.text)
+		if at.kind != tIdent || err != nil || n < 0 {
+			return nil, p.errf(at, "expected a non-negative axis, found %s", describe(at))
+		}
+		axes = append(axes, n)
+	}
+	return axes, nil
+}
+
 // parseKernelDecl reads "k0 rows [B]" after the word kernel.
 func (p *parser) parseKernelDecl() (KernelDecl, error) {
 	gt := p.next()
@@ -625,8 +689,12 @@ func (p *parser) parseKernelDecl() (KernelDecl, error) {
 		k.Kind = RowKernel
 	case "axis":
 		k.Kind = AxisKernel
+	case "contraction":
+		k.Kind = ContractionKernel
+	case "transpose":
+		k.Kind = TransposeKernel
 	default:
-		return k, p.errf(kt, "kernel kind must be loop, rows or axis, found %s", describe(kt))
+		return k, p.errf(kt, "kernel kind must be loop, rows, axis, contraction or transpose, found %s", describe(kt))
 	}
 	d, err := p.parseShape()
 	k.Domain = d

@@ -11,6 +11,11 @@
 //	  return theta_new = %9, m_new = %11
 //	}
 //
+//	%12 = dot_general %9, %11 batch=[0]x[0] contract=[2]x[1] : f32[B,M,N]
+//	%13 = transpose %12 perm=[0,2,1] : f32[B,N,M]
+//
+// Attributes follow the operands: axis=K, keepdims and init=X after a comma,
+// the lists of axes (batch=, contract=, perm=) after a space.
 // After fusion, "kernel k0 rows [B]" lines open the body: the kernels in launch
 // order, each with how it iterates and over what domain.
 // Parameters are referred to by name, other values by ID. Tensor parameters come
@@ -134,6 +139,9 @@ func FormatValue(v *Value) string {
 		if len(items) > 0 {
 			b.WriteString(" " + strings.Join(items, ", "))
 		}
+		if l := formatListAttrs(v); l != "" {
+			b.WriteString(" " + l)
+		}
 	}
 	fmt.Fprintf(&b, " : %s", v.Type)
 	if v.Group != GroupNone {
@@ -158,6 +166,19 @@ func formatAttrs(v *Value) []string {
 		}
 	}
 	return out
+}
+
+// formatListAttrs prints the attributes that are lists of axes, after the
+// others and separated by spaces: batch=[0]x[0] contract=[2]x[1] for
+// dot_general, perm=[1,0] for transpose.
+func formatListAttrs(v *Value) string {
+	switch {
+	case v.Op.Takes(AttrDot):
+		return v.Dot.String()
+	case v.Op.Takes(AttrPerm):
+		return "perm=" + FormatInts(v.Perm)
+	}
+	return ""
 }
 
 // FormatConst prints a constant of dtype d so that ParseConst reads back the same float64.

@@ -22,11 +22,13 @@ type Attrs struct {
 	Name     string
 	Type     Type  // const, dim, iota: the type; cast: the dtype; reshape, broadcast: the shape
 	Callee   *Func // call: the function called, nil when unknown
+	Dot      DotDims
+	Perm     []int
 }
 
 // AttrsOf returns the attributes of v; m resolves a call's callee and may be nil.
 func AttrsOf(m *Module, v *Value) Attrs {
-	a := Attrs{Axis: v.Axis, KeepDims: v.KeepDims, Index: v.Index, Name: v.Name, Type: v.Type}
+	a := Attrs{Axis: v.Axis, KeepDims: v.KeepDims, Index: v.Index, Name: v.Name, Type: v.Type, Dot: v.Dot, Perm: v.Perm}
 	if v.Op == OpCall && m != nil {
 		a.Callee = m.Func(v.Name)
 	}
@@ -69,6 +71,8 @@ const (
 	ErrIndices                 // a gather's indices are not integers
 	ErrIndexRank               // a gather's indices differ in rank from its operand
 	ErrIndexDim                // a gather's indices differ in a dimension other than the axis
+	ErrContract                // a contraction pairs contracted axes of different sizes
+	ErrBatch                   // a contraction pairs batch axes of different sizes
 )
 
 // TypeError is a broken type rule: which rule, the operand at fault (-1 when

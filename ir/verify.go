@@ -139,6 +139,10 @@ func checkAttrs(v *Value) string {
 		name = "default"
 	case v.Const != 0 && !v.Op.Takes(AttrConst) && !v.Op.Takes(AttrInit):
 		name = "constant"
+	case !v.Dot.IsZero() && !v.Op.Takes(AttrDot):
+		name = "dimension numbers"
+	case v.Perm != nil && !v.Op.Takes(AttrPerm):
+		name = "perm"
 	default:
 		return ""
 	}
@@ -170,6 +174,7 @@ func checkSchedule(f *Func) []string {
 		return nil
 	}
 	var errs []string
+	count := map[string]int{}
 	for _, v := range f.Body {
 		if v.Group == GroupNone || v.Group == GroupHost {
 			continue
@@ -182,17 +187,42 @@ func checkSchedule(f *Func) []string {
 		if msg := fitsKernel(v, k); msg != "" {
 			errs = append(errs, FormatValue(v)+": "+msg)
 		}
+		count[v.Group]++
+	}
+	for _, k := range f.Schedule {
+		if (k.Kind == ContractionKernel || k.Kind == TransposeKernel) && count[k.Group] != 1 {
+			errs = append(errs, fmt.Sprintf("kernel %s %s computes %d values; it computes exactly one", k.Group, k.Kind, count[k.Group]))
+		}
 	}
 	return errs
+}
+
+// ownKernel is the kind of kernel that computes a value of op alone, or 0
+// when op joins loop and row kernels: a contraction, or a transpose.
+func OwnKernel(op Op) KernelKind {
+	switch {
+	case op.Has(Contraction):
+		return ContractionKernel
+	case op == OpTranspose:
+		return TransposeKernel
+	}
+	return 0
 }
 
 // fitsKernel says why v cannot be computed by kernel k, or "".
 func fitsKernel(v *Value, k *KernelDecl) string {
 	s := v.Type.Shape
+	if OwnKernel(v.Op) != 0 && OwnKernel(v.Op) != k.Kind {
+		return fmt.Sprintf("%s is computed only by a %s kernel of its own", v.Op, OwnKernel(v.Op))
+	}
 	switch k.Kind {
 	case LoopKernel:
 		if !s.Equal(k.Domain) || v.Op.Has(AlongAxis) {
 			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
+		}
+	case ContractionKernel, TransposeKernel:
+		if OwnKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
+			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, k.Kind)
 		}
 	case RowKernel:
 		row := s.Equal(k.Domain) || s.Equal(append(append(Shape{}, k.Domain...), ConstDim(1)))

@@ -33,14 +33,14 @@ func cse(m *ir.Module, opt *Options) (bool, error) {
 	return changed, nil
 }
 
-// cseKey identifies a value by op, type, attributes and operand identities;
-// commutative operands are ordered so a+b and b+a match.
+// cseKey identifies a value by op, type, every attribute and operand
+// identities; commutative operands are ordered so a+b and b+a match. Values
+// that differ in any attribute (a reduction's axis or initial element, a
+// contraction's dimension numbers) stay apart.
 func cseKey(v *ir.Value) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s|%s|%d|%s|", v.Op, v.Type, v.Index, v.Name)
-	if v.Op == ir.OpConst {
-		fmt.Fprintf(&b, "%x|", math.Float64bits(v.Const))
-	}
+	fmt.Fprintf(&b, "%s|%s|%d|%s|%d|%t|%x|%s|%v|", v.Op, v.Type, v.Index, v.Name,
+		v.Axis, v.KeepDims, math.Float64bits(v.Const), v.Dot, v.Perm)
 	ids := make([]string, len(v.Args))
 	for i, a := range v.Args {
 		ids[i] = fmt.Sprintf("%p", a)

@@ -8,6 +8,9 @@
 //   - multi-output fusion: independent groups over the same rows share one
 //     kernel, so Lion's theta and m updates read each input once.
 //
+// A contraction (dot_general) is a kernel of its own, and so is a transpose
+// left after fold-layouts: neither joins a loop or row kernel.
+//
 // Every decision, taken or refused, is explained with its reason.
 package passes
 
@@ -20,6 +23,7 @@ import (
 )
 
 // fuse places every tensor value in a kernel and writes the schedule.
+// Contractions and transposes are kernels of their own.
 func fuse(m *ir.Module, opt *Options) (bool, error) {
 	changed := false
 	for _, f := range m.Funcs {
@@ -44,9 +48,21 @@ func lastAxis(v *ir.Value) bool {
 	return v.Axis == len(v.Args[0].Type.Shape)-1
 }
 
-// standalone reports whether v must be a kernel of its own.
+// standalone reports whether v must be a kernel of its own: a reduction or
+// gather along a non-last axis, a contraction or a transpose.
 func standalone(v *ir.Value) bool {
-	return v.Op.Has(ir.AlongAxis) && !lastAxis(v)
+	return v.Op.Has(ir.AlongAxis) && !lastAxis(v) || ir.OwnKernel(v.Op) != 0
+}
+
+// aloneReason says why standalone value v runs as a kernel of its own.
+func aloneReason(v *ir.Value) string {
+	switch ir.OwnKernel(v.Op) {
+	case ir.ContractionKernel:
+		return fmt.Sprintf("%s is a contraction: it runs as a kernel of its own", v.Op)
+	case ir.TransposeKernel:
+		return "a transpose that no contraction reads in place runs as a kernel of its own"
+	}
+	return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", v.Op, v.Axis)
 }
 
 // rowCandidates lists the row domains a value can belong to, preferred first:
@@ -109,6 +125,9 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 		v.Group = map[bool]string{true: ir.GroupHost, false: ir.GroupNone}[v.Group == ir.GroupHost]
 		if !kernelWork(v) {
 			continue
+		}
+		if k := ir.OwnKernel(v.Op); k != 0 {
+			opt.explain("@%s: %s (%s) is a %s kernel of its own", f.Name, ir.Ref(v), v.Op, k)
 		}
 		g := &group{members: []*ir.Value{v}, candidates: rowCandidates(v), alone: standalone(v), first: i}
 		fu.of[v] = g
@@ -186,9 +205,9 @@ func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 	gp, gc := fu.of[p], fu.of[c]
 	switch {
 	case gp.alone:
-		return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", p.Op, p.Axis)
+		return aloneReason(p)
 	case gc.alone:
-		return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", c.Op, c.Axis)
+		return aloneReason(c)
 	case c.Op == ir.OpGather && i == 0:
 		return "take_along_axis reads its data at positions known only at run time, so the data must be in memory"
 	}
@@ -355,8 +374,11 @@ func (fu *fuser) schedule() error {
 // declare chooses how a group iterates: a flat loop when every value and
 // tensor operand has one shape, else rows over its preferred row domain.
 func declare(name string, g *group) ir.KernelDecl {
-	if g.alone {
-		return ir.KernelDecl{Group: name, Kind: ir.AxisKernel, Domain: g.members[0].Args[0].Type.Shape}
+	if v := g.members[0]; g.alone {
+		if k := ir.OwnKernel(v.Op); k != 0 {
+			return ir.KernelDecl{Group: name, Kind: k, Domain: v.Type.Shape}
+		}
+		return ir.KernelDecl{Group: name, Kind: ir.AxisKernel, Domain: v.Args[0].Type.Shape}
 	}
 	shape := g.members[0].Type.Shape
 	loop := len(shape) > 0

@@ -42,6 +42,7 @@ func Pipeline() []Pass {
 		{Name: "inline", Run: inline},
 		{Name: "simplify", Run: Fix(simplifyAll)},
 		{Name: "cse", Run: cse},
+		{Name: "fold-layouts", Run: foldLayouts},
 		{Name: "dce", Run: dce},
 		{Name: "hoist-scalars", Run: hoistScalars},
 		{Name: "fuse", Run: fuse},
@@ -55,6 +56,8 @@ var ordering = [][3]string{
 	{"cse", "dce", "merged duplicates leave dead values"},
 	{"dce", "hoist-scalars", "dead scalar work is not hoisted"},
 	{"hoist-scalars", "fuse", "kernels only take tensor work; scalars arrive as arguments"},
+	{"inline", "fold-layouts", "a callee's transposes meet the caller's contractions"},
+	{"fold-layouts", "fuse", "a folded transpose is no kernel: the contraction reads its operand in place"},
 }
 
 // Names returns the pass names in order.

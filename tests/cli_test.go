@@ -218,6 +218,8 @@ func TestCLIBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(foreign, []byte("#!/bin/sh\necho hi\n"), 0o644))
 	bad1 := filepath.Join(dir, "bad.dl")
 	require.NoError(t, os.WriteFile(bad1, []byte("kernel f(x: f32[N]) -> (y: f32[N]) {\n    y = x * undefined_name\n}\n"), 0o644))
+	mm := filepath.Join(dir, "mm.dl")
+	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: f32[B, D], w: f32[D, H]) -> (y: f32[B, H]) {\n    y = x @ w\n}\n"), 0o644))
 
 	out := filepath.Join(dir, "out")
 	run := func(extra ...string) []string {
@@ -242,6 +244,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},
 		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
 		{"bad source", nil, []string{"build", bad1}, "bad.dl:2:13"},
+		{"contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %2: the CPU contraction kernel is not available yet"},
 		{"missing tools", []string{"PATH=" + dir}, []string{"build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "nt.dla")}, "install"},
 	}
 	for _, c := range cases {
@@ -257,6 +260,8 @@ func TestCLIBadInput(t *testing.T) {
 	_, err := os.Stat(filepath.Join(dir, "bad.dla"))
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 	_, err = os.Stat(filepath.Join(dir, "nt.dla"))
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+	_, err = os.Stat(filepath.Join(dir, "mm.dla"))
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 }
 
@@ -289,7 +294,7 @@ func TestCLIBuildDumps(t *testing.T) {
 	dir := t.TempDir()
 	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "lion.dla"), "-dump-dir", filepath.Join(dir, "dump"))
 	require.Equal(t, 0, code, stderr)
-	require.FileExists(t, filepath.Join(dir, "dump", "06_fuse.ir"))
+	require.FileExists(t, filepath.Join(dir, "dump", "07_fuse.ir"))
 	ll, err := os.ReadFile(filepath.Join(dir, "dump", "kernels.ll"))
 	require.NoError(t, err)
 	require.Contains(t, string(ll), "define void @dlc_lion_k0(")

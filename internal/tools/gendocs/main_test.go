@@ -41,7 +41,7 @@ func TestBuiltinTableCoversEveryBuiltin(t *testing.T) {
 		require.True(t, strings.HasPrefix(r.Signature, r.Name+"("), "%+v", r)
 		require.Contains(t, string(doc), "| `"+r.Signature+"` |", "builtin %s", r.Name)
 	}
-	for _, name := range []string{"sum", "logsumexp", "nanmax", "take_along_axis", "iota", "softplus", "cast", "select"} {
+	for _, name := range []string{"sum", "logsumexp", "nanmax", "take_along_axis", "iota", "softplus", "cast", "select", "transpose", "einsum"} {
 		require.Contains(t, string(doc), "| `"+name+"(", "builtin %s", name)
 	}
 }
