@@ -74,7 +74,7 @@ var elementalOps = map[ir.Op]lowering{
 	ir.OpMax:     emitMax,
 	ir.OpPow:     callMath,
 	ir.OpErf:     inlineF32("erf"),
-	ir.OpErfc:    callMath,
+	ir.OpErfc:    inlineF32("erfc"),
 	ir.OpExpm1:   inlineF32("expm1"),
 	ir.OpAnd:     logical((*llir.Block).NewAnd),
 	ir.OpOr:      logical((*llir.Block).NewOr),
