@@ -1,8 +1,9 @@
 // This file lowers the f32 transcendental functions (exp, expm1, log, log1p,
-// tanh, sigmoid, erf, erfc) to inline code: fadd, fmul, fdiv, conversions,
-// integer operations on the bits, and selects. A loop around them vectorises
-// like plain arithmetic (a libm call is scalarised). f16 and bf16 compute in
-// f32 registers and use them too; f64 still calls libm (mathlib.go).
+// tanh, sigmoid, erf, erfc; sin and cos are in vecmath_trig.go) to inline
+// code: fadd, fmul, fdiv, conversions, integer operations on the bits, and
+// selects. A loop around them vectorises like plain arithmetic (a libm call
+// is scalarised). f16 and bf16 compute in f32 registers and use them too; f64
+// still calls libm (mathlib.go).
 //
 // Numerics (MATH.md §0, RATIONALE.md "Transcendental functions"): no
 // fast-math flags and no FMA contraction; range reductions split ln 2 in two
@@ -11,9 +12,9 @@
 // exp alone has a second form for CPUs with FMA, written with explicit fused
 // multiply-adds (llvm.fma, rounded once by definition): it is the hot function
 // of the losses, and half as long. Every other function computes the same bits
-// on every CPU. erfc computes in f64 registers and rounds its result to f32
-// once. Every function is within 2 ulps of the correctly rounded result on
-// every f32 input (vecmath_test.go sweeps them).
+// on every CPU. erfc, sin and cos compute in f64 registers and round their
+// result to f32 once. Every function is within 2 ulps of the correctly
+// rounded result on every f32 input (vecmath_test.go sweeps them).
 // The polynomial coefficients are minimax fits rounded to f32 one at a time,
 // refitting the others (f64 ones for the f64 polynomials).
 package llvm
@@ -39,6 +40,8 @@ var vecMath32 = map[string]func(f fb, x value.Value) value.Value{
 	"sigmoid": sigmoidF32,
 	"erf":     erfF32,
 	"erfc":    erfcF32,
+	"sin":     sinF32,
+	"cos":     cosF32,
 }
 
 // fb appends f32 and i32 instructions (and f64 and i64 ones) to a block: the
@@ -88,8 +91,8 @@ func (f fb) sel(c, x, y value.Value) value.Value { return f.b.NewSelect(c, x, y)
 func (f fb) bits(x value.Value) value.Value      { return f.b.NewBitCast(x, types.I32) }
 func (f fb) float(n value.Value) value.Value     { return f.b.NewBitCast(n, types.Float) }
 
-// The f64 vocabulary: erfc computes in double registers between an f32
-// argument and an f32 result (RATIONALE.md).
+// The f64 vocabulary: sin, cos and erfc compute in double registers between
+// an f32 argument and an f32 result (RATIONALE.md).
 
 // dk is the f64 constant x.
 func (f fb) dk(x float64) value.Value { return constant.NewFloat(types.Double, x) }

@@ -7,7 +7,7 @@
 // turns the error of p into the relative error of the function it serves.
 // Coefficients are then rounded to f32 one at a time, lowest degree first,
 // refitting the remaining ones after each, which keeps most of the accuracy;
-// the polynomials evaluated in f64 (erfc) keep f64 coefficients.
+// the polynomials evaluated in f64 (sin, cos, erfc) keep f64 coefficients.
 package llvm
 
 import (
@@ -109,7 +109,31 @@ func fitProblems() []fitProblem {
 				return math.Log(math.Erfc(x)/t) + x*x
 			},
 			w: func(float64) float64 { return 1 }}, // the relative error of erfc
+		{name: "sinS", a: 1e-10, b: sinCosZ, n: len(sinS), have: sinS, f64: true,
+			g: func(z float64) float64 { return taylorZ(z, -1.0/6, 4) }, // (sin r - r)/(r z), z = r^2
+			w: func(z float64) float64 { r := math.Sqrt(z); return r * z / math.Sin(r) }},
+		{name: "cosC", a: 1e-10, b: sinCosZ, n: len(cosC), have: cosC, f64: true,
+			g: func(z float64) float64 { return taylorZ(z, 1.0/24, 5) }, // (cos r - 1 + z/2)/z^2
+			w: func(z float64) float64 { r := math.Sqrt(z); return z * z / math.Cos(r) }},
 	}
+}
+
+// sinCosZ bounds r^2 for sin and cos: |r| <= pi/4 (pi^2/16 = 0.61685), and
+// a little more, as the reduction rounds.
+const sinCosZ = 0.617
+
+// taylorZ sums c0 (1 - z/(k(k+1)) (1 - z/((k+2)(k+3)) (1 - ...))) to 20
+// terms: the Taylor series of (sin r - r)/(r z) (c0 = -1/6, k = 4) and of
+// (cos r - 1 + z/2)/z^2 (c0 = 1/24, k = 5), z = r^2, which subtracting in
+// float64 would get with too few correct bits at small z.
+func taylorZ(z, c0 float64, k int) float64 {
+	s, t := 0.0, c0
+	for range 20 {
+		s += t
+		t *= -z / float64(k*(k+1))
+		k += 2
+	}
+	return s
 }
 
 // solveLinear solves A x = y by Gaussian elimination with partial pivoting.
