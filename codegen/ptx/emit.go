@@ -57,7 +57,7 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 	mod.SourceFilename = sourceFilename
 	mod.TargetTriple = t.Triple
 	mod.DataLayout = t.DataLayout
-	e := elemental.NewElemental(mod, deviceCalls(), t)
+	e := newElemental(mod, t)
 	kernels = map[string][]artifact.Kernel{}
 	entries = []artifact.Entry{}
 	for _, f := range m.Funcs {
@@ -79,7 +79,7 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 		}
 		kernels[f.Name] = descs
 	}
-	if err := defineMath(mod); err != nil {
+	if err := defineMath(mod, e); err != nil {
 		return "", nil, nil, err
 	}
 	return mod.String(), kernels, entries, nil

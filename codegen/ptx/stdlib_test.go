@@ -64,9 +64,15 @@ var (
 	funcBodies  = regexp.MustCompile(`(?s)\n\.func\s+(?:\([^)]*\)\s*)?([\w$]+)\((.*?)\n}`)
 )
 
-// usesErfc reports whether function f computes erfc in a kernel.
-func usesErfc(f *ir.Func) bool {
-	return slices.ContainsFunc(f.Body, func(v *ir.Value) bool { return v.Op == ir.OpErfc && v.Group != ir.GroupHost })
+// deviceFuncs are the device functions that may compute in f64, with the op
+// each computes (the PTX names of devmath.go's functions).
+var deviceFuncs = map[string]ir.Op{"dlc_$_math_$_erfcf": ir.OpErfc, "dlc_$_math_$_sinf": ir.OpSin, "dlc_$_math_$_cosf": ir.OpCos}
+
+// computes returns whether a function computes op in a kernel.
+func computes(op ir.Op) func(f *ir.Func) bool {
+	return func(f *ir.Func) bool {
+		return slices.ContainsFunc(f.Body, func(v *ir.Value) bool { return v.Op == op && v.Group != ir.GroupHost })
+	}
 }
 
 // usesF64 reports whether function f has an f64 value in a kernel.
@@ -97,20 +103,28 @@ func TestStdlibPTX(t *testing.T) {
 			bodies[mm[1]] = mm[2]
 		}
 		params := ptx.EntryParams(text)
-		// f64 where none was asked: erfc's device function is the one
-		// exception. It computes in f64 registers and rounds once, the
-		// algorithm of the CPU's inline erfc (devmath.go); H100 and H200 run
-		// f64 at half the f32 rate, and erfc is a few dozen operations.
-		fbs := funcBodies.FindAllStringSubmatch(text, -1)
-		if len(fbs) == 0 && slices.ContainsFunc(m.Funcs, usesErfc) {
-			t.Errorf("%s: erfc is computed but no device function defines it", file)
-		}
-		for _, fm := range fbs {
-			if fm[1] != "dlc_$_math_$_erfcf" && f64Inst.MatchString(fm[2]) {
-				t.Errorf("%s: device function %s computes in f64", file, fm[1])
+		// f64 where none was asked: the device functions of erfc, sin and
+		// cos on f32 are the one exception. They are the CPU's inline forms
+		// (elemental.DefineInline), which compute in f64 registers and round
+		// once; H100 and H200 run f64 at half the f32 rate, and each is a few
+		// dozen operations. Kernel entries themselves never compute in f64
+		// unless the function has an f64 value.
+		defined := map[ir.Op]bool{}
+		for _, fm := range funcBodies.FindAllStringSubmatch(text, -1) {
+			op, ok := deviceFuncs[fm[1]]
+			if ok {
+				defined[op] = true
 			}
-			if fm[1] == "dlc_$_math_$_erfcf" && !slices.ContainsFunc(m.Funcs, usesErfc) {
-				t.Errorf("%s: defines erfc but no kernel computes it", file)
+			switch {
+			case !ok && f64Inst.MatchString(fm[2]):
+				t.Errorf("%s: device function %s computes in f64", file, fm[1])
+			case ok && !slices.ContainsFunc(m.Funcs, computes(op)):
+				t.Errorf("%s: defines %s but no kernel computes %s", file, fm[1], op)
+			}
+		}
+		for _, op := range deviceFuncs {
+			if slices.ContainsFunc(m.Funcs, computes(op)) && !defined[op] {
+				t.Errorf("%s: %s is computed but no device function defines it", file, op)
 			}
 		}
 		for _, f := range m.Funcs {
