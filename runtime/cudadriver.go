@@ -94,7 +94,11 @@ func openDriver(path string) (*cuDriver, error) {
 	}
 	lib, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the CUDA driver %s (%v): running on a GPU needs an NVIDIA driver; on a machine without one, run on the CPU", path, err)
+		why := ""
+		if err.Error() != "" {
+			why = " (" + err.Error() + ")"
+		}
+		return nil, fmt.Errorf("cannot open the CUDA driver %s%s: running on a GPU needs an NVIDIA driver; on a machine without one, run on the CPU", path, why)
 	}
 	d := &cuDriver{lib: lib}
 	for _, s := range d.symbols() {
