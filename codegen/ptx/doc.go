@@ -12,7 +12,9 @@
 //	            block reductions by warp shuffles in a fixed order
 //	rowview.go  how a row kernel addresses a buffer (broadcast strides, gathers)
 //	axis.go     axis kernels: a thread per output position
-//	devmath.go  device definitions of the math functions without an inline form
+//	devmath.go  the math the GPU calls instead of expanding (erfc, sin, cos on
+//	            f32, with the elemental layer's inline bodies), and the error for
+//	            math without a GPU form
 //	compile.go  running opt and llc, and checking the LLVM version for the sm
 //	check.go    the checks every PTX text must pass (entries, no calls)
 //
