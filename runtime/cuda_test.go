@@ -440,3 +440,53 @@ func mustDType(t *testing.T, name string) DType {
 	}
 	return d
 }
+
+// TestCUDAIndexChecks checks index inputs in device memory: the check reads
+// them back through the Func's stream before any kernel runs.
+func TestCUDAIndexChecks(t *testing.T) {
+	m := mockCUDA(t, "full")
+	man := testManifest()
+	for i := range man.Functions {
+		if man.Functions[i].Name == "iadd" {
+			man.Functions[i].IndexChecks = []artifact.IndexCheck{{Input: "x", Axis: 0, Bound: "N", Of: "x"}}
+		}
+	}
+	ct := cudaTarget(man.Functions)
+	man.Targets = append(man.Targets, ct)
+	s := testSections(t)
+	s[artifact.SectionPTX] = testPTX(ct, "")
+	gpu, err := LoadBytes(encode(t, man, s), Config{Device: CUDADevice(0), CUDALibrary: m.path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gpu.Close()
+	f := mustFunc(t, gpu, "iadd")
+	y, err := gpu.Alloc(Int32, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gpu.Free(y)
+	for _, c := range []struct {
+		x    []int32
+		want string
+	}{{[]int32{0, 3, 2, 1}, ""}, {[]int32{0, 3, 4, 1}, "4"}} {
+		x, err := gpu.ToDevice(I32(c.x))
+		if err != nil {
+			t.Fatal(err)
+		}
+		launches := m.calls("cuLaunchKernel")
+		err = f.Run(Args{Inputs: map[string]Tensor{"x": x}, Outputs: map[string]Tensor{"y": y}, Scalars: map[string]float64{"a": 1}})
+		gpu.Free(x)
+		switch {
+		case c.want == "" && err != nil:
+			t.Errorf("indices %v: %v", c.x, err)
+		case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+			t.Errorf("indices %v: error %v, want one naming %s", c.x, err, c.want)
+		case c.want != "" && m.calls("cuLaunchKernel") != launches:
+			t.Errorf("indices %v: a kernel ran after the check failed", c.x)
+		}
+	}
+	if m.calls("cuMemcpyDtoHAsync") < 2 {
+		t.Errorf("the indices were read %d times through the stream, want 2", m.calls("cuMemcpyDtoHAsync"))
+	}
+}
