@@ -44,9 +44,11 @@ func lastAxis(v *ir.Value) bool {
 	return v.Axis == len(v.Args[0].Type.Shape)-1
 }
 
-// standalone reports whether v must be a kernel of its own.
+// standalone reports whether v must be a kernel of its own: an op along an
+// axis other than the last, or a scatter_add, each of whose elements reads
+// every update along its axis.
 func standalone(v *ir.Value) bool {
-	return v.Op.Has(ir.AlongAxis) && !lastAxis(v)
+	return v.Op.Has(ir.AlongAxis) && !lastAxis(v) || v.Op == ir.OpScatterAdd
 }
 
 // rowCandidates lists the row domains a value can belong to, preferred first:
@@ -186,9 +188,9 @@ func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 	gp, gc := fu.of[p], fu.of[c]
 	switch {
 	case gp.alone:
-		return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", p.Op, p.Axis)
+		return aloneReason(p)
 	case gc.alone:
-		return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", c.Op, c.Axis)
+		return aloneReason(c)
 	case c.Op == ir.OpGather && i == 0:
 		return "take_along_axis reads its data at positions known only at run time, so the data must be in memory"
 	}
@@ -199,6 +201,14 @@ func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 		return "another kernel sits between them (fusing would make a cycle)"
 	}
 	return ""
+}
+
+// aloneReason says why standalone value v runs as a kernel of its own.
+func aloneReason(v *ir.Value) string {
+	if v.Op == ir.OpScatterAdd {
+		return "scatter_add reads every update along its axis for each element: it runs as a kernel of its own"
+	}
+	return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", v.Op, v.Axis)
 }
 
 func shapesString(ss []ir.Shape) string {
