@@ -417,7 +417,9 @@ func (c *checker) callResults(e *Call) ([]ir.Type, bool) {
 	k := c.file.scope[e.Func]
 	if k == nil {
 		for _, a := range e.Args {
-			c.check(a.Value)
+			if gradHint(e.Func) == "" { // grad(f, ...) names a kernel: only the call is wrong
+				c.check(a.Value)
+			}
 		}
 		c.unknownFunction(e)
 		return nil, false
@@ -435,7 +437,7 @@ func (c *checker) unknownFunction(e *Call) {
 	for n := range c.file.scope {
 		names = append(names, n)
 	}
-	c.errs.add(e.Pos, "unknown function %q%s", e.Func, didYouMean(e.Func, names))
+	c.errs.add(e.Pos, "unknown function %q%s%s", e.Func, didYouMean(e.Func, names), gradHint(e.Func))
 }
 
 // kernelCall checks a call of kernel k: arguments bind to parameters by
