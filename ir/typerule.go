@@ -269,13 +269,18 @@ func gatherType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 	return Type{DType: x.DType, Shape: idx.Shape}, nil
 }
 
-// scatterAddType is the rule of scatter_add(upd, idx): integer indices of
-// the shape of upd; the declared result has their rank and dtype of upd, and
-// equals them in every dimension but the axis (the shape of the
-// take_along_axis operand it is the gradient of).
+// scatterAddType is the rule of scatter_add(upd, idx): float updates and
+// integer indices of one shape; the declared result has their rank and the
+// dtype of upd, and equals them in every dimension but the axis (the shape
+// of the take_along_axis operand it is the gradient of).
 func scatterAddType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 	upd, idx := in[0], in[1]
 	t := Type{DType: upd.DType, Shape: a.Type.Shape}
+	if !upd.DType.IsFloat() {
+		return Type{}, sayErr(ErrFloat, 0, func(what string, operand func(int) string) string {
+			return fmt.Sprintf("%s adds float updates, got %s", what, operand(0))
+		})
+	}
 	if !idx.DType.IsInt() {
 		return Type{}, sayErr(ErrIndices, 1, func(what string, operand func(int) string) string {
 			return fmt.Sprintf("the indices of %s must be i32 or i64, got %s", what, operand(1))

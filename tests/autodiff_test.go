@@ -113,6 +113,7 @@ func TestAutodiffLossesInterpreted(t *testing.T) {
 				for ro, ao := range c.outputs {
 					g, w := c.comparable(ao, in, got[ao].Data, scaled(want[ro].Data, c, sz[0]))
 					requireRowsClose(t, c.ad+"."+ao, sz[1], g, w, 1e-12)
+					t.Logf("%s.%s %v %dx%d: largest difference %.3g", c.ad, ao, sc, sz[0], sz[1], largestDiff(g, w))
 				}
 			}
 		}
@@ -136,6 +137,7 @@ func TestAutodiffLossesCompiled(t *testing.T) {
 				for ro, ao := range c.outputs {
 					g, w := c.comparable(ao, in, got[ao], scaled(want[ro], c, sz[0]))
 					closeTo(t, c.ad+"."+ao, toF32(g), w, 4e-5, 2e-6)
+					t.Logf("%s.%s %v %dx%d: largest difference %.3g", c.ad, ao, sc, sz[0], sz[1], largestDiff(g, w))
 				}
 			}
 		}
@@ -250,6 +252,18 @@ func requireRowsClose(t *testing.T, what string, n int64, got, want []float64, t
 			require.InDelta(t, want[i], got[i], tol*scale, "%s[%d]", what, i)
 		}
 	}
+}
+
+// largestDiff is the largest |got - want| over the elements where both are
+// finite.
+func largestDiff(got, want []float64) float64 {
+	d := 0.0
+	for i := range want {
+		if x := math.Abs(got[i] - want[i]); !math.IsNaN(x) && !math.IsInf(x, 0) {
+			d = math.Max(d, x)
+		}
+	}
+	return d
 }
 
 // lowerFile lowers a file of the repository to unoptimized IR.
