@@ -24,7 +24,7 @@ func sampleManifest() Manifest {
 			Kind: TargetCPU, Section: SectionObject, Triple: "x86_64-unknown-linux-gnu", Arch: "x86-64-v3",
 			Features: []string{"avx", "avx2", "fma"},
 			Entries: []Entry{
-				{Function: "lion", Kernel: "k0", Symbol: "lion_k0", ABI: ABIChunk},
+				{Function: "lion", Kernel: "k0", Symbol: "lion_k0", ABI: ABIChunk, Stream: "lion_k0.stream"},
 				{Function: "pick", Kernel: "k0", Symbol: "pick_k0", ABI: ABIChunk},
 			},
 		}},

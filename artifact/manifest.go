@@ -45,7 +45,10 @@ type Target struct {
 	Kind    string `json:"kind"`    // TargetCPU
 	Section string `json:"section"` // the section holding the code, e.g. SectionObject
 	Triple  string `json:"triple"`  // e.g. x86_64-unknown-linux-gnu
-	Arch    string `json:"arch"`    // the processor the code is built for: an LLVM CPU name such as x86-64-v3
+	// Arch is the processor the code is built for: on a CPU, an LLVM CPU name such as
+	// x86-64-v3, followed by the LLVM attributes added to it or taken from it for
+	// -cpu native (znver3+avx512f+avx512bw).
+	Arch string `json:"arch"`
 	// Features are what the device must support, as its check names them: for a
 	// CPU, the flags of /proc/cpuinfo (avx2, fma, f16c, ...). Sorted.
 	Features []string `json:"features"`
@@ -63,6 +66,14 @@ type Entry struct {
 	Kernel   string `json:"kernel"`   // Kernel.Name within that function
 	Symbol   string `json:"symbol"`   // the entry point in the target's code: a shared-object symbol on a CPU
 	ABI      string `json:"abi"`      // how it is called: ABIChunk
+	// Stream, when set, is a second entry point of the same kernel on a CPU (same
+	// ABI, same bits) that writes its element outputs with streaming (non-temporal)
+	// stores, which bypass the caches: faster for outputs far larger than the
+	// last-level cache, slower for smaller ones, and of no use for an output that
+	// shares memory with an input. The CPU launcher calls it instead of Symbol when
+	// no buffer the kernel writes is one it reads and the kernel writes more than
+	// runtime.Config.StreamBytes in the call.
+	Stream string `json:"stream,omitempty"`
 }
 
 // ABIChunk is the CPU calling convention of a kernel:

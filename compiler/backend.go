@@ -1,24 +1,23 @@
 // This file defines a backend, the part of a build that compiles the scheduled
-// module for one target section, and the CPU backend: LLVM IR from codegen/llvm,
+// module for one target section, and the CPU backend: LLVM IR from codegen/cpu,
 // opt and llc, a shared object.
 package compiler
 
 import (
 	"context"
-	"fmt"
 	"sort"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/cpu"
+	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/ir"
 )
 
-// backend compiles a scheduled module for one target.
+// backend compiles a scheduled module for one target. A backend is made with its
+// tools found and its target resolved (Options.backends), before any other work,
+// so a missing tool is the first thing a build reports.
 type backend interface {
-	// prepare finds the tools the backend runs. Build calls it before any other
-	// work, so a missing tool is the first thing reported.
-	prepare() error
 	// compile builds the target section of m, writing what it dumps for
 	// inspection into dumpDir when that is set.
 	compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error)
@@ -34,27 +33,35 @@ type targetOutput struct {
 // cpuBackend compiles kernels for a CPU into one shared object.
 type cpuBackend struct {
 	target codegen.Target
-	tools  *llvm.Tools
+	tools  *llvmtool.Tools
 }
 
-func (b *cpuBackend) prepare() error {
-	tools, err := llvm.FindTools()
+// newCPUBackend finds the LLVM tools and resolves the CPU opt names (asking llc
+// about this machine for native).
+func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
+	tools, err := llvmtool.FindTools()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	b.tools = tools
-	return nil
+	t, err := opt.Target(ctx, tools)
+	if err != nil {
+		return nil, err
+	}
+	return &cpuBackend{target: t, tools: tools}, nil
 }
 
+// compile emits the kernels and compiles them. What fails in emission is a
+// *codegen.InternalError, returned as it is: it names the function and the
+// kernel, and says it is a dlc bug.
 func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
-	llText, kernels, err := llvm.Emit(m, b.target)
+	llText, kernels, entries, err := cpu.Emit(m, b.target)
 	if err != nil {
-		return nil, fmt.Errorf("codegen: %w", err)
+		return nil, err
 	}
 	if err := dump(dumpDir, "kernels.ll", llText); err != nil {
 		return nil, err
 	}
-	so, optIR, err := llvm.Compile(ctx, llText, llvm.Options{Target: b.target, Tools: b.tools})
+	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools})
 	if err != nil {
 		return nil, err
 	}
@@ -65,16 +72,11 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		Kind:     artifact.TargetCPU,
 		Section:  artifact.SectionObject,
 		Triple:   b.target.Triple,
-		Arch:     b.target.CPU,
+		Arch:     b.target.Name(),
 		Features: append([]string{}, b.target.CPUFeatures...),
-		Entries:  []artifact.Entry{},
+		Entries:  entries,
 	}
 	sort.Strings(t.Features)
-	for _, f := range m.Funcs {
-		for _, k := range kernels[f.Name] {
-			t.Entries = append(t.Entries, artifact.Entry{Function: f.Name, Kernel: k.Name, Symbol: llvm.Symbol(f.Name, k.Name), ABI: artifact.ABIChunk})
-		}
-	}
 	return &targetOutput{
 		target:   t,
 		kernels:  kernels,

@@ -12,8 +12,10 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/frontend"
+	"dlc.dev/dlc/internal/hostcpu"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/passes"
 	"dlc.dev/dlc/stdlib"
@@ -21,7 +23,9 @@ import (
 
 // Options configures a build. The zero value builds for the default CPU.
 type Options struct {
-	CPU string // LLVM CPU name; codegen.DefaultCPU when empty
+	// CPU is the -cpu name: one of codegen.CPUs(), codegen.DefaultCPU when
+	// empty; native is the machine that builds.
+	CPU string
 	// DumpDir, if set, receives the graph IR after every pass (NN_<pass>.ir)
 	// and, from Build, what each backend writes for inspection (the CPU
 	// backend: the LLVM IR before and after opt, kernels.ll and kernels.opt.ll).
@@ -31,29 +35,57 @@ type Options struct {
 	ReadFile func(path string) ([]byte, error)
 }
 
-func (o Options) target() codegen.Target {
+// Target returns the target opt.CPU names. For native it asks llc (from
+// tools, or found now when nil) what LLVM calls this machine's CPU, and
+// /proc/cpuinfo and sysfs what it has.
+func (o Options) Target(ctx context.Context, tools *llvmtool.Tools) (codegen.Target, error) {
 	cpu := o.CPU
 	if cpu == "" {
 		cpu = codegen.DefaultCPU
 	}
-	return codegen.CPUTarget(cpu)
+	return codegen.LookupCPU(cpu, func() (codegen.Host, error) {
+		if tools == nil {
+			var err error
+			if tools, err = llvmtool.FindTools(); err != nil {
+				return codegen.Host{}, err
+			}
+		}
+		name, err := llvmtool.HostCPU(ctx, tools)
+		if err != nil {
+			return codegen.Host{}, err
+		}
+		flags, err := hostcpu.Flags()
+		if err != nil {
+			return codegen.Host{}, err
+		}
+		c := hostcpu.ReadCaches()
+		return codegen.Host{LLVMCPU: name, Flags: flags, Cache: codegen.CacheSizes{L1D: c.L1D, L2: c.L2, L3: c.L3}}, nil
+	})
 }
 
 // backends are the backends a build runs, one per target section of the artifact,
-// each with its tools found.
-func (o Options) backends() ([]backend, error) {
-	bs := []backend{&cpuBackend{target: o.target()}}
-	for _, b := range bs {
-		if err := b.prepare(); err != nil {
-			return nil, err
-		}
+// each with its tools found and its target resolved, and the target the passes
+// compile for (the CPU's).
+func (o Options) backends(ctx context.Context) ([]backend, codegen.Target, error) {
+	cpu, err := newCPUBackend(ctx, o)
+	if err != nil {
+		return nil, codegen.Target{}, err
 	}
-	return bs, nil
+	return []backend{cpu}, cpu.target, nil
 }
 
 // Lower parses, checks and lowers a source file, then runs the pass pipeline
 // (up to and including stopAfter, when it is not empty).
 func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Module, error) {
+	t, err := opt.Target(context.Background(), nil)
+	if err != nil {
+		return nil, err
+	}
+	return lower(filename, src, opt, t, stopAfter)
+}
+
+// lower is Lower for target t.
+func lower(filename string, src []byte, opt Options, t codegen.Target, stopAfter string) (*ir.Module, error) {
 	read := opt.ReadFile
 	if read == nil {
 		read = os.ReadFile
@@ -62,7 +94,7 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 	if err != nil {
 		return nil, err
 	}
-	popt := &passes.Options{Target: opt.target(), DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
 	if err := passes.Run(m, popt); err != nil {
 		return nil, err
 	}
@@ -72,11 +104,11 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 // Build compiles a source file into artifact bytes. Every backend first checks that
 // its tools are there, so a missing tool is reported before any work is done.
 func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byte, *artifact.Manifest, error) {
-	backends, err := opt.backends()
+	backends, t, err := opt.backends(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := Lower(filename, src, opt, "")
+	m, err := lower(filename, src, opt, t, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -90,7 +122,7 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 // (ir.Parse of a scheduled module, say) into artifact bytes; source names it in
 // the manifest.
 func BuildModule(ctx context.Context, m *ir.Module, source string, opt Options) ([]byte, *artifact.Manifest, error) {
-	backends, err := opt.backends()
+	backends, _, err := opt.backends(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -170,7 +202,7 @@ func BuildFile(ctx context.Context, path, out string, opt Options) (*artifact.Ma
 
 // describe is the target-neutral description of function f and its kernels.
 func describe(f *ir.Func, kernels []artifact.Kernel) artifact.Function {
-	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels, IndexChecks: llvm.IndexChecks(f)}
+	fn := artifact.Function{Name: f.Name, Pos: f.Pos.String(), Kernels: kernels, IndexChecks: plan.IndexChecks(f)}
 	if fn.Kernels == nil {
 		fn.Kernels = []artifact.Kernel{}
 	}

@@ -1,23 +1,27 @@
 // This file tests the build driver: the manifest a CPU build writes (one cpu target
-// with an entry per kernel, target-neutral kernel descriptions) and how the
-// target-generic path joins the sections of several backends.
+// with an entry per kernel, target-neutral kernel descriptions), how the
+// target-generic path joins the sections of several backends, and that a code
+// generation failure reaches the caller as a codegen.InternalError.
 package compiler
 
 import (
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
 	"testing"
 
 	"dlc.dev/dlc/artifact"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/cpu"
+	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/ir"
 )
 
 func needTools(t *testing.T) {
 	t.Helper()
-	if _, err := llvm.FindTools(); err != nil {
+	if _, err := llvmtool.FindTools(); err != nil {
 		t.Skipf("building needs the LLVM tools: %v", err)
 	}
 }
@@ -39,7 +43,10 @@ func TestBuildCPUTarget(t *testing.T) {
 	if tg.Kind != artifact.TargetCPU || tg.Section != artifact.SectionObject || tg.Triple != "x86_64-unknown-linux-gnu" || tg.Arch != "x86-64-v3" {
 		t.Errorf("target %+v", tg)
 	}
-	if want := []string{"avx", "avx2", "bmi2", "f16c", "fma"}; !slices.Equal(tg.Features, want) {
+	// x86-64-v3 as the psABI defines it (v2's cx16, lahf_lm, popcnt, sse4_1,
+	// sse4_2, ssse3 and pni, which /proc/cpuinfo calls SSE3), in /proc/cpuinfo's names.
+	want := []string{"abm", "avx", "avx2", "bmi1", "bmi2", "cx16", "f16c", "fma", "lahf_lm", "movbe", "pni", "popcnt", "sse4_1", "sse4_2", "ssse3", "xsave"}
+	if !slices.Equal(tg.Features, want) {
 		t.Errorf("features %v, want %v", tg.Features, want)
 	}
 	var names []string
@@ -54,8 +61,14 @@ func TestBuildCPUTarget(t *testing.T) {
 		for _, k := range f.Kernels {
 			n++
 			e := tg.Entry(f.Name, k.Name)
-			if e == nil || e.Symbol != llvm.Symbol(f.Name, k.Name) || e.ABI != artifact.ABIChunk {
+			if e == nil || e.Symbol != cpu.Symbol(f.Name, k.Name) || e.ABI != artifact.ABIChunk {
 				t.Errorf("%s kernel %s: entry %+v", f.Name, k.Name, e)
+				continue
+			}
+			// DDIM's kernels are loops that write whole tensors: each has a
+			// streaming entry point, named in the CPU entry only.
+			if k.Kind != artifact.KindLoop || e.Stream != e.Symbol+".stream" {
+				t.Errorf("%s kernel %s (%s): streaming entry %q", f.Name, k.Name, k.Kind, e.Stream)
 			}
 		}
 	}
@@ -70,8 +83,6 @@ type fakeBackend struct {
 	kind, section string
 	kernels       map[string][]artifact.Kernel
 }
-
-func (b *fakeBackend) prepare() error { return nil }
 
 func (b *fakeBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
 	t := artifact.Target{Kind: b.kind, Section: b.section, Triple: "fake"}
@@ -93,15 +104,15 @@ func TestLinkTargets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cpu := &cpuBackend{target: Options{}.target()}
-	if err := cpu.prepare(); err != nil {
-		t.Fatal(err)
-	}
-	out, err := cpu.compile(context.Background(), m, "")
+	ctx := context.Background()
+	cpu, err := newCPUBackend(ctx, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx := context.Background()
+	out, err := cpu.compile(ctx, m, "")
+	if err != nil {
+		t.Fatal(err)
+	}
 	second := &fakeBackend{kind: "fake", section: "fake.bin", kernels: out.kernels}
 	_, man, err := link(ctx, m, "lion.dl", []backend{cpu, second}, "")
 	if err != nil {
@@ -122,5 +133,21 @@ func TestLinkTargets(t *testing.T) {
 	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: artifact.SectionObject, kernels: out.kernels}}, "")
 	if err == nil || !strings.Contains(err.Error(), "two backends write section cpu.so") {
 		t.Errorf("same section: got %v", err)
+	}
+}
+
+// TestBuildCodegenError builds a kernel whose result only scalars compute: the
+// checker accepts it and no kernel computes it, a dlc bug that the CPU backend
+// reports as a *codegen.InternalError at the kernel's position, unwrapped.
+func TestBuildCodegenError(t *testing.T) {
+	needTools(t)
+	src := []byte("kernel f(x: f32[N]; a: f32) -> y: f32 {\n    y = a * 2.0\n}\n")
+	_, _, err := Build(context.Background(), "scalar.dl", src, Options{})
+	var ie *codegen.InternalError
+	if !errors.As(err, &ie) {
+		t.Fatalf("error %v (%T), want a *codegen.InternalError", err, err)
+	}
+	if ie.Func != "f" || ie.Pos.Line != 1 || !strings.HasPrefix(err.Error(), "scalar.dl:1:8: internal compiler error in code generation for @f") {
+		t.Errorf("error %+v:\n%v", ie, err)
 	}
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
 )
 
 // testGMM is a 3-D mixture of 3 components whose means and variances are
@@ -148,7 +148,7 @@ func engines(t *testing.T, name string, open func(Mode) (Engine, error)) []engin
 	in, err := open(InterpretedOnly)
 	require.NoError(t, err, "%s must lower for the interpreter", name)
 	out := []engineCase{{"interpreted", in, 2e-6}}
-	if _, err := llvm.FindTools(); err != nil {
+	if _, err := llvmtool.FindTools(); err != nil {
 		t.Logf("%s: compiled case skipped: %v", name, err)
 		return out
 	}

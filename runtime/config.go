@@ -5,7 +5,11 @@
 // from the compiler: tensors carry a DType, and runtime/npy reads and writes .npy files.
 package runtime
 
-import goruntime "runtime"
+import (
+	goruntime "runtime"
+
+	"dlc.dev/dlc/internal/hostcpu"
+)
 
 // Config tunes how an artifact runs. The zero value is ready to use.
 type Config struct {
@@ -16,11 +20,26 @@ type Config struct {
 	// elements per domain element) below which a kernel runs on the calling goroutine
 	// alone. 0 means DefaultMinChunk.
 	MinChunk int
+	// StreamBytes is how many bytes a loop kernel must write in one call
+	// before the CPU launcher calls its entry point with streaming stores,
+	// which bypass the caches (artifact.Entry.Stream), provided none of its
+	// outputs shares memory with one of its inputs. 0 means DefaultStreamBytes
+	// of this machine's last-level cache; negative means never.
+	StreamBytes int64
 }
 
 // DefaultMinChunk is the MinChunk of a zero Config: below about 32K elements the
 // cost of waking workers (microseconds) outweighs what they save.
 const DefaultMinChunk = 1 << 15
+
+// DefaultStreamBytes is the StreamBytes of a zero Config for a last-level
+// cache of llc bytes (0: unknown, taken as 32 MiB): see RATIONALE.md.
+func DefaultStreamBytes(llc int64) int64 {
+	if llc <= 0 {
+		llc = 32 << 20
+	}
+	return llc
+}
 
 // withDefaults fills the zero fields of c.
 func (c Config) withDefaults() Config {
@@ -29,6 +48,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MinChunk <= 0 {
 		c.MinChunk = DefaultMinChunk
+	}
+	if c.StreamBytes == 0 {
+		c.StreamBytes = DefaultStreamBytes(hostcpu.ReadCaches().L3)
 	}
 	return c
 }

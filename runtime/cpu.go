@@ -3,10 +3,7 @@
 package runtime
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os"
 	goruntime "runtime"
 	"slices"
 	"strings"
@@ -18,14 +15,14 @@ type cpuLevel struct {
 	features []string
 }
 
-// cpuLevels lists the levels, best first. They mirror codegen.CPUTarget (the runtime
-// does not import the compiler); they only pick the level a rebuild should use.
+// cpuLevels lists the levels, best first. They mirror codegen's x86-64 levels (the
+// runtime does not import the compiler; TestCPULevelsMatchCodegen checks that they agree);
+// they only pick the level a rebuild should use.
 func cpuLevels() []cpuLevel {
-	return []cpuLevel{
-		{"x86-64-v4", []string{"avx", "avx2", "fma", "f16c", "bmi2", "avx512f", "avx512bw", "avx512vl", "avx512dq"}},
-		{"x86-64-v3", []string{"avx", "avx2", "fma", "f16c", "bmi2"}},
-		{"x86-64-v2", []string{"sse4_2", "popcnt"}},
-	}
+	v2 := []string{"cx16", "lahf_lm", "pni", "ssse3", "sse4_1", "sse4_2", "popcnt"}
+	v3 := append(v2[:len(v2):len(v2)], "avx", "avx2", "fma", "f16c", "bmi1", "bmi2", "abm", "movbe", "xsave")
+	v4 := append(v3[:len(v3):len(v3)], "avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl")
+	return []cpuLevel{{"x86-64-v4", v4}, {"x86-64-v3", v3}, {"x86-64-v2", v2}}
 }
 
 // hostTriple is the arch and OS part of the LLVM triple of this process.
@@ -51,40 +48,6 @@ func checkTriple(triple string) error {
 		return fmt.Errorf("artifact is built for %s; this machine is %s-%s", triple, arch, goos)
 	}
 	return nil
-}
-
-// cpuFlags reads the feature flags of the first CPU from /proc/cpuinfo.
-func cpuFlags() (map[string]bool, error) {
-	f, err := os.Open("/proc/cpuinfo")
-	if err != nil {
-		return nil, fmt.Errorf("cannot check CPU features: %w", err)
-	}
-	defer f.Close()
-	return parseCPUInfo(f)
-}
-
-// parseCPUInfo finds the first "flags" (x86) or "Features" (arm64) line.
-func parseCPUInfo(r io.Reader) (map[string]bool, error) {
-	br := bufio.NewReader(r)
-	for {
-		line, err := br.ReadString('\n')
-		key, val, ok := strings.Cut(line, ":")
-		if ok {
-			if k := strings.TrimSpace(key); k == "flags" || k == "Features" {
-				flags := map[string]bool{}
-				for _, f := range strings.Fields(val) {
-					flags[f] = true
-				}
-				return flags, nil
-			}
-		}
-		if err == io.EOF {
-			return nil, fmt.Errorf("cannot check CPU features: /proc/cpuinfo has no flags line")
-		}
-		if err != nil {
-			return nil, fmt.Errorf("cannot check CPU features: %w", err)
-		}
-	}
 }
 
 // checkCPU refuses code that needs CPU features this machine lacks, and says which

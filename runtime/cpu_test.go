@@ -1,32 +1,20 @@
-// This file tests reading CPU features and the message for a machine that lacks some.
+// This file tests the message for a machine that lacks CPU features, and the
+// levels it suggests.
 package runtime
 
 import (
 	goruntime "runtime"
-	"strings"
+	"slices"
 	"testing"
+
+	"dlc.dev/dlc/codegen"
 )
 
-func TestParseCPUInfo(t *testing.T) {
-	info := "processor\t: 0\nvendor_id\t: AuthenticAMD\nflags\t\t: fpu sse2 avx avx2 fma\nbugs\t\t: none\n\nprocessor\t: 1\nflags\t\t: other\n"
-	flags, err := parseCPUInfo(strings.NewReader(info))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !flags["avx2"] || !flags["fpu"] || flags["other"] {
-		t.Errorf("flags = %v", flags)
-	}
-	arm := "processor\t: 0\nFeatures\t: fp asimd aes\n"
-	if flags, err := parseCPUInfo(strings.NewReader(arm)); err != nil || !flags["asimd"] {
-		t.Errorf("arm: %v %v", flags, err)
-	}
-	if _, err := parseCPUInfo(strings.NewReader("processor: 0\n")); err == nil {
-		t.Error("no flags line: no error")
-	}
-}
-
 func TestCheckCPU(t *testing.T) {
-	v2 := map[string]bool{"sse4_2": true, "popcnt": true}
+	v2 := map[string]bool{}
+	for _, f := range codegen.CPUTarget("x86-64-v2").CPUFeatures {
+		v2[f] = true
+	}
 	features := []string{"avx", "avx2", "fma", "popcnt"}
 	err := checkCPU(features, v2)
 	if err == nil || err.Error() != "artifact needs CPU features [avx avx2 fma] that this machine lacks; rebuild with -cpu x86-64-v2" {
@@ -55,6 +43,15 @@ func TestCheckTriple(t *testing.T) {
 		err := checkTriple(triple)
 		if (err == nil) != ok {
 			t.Errorf("%q: got %v", triple, err)
+		}
+	}
+}
+
+func TestCPULevelsMatchCodegen(t *testing.T) {
+	for _, l := range cpuLevels() {
+		got := slices.Sorted(slices.Values(l.features))
+		if want := codegen.CPUTarget(l.name).CPUFeatures; !slices.Equal(got, want) {
+			t.Errorf("%s: the runtime's features %v, codegen's %v", l.name, got, want)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 // This file is the CPU launcher: it opens the shared object of an artifact's cpu
-// target with purego, resolves kernel symbols, and runs each launch on the calling
-// goroutine or split into chunks over the worker pool.
+// target with purego, resolves kernel symbols, chooses per launch between a
+// kernel's ordinary entry point and its streaming one, and runs each launch on the
+// calling goroutine or split into chunks over the worker pool.
 package runtime
 
 import (
@@ -12,27 +13,30 @@ import (
 	"github.com/ebitengine/purego"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/internal/hostcpu"
 )
 
 // cpuLauncher runs kernels of a shared object on the host CPU.
 type cpuLauncher struct {
-	target   *artifact.Target // nil when the artifact has no cpu target
-	lib      uintptr          // dlopen handle; 0 when no code was loaded
-	pool     *pool
-	minChunk int
-	fns      []uintptr // resolved entry points, by kernel index
+	target      *artifact.Target // nil when the artifact has no cpu target
+	lib         uintptr          // dlopen handle; 0 when no code was loaded
+	pool        *pool
+	minChunk    int
+	streamBytes int64     // Config.StreamBytes: a launch writing more may stream its stores
+	fns         []uintptr // resolved entry points, by kernel index
+	streams     []uintptr // the entry points with streaming stores, by kernel index; 0: none
 }
 
 // newCPULauncher checks that this machine can run target's code and loads it when
 // load is set (the artifact has kernels). target may be nil only when load is not set.
 func newCPULauncher(target *artifact.Target, sections map[string][]byte, load bool, cfg Config) (*cpuLauncher, error) {
-	l := &cpuLauncher{target: target, minChunk: cfg.MinChunk}
+	l := &cpuLauncher{target: target, minChunk: cfg.MinChunk, streamBytes: cfg.StreamBytes}
 	if target != nil {
 		if err := checkTriple(target.Triple); err != nil {
 			return nil, err
 		}
 		if len(target.Features) > 0 {
-			flags, err := cpuFlags()
+			flags, err := hostcpu.Flags()
 			if err != nil {
 				return nil, err
 			}
@@ -66,8 +70,37 @@ func (l *cpuLauncher) resolve(e *artifact.Entry) (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("symbol %s is missing from %s", e.Symbol, l.target.Section)
 	}
+	var stream uintptr
+	if e.Stream != "" {
+		if stream, err = purego.Dlsym(l.lib, e.Stream); err != nil {
+			return 0, fmt.Errorf("symbol %s is missing from %s", e.Stream, l.target.Section)
+		}
+	}
 	l.fns = append(l.fns, fn)
+	l.streams = append(l.streams, stream)
 	return len(l.fns) - 1, nil
+}
+
+// entryPoint is what launch ln calls: the kernel's entry point with streaming
+// stores when it has one, writes more than streamBytes, and writes no buffer it
+// also reads (an in-place update, whose lines the kernel has just brought into
+// the cache); else its ordinary one. Both compute the same bits.
+func (l *cpuLauncher) entryPoint(ln *launch) uintptr {
+	fn, stream := l.fns[ln.kernel], l.streams[ln.kernel]
+	if stream == 0 || l.streamBytes < 0 || ln.written <= l.streamBytes {
+		return fn
+	}
+	for w, out := range ln.writes {
+		if !out {
+			continue
+		}
+		for r, in := range ln.writes {
+			if !in && ln.bufs[r] == ln.bufs[w] {
+				return fn
+			}
+		}
+	}
+	return stream
 }
 
 func (l *cpuLauncher) newQueue() queue {
@@ -132,7 +165,7 @@ func (q *cpuQueue) hostView(p unsafe.Pointer, n int64) (unsafe.Pointer, error) {
 // is small, else in chunks over the pool.
 func (q *cpuQueue) launch(l *launch) error {
 	j := &q.job
-	j.fn, j.count = q.l.fns[l.kernel], l.count
+	j.fn, j.count = q.l.entryPoint(l), l.count
 	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
 	j.chunk = chunkSize(l.count, l.work, q.l.pool.threads, q.l.minChunk)
 	if j.chunk >= l.count {

@@ -86,4 +86,6 @@ type launch struct {
 	work    int64            // estimated work of one unit, for deciding how to split
 	bufs    []unsafe.Pointer // base pointer of each buffer, in the kernel's order
 	scalars []float64        // each scalar argument, in the kernel's order
+	writes  []bool           // per buffer: the kernel writes it (the others it only reads)
+	written int64            // bytes of the buffers the kernel writes, in this launch
 }

@@ -136,8 +136,9 @@ func (f *Func) run(a *Args) error {
 	return s.q.finish()
 }
 
-// bindKernel fills s.launch for kernel k: its buffers, scalars, units and the work
-// of one unit. It reports false when the kernel has no units to run.
+// bindKernel fills s.launch for kernel k: its buffers, scalars, units, the work
+// of one unit and the bytes it writes. It reports false when the kernel has no
+// units to run.
 func (f *Func) bindKernel(k int) bool {
 	p, s := f.p, &f.s
 	kp := &p.kernels[k]
@@ -146,7 +147,7 @@ func (f *Func) bindKernel(k int) bool {
 		return false
 	}
 	bufs, scal := s.kbufs[k], s.kscal[k]
-	widest := int64(1)
+	widest, written := int64(1), int64(0)
 	for j, sl := range kp.bufs {
 		var b bound
 		switch sl.kind {
@@ -155,10 +156,13 @@ func (f *Func) bindKernel(k int) bool {
 		case slotOutput:
 			b = s.out[sl.index]
 		case slotTemp:
-			b = bound{ptr: s.tempPtr[sl.index], elems: elements(p.temps[sl.index].shape, s.dims)}
+			b = bound{ptr: s.tempPtr[sl.index], elems: elements(p.temps[sl.index].shape, s.dims), bytes: s.tempSize[sl.index]}
 		}
 		bufs[j] = b.ptr
 		widest = max(widest, b.elems)
+		if kp.writes[j] {
+			written += b.bytes
+		}
 	}
 	for j, sc := range kp.scalars {
 		switch sc.kind {
@@ -172,7 +176,8 @@ func (f *Func) bindKernel(k int) bool {
 	}
 	// The work of one unit: what the kernel declares, or the widest buffer's
 	// elements per unit, whichever is larger.
-	s.launch = launch{kernel: kp.entry, count: count, work: max(1, widest/count, elements(kp.work, s.dims)), bufs: bufs, scalars: scal}
+	s.launch = launch{kernel: kp.entry, count: count, work: max(1, widest/count, elements(kp.work, s.dims)),
+		bufs: bufs, scalars: scal, writes: kp.writes, written: written}
 	return true
 }
 

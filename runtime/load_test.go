@@ -29,6 +29,9 @@ func TestLoadErrors(t *testing.T) {
 		{"missing symbol", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Targets[0].Entries[0].Symbol = "nope"
 		}, "function scale: kernel k0: symbol nope is missing from cpu.so", false},
+		{"missing streaming symbol", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Targets[0].Entries[0].Stream = "scale.stream"
+		}, "function scale: kernel k0: symbol scale.stream is missing from cpu.so", false},
 		{"no entry", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Targets[0].Entries = m.Targets[0].Entries[1:]
 		}, "function scale: kernel k0: the cpu target has no entry for it", false},

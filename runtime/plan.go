@@ -73,6 +73,7 @@ type kernelPlan struct {
 	work    []dim // the product estimates the work of one unit
 	bufs    []slot
 	reread  []bool // per buffer: read after something was written in the same unit
+	writes  []bool // per buffer: the kernel writes it
 	scalars []scalarSrc
 }
 
@@ -284,6 +285,7 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int
 		}
 		kp.bufs = append(kp.bufs, s)
 		kp.reread = append(kp.reread, b.Reread)
+		kp.writes = append(kp.writes, b.Writes)
 	}
 	for j, s := range k.Scalars {
 		if _, err := ParseDType(s.DType); err != nil {

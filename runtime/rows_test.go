@@ -19,7 +19,8 @@ import (
 	"time"
 
 	"dlc.dev/dlc/artifact"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
+	kplan "dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
 )
@@ -39,7 +40,7 @@ func buildIR(t testing.TB, src string) *compiled {
 	if c, ok := compiledCache.Load(src); ok {
 		return c.(*compiled)
 	}
-	if _, err := llvm.FindTools(); err != nil {
+	if _, err := llvmtool.FindTools(); err != nil {
 		t.Skipf("skipping: cannot compile kernels: %v", err)
 	}
 	m, err := ir.Parse(src)
@@ -71,7 +72,7 @@ func (c *compiled) load(t testing.TB, cfg Config) *Artifact {
 // zlprMeanIR is ZLPR as fusion schedules it, plus the batch mean: a host
 // value 1/dim(B) times the batch sum, in the single-row kernel.
 func zlprMeanIR(t testing.TB) string {
-	src, err := os.ReadFile("../codegen/llvm/testdata/rows/zlpr.ir")
+	src, err := os.ReadFile("../codegen/cpu/testdata/rows/zlpr.ir")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,7 +174,7 @@ func TestRowKernelDeterminism(t *testing.T) {
 	}
 }
 
-// checkZLPR compares a call with the interpreter, loosely (codegen/llvm's
+// checkZLPR compares a call with the interpreter, loosely (codegen/cpu's
 // tests pin the tolerances).
 func checkZLPR(t *testing.T, mod *ir.Module, z *zlprCall) {
 	t.Helper()
@@ -311,7 +312,7 @@ func TestAxisKernelUnits(t *testing.T) {
 
 // TestIndexChecks: an index input out of range is an error before any kernel runs.
 func TestIndexChecks(t *testing.T) {
-	src, err := os.ReadFile("../codegen/llvm/testdata/rows/zlpr_sparse.ir")
+	src, err := os.ReadFile("../codegen/cpu/testdata/rows/zlpr_sparse.ir")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,8 +336,8 @@ func TestIndexChecks(t *testing.T) {
 	idx[3*k+7] = -1
 	wantErr(t, f.Run(args), "zlpr_sparse: input pos_idx: index -1 at [3, 7] out of range [0, 1000) for take_along_axis along axis 1 of logits")
 	want := []artifact.IndexCheck{{Input: "pos_idx", Axis: 1, Bound: "C", Of: "logits"}}
-	if got := c.mod.Func("zlpr_sparse"); !slices.Equal(llvm.IndexChecks(got), want) {
-		t.Errorf("IndexChecks = %v, want %v", llvm.IndexChecks(got), want)
+	if got := c.mod.Func("zlpr_sparse"); !slices.Equal(kplan.IndexChecks(got), want) {
+		t.Errorf("IndexChecks = %v, want %v", kplan.IndexChecks(got), want)
 	}
 }
 

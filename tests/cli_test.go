@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dlc.dev/dlc/artifact"
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 	"dlc.dev/dlc/runtime/npy"
@@ -79,7 +79,7 @@ func writeF32(t *testing.T, path string, shape []int64, data []float32) {
 func TestCLIVersion(t *testing.T) {
 	stdout, stderr, code := dlc(t, nil, "version")
 	require.Equal(t, 0, code, stderr)
-	tools, err := llvm.FindTools()
+	tools, err := llvmtool.FindTools()
 	require.NoError(t, err)
 	require.Contains(t, stdout, fmt.Sprintf("\nLLVM %d: llc %s", tools.LLVM, tools.LLC))
 	head, err := exec.Command("git", "-C", "..", "rev-parse", "HEAD").Output()
@@ -321,8 +321,8 @@ func TestCLIInspectTargets(t *testing.T) {
 	stdout, stderr, code := dlc(t, nil, "inspect", art)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "(format 3, from lion.dl)")
-	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs avx avx2 bmi2 f16c fma; \d+ bytes of code in section cpu.so`, stdout)
-	require.Contains(t, stdout, "    k0: loop over [N]: theta:r grad:r m:r theta_new:w m_new:w\n      cpu: dlc_lion_k0 (chunk)\n")
+	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs abm avx avx2 bmi1 bmi2 cx16 f16c fma lahf_lm movbe pni popcnt sse4_1 sse4_2 ssse3 xsave; \d+ bytes of code in section cpu.so`, stdout)
+	require.Contains(t, stdout, "    k0: loop over [N]: theta:r grad:r m:r theta_new:w m_new:w\n      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n")
 
 	stdout, stderr, code = dlc(t, nil, "inspect", art, "--json")
 	require.Equal(t, 0, code, stderr)
@@ -338,7 +338,7 @@ func TestCLIInspectTargets(t *testing.T) {
 	require.Equal(t, artifact.FormatVersion, got.FormatVersion)
 	require.Len(t, got.Targets, 1)
 	require.Equal(t, artifact.TargetCPU, got.Targets[0].Kind)
-	require.Equal(t, []artifact.Entry{{Function: "lion", Kernel: "k0", Symbol: "dlc_lion_k0", ABI: artifact.ABIChunk}}, got.Targets[0].Entries)
+	require.Equal(t, []artifact.Entry{{Function: "lion", Kernel: "k0", Symbol: "dlc_lion_k0", ABI: artifact.ABIChunk, Stream: "dlc_lion_k0.stream"}}, got.Targets[0].Entries)
 	require.Len(t, got.Functions, 1)
 	require.Equal(t, "k0", got.Functions[0].Launch[0].Name)
 
@@ -377,4 +377,21 @@ func TestCLIRunBF16(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(outDir, "z.npy"))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "'descr': '<u2'")
+}
+
+// TestCLICodegenError builds a kernel whose result only scalars compute, which
+// the checker accepts and no kernel computes: a dlc bug, reported once, at
+// the kernel's position, with the function's IR, and no artifact.
+func TestCLICodegenError(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "scalar.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel f(x: f32[N]; a: f32) -> y: f32 {\n    y = a * 2.0\n}\n"), 0o644))
+	out := filepath.Join(dir, "scalar.dla")
+	_, stderr, code := dlc(t, nil, "build", src, "-o", out)
+	require.Equal(t, 1, code, stderr)
+	require.True(t, strings.HasPrefix(stderr, src+":1:8: internal compiler error in code generation for @f: result y is host value"), stderr)
+	require.Contains(t, stderr, "--- IR of @f ---\nfunc @f(")
+	require.NotContains(t, stderr, "codegen:")
+	_, err := os.Stat(out)
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 }

@@ -11,7 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/internal/vectors"
 	"dlc.dev/dlc/ir"
@@ -21,7 +21,7 @@ import (
 // needTools skips a test that compiles when the LLVM tools are missing.
 func needTools(t testing.TB) {
 	t.Helper()
-	if _, err := llvm.FindTools(); err != nil {
+	if _, err := llvmtool.FindTools(); err != nil {
 		t.Skipf("compiling needs the LLVM tools: %v", err)
 	}
 }

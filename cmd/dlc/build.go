@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
 )
@@ -18,7 +19,7 @@ import (
 func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
-	cpu := fs.String("cpu", "", "`CPU`: the LLVM CPU to target (default x86-64-v3); the runtime checks its features before loading")
+	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
 	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -35,8 +36,14 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	_, err = compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
-	return err
+	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
+	if err != nil {
+		return err
+	}
+	if t := man.Target(artifact.TargetCPU); *cpu == codegen.Native && t != nil {
+		fmt.Fprintf(stderr, "dlc build: -cpu native is %s on this machine (needs %s)\n", t.Arch, strings.Join(t.Features, " "))
+	}
+	return nil
 }
 
 func runIR(args []string, stdout, stderr io.Writer) error {
@@ -162,7 +169,11 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest) {
 			fmt.Fprintf(w, "    %s: %s over [%s]: %s\n", k.Name, k.Kind, strings.Join(k.Domain, ","), strings.Join(bufs, " "))
 			for _, t := range man.Targets {
 				if e := t.Entry(f.Name, k.Name); e != nil {
-					fmt.Fprintf(w, "      %s: %s (%s)\n", t.Kind, e.Symbol, e.ABI)
+					stream := ""
+					if e.Stream != "" {
+						stream = ", streaming stores: " + e.Stream
+					}
+					fmt.Fprintf(w, "      %s: %s (%s)%s\n", t.Kind, e.Symbol, e.ABI, stream)
 				}
 			}
 		}

@@ -12,7 +12,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
 )
 
 // call runs the command line in-process and returns stdout, stderr and the exit code.
@@ -144,7 +144,7 @@ func TestVersionCommand(t *testing.T) {
 	require.True(t, strings.HasPrefix(lines[1], "commit "), stdout)
 	require.True(t, strings.HasPrefix(lines[2], "built with go1."), stdout)
 	require.True(t, strings.HasPrefix(lines[3], "LLVM "), stdout)
-	if tools, err := llvm.FindTools(); err == nil {
+	if tools, err := llvmtool.FindTools(); err == nil {
 		require.Contains(t, lines[3], tools.LLC)
 	}
 }
@@ -156,7 +156,7 @@ func TestVersionText(t *testing.T) {
 			{Key: "vcs.time", Value: "2026-01-02T03:04:05Z"},
 			{Key: "vcs.modified", Value: "true"},
 		}}
-	tools := &llvm.Tools{LLC: "/usr/bin/llc-14", Opt: "/usr/bin/opt-14", Linker: "/usr/bin/gcc", LLVM: 14}
+	tools := &llvmtool.Tools{LLC: "/usr/bin/llc-14", Opt: "/usr/bin/opt-14", Linker: "/usr/bin/gcc", LLVM: 14}
 	require.Equal(t, "dlc v0.3.0\n"+
 		"commit 0123456789abcdef (2026-01-02T03:04:05Z), with uncommitted changes\n"+
 		"built with go1.26.8\n"+

@@ -10,7 +10,7 @@ import (
 	"runtime/debug"
 	"strings"
 
-	"dlc.dev/dlc/codegen/llvm"
+	"dlc.dev/dlc/codegen/llvmtool"
 )
 
 func runVersion(args []string, stdout, stderr io.Writer) error {
@@ -23,7 +23,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 		return &usageError{fmt.Sprintf("version takes no arguments, got %q", strings.Join(pos, " "))}
 	}
 	bi, _ := debug.ReadBuildInfo()
-	tools, toolsErr := llvm.FindTools()
+	tools, toolsErr := llvmtool.FindTools()
 	_, err = io.WriteString(stdout, versionText(bi, tools, toolsErr))
 	return err
 }
@@ -31,7 +31,7 @@ func runVersion(args []string, stdout, stderr io.Writer) error {
 // versionText describes a build: its module version, the VCS revision and
 // time when the binary carries them, the Go toolchain, and the LLVM tools
 // found (or why none were).
-func versionText(bi *debug.BuildInfo, tools *llvm.Tools, toolsErr error) string {
+func versionText(bi *debug.BuildInfo, tools *llvmtool.Tools, toolsErr error) string {
 	var b strings.Builder
 	version, goVersion := "(unknown)", "(unknown)"
 	settings := map[string]string{}

@@ -33,6 +33,7 @@ var sizes = map[string]int64{"N": 4099, "B": 37, "C": 1001, "K": 3, "D": 2}
 
 func main() {
 	threads := flag.Int("threads", 2, "threads per kernel")
+	stream := flag.Int64("stream-bytes", 0, "runtime.Config.StreamBytes: 1 makes every loop kernel write with streaming stores, -1 none, 0 the default")
 	flag.Parse()
 	paths := flag.Args()
 	if len(paths) == 0 {
@@ -49,7 +50,7 @@ func main() {
 		sort.Strings(paths)
 	}
 	for _, p := range paths {
-		if err := run(p, *threads); err != nil {
+		if err := run(p, runtime.Config{Threads: *threads, StreamBytes: *stream}); err != nil {
 			fail(fmt.Errorf("%s: %w", p, err))
 		}
 	}
@@ -60,7 +61,7 @@ func fail(err error) {
 	os.Exit(1)
 }
 
-func run(path string, threads int) error {
+func run(path string, cfg runtime.Config) error {
 	src, err := os.ReadFile(path)
 	if err != nil {
 		return err
@@ -69,7 +70,7 @@ func run(path string, threads int) error {
 	if err != nil {
 		return err
 	}
-	art, err := runtime.LoadBytes(b, runtime.Config{Threads: threads})
+	art, err := runtime.LoadBytes(b, cfg)
 	if err != nil {
 		return err
 	}

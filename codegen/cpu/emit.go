@@ -1,0 +1,374 @@
+// This file builds the LLVM module: for each kernel, an internal body function
+// with noalias buffer pointers (for a loop kernel a plain loop over elements
+// [begin, end); rows.go and axis.go emit the others) and an exported wrapper
+// with the runtime's ABI that unpacks buffers and scalars.
+package cpu
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strings"
+
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
+	"dlc.dev/dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/constant"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/types"
+	"github.com/llir/llvm/ir/value"
+)
+
+// sourceFilename is the fixed source_filename of every module, so that the
+// object (whose symbol table names it) does not depend on where dlc ran.
+const sourceFilename = "dlc"
+
+// Symbol is the exported name of kernel k (its IR placement group) of
+// function fn in the shared object.
+func Symbol(fn, k string) string { return "dlc_" + fn + "_" + k }
+
+// Emit builds the LLVM module (one exported function per kernel, and a second
+// one for a loop kernel with streaming stores), the target-neutral kernel
+// descriptors per IR function name in launch order, and the entry of every
+// kernel on the CPU (its symbols and calling convention), function by
+// function in module order. Private functions are skipped. A zero Target
+// means codegen.CPUTarget(codegen.DefaultCPU). An error is a
+// *codegen.InternalError naming the function and the kernel.
+func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]artifact.Kernel, entries []artifact.Entry, err error) {
+	if t.Triple == "" {
+		t = codegen.CPUTarget(codegen.DefaultCPU)
+	}
+	mod := llir.NewModule()
+	mod.SourceFilename = sourceFilename
+	mod.TargetTriple = t.Triple
+	mod.DataLayout = t.DataLayout
+	e := elemental.NewElemental(mod, elemental.LibmCalls(), t)
+	kernels = map[string][]artifact.Kernel{}
+	entries = []artifact.Entry{}
+	for _, f := range m.Funcs {
+		if f.Private {
+			continue
+		}
+		plans, err := plan.Kernels(f)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		descs := make([]artifact.Kernel, 0, len(plans))
+		for _, p := range plans {
+			entry, err := emitKernel(e, mod, p, t)
+			if err != nil {
+				return "", nil, nil, err
+			}
+			descs = append(descs, p.Descriptor())
+			entries = append(entries, entry)
+		}
+		kernels[f.Name] = descs
+	}
+	return mod.String(), kernels, entries, nil
+}
+
+// emitKernel emits the body and the exported entry points of kernel p (a
+// loop kernel has a streaming one, stream.go) and returns its entry. A
+// failure, or a panic anywhere below, is a *codegen.InternalError naming the
+// kernel.
+func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (entry artifact.Entry, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = codegen.KernelError(p.Fn, p.Group, fmt.Errorf("panic: %v", r), string(debug.Stack()))
+		}
+	}()
+	var body *llir.Func
+	switch p.Kind {
+	case ir.RowKernel:
+		body, err = emitRows(e, mod, p, t)
+	case ir.AxisKernel:
+		body, err = emitAxis(e, mod, p, t)
+	default:
+		body, err = emitBody(e, mod, p, t)
+	}
+	if err != nil {
+		return entry, codegen.KernelError(p.Fn, p.Group, err, "")
+	}
+	entry = artifact.Entry{Function: p.Fn.Name, Kernel: p.Group, Symbol: Symbol(p.Fn.Name, p.Group), ABI: artifact.ABIChunk}
+	wrapper := emitWrapper(e, mod, p, body, t)
+	if p.Kind == ir.LoopKernel {
+		if entry.Stream, err = emitStream(e, mod, p, wrapper, t); err != nil {
+			return entry, codegen.KernelError(p.Fn, p.Group, err, "")
+		}
+	}
+	return entry, nil
+}
+
+// targetAttrs are the function attributes that let opt's cost model see the
+// CPU and the features added to it or taken from it.
+func targetAttrs(t codegen.Target) []llir.FuncAttribute {
+	attrs := []llir.FuncAttribute{enum.FuncAttrNoUnwind}
+	if t.CPU != "" {
+		attrs = append(attrs, llir.AttrPair{Key: "target-cpu", Value: t.CPU})
+	}
+	if len(t.Attrs) > 0 {
+		attrs = append(attrs, llir.AttrPair{Key: "target-features", Value: strings.Join(t.Attrs, ",")})
+	}
+	return attrs
+}
+
+// bufferParamName is the LLVM name of a buffer pointer: kind-prefixed, since a
+// result may share its name with a parameter.
+func bufferParamName(b plan.Buffer) string {
+	switch b.Ref.Kind {
+	case artifact.BufInput:
+		return "in." + b.Ref.Name
+	case artifact.BufOutput:
+		return "out." + b.Ref.Name
+	}
+	return "tmp." + plan.ValueName(b.Value)
+}
+
+// emitBody emits
+//
+//	internal void SYM.body(i64 begin, i64 end, T0* noalias, ..., S0, ...) alwaysinline
+//
+// which loads every input element, computes the group in IR order and stores
+// every output element, for i in [begin, end). Scalar-typed values of the group
+// are computed once before the loop; scalar-typed outputs are written by the
+// chunk that starts at element 0.
+func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (_ *llir.Func, err error) {
+	defer catch(&err)
+	bf := newBody(e, mod, p, t)
+	fn, begin, end, ptrs := bf.fn, bf.begin, bf.end, bf.ptrs
+	vals := map[*ir.Value]value.Value{}
+	for s, x := range bf.scalars {
+		vals[s] = x
+	}
+
+	var index value.Value // the loop's element index, once inside the loop
+	compute := func(b *llir.Block, scalar bool) error {
+		return computeValues(e, b, p, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(b, bf, v, index) })
+	}
+
+	// Before the loop: scalar buffers read, scalar values computed.
+	entry := fn.NewBlock("entry")
+	for i, b := range p.Buffers {
+		if !b.Ref.Writes && b.Value.Type.IsScalar() {
+			d := b.Value.Type.DType
+			vals[b.Value] = e.Widen(entry, d, entry.NewLoad(e.MemType(d), ptrs[i]))
+		}
+	}
+	if err := compute(entry, true); err != nil {
+		return nil, err
+	}
+	head := entry
+	var scalarWrites []int
+	for i, b := range p.Buffers {
+		if b.Ref.Writes && b.Value.Type.IsScalar() {
+			scalarWrites = append(scalarWrites, i)
+		}
+	}
+	if len(scalarWrites) > 0 {
+		first, check := fn.NewBlock("first"), fn.NewBlock("check")
+		entry.NewCondBr(entry.NewICmp(enum.IPredEQ, begin, constant.NewInt(types.I64, 0)), first, check)
+		for _, i := range scalarWrites {
+			b := p.Buffers[i]
+			first.NewStore(e.Narrow(first, b.Value.Type.DType, vals[b.Value]), ptrs[i])
+		}
+		first.NewBr(check)
+		head = check
+	}
+	loop, exit := fn.NewBlock("loop"), fn.NewBlock("exit")
+	head.NewCondBr(head.NewICmp(enum.IPredSLT, begin, end), loop, exit)
+
+	// The loop: load, compute, store element i.
+	i := loop.NewPhi(llir.NewIncoming(begin, head))
+	i.SetName("i")
+	index = i
+	elem := func(k int) value.Value {
+		gep := loop.NewGetElementPtr(e.MemType(p.Buffers[k].Value.Type.DType), ptrs[k], i)
+		gep.InBounds = true
+		return gep
+	}
+	for k, b := range p.Buffers {
+		if !b.Ref.Writes && !b.Value.Type.IsScalar() {
+			d := b.Value.Type.DType
+			ld := loop.NewLoad(e.MemType(d), elem(k))
+			vals[b.Value] = e.Widen(loop, d, ld)
+		}
+	}
+	if err := compute(loop, false); err != nil {
+		return nil, err
+	}
+	for k, b := range p.Buffers {
+		if b.Ref.Writes && !b.Value.Type.IsScalar() {
+			loop.NewStore(e.Narrow(loop, b.Value.Type.DType, vals[b.Value]), elem(k))
+		}
+	}
+	next := loop.NewAdd(i, constant.NewInt(types.I64, 1))
+	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
+	next.SetName("i.next")
+	loop.NewCondBr(loop.NewICmp(enum.IPredEQ, next, end), exit, loop)
+	i.Incs = append(i.Incs, llir.NewIncoming(next, loop))
+	exit.NewRet(nil)
+	return fn, nil
+}
+
+// computeValues emits the scalar-typed values of loop kernel p (or the
+// per-element ones) into b in IR order, reading operands from vals and adding
+// the results to it; iota gives the value of an iota.
+func computeValues(e *elemental.Elemental, b *llir.Block, p *plan.Kernel, vals map[*ir.Value]value.Value, scalar bool, iota func(*ir.Value) value.Value) error {
+	for _, v := range p.Values {
+		if v.Type.IsScalar() != scalar {
+			continue
+		}
+		if v.Op == ir.OpIota {
+			vals[v] = iota(v)
+			continue
+		}
+		args := make([]value.Value, len(v.Args))
+		for i, a := range v.Args {
+			if a.Op == ir.OpConst {
+				args[i] = elemental.Const(a.Type.DType, a.Const)
+				continue
+			}
+			x, ok := vals[a]
+			if !ok {
+				return fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
+			}
+			args[i] = x
+		}
+		r, err := e.Emit(b, v, args)
+		if err != nil {
+			return err
+		}
+		nameValue(r, plan.ValueName(v))
+		vals[v] = r
+	}
+	return nil
+}
+
+// bodyFunc is the internal body function of a kernel and its parameters:
+//
+//	internal void SYM.body(i64 begin, i64 end, T0* noalias, ..., S0, ..., i64 #D0, ...) alwaysinline
+type bodyFunc struct {
+	fn         *llir.Func
+	begin, end *llir.Param
+	ptrs       []*llir.Param             // per buffer, its element pointer
+	scalars    map[*ir.Value]value.Value // scalar parameters and host values, in register form
+	dims       map[string]value.Value    // symbolic dimensions (i64)
+}
+
+// newBody declares the body function of p.
+func newBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) *bodyFunc {
+	bf := &bodyFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64),
+		scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
+	params := []*llir.Param{bf.begin, bf.end}
+	bf.ptrs = make([]*llir.Param, len(p.Buffers))
+	for i, b := range p.Buffers {
+		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
+		bf.ptrs[i].Attrs = append(bf.ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
+		params = append(params, bf.ptrs[i])
+	}
+	for _, s := range p.Scalars {
+		sp := llir.NewParam("s."+plan.ValueName(s), elemental.RegType(s.Type.DType))
+		params = append(params, sp)
+		bf.scalars[s] = sp
+	}
+	for _, d := range p.Dims {
+		dp := llir.NewParam("dim."+d, types.I64)
+		params = append(params, dp)
+		bf.dims[d] = dp
+	}
+	bf.fn = mod.NewFunc(Symbol(p.Fn.Name, p.Group)+".body", types.Void, params...)
+	bf.fn.Linkage = enum.LinkageInternal
+	bf.fn.FuncAttrs = append([]llir.FuncAttribute{enum.FuncAttrAlwaysInline}, targetAttrs(t)...)
+	return bf
+}
+
+// iotaOf is element i's index along v.Axis of v's shape, (i / inner) % n,
+// in v's integer dtype (a loop kernel with an iota takes its dimensions).
+func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value {
+	s := v.Type.Shape
+	var inner value.Value = constant.NewInt(types.I64, 1)
+	for _, d := range s[v.Axis+1:] {
+		inner = b.NewMul(inner, dimValue(bf, d))
+	}
+	x := b.NewURem(b.NewUDiv(i, inner), dimValue(bf, s[v.Axis]))
+	if v.Type.DType == ir.I32 {
+		return b.NewTrunc(x, types.I32)
+	}
+	return x
+}
+
+// emitWrapper emits the exported kernel with the runtime's ABI (see
+// artifact.ABIChunk): void SYM(i64 begin, i64 end, i8** bufs, double* scalars).
+// It casts each buffer pointer to its element type, converts each scalar from
+// double to its dtype once (a dimension "#D" to i64), and calls the body,
+// which opt inlines.
+func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) *llir.Func {
+	a := newABIFunc(e, mod, p, Symbol(p.Fn.Name, p.Group), t)
+	a.entry.NewCall(body, a.bodyArgs(a.begin, a.end)...)
+	a.entry.NewRet(nil)
+	return a.fn
+}
+
+// abiFunc is an exported function with the runtime's ABI and its arguments
+// unpacked in its entry block.
+type abiFunc struct {
+	fn         *llir.Func
+	entry      *llir.Block
+	begin, end *llir.Param
+	bufs, raw  *llir.Param   // the buffer and scalar arrays as the runtime passes them
+	ptrs       []value.Value // per buffer, its element pointer
+	scalars    []value.Value // per scalar, in register form; then the dimensions (i64)
+}
+
+// newABIFunc declares the exported function name with the runtime's ABI for
+// kernel p and unpacks its buffers and scalars.
+func newABIFunc(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, name string, t codegen.Target) *abiFunc {
+	i8p := types.NewPointer(types.I8)
+	a := &abiFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64)}
+	bufs, scalars := llir.NewParam("bufs", types.NewPointer(i8p)), llir.NewParam("scalars", types.NewPointer(types.Double))
+	a.bufs, a.raw = bufs, scalars
+	a.fn = mod.NewFunc(name, types.Void, a.begin, a.end, bufs, scalars)
+	a.fn.FuncAttrs = targetAttrs(t)
+	b := a.fn.NewBlock("entry")
+	a.entry = b
+	for j, bp := range p.Buffers {
+		slot := b.NewGetElementPtr(i8p, bufs, constant.NewInt(types.I64, int64(j)))
+		slot.InBounds = true
+		raw := value.Value(b.NewLoad(i8p, slot))
+		if pt := types.NewPointer(e.MemType(bp.Value.Type.DType)); !types.Equal(pt, i8p) {
+			raw = b.NewBitCast(raw, pt)
+		}
+		a.ptrs = append(a.ptrs, raw)
+	}
+	for j, s := range p.Scalars {
+		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(j)))
+		slot.InBounds = true
+		a.scalars = append(a.scalars, e.FromDouble(b, s.Type.DType, b.NewLoad(types.Double, slot)))
+	}
+	for j := range p.Dims {
+		slot := b.NewGetElementPtr(types.Double, scalars, constant.NewInt(types.I64, int64(len(p.Scalars)+j)))
+		slot.InBounds = true
+		a.scalars = append(a.scalars, e.FromDouble(b, ir.I64, b.NewLoad(types.Double, slot)))
+	}
+	return a
+}
+
+// bodyArgs are the arguments of the body function for units [begin, end).
+func (a *abiFunc) bodyArgs(begin, end value.Value) []value.Value {
+	return append(append([]value.Value{begin, end}, a.ptrs...), a.scalars...)
+}
+
+// nameValue names a freshly emitted instruction after the IR value it computes;
+// operands passed through unchanged (a cast to the same dtype) keep their names.
+func nameValue(x value.Value, name string) {
+	n, ok := x.(interface {
+		IsUnnamed() bool
+		SetName(string)
+	})
+	if _, isParam := x.(*llir.Param); ok && !isParam && n.IsUnnamed() {
+		n.SetName(name)
+	}
+}

@@ -1,0 +1,377 @@
+// This file works out, for each kernel group of a scheduled function, what the
+// kernel reads and writes: its kind, domain and work units, its buffers and its
+// scalar arguments, in the order the runtime passes them (the artifact.Kernel
+// descriptor).
+package plan
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/ir"
+)
+
+// Kernel is one kernel: a group of a function and everything it touches.
+type Kernel struct {
+	Fn    *ir.Func
+	Group string // the IR placement group, which names the kernel (artifact.Kernel.Name)
+	Kind  ir.KernelKind
+	// Declared says the function's schedule declares the kernel; an undeclared
+	// group (hand-written IR) is a loop kernel whose domain is its values' shape.
+	Declared bool
+	Domain   ir.Shape
+	Values   []*ir.Value // the group's values, in body order
+	Buffers  []Buffer
+	Scalars  []*ir.Value // scalar parameters, then host values
+	// Dims are the symbolic dimensions a row or axis kernel takes as i64
+	// scalars "#D", after scalars.
+	Dims []string
+	// Units and UnitWork are the descriptor's Units and UnitWork.
+	Units, UnitWork ir.Shape
+}
+
+// Buffer is one buffer argument and the IR value it holds.
+type Buffer struct {
+	Ref   artifact.BufferRef
+	Value *ir.Value
+}
+
+// Kernels plans every kernel group of f, in launch order. An error is a
+// *codegen.InternalError: the passes hand on only IR that compiles.
+func Kernels(f *ir.Func) ([]*Kernel, error) {
+	groups := f.Groups()
+	order := map[string]int{}
+	for i, g := range groups {
+		order[g] = i
+	}
+	isKernel := func(v *ir.Value) bool { _, ok := order[v.Group]; return ok && v.Op != ir.OpConst && v.Op != ir.OpParam }
+
+	// crossing holds the kernel values that a later kernel reads.
+	crossing := map[*ir.Value]bool{}
+	for _, v := range f.Body {
+		if v.Op == ir.OpConst {
+			continue
+		}
+		if v.Group == ir.GroupNone {
+			return nil, codegen.FuncError(f, fmt.Errorf("%s is not scheduled", ir.FormatValue(v)))
+		}
+		if !isKernel(v) {
+			continue
+		}
+		kind := ir.LoopKernel
+		if k := f.Kernel(v.Group); k != nil {
+			kind = k.Kind
+		}
+		if why := unsupported(v, kind); why != "" {
+			return nil, codegen.KernelError(f, v.Group, fmt.Errorf("%s: %s", ir.FormatValue(v), why), "")
+		}
+		for _, a := range v.Args {
+			switch {
+			case a.Op == ir.OpConst, a.Op == ir.OpParam, a.Group == ir.GroupHost:
+			case isKernel(a):
+				if a.Group == v.Group {
+					continue
+				}
+				if order[a.Group] > order[v.Group] {
+					return nil, codegen.FuncError(f, fmt.Errorf("%s reads %s of a later kernel", ir.FormatValue(v), ir.Ref(a)))
+				}
+				crossing[a] = true
+			default:
+				return nil, codegen.FuncError(f, fmt.Errorf("%s reads %s, which is not scheduled", ir.FormatValue(v), ir.Ref(a)))
+			}
+		}
+	}
+
+	resultName := map[*ir.Value]string{}
+	for _, r := range f.Results {
+		v := r.Value
+		if !isKernel(v) {
+			return nil, codegen.FuncError(f, fmt.Errorf("result %s is %s, which no kernel computes", r.Name, describeValue(v)))
+		}
+		if _, ok := resultName[v]; !ok {
+			resultName[v] = r.Name
+		}
+	}
+
+	plans := make([]*Kernel, 0, len(groups))
+	for _, g := range groups {
+		p, err := planKernel(f, g, isKernel, resultName, crossing)
+		if err != nil {
+			return nil, err
+		}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// unsupported says why value v cannot be compiled into a kernel of the given
+// kind, or "".
+func unsupported(v *ir.Value, kind ir.KernelKind) string {
+	elementwise := (v.Op.Has(ir.Elementwise) && elemental.Supports(v.Op)) || v.Op == ir.OpIota
+	switch kind {
+	case ir.LoopKernel:
+		if !elementwise {
+			return fmt.Sprintf("op %s cannot be compiled into a kernel", v.Op)
+		}
+	case ir.RowKernel:
+		switch {
+		case elementwise, v.Op == ir.OpReshape, v.Op == ir.OpBroadcast:
+		case v.Op.Has(ir.Reduction), v.Op == ir.OpGather:
+			if v.Axis != len(v.Args[0].Type.Shape)-1 {
+				return fmt.Sprintf("a row kernel computes %s only along the last axis, not axis %d", v.Op, v.Axis)
+			}
+		default:
+			return fmt.Sprintf("op %s cannot be compiled into a row kernel", v.Op)
+		}
+	case ir.AxisKernel:
+		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather {
+			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction or gather)", v.Op)
+		}
+	default:
+		return fmt.Sprintf("kernel %s has unknown kind %s", v.Group, kind)
+	}
+	return ""
+}
+
+// planKernel plans the kernel of group g.
+func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName map[*ir.Value]string, crossing map[*ir.Value]bool) (*Kernel, error) {
+	p := &Kernel{Fn: f, Group: g, Kind: ir.LoopKernel, Domain: ir.Shape{}}
+	if k := f.Kernel(g); k != nil {
+		p.Kind, p.Declared, p.Domain = k.Kind, true, append(ir.Shape{}, k.Domain...)
+	}
+	haveDomain := p.Declared
+	paramsUsed := map[*ir.Value]bool{}
+	var tempsRead, hostUsed []*ir.Value
+	seen := map[*ir.Value]bool{}
+	for _, v := range f.Body {
+		if v.Group != g || !isKernel(v) {
+			continue
+		}
+		p.Values = append(p.Values, v)
+		if p.Kind == ir.LoopKernel && !v.Type.IsScalar() {
+			if !haveDomain {
+				p.Domain, haveDomain = v.Type.Shape, true
+			} else if !v.Type.Shape.Equal(p.Domain) {
+				return nil, codegen.KernelError(f, g, fmt.Errorf("%s: shape %s differs from the kernel's domain %s", ir.FormatValue(v), v.Type.Shape, p.Domain), "")
+			}
+		}
+		for _, a := range v.Args {
+			if seen[a] {
+				continue
+			}
+			seen[a] = true
+			switch {
+			case a.Op == ir.OpConst:
+			case a.Op == ir.OpParam:
+				paramsUsed[a] = true
+			case a.Group == ir.GroupHost:
+				hostUsed = append(hostUsed, a)
+			case a.Group != g:
+				tempsRead = append(tempsRead, a)
+			}
+		}
+	}
+	if p.Kind == ir.LoopKernel {
+		for _, v := range p.Values {
+			if p.Declared && !v.Type.Shape.Equal(p.Domain) {
+				return nil, codegen.KernelError(f, g, fmt.Errorf("%s: a loop kernel over %s computes only values of that shape", ir.FormatValue(v), p.Domain), "")
+			}
+			for _, a := range v.Args {
+				if !a.Type.IsScalar() && !a.Type.Shape.Equal(p.Domain) {
+					return nil, codegen.KernelError(f, g, fmt.Errorf("%s: operand %s has shape %s, but a loop kernel over %s reads only that shape (broadcasting needs a row kernel)", ir.FormatValue(v), ir.Ref(a), a.Type.Shape, p.Domain), "")
+				}
+			}
+		}
+	}
+	if p.Kind == ir.AxisKernel && len(p.Values) != 1 {
+		return nil, codegen.KernelError(f, g, fmt.Errorf("an axis kernel computes exactly one reduction or gather, this one %d values", len(p.Values)), "")
+	}
+
+	buf := func(kind, name string, v *ir.Value, writes bool) {
+		p.Buffers = append(p.Buffers, Buffer{Value: v, Ref: artifact.BufferRef{
+			Kind: kind, Name: name, DType: v.Type.DType.String(), Shape: shapeStrings(v.Type.Shape), Writes: writes,
+		}})
+	}
+	for _, a := range f.Params {
+		if paramsUsed[a] && !a.Type.IsScalar() {
+			buf(artifact.BufInput, a.Name, a, false)
+		}
+	}
+	sortByID(tempsRead)
+	for _, a := range tempsRead {
+		if name, ok := resultName[a]; ok {
+			buf(artifact.BufOutput, name, a, false)
+		} else {
+			buf(artifact.BufTemp, ir.Ref(a), a, false)
+		}
+	}
+	for _, r := range f.Results {
+		if r.Value.Group == g {
+			buf(artifact.BufOutput, r.Name, r.Value, true)
+		}
+	}
+	var tempsWritten []*ir.Value
+	for _, v := range p.Values {
+		if _, isResult := resultName[v]; crossing[v] && !isResult {
+			tempsWritten = append(tempsWritten, v)
+		}
+	}
+	sortByID(tempsWritten)
+	for _, v := range tempsWritten {
+		buf(artifact.BufTemp, ir.Ref(v), v, true)
+	}
+
+	for _, a := range f.Params {
+		if paramsUsed[a] && a.Type.IsScalar() {
+			p.Scalars = append(p.Scalars, a)
+		}
+	}
+	sortByID(hostUsed)
+	p.Scalars = append(p.Scalars, hostUsed...)
+	p.planUnits()
+	return p, nil
+}
+
+// planUnits works out the work units of the kernel and, for row and axis
+// kernels (and loop kernels with an iota), the symbolic dimensions it takes
+// as scalars: every one in its domain, its values' shapes and its buffers'
+// shapes, in order of appearance.
+func (p *Kernel) planUnits() {
+	switch p.Kind {
+	case ir.LoopKernel:
+		p.Units = p.Domain
+		iota := false
+		for _, v := range p.Values {
+			iota = iota || v.Op == ir.OpIota
+		}
+		if !iota {
+			return // an elementwise loop needs no sizes
+		}
+	case ir.RowKernel:
+		p.Units = p.Domain
+		if x, ok := p.mainExtent(); ok {
+			p.UnitWork = ir.Shape{x}
+		}
+	case ir.AxisKernel:
+		v := p.Values[0]
+		if v.Op == ir.OpGather {
+			p.Units = v.Type.Shape
+		} else {
+			s := v.Args[0].Type.Shape
+			p.Units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
+			p.UnitWork = ir.Shape{s[v.Axis]}
+		}
+	}
+	seen := map[string]bool{}
+	add := func(s ir.Shape) {
+		for _, d := range s {
+			if d.IsSym() && !seen[d.Sym] {
+				seen[d.Sym] = true
+				p.Dims = append(p.Dims, d.Sym)
+			}
+		}
+	}
+	add(p.Domain)
+	for _, v := range p.Values {
+		add(v.Type.Shape)
+		for _, a := range v.Args {
+			add(a.Type.Shape)
+		}
+	}
+	for _, b := range p.Buffers {
+		add(b.Value.Type.Shape)
+	}
+}
+
+// mainExtent is the row length of a row kernel: the last dimension shared by
+// most of its per-element values (the first one on a tie).
+func (p *Kernel) mainExtent() (ir.Dim, bool) {
+	r := len(p.Domain)
+	count := map[ir.Dim]int{}
+	var order []ir.Dim
+	note := func(s ir.Shape) {
+		if len(s) == r+1 && s[:r].Equal(p.Domain) && s[r] != ir.ConstDim(1) {
+			if count[s[r]] == 0 {
+				order = append(order, s[r])
+			}
+			count[s[r]]++
+		}
+	}
+	for _, v := range p.Values {
+		note(v.Type.Shape)
+		if v.Op.Has(ir.Reduction) {
+			note(v.Args[0].Type.Shape)
+		}
+	}
+	best, ok := ir.Dim{}, false
+	for _, d := range order {
+		if !ok || count[d] > count[best] {
+			best, ok = d, true
+		}
+	}
+	return best, ok
+}
+
+// Descriptor is the artifact.Kernel of the plan.
+func (p *Kernel) Descriptor() artifact.Kernel {
+	k := artifact.Kernel{
+		Name:     p.Group,
+		Kind:     p.Kind.String(),
+		Domain:   shapeStrings(p.Domain),
+		Units:    shapeStrings(p.Units),
+		UnitWork: shapeStrings(p.UnitWork),
+		Buffers:  make([]artifact.BufferRef, len(p.Buffers)),
+		Scalars:  make([]artifact.ScalarRef, 0, len(p.Scalars)+len(p.Dims)),
+	}
+	for i, b := range p.Buffers {
+		k.Buffers[i] = b.Ref
+	}
+	for _, s := range p.Scalars {
+		name := ir.Ref(s)
+		if s.Op == ir.OpParam {
+			name = s.Name
+		}
+		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: name, DType: s.Type.DType.String()})
+	}
+	for _, d := range p.Dims {
+		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: "#" + d, DType: ir.I64.String()})
+	}
+	return k
+}
+
+// describeValue says what kind of value v is, for error messages.
+func describeValue(v *ir.Value) string {
+	switch {
+	case v.Op == ir.OpParam:
+		return "parameter " + ir.Ref(v)
+	case v.Op == ir.OpConst:
+		return "constant " + ir.Ref(v)
+	case v.Group == ir.GroupHost:
+		return "host value " + ir.Ref(v)
+	}
+	return ir.FormatValue(v)
+}
+
+func shapeStrings(s ir.Shape) []string {
+	out := make([]string, len(s))
+	for i, d := range s {
+		out[i] = d.String()
+	}
+	return out
+}
+
+func sortByID(vs []*ir.Value) {
+	sort.SliceStable(vs, func(i, j int) bool { return vs[i].ID < vs[j].ID })
+}
+
+// ValueName is the LLVM local name of the register holding v.
+func ValueName(v *ir.Value) string {
+	if v.Op == ir.OpParam {
+		return v.Name
+	}
+	return "v" + strconv.Itoa(v.ID)
+}
