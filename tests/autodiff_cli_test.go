@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -9,7 +10,9 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
+	"dlc.dev/dlc/runtime"
 	"dlc.dev/dlc/runtime/npy"
 )
 
@@ -105,4 +108,46 @@ func TestCLIGradErrors(t *testing.T) {
 			require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 		})
 	}
+}
+
+// TestScatterIndexCheck checks that the indices of a gradient's scatter_add
+// are checked before any kernel runs when no take_along_axis is left to
+// check them: step uses only the gradient of pick, so the forward gather is
+// dead code.
+func TestScatterIndexCheck(t *testing.T) {
+	needTools(t)
+	const src = `kernel pick(x: f32[B, C], idx: i32[B, K]) -> total: f32 {
+    total = sum(sum(take_along_axis(x, idx)))
+}
+
+kernel dpick = grad(pick, wrt=(x))
+
+kernel step(x: f32[B, C], idx: i32[B, K]) -> g: f32[B, C] {
+    let _, d = dpick(x, idx)
+    g = d
+}
+`
+	b, man, err := compiler.Build(context.Background(), "step.dl", []byte(src), compiler.Options{})
+	require.NoError(t, err)
+	for _, f := range man.Functions {
+		if f.Name == "step" {
+			require.Len(t, f.IndexChecks, 1, "the scatter_add's indices are checked")
+		}
+	}
+	art, err := runtime.LoadBytes(b, runtime.Config{})
+	require.NoError(t, err)
+	defer art.Close()
+	fn, err := art.Func("step")
+	require.NoError(t, err)
+	g := make([]float32, 6)
+	run := func(idx []int32) error {
+		return fn.Run(runtime.Args{
+			Inputs:  map[string]runtime.Tensor{"x": runtime.F32(make([]float32, 6), 2, 3), "idx": runtime.I32(idx, 2, 2)},
+			Outputs: map[string]runtime.Tensor{"g": runtime.F32(g, 2, 3)},
+		})
+	}
+	require.NoError(t, run([]int32{0, 0, 2, 1}))
+	require.Equal(t, []float32{2, 0, 0, 0, 1, 1}, g, "ones added back at each index, twice at a repeated one")
+	err = run([]int32{0, 3, 2, 1})
+	require.ErrorContains(t, err, "input idx: index 3 at [0, 1] out of range [0, 3)")
 }
