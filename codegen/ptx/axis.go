@@ -1,5 +1,6 @@
 // This file emits an axis kernel: one reduction or gather along a non-last
-// axis, a thread per output position p = o*inner + i (grid-stride). A
+// axis, or one scatter_add along any axis, a thread per output position
+// p = o*inner + i (grid-stride). A
 // reduction reads x[o, k, i] for k = 0, 1, ... in order, so each position
 // gives the CPU's order and the same bits for any grid; neighbouring threads
 // read neighbouring elements, so the loads coalesce.
@@ -41,11 +42,14 @@ func emitAxis(k *kernel) (err error) {
 		fail("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
 	}
 	var exit *llir.Block
-	if v.Op == ir.OpGather {
+	switch v.Op {
+	case ir.OpGather:
 		exit = k.axisGather(v, in[v.Args[0]], in[v.Args[1]], outs)
 		// A gather reads its data wherever the indices say: no output may share it.
 		p.Buffers[in[v.Args[0]]].Ref.Reread = true
-	} else {
+	case ir.OpScatterAdd:
+		exit = k.axisScatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+	default:
 		exit = k.axisReduce(v, in[v.Args[0]], outs)
 	}
 	exit.NewRet(nil)
@@ -124,6 +128,43 @@ func (k *kernel) axisGather(v *ir.Value, xi, ii int, outs []int) *llir.Block {
 		src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 		src.InBounds = true
 		k.storeAll(b, outs, pos, k.e.Widen(b, xd, b.NewLoad(xm, src)))
+		return b
+	})
+}
+
+// axisScatter emits scatter_add along v.Axis as the CPU does (codegen/cpu's
+// axis.go): a thread per output position p = (o, j, i) adds, k = 0, 1, ... in
+// order, the updates upd[o, k, i] whose index idx[o, k, i] is j, in the
+// register dtype. Every position adds its updates in the interpreter's order
+// with no atomics, so the bits are the CPU's on any grid; an index outside
+// [0, n) matches no position.
+func (k *kernel) axisScatter(v *ir.Value, ui, ii int, outs []int) *llir.Block {
+	upd, idx := v.Args[0], v.Args[1]
+	s := v.Type.Shape
+	entry := k.entry
+	n, kdim := k.dim(s[v.Axis]), k.dim(upd.Type.Shape[v.Axis])
+	inner := k.product(entry, s[v.Axis+1:])
+	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
+	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
+	reg := elemental.RegType(v.Type.DType)
+	acc := entry.NewAlloca(reg)
+	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
+		q, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)
+		j, o := b.NewURem(q, n), b.NewUDiv(q, n)
+		first := b.NewAdd(b.NewMul(b.NewMul(o, kdim), inner), i) // upd[o, 0, i]
+		b.NewStore(elemental.Const(v.Type.DType, 0), acc)
+		b = k.loop(b, "k", i64(0), kdim, i64(1), func(b *llir.Block, kk value.Value) *llir.Block {
+			at := b.NewAdd(first, b.NewMul(kk, inner))
+			var ix value.Value = b.NewLoad(im, k.elem(b, ii, at))
+			if id != ir.I64 {
+				ix = b.NewSExt(ix, types.I64)
+			}
+			x := k.e.Widen(b, ud, b.NewLoad(um, k.elem(b, ui, at)))
+			sum := b.NewFAdd(b.NewLoad(reg, acc), x)
+			b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+			return b
+		})
+		k.storeAll(b, outs, pos, b.NewLoad(reg, acc))
 		return b
 	})
 }

@@ -1,8 +1,9 @@
 // This file builds every stdlib source for the GPU and checks the PTX of
 // every function: an entry per kernel with the parameters of the grid
 // calling convention, global and shared address spaces on every memory
-// access, no call and no extern function, and no f64 arithmetic where no
-// f64 was asked for (the one exception stated below).
+// access and no local memory, no call and no extern function, and no f64
+// arithmetic where no f64 was asked for (the one exception stated below).
+// The programs of the tests that compute gradients are checked too.
 package ptx_test
 
 import (
@@ -32,13 +33,15 @@ func needTools(t testing.TB) *llvmtool.Tools {
 	return tools
 }
 
-// stdlibModules lowers every stdlib source.
+// stdlibModules lowers every stdlib source, and the programs of the tests
+// that compute gradients (scatter_add kernels).
 func stdlibModules(t *testing.T) map[string]*ir.Module {
 	t.Helper()
 	files, err := filepath.Glob("../../stdlib/*/*.dl")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no stdlib sources: %v", err)
 	}
+	files = append(files, "../../tests/testdata/autodiff_losses.dl", "../../tests/programs/grad.dl")
 	mods := map[string]*ir.Module{}
 	for _, f := range files {
 		src, err := os.ReadFile(f)
@@ -181,6 +184,9 @@ func checkEntry(t *testing.T, what string, k artifact.Kernel, e artifact.Entry, 
 	}
 	if m := genericMem.FindString(body); m != "" {
 		t.Errorf("%s: a load or store through a generic address: %s", what, strings.TrimSpace(m))
+	}
+	if strings.Contains(body, ".local") {
+		t.Errorf("%s: uses local memory (a value left on the stack)", what)
 	}
 	if !strings.Contains(body, "ld.global") && len(k.Buffers) > 0 && k.Buffers[0].Writes == false {
 		t.Errorf("%s: reads no global memory", what)

@@ -1,5 +1,6 @@
-// Command gpucheck runs every function of the standard library (and the other
-// .dl programs named on the command line) on a GPU and on the CPU, on the
+// Command gpucheck runs every function of the standard library and the
+// gradient programs of the tests (or the .dl programs named on the command
+// line) on a GPU and on the CPU, on the
 // seeded inputs of stdlibbits, and prints a JSON report comparing them: per
 // output, whether the bits are the CPU's, the largest difference in units of
 // the CPU result's scale, and whether two runs on the GPU gave the same bits.
@@ -89,7 +90,8 @@ func main() {
 	}
 }
 
-// stdlibPaths are the sources stdlibbits runs.
+// stdlibPaths are the sources stdlibbits runs, and the gradient programs of
+// the tests (scatter_add kernels).
 func stdlibPaths() ([]string, error) {
 	var paths []string
 	err := fs.WalkDir(os.DirFS("."), "stdlib", func(p string, d fs.DirEntry, err error) error {
@@ -98,7 +100,7 @@ func stdlibPaths() ([]string, error) {
 		}
 		return err
 	})
-	paths = append(paths, "diffusion/gmm.dl")
+	paths = append(paths, "diffusion/gmm.dl", "tests/testdata/autodiff_losses.dl")
 	sort.Strings(paths)
 	return paths, err
 }
