@@ -1,7 +1,7 @@
 // Command gpucheck runs every function of the standard library and the
 // gradient programs of the tests (or the .dl programs named on the command
-// line) on a GPU and on the CPU, on the
-// seeded inputs of stdlibbits, and prints a JSON report comparing them: per
+// line) on a GPU and on the CPU, on the seeded inputs of stdlibbits, and
+// prints a JSON report comparing them: per
 // output, whether the bits are the CPU's, the largest difference in units of
 // the CPU result's scale, and whether two runs on the GPU gave the same bits.
 // It exits 1 when an output is outside the tolerance, differs between GPU
