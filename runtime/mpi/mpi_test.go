@@ -44,7 +44,7 @@ func needMPI(t testing.TB) {
 
 // buildMpicheck compiles internal/tools/mpicheck without cgo, which also
 // checks that the engine needs none.
-func buildMpicheck(t *testing.T) string {
+func buildMpicheck(t testing.TB) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "mpicheck")
 	cmd := exec.Command("go", "build", "-o", path, "dlc.dev/dlc/internal/tools/mpicheck")

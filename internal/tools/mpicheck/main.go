@@ -2,7 +2,8 @@
 // under mpirun, one process per rank. Each mode is one scenario:
 //
 //	mpicheck check              every collective on every dtype, checked against closed forms
-//	mpicheck bench -n 16777216  all-reduce time per call, in place, f32 (rank 0 prints)
+//	mpicheck bench -n 16777216  all-reduce time per call, in place, f32 (rank 0 prints);
+//	                            with -c lib.so, alternating with the same call in C
 //	mpicheck die                rank 1 kills itself mid-run; the others keep reducing
 //	mpicheck hang -timeout 2s   rank 1 stops calling; the others' watchdog must end the job
 //
@@ -34,6 +35,7 @@ func main() {
 	warmup := fs.Int("warmup", 3, "bench: untimed calls first")
 	timeout := fs.Duration("timeout", 0, "collective timeout (Config.Timeout)")
 	lib := fs.String("lib", "", "MPI library (Config.Library)")
+	clib := fs.String("c", "", "bench: the C all-reduce library (runtime/mpi/testdata/allreduce_lib.c) to alternate with")
 	fs.Parse(os.Args[2:])
 
 	c, err := mpi.Init(mpi.Config{Library: *lib, Timeout: *timeout})
@@ -45,7 +47,7 @@ func main() {
 	case "check":
 		err = check(c)
 	case "bench":
-		err = bench(c, *n, *reps, *warmup)
+		err = bench(c, *n, *reps, *warmup, *clib)
 	case "die":
 		err = die(c)
 	case "hang":
