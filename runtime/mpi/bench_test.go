@@ -134,3 +134,23 @@ func median(xs []float64) float64 {
 	slices.Sort(xs)
 	return xs[len(xs)/2]
 }
+
+func TestParseBench(t *testing.T) {
+	out := "noise\nallreduce impl=go n=4 reps=2 median_us=1.5 min_us=1 max_us=2 loop_us=1.25\n" +
+		"allreduce impl=c n=4 reps=2 median_us=0.5 min_us=0.25 max_us=1 loop_us=0.75\npairs c_over_go_median=0.5 c_over_go_min=0.25 c_over_go_max=1\n"
+	m, err := parseBench(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]float64{"go.median_us": 1.5, "go.loop_us": 1.25, "c.min_us": 0.25, "pairs.c_over_go_median": 0.5, "go.n": 4} {
+		if m[k] != want {
+			t.Errorf("%s = %v, want %v", k, m[k], want)
+		}
+	}
+	if _, err := parseBench("allreduce n=4\n"); err == nil {
+		t.Error("a line without impl= was accepted")
+	}
+	if _, err := parseBench("nothing\n"); err == nil {
+		t.Error("output without an allreduce line was accepted")
+	}
+}

@@ -6,6 +6,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	goruntime "runtime"
 	"strings"
 
 	"dlc.dev/dlc/runtime"
@@ -26,6 +27,7 @@ func check(c *mpi.Comm) error {
 		{"bcast", checkBcast},
 		{"argument errors", checkArgErrors},
 		{"barrier", func(c *mpi.Comm) error { return c.Barrier() }},
+		{"allocations", checkAllocs},
 		{"mpi errors", checkMPIError},
 	}
 	var errs []error
@@ -237,5 +239,29 @@ func checkMPIError(c *mpi.Comm) error {
 		return fmt.Errorf("a truncated broadcast gave %v, want an *mpi.Error from MPI_Bcast", err)
 	}
 	fmt.Printf("rank %d: truncated broadcast: %v\n", c.Rank(), err)
+	return nil
+}
+
+// checkAllocs counts heap allocations over 1000 all-reduces of one tensor:
+// a steady-state call must allocate nothing. The count is the process's, as
+// testing.AllocsPerRun's is, and so includes the Go runtime's own (a new OS
+// thread while a call waits in MPI); like AllocsPerRun, the check fails when
+// the average per call, rounded down, is not 0.
+func checkAllocs(c *mpi.Comm) error {
+	x := f32(make([]float32, 64))
+	if err := c.Allreduce(x, x, mpi.Sum); err != nil {
+		return err
+	}
+	var before, after goruntime.MemStats
+	goruntime.ReadMemStats(&before)
+	for range 1000 {
+		if err := c.Allreduce(x, x, mpi.Max); err != nil {
+			return err
+		}
+	}
+	goruntime.ReadMemStats(&after)
+	if n := after.Mallocs - before.Mallocs; n >= 1000 {
+		return fmt.Errorf("1000 all-reduces allocated %d times; want none", n)
+	}
 	return nil
 }
