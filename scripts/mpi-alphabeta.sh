@@ -4,7 +4,7 @@
 # of a 2-rank all-reduce, t(n) = a + b·bytes, on the median times: a is the
 # time of the smallest all-reduce, b the least-squares slope through it
 # (a = α, one exchange; b = β + γ/2 per byte: see docs/distributed.md).
-#   scripts/mpi-alphabeta.sh            (run it under flock /work/bench.lock on shared machines)
+#   scripts/mpi-alphabeta.sh    (on a shared machine, under the lock its benchmarks take)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$(mktemp -d)/mpicheck

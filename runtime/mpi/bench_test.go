@@ -1,7 +1,7 @@
 // This file compares the all-reduce through purego with the same all-reduce
 // in C, on 2 ranks over shared memory, in one run:
 //
-//	flock /work/bench.lock go test -run '^$' -bench AllreduceVsC -benchtime 1x ./runtime/mpi
+//	go test -run '^$' -bench AllreduceVsC -benchtime 1x ./runtime/mpi
 //
 // Two comparisons, for 16 M floats (bandwidth) and 1 float (latency): Go and
 // C calls alternating inside one job (testdata/allreduce_lib.c, opened by

@@ -164,8 +164,14 @@ func (c *Comm) Finalize() error {
 
 // Abort ends every process of the job with the given exit code
 // (MPI_Abort); it does not return unless MPI fails to abort.
+// It takes no lock and shares no scratch with the collectives, so it may be
+// called while another goroutine waits in one.
 func (c *Comm) Abort(code int) error {
-	return c.call("MPI_Abort", c.lib.abort, c.comm, uintptr(code))
+	r, _, _ := purego.SyscallN(c.lib.abort, c.comm, uintptr(code))
+	if code := int32(r); code != 0 {
+		return &Error{Call: "MPI_Abort", Code: int(code), Class: -1}
+	}
+	return nil
 }
 
 // outAddr is the address of c.out, for MPI calls that write an int. c lives
