@@ -55,7 +55,7 @@ func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
 // *codegen.InternalError, returned as it is: it names the function and the
 // kernel, and says it is a dlc bug.
 func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
-	if err := unavailableKernels(m); err != nil {
+	if err := unsupportedContractions(m); err != nil {
 		return nil, err
 	}
 	llText, kernels, entries, err := cpu.Emit(m, b.target)
@@ -88,38 +88,22 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 	}, nil
 }
 
-// unavailableKernels reports the kernels of m that the CPU backend cannot
-// compile yet: contractions and transposes, which wait for a packed,
-// register-blocked GEMM kernel kind. The error points at the source of the
-// first one.
-func unavailableKernels(m *ir.Module) error {
-	var first *ir.Value
-	var kind ir.KernelKind
-	n := 0
+// unsupportedContractions reports the first contraction of m that the CPU
+// backend does not compile, with its source position: one whose operands
+// are f16 or bf16, which needs f32 accumulation (the mixed-precision work).
+func unsupportedContractions(m *ir.Module) error {
 	for _, f := range m.Funcs {
-		for _, k := range f.Schedule {
-			if k.Kind != ir.ContractionKernel && k.Kind != ir.TransposeKernel {
+		for _, v := range f.Body {
+			if !v.Op.Has(ir.Contraction) || v.Type.DType == ir.F32 || v.Type.DType == ir.F64 {
 				continue
 			}
-			n++
-			for _, v := range f.Body {
-				if first == nil && v.Group == k.Group {
-					first, kind = v, k.Kind
-				}
+			at := ""
+			if v.Pos.IsValid() {
+				at = v.Pos.String() + ": "
 			}
+			return fmt.Errorf("%scannot compile %s %s of %s operands: contractions accumulate in f32 or f64, and %s operands with f32 accumulation are not supported yet; cast them to f32",
+				at, v.Op, ir.Ref(v), v.Type.DType, v.Type.DType)
 		}
 	}
-	if first == nil {
-		return nil
-	}
-	more := ""
-	if n > 1 {
-		more = fmt.Sprintf(" (%d such kernels in all)", n)
-	}
-	at := ""
-	if first.Pos.IsValid() {
-		at = first.Pos.String() + ": "
-	}
-	return fmt.Errorf("%scannot compile %s %s: the CPU %s kernel is not available yet%s; dlc ir shows the IR, and the interpreter (ir.Interpret) runs it",
-		at, first.Op, ir.Ref(first), kind, more)
+	return nil
 }

@@ -219,7 +219,7 @@ func TestCLIBadInput(t *testing.T) {
 	bad1 := filepath.Join(dir, "bad.dl")
 	require.NoError(t, os.WriteFile(bad1, []byte("kernel f(x: f32[N]) -> (y: f32[N]) {\n    y = x * undefined_name\n}\n"), 0o644))
 	mm := filepath.Join(dir, "mm.dl")
-	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: f32[B, D], w: f32[D, H]) -> (y: f32[B, H]) {\n    y = x @ w\n}\n"), 0o644))
+	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: bf16[B, D], w: bf16[D, H]) -> (y: bf16[B, H]) {\n    y = x @ w\n}\n"), 0o644))
 
 	out := filepath.Join(dir, "out")
 	run := func(extra ...string) []string {
@@ -244,7 +244,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},
 		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
 		{"bad source", nil, []string{"build", bad1}, "bad.dl:2:13"},
-		{"contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %2: the CPU contraction kernel is not available yet"},
+		{"bf16 contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %2 of bf16 operands"},
 		{"missing tools", []string{"PATH=" + dir}, []string{"build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "nt.dla")}, "install"},
 	}
 	for _, c := range cases {
