@@ -316,6 +316,27 @@ func TestCLIBenchJSON(t *testing.T) {
 		require.Contains(t, r, k)
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
+	require.NotContains(t, r, "flops", "lion has no contraction")
+}
+
+// TestCLIBenchContraction checks that `dlc bench` counts a contraction's
+// flops (2·M·N·K for mm at M=6, K=5, N=7) and reports a rate from them; a
+// function without contractions reports none (TestCLIBenchJSON).
+func TestCLIBenchContraction(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "bench.dla")
+	_, stderr, code := dlc(t, nil, "build", "testdata/contract/bench.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "bench", art, "mm", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, float64(2*6*5*7), r["flops"])
+	require.Greater(t, r["gflops"], 0.0)
+	stdout, stderr, code = dlc(t, nil, "bench", art, "bmm", "--dim", "B=3", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "contractions: 1.26e+03 flops (2·batch·M·N·K): ")
+	require.Contains(t, stdout, " GFLOP/s\n")
 }
 
 func TestCLIInspectTargets(t *testing.T) {

@@ -1,5 +1,6 @@
 // This file implements `dlc bench`: time a function on generated data and
-// compare its effective bandwidth with a plain copy measured in the same run.
+// compare its effective bandwidth with a plain copy measured in the same run;
+// for a function with contractions, also their flop rate.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"time"
 	"unsafe"
 
+	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/runtime"
 )
 
@@ -28,6 +30,10 @@ type benchResult struct {
 	GBps          float64 `json:"gbps"`
 	CopyGBps      float64 `json:"copy_gbps"`
 	Ratio         float64 `json:"ratio_to_copy"`
+	// Flops counts the multiply-adds of the function's contractions as 2
+	// flops each (2·batch·M·N·K per contraction); 0 without contractions.
+	Flops  float64 `json:"flops,omitempty"`
+	GFLOPs float64 `json:"gflops,omitempty"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -131,6 +137,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r := benchResult{Function: pos[1], Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
 		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
 	r.Ratio = r.GBps / r.CopyGBps
+	if r.Flops, err = contractionFlops(desc, dims); err != nil {
+		return err
+	}
+	r.GFLOPs = r.Flops / med / 1e9
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -139,7 +149,34 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %d threads\n", r.Function, med*1e3, r.Runs, min*1e3, nthreads)
 	fmt.Fprintf(stdout, "  %.1f MB moved (unique bytes read + written): %.2f GB/s\n", float64(bytes)/1e6, r.GBps)
 	fmt.Fprintf(stdout, "  copy loop, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", r.CopyGBps, 100*r.Ratio)
+	if r.Flops > 0 {
+		fmt.Fprintf(stdout, "  contractions: %.3g flops (2·batch·M·N·K): %.1f GFLOP/s\n", r.Flops, r.GFLOPs)
+	}
 	return nil
+}
+
+// contractionFlops is the flop count of f's contraction kernels at the bound
+// dimensions: 2·batch·M·N·K each.
+func contractionFlops(f *artifact.Function, dims map[string]int64) (float64, error) {
+	total := 0.0
+	for _, k := range f.Kernels {
+		c := k.Contraction
+		if c == nil {
+			continue
+		}
+		flops := 2.0
+		for _, group := range [][]string{c.Batch, c.M, c.N, c.K} {
+			sizes, err := concrete(group, dims)
+			if err != nil {
+				return 0, fmt.Errorf("kernel %s: %w (give it with --dim)", k.Name, err)
+			}
+			for _, n := range sizes {
+				flops *= float64(n)
+			}
+		}
+		total += flops
+	}
+	return total, nil
 }
 
 // benchTensor allocates a tensor filled with values in [-1, 1). Buffers are
