@@ -103,9 +103,25 @@ func New(s Shape, k Kernel, threads int) Plan {
 	t := int64(threads)
 	ncb := min(slivN, max(cdiv(slivN*k.NR, ncTarget), cdiv(t*unitsPerThread, per)))
 	ncb = max(ncb, 1)
-	for (per*ncb)%t != 0 && ncb < slivN {
-		ncb++
+	// With whole slivers per block, n blocks asked for are really
+	// blocks(n), which may be fewer: take the first n whose real count is
+	// at least ncb and makes a multiple of the thread count, else the first
+	// whose real count is at least ncb.
+	blocks := func(n int64) int64 { return cdiv(slivN, cdiv(slivN, n)) }
+	want, first := ncb, int64(0)
+	for n := want; n <= slivN; n++ {
+		if blocks(n) < want {
+			continue
+		}
+		if first == 0 {
+			first = n
+		}
+		if (per*blocks(n))%t == 0 {
+			first = n
+			break
+		}
 	}
+	ncb = max(first, 1)
 	p.NC = cdiv(slivN, ncb) * k.NR
 	p.ColBlocks = max(1, cdiv(s.N, p.NC))
 	// An operand whose slivers only one unit reads (B when there is one row
