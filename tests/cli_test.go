@@ -319,7 +319,8 @@ func TestCLIBenchJSON(t *testing.T) {
 	require.NotContains(t, r, "flops", "lion has no contraction")
 }
 
-// TestCLIBenchContraction checks that `dlc bench` counts a contraction's
+// TestCLIBenchContraction checks that `dlc inspect` names a contraction's
+// register tile and packing entry, and that `dlc bench` counts a contraction's
 // flops (2·M·N·K for mm at M=6, K=5, N=7) and reports a rate from them; a
 // function without contractions reports none (TestCLIBenchJSON).
 func TestCLIBenchContraction(t *testing.T) {
@@ -327,7 +328,10 @@ func TestCLIBenchContraction(t *testing.T) {
 	art := filepath.Join(dir, "bench.dla")
 	_, stderr, code := dlc(t, nil, "build", "testdata/contract/bench.dl", "-o", art)
 	require.Equal(t, 0, code, stderr)
-	stdout, stderr, code := dlc(t, nil, "bench", art, "mm", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms", "--json")
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "    k0: contraction over [M,N]: a:r b:r c:w\n      cpu: dlc_mm_k0 (chunk), 6 x 16 register tile, packing: dlc_mm_k0.pack\n")
+	stdout, stderr, code = dlc(t, nil, "bench", art, "mm", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms", "--json")
 	require.Equal(t, 0, code, stderr)
 	var r map[string]any
 	require.NoError(t, json.Unmarshal([]byte(stdout), &r))

@@ -173,6 +173,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest) {
 					if e.Stream != "" {
 						stream = ", streaming stores: " + e.Stream
 					}
+					if len(e.Tile) == 2 {
+						stream += fmt.Sprintf(", %d x %d register tile, packing: %s", e.Tile[0], e.Tile[1], e.Pack)
+					}
 					fmt.Fprintf(w, "      %s: %s (%s)%s\n", t.Kind, e.Symbol, e.ABI, stream)
 				}
 			}
