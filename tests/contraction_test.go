@@ -69,6 +69,9 @@ func contractCases() []contractCase {
 			contractCase{"ein", d, map[string]string{"c": `np.einsum("bmk,nbk->bnm", a, b)`}},
 		)
 	}
+	for _, d := range []map[string]int64{{"S": 1, "T": 1, "M": 1, "K": 2, "N": 1}, {"S": 2, "T": 3, "M": 7, "K": 11, "N": 19}} {
+		cs = append(cs, contractCase{"bcast4", d, map[string]string{"c": "np.matmul(a, b)"}})
+	}
 	for _, d := range []map[string]int64{{"M": 5, "K": 7, "P": 3, "N": 11}, {"M": 20, "K": 65, "P": 9, "N": 17}} {
 		cs = append(cs,
 			contractCase{"ein_split", d, map[string]string{"c": `np.einsum("mkp,kn->mpn", a, b)`}},
