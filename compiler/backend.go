@@ -118,7 +118,7 @@ func unavailableKernels(m *ir.Module) error {
 	}
 	at := ""
 	if first.Pos.IsValid() {
-		at = first.Pos.String() + ": "
+		at = first.Pos.First().String() + ": "
 	}
 	return fmt.Errorf("%scannot compile %s %s: the CPU %s kernel is not available yet%s; dlc ir shows the IR, and the interpreter (ir.Interpret) runs it",
 		at, first.Op, ir.Ref(first), kind, more)

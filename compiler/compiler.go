@@ -86,19 +86,46 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 
 // lower is Lower for target t.
 func lower(filename string, src []byte, opt Options, t codegen.Target, stopAfter string) (*ir.Module, error) {
+	m, _, err := lowerFiles(filename, src, opt, t, stopAfter)
+	return m, err
+}
+
+// sourceFile is one file a build read: its name as positions give it, and its text.
+type sourceFile struct {
+	name string
+	std  bool
+	data []byte
+}
+
+// lowerFiles is lower, also returning every file the frontend read, the
+// main file first.
+func lowerFiles(filename string, src []byte, opt Options, t codegen.Target, stopAfter string) (*ir.Module, []sourceFile, error) {
 	read := opt.ReadFile
 	if read == nil {
 		read = os.ReadFile
 	}
-	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read})
+	var files []sourceFile
+	loaded := func(name string, std bool, data []byte) {
+		files = append(files, sourceFile{name, std, data})
+	}
+	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read, Loaded: loaded})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Sources: sourcesOf(files)}
 	if err := passes.Run(m, popt); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	return m, files, nil
+}
+
+// sourcesOf maps the files' names to their text.
+func sourcesOf(files []sourceFile) ir.Sources {
+	s := ir.Sources{}
+	for _, f := range files {
+		s[f.name] = f.data
+	}
+	return s
 }
 
 // Build compiles a source file into artifact bytes. Every backend first checks that

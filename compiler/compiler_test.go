@@ -167,18 +167,18 @@ func TestContractionNotCompiledYet(t *testing.T) {
 		!strings.Contains(got, "kernel k0 contraction [D,H]") || !strings.Contains(got, "kernel k1 transpose [H,N]") {
 		t.Errorf("scheduled IR:\n%s", got)
 	}
-	if all := strings.Join(explain, "\n"); !strings.Contains(all, "@f: fold transpose %2 into dot_general %3: its left operand reads %x in place") {
+	if all := strings.Join(explain, "\n"); !strings.Contains(all, "@f: fold transpose %2 into dot_general %dw: its left operand reads %x in place") {
 		t.Errorf("explanations:\n%s", all)
 	}
 	needTools(t)
 	_, _, err = Build(context.Background(), "c.dl", src, Options{})
-	want := "c.dl:2:23: cannot compile dot_general %2: the CPU contraction kernel is not available yet (2 such kernels in all)"
+	want := "c.dl:2:23: cannot compile dot_general %dw: the CPU contraction kernel is not available yet (2 such kernels in all)"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Build: %v\nwant an error containing %q", err, want)
 	}
 	only := []byte("kernel g(x: f32[N, D]) -> (t: f32[D, N]) {\n    t = transpose(x)\n}\n")
 	_, _, err = Build(context.Background(), "g.dl", only, Options{})
-	want = "g.dl:2:9: cannot compile transpose %1: the CPU transpose kernel is not available yet;"
+	want = "g.dl:2:9: cannot compile transpose %t: the CPU transpose kernel is not available yet;"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("Build: %v\nwant an error containing %q", err, want)
 	}

@@ -127,7 +127,7 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			continue
 		}
 		if k := ir.OwnKernel(v.Op); k != 0 {
-			opt.explain("@%s: %s (%s) is a %s kernel of its own", f.Name, ir.Ref(v), v.Op, k)
+			opt.explainAt([]*ir.Value{v}, "@%s: %s (%s) is a %s kernel of its own", f.Name, ir.Ref(v), v.Op, k)
 		}
 		g := &group{members: []*ir.Value{v}, candidates: rowCandidates(v), alone: standalone(v), first: i}
 		fu.of[v] = g
@@ -143,11 +143,11 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 				continue
 			}
 			if why := fu.refusal(p, c, i); why != "" {
-				fu.refuse = append(fu.refuse, fmt.Sprintf("%s -> %s: %s", ir.Ref(p), ir.Ref(c), why))
-				opt.explain("@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
+				fu.refuse = append(fu.refuse, fmt.Sprintf("%s%s -> %s%s: %s", ir.Ref(p), at(p), ir.Ref(c), at(c), why))
+				opt.explainAt([]*ir.Value{p, c}, "@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
 				continue
 			}
-			opt.explain("@%s: fuse %s into the kernel of its consumer %s: %s", f.Name, ir.Ref(p), ir.Ref(c), fusionKind(p, c))
+			opt.explainAt([]*ir.Value{p, c}, "@%s: fuse %s into the kernel of its consumer %s: %s", f.Name, ir.Ref(p), ir.Ref(c), fusionKind(p, c))
 			fu.merge(fu.of[p], fu.of[c])
 		}
 	}
@@ -162,12 +162,20 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			if !ok || fu.cycle(a, b) {
 				continue
 			}
-			opt.explain("@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
+			opt.explainAt([]*ir.Value{b.members[0], a.members[0]}, "@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
 				f.Name, ir.Ref(b.members[0]), ir.Ref(a.members[0]), shape, fu.sharedInputs(a, b))
 			fu.merge(a, b)
 		}
 	}
 	return fu.schedule()
+}
+
+// at is " (file:line:col)" for a value with a source position, else "".
+func at(v *ir.Value) string {
+	if p := v.Pos.First(); p.IsValid() {
+		return " (" + p.String() + ")"
+	}
+	return ""
 }
 
 // sameIteration reports whether two groups walk the same elements: both have

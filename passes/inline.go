@@ -42,6 +42,7 @@ func inline(m *ir.Module, opt *Options) (bool, error) {
 func inlineOnce(m *ir.Module, f *ir.Func) (bool, error) {
 	var body []*ir.Value
 	results := map[*ir.Value][]*ir.Value{} // call -> callee results as copied
+	copied := map[*ir.Value]bool{}
 	did := false
 	nextID := 1 << 30 // temporary IDs; the pipeline renumbers after the pass
 	for _, v := range f.Body {
@@ -66,7 +67,9 @@ func inlineOnce(m *ir.Module, f *ir.Func) (bool, error) {
 				}
 				w.Type = substType(cv.Type, dims)
 				w.Group = ir.GroupNone
+				w.Pos = ir.MergePos(cv.Pos, v.Pos) // the callee's source, then the call site
 				vals[cv] = &w
+				copied[&w] = true
 				body = append(body, &w)
 			}
 			for _, r := range callee.Results {
@@ -75,6 +78,9 @@ func inlineOnce(m *ir.Module, f *ir.Func) (bool, error) {
 			did = true
 		case ir.OpExtract:
 			if rs, ok := results[v.Args[0]]; ok {
+				if r := rs[v.Index]; copied[r] && v.Var != "" {
+					r.Var = v.Var // the caller's name for the result, not the callee's
+				}
 				f.ReplaceUses(v, rs[v.Index])
 				replaceIn(body, v, rs[v.Index])
 				continue

@@ -244,7 +244,7 @@ func TestCLIBadInput(t *testing.T) {
 		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},
 		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
 		{"bad source", nil, []string{"build", bad1}, "bad.dl:2:13"},
-		{"contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %2: the CPU contraction kernel is not available yet"},
+		{"contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %y: the CPU contraction kernel is not available yet"},
 		{"missing tools", []string{"PATH=" + dir}, []string{"build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "nt.dla")}, "install"},
 	}
 	for _, c := range cases {
