@@ -16,7 +16,6 @@ package passes
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"dlc.dev/dlc/ir"
@@ -27,13 +26,29 @@ import (
 func fuse(m *ir.Module, opt *Options) (bool, error) {
 	changed := false
 	for _, f := range m.Funcs {
-		before := ir.PrintFunc(f)
+		before := placement(f)
 		if err := fuseFunc(f, opt); err != nil {
 			return false, err
 		}
-		changed = changed || ir.PrintFunc(f) != before
+		changed = changed || placement(f) != before
 	}
 	return changed, nil
+}
+
+// placement is what fusion decides for f: the schedule and each value's group.
+func placement(f *ir.Func) string {
+	var b strings.Builder
+	for _, k := range f.Schedule {
+		fmt.Fprintf(&b, "%s %s %s;", k.Group, k.Kind, k.Domain)
+	}
+	for _, v := range f.Body {
+		b.WriteString(v.Group)
+		b.WriteByte(',')
+	}
+	for _, r := range f.Results {
+		fmt.Fprintf(&b, "%p,", r.Value) // a result given a copy
+	}
+	return b.String()
 }
 
 // kernelWork reports whether v is computed inside a kernel: every value that
@@ -115,6 +130,8 @@ type fuser struct {
 	of     map[*ir.Value]*group
 	groups []*group
 	refuse []string // producer -> consumer edges left unfused, with reasons
+	// reads[g] are the groups whose values g reads; readBy[g] those that read g's.
+	reads, readBy map[*group]map[*group]bool
 }
 
 func fuseFunc(f *ir.Func, opt *Options) error {
@@ -133,6 +150,7 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 		fu.of[v] = g
 		fu.groups = append(fu.groups, g)
 	}
+	fu.linkGroups()
 	// Loop and input fusion along producer-consumer edges.
 	for _, c := range f.Body {
 		if fu.of[c] == nil {
@@ -250,41 +268,94 @@ func fusionKind(p, c *ir.Value) string {
 	return fmt.Sprintf("%s broadcasts into %s within the row", p.Type.Shape, c.Type.Shape)
 }
 
-// merge moves b's members into a.
+// linkGroups records which groups read which, value by value.
+func (fu *fuser) linkGroups() {
+	fu.reads, fu.readBy = map[*group]map[*group]bool{}, map[*group]map[*group]bool{}
+	for _, g := range fu.groups {
+		fu.reads[g], fu.readBy[g] = map[*group]bool{}, map[*group]bool{}
+	}
+	for _, v := range fu.f.Body {
+		g := fu.of[v]
+		if g == nil {
+			continue
+		}
+		for _, x := range v.Args {
+			if h := fu.of[x]; h != nil && h != g {
+				fu.reads[g][h] = true
+				fu.readBy[h][g] = true
+			}
+		}
+	}
+}
+
+// merge moves b's members into a, keeping them in body order, and b's
+// reads and readers.
 func (fu *fuser) merge(a, b *group) {
 	a.candidates = intersect(a.candidates, b.candidates)
 	for _, v := range b.members {
 		fu.of[v] = a
 	}
-	a.members = append(a.members, b.members...)
-	sort.Slice(a.members, func(i, j int) bool { return fu.order[a.members[i]] < fu.order[a.members[j]] })
+	merged := make([]*ir.Value, 0, len(a.members)+len(b.members))
+	i, j := 0, 0
+	for i < len(a.members) || j < len(b.members) {
+		if j == len(b.members) || i < len(a.members) && fu.order[a.members[i]] < fu.order[b.members[j]] {
+			merged = append(merged, a.members[i])
+			i++
+		} else {
+			merged = append(merged, b.members[j])
+			j++
+		}
+	}
+	a.members = merged
 	a.first = fu.order[a.members[0]]
 	b.members = nil
+	for h := range fu.reads[b] {
+		delete(fu.readBy[h], b)
+		if h != a {
+			fu.reads[a][h] = true
+			fu.readBy[h][a] = true
+		}
+	}
+	for h := range fu.readBy[b] {
+		delete(fu.reads[h], b)
+		if h != a {
+			fu.readBy[a][h] = true
+			fu.reads[h][a] = true
+		}
+	}
+	delete(fu.reads[a], b)
+	delete(fu.readBy[a], b)
+	delete(fu.reads, b)
+	delete(fu.readBy, b)
 }
 
 // cycle reports whether merging a and b would make a kernel depend on itself:
-// some value outside both depends on one of them and feeds one of them.
+// one of them reads, through some other kernel, what the other computes.
 func (fu *fuser) cycle(a, b *group) bool {
-	in := func(v *ir.Value) bool { g := fu.of[v]; return g == a || g == b }
-	downstream := map[*ir.Value]bool{} // values outside a∪b that depend on a∪b
-	for _, v := range fu.f.Body {
-		if in(v) {
-			continue
-		}
-		for _, x := range v.Args {
-			if in(x) || downstream[x] {
-				downstream[v] = true
-				break
-			}
+	return fu.through(a, b) || fu.through(b, a)
+}
+
+// through reports whether group from reads group to through at least one
+// other group.
+func (fu *fuser) through(from, to *group) bool {
+	seen := map[*group]bool{from: true}
+	var stack []*group
+	for h := range fu.reads[from] {
+		if h != to {
+			seen[h] = true
+			stack = append(stack, h)
 		}
 	}
-	for _, v := range fu.f.Body {
-		if !in(v) {
-			continue
-		}
-		for _, x := range v.Args {
-			if downstream[x] {
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for h := range fu.reads[g] {
+			if h == to {
 				return true
+			}
+			if !seen[h] {
+				seen[h] = true
+				stack = append(stack, h)
 			}
 		}
 	}

@@ -175,23 +175,25 @@ func Run(m *ir.Module, opt *Options) error {
 }
 
 func runOne(p Pass, m *ir.Module, opt *Options) (err error) {
-	before := ir.Print(m)
+	// The IR before the pass, printed only for a report: printing every
+	// module before every pass costs more than the passes on large kernels.
+	before := m.Clone()
 	defer func() {
 		if r := recover(); r != nil {
-			err = &InternalError{Pass: p.Name, Err: fmt.Errorf("panic: %v", r), Dump: before, Stack: string(debug.Stack())}
+			err = &InternalError{Pass: p.Name, Err: fmt.Errorf("panic: %v", r), Dump: ir.Print(before), Stack: string(debug.Stack())}
 		}
 	}()
 	if _, err := p.Run(m, opt); err != nil {
 		if _, ok := err.(*Error); ok {
 			return err
 		}
-		return &InternalError{Pass: p.Name, Err: err, Dump: before}
+		return &InternalError{Pass: p.Name, Err: err, Dump: ir.Print(before)}
 	}
 	for _, f := range m.Funcs {
 		f.Renumber()
 	}
 	if err := ir.Verify(m); err != nil {
-		return &InternalError{Pass: p.Name, Err: err, Dump: before, Source: sourceOf(err, opt.Sources)}
+		return &InternalError{Pass: p.Name, Err: err, Dump: ir.Print(before), Source: sourceOf(err, opt.Sources)}
 	}
 	return nil
 }
