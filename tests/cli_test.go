@@ -400,3 +400,16 @@ func TestCLICodegenError(t *testing.T) {
 	_, err := os.Stat(out)
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 }
+
+// TestCLIBenchGather checks that bench generates index inputs within the
+// bounds the manifest's index checks give: random bytes would fail the
+// runtime's check of every index before the kernel runs.
+func TestCLIBenchGather(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "zlpr.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/loss/zlpr.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "bench", art, "zlpr_sparse", "--dim", "B=64", "--dim", "C=1000", "--dim", "K=8", "--time", "20ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, `"median_seconds"`)
+}

@@ -14,6 +14,8 @@ import (
 	"time"
 	"unsafe"
 
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 )
 
@@ -73,6 +75,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		a.Scalars[k] = x
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
+	bounds, err := indexBounds(desc, dims)
+	if err != nil {
+		return err
+	}
 	var bytes int64
 	slot := 0
 	inputs := map[string]runtime.Tensor{}
@@ -85,7 +91,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("input %s: %w", in.Name, err)
 		}
-		t := benchTensor(dt, shape, slot, rng)
+		t := benchTensor(dt, shape, slot, bounds[in.Name], rng)
 		slot++
 		inputs[in.Name] = t
 		a.Inputs[in.Name] = t
@@ -113,7 +119,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("output %s: %w", o.Name, err)
 		}
-		t := benchTensor(dt, shape, slot, rng)
+		t := benchTensor(dt, shape, slot, 0, rng)
 		slot++
 		a.Outputs[o.Name] = t
 		bytes += int64(t.Len)
@@ -142,10 +148,28 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
-// benchTensor allocates a tensor filled with values in [-1, 1). Buffers are
+// indexBounds evaluates the bound of every index input (the manifest's
+// index checks): a gather reads positions [0, bound) of its data.
+func indexBounds(desc *artifact.Function, dims map[string]int64) (map[string]int64, error) {
+	bounds := map[string]int64{}
+	for _, c := range desc.IndexChecks {
+		b, err := concrete([]string{c.Bound}, dims)
+		if err != nil {
+			return nil, fmt.Errorf("input %s indexes an axis of size %s: %w (give it with --dim)", c.Input, c.Bound, err)
+		}
+		if old, ok := bounds[c.Input]; !ok || b[0] < old {
+			bounds[c.Input] = b[0]
+		}
+	}
+	return bounds, nil
+}
+
+// benchTensor allocates a tensor of generated values: floats in [-1, 1),
+// indices in [0, bound) for an input that a gather reads positions of
+// (bound > 0), other integers in [1, 8] and bools at random. Buffers are
 // offset by a few KiB each, so that large buffers are not exactly 2^k bytes
 // apart (which halves bandwidth through cache-set aliasing).
-func benchTensor(dt runtime.DType, shape []int64, slot int, rng *rand.Rand) runtime.Tensor {
+func benchTensor(dt runtime.DType, shape []int64, slot int, bound int64, rng *rand.Rand) runtime.Tensor {
 	n := int64(1)
 	for _, d := range shape {
 		n *= d
@@ -156,6 +180,15 @@ func benchTensor(dt runtime.DType, shape []int64, slot int, rng *rand.Rand) runt
 	base := uintptr(unsafe.Pointer(&raw[0]))
 	off += int64((64 - base%64) % 64)
 	b := raw[off : off+size]
+	if n == 0 {
+		return runtime.FromBytes(dt, shape, b)
+	}
+	integer := func() int64 {
+		if bound > 0 {
+			return rng.Int64N(bound)
+		}
+		return 1 + rng.Int64N(8)
+	}
 	switch dt {
 	case runtime.Float32:
 		f := unsafe.Slice((*float32)(unsafe.Pointer(&b[0])), n)
@@ -166,6 +199,26 @@ func benchTensor(dt runtime.DType, shape []int64, slot int, rng *rand.Rand) runt
 		f := unsafe.Slice((*float64)(unsafe.Pointer(&b[0])), n)
 		for i := range f {
 			f[i] = rng.Float64()*2 - 1
+		}
+	case runtime.Float16, runtime.BFloat16:
+		h := unsafe.Slice((*uint16)(unsafe.Pointer(&b[0])), n)
+		for i := range h {
+			x := float32(rng.Float64()*2 - 1)
+			if dt == runtime.Float16 {
+				h[i] = ir.F32ToF16(x)
+			} else {
+				h[i] = ir.F32ToBF16(x)
+			}
+		}
+	case runtime.Int32:
+		v := unsafe.Slice((*int32)(unsafe.Pointer(&b[0])), n)
+		for i := range v {
+			v[i] = int32(integer())
+		}
+	case runtime.Int64:
+		v := unsafe.Slice((*int64)(unsafe.Pointer(&b[0])), n)
+		for i := range v {
+			v[i] = integer()
 		}
 	default:
 		for i := range b {
