@@ -5,8 +5,10 @@ package compiler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
@@ -22,6 +24,9 @@ type backend interface {
 	// compile builds the target section of m, writing what it dumps for
 	// inspection into dumpDir when that is set.
 	compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error)
+	// identity names everything the output depends on besides the module:
+	// the tools (their exact files) and the resolved target. Build caches key on it.
+	identity() string
 }
 
 // targetOutput is what one backend contributes to an artifact.
@@ -35,6 +40,7 @@ type targetOutput struct {
 type cpuBackend struct {
 	target codegen.Target
 	tools  *llvmtool.Tools
+	phase  func(name string, took time.Duration) // Options.Phase
 }
 
 // newCPUBackend finds the LLVM tools and resolves the CPU opt names (asking llc
@@ -48,7 +54,16 @@ func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cpuBackend{target: t, tools: tools}, nil
+	return &cpuBackend{target: t, tools: tools, phase: opt.Phase}, nil
+}
+
+// identity is the LLVM tools and the target, every field of it.
+func (b *cpuBackend) identity() string {
+	t, err := json.Marshal(b.target)
+	if err != nil {
+		panic(fmt.Sprintf("codegen.Target does not marshal: %v", err)) // plain data: a dlc bug
+	}
+	return "cpu tools=" + b.tools.Identity() + " target=" + string(t)
 }
 
 // compile emits the kernels and compiles them. What fails in emission is a
@@ -58,14 +73,18 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 	if err := unavailableKernels(m); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	llText, kernels, entries, err := cpu.Emit(m, b.target)
 	if err != nil {
 		return nil, err
 	}
+	if b.phase != nil {
+		b.phase("emit", time.Since(start))
+	}
 	if err := dump(dumpDir, "kernels.ll", llText); err != nil {
 		return nil, err
 	}
-	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools})
+	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools, Phase: b.phase})
 	if err != nil {
 		return nil, err
 	}

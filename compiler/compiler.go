@@ -9,12 +9,16 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
+	"strings"
+	"time"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/frontend"
+	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/internal/hostcpu"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/passes"
@@ -33,6 +37,34 @@ type Options struct {
 	Explain func(line string)
 	// ReadFile reads imported files; os.ReadFile when nil.
 	ReadFile func(path string) ([]byte, error)
+	// Cache, if set, is the build cache Build looks in first and stores its
+	// artifact in. It is not used when DumpDir or Explain is set: those want
+	// the pipeline to run.
+	Cache *buildcache.Cache
+	// ExplainCache, if set, is told whether Build found its artifact in the
+	// cache, and if not, why not.
+	ExplainCache func(line string)
+	// Phase, if set, is told how long each step of a build took, in order:
+	// "cache" (the lookup), "frontend+passes", the CPU backend's "emit",
+	// "opt", "llc" and "link", their total "backends (emit+opt+llc+link)",
+	// and "store" (into the cache).
+	Phase func(name string, took time.Duration)
+}
+
+// phase reports the time since start as step name, and returns now.
+func (o Options) phase(name string, start time.Time) time.Time {
+	now := time.Now()
+	if o.Phase != nil {
+		o.Phase(name, now.Sub(start))
+	}
+	return now
+}
+
+// explainCache tells ExplainCache a line, when it is set.
+func (o Options) explainCache(format string, args ...any) {
+	if o.ExplainCache != nil {
+		o.ExplainCache(fmt.Sprintf(format, args...))
+	}
 }
 
 // Target returns the target opt.CPU names. For native it asks llc (from
@@ -50,17 +82,33 @@ func (o Options) Target(ctx context.Context, tools *llvmtool.Tools) (codegen.Tar
 				return codegen.Host{}, err
 			}
 		}
-		name, err := llvmtool.HostCPU(ctx, tools)
+		flags, err := hostcpu.Flags()
 		if err != nil {
 			return codegen.Host{}, err
 		}
-		flags, err := hostcpu.Flags()
+		name, err := o.hostCPU(ctx, tools, flags)
 		if err != nil {
 			return codegen.Host{}, err
 		}
 		c := hostcpu.ReadCaches()
 		return codegen.Host{LLVMCPU: name, Flags: flags, Cache: codegen.CacheSizes{L1D: c.L1D, L2: c.L2, L3: c.L3}}, nil
 	})
+}
+
+// hostCPU is what LLVM calls this machine's CPU. Asking llc takes about 50
+// ms, so with a cache the answer is kept there, under the tools and the CPU's
+// flags.
+func (o Options) hostCPU(ctx context.Context, tools *llvmtool.Tools, flags map[string]bool) (string, error) {
+	ask := func() (string, error) { return llvmtool.HostCPU(ctx, tools) }
+	if o.Cache == nil {
+		return ask()
+	}
+	names := make([]string, 0, len(flags))
+	for f := range flags {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	return o.Cache.Memo(buildcache.Key("llc host CPU", tools.Identity(), strings.Join(names, " ")), ask)
 }
 
 // backends are the backends a build runs, one per target section of the artifact,
@@ -130,19 +178,53 @@ func sourcesOf(files []sourceFile) ir.Sources {
 
 // Build compiles a source file into artifact bytes. Every backend first checks that
 // its tools are there, so a missing tool is reported before any work is done.
+//
+// With opt.Cache set, an artifact built before from the same inputs is
+// returned from the cache (see cache.go), and a new one is stored there.
 func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byte, *artifact.Manifest, error) {
+	start := time.Now()
 	backends, t, err := opt.backends(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := lower(filename, src, opt, t, "")
+	var in *cacheInputs
+	switch {
+	case opt.Cache == nil:
+	case opt.DumpDir != "" || opt.Explain != nil:
+		opt.explainCache("not used: a dump or an explanation wants the pipeline to run")
+	default:
+		if in, err = newCacheInputs(filename, src, opt, backends); err != nil {
+			opt.explainCache("not used: %v", err)
+			break
+		}
+		b, man, why := cacheLookup(opt.Cache, in, opt)
+		start = opt.phase("cache", start)
+		if b != nil {
+			opt.explainCache("hit: %s", in.outputKey())
+			return b, man, nil
+		}
+		opt.explainCache("miss: %s", why)
+	}
+	m, files, err := lowerFiles(filename, src, opt, t, "")
 	if err != nil {
 		return nil, nil, err
 	}
+	start = opt.phase("frontend+passes", start)
 	if len(m.Funcs) == 0 {
 		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
 	}
-	return link(ctx, m, filepath.Base(filename), backends, opt.DumpDir)
+	b, man, err := link(ctx, m, filepath.Base(filename), backends, opt.DumpDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	start = opt.phase("backends (emit+opt+llc+link)", start)
+	if in != nil {
+		if err := cacheStore(opt.Cache, in, files, b); err != nil {
+			opt.explainCache("not stored: %v", err) // the build itself succeeded
+		}
+		opt.phase("store", start)
+	}
+	return b, man, nil
 }
 
 // BuildModule compiles a module that has already been through the pass pipeline

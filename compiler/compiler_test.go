@@ -94,6 +94,8 @@ func (b *fakeBackend) compile(ctx context.Context, m *ir.Module, dumpDir string)
 	return &targetOutput{target: t, kernels: b.kernels, sections: map[string][]byte{b.section: []byte(b.kind)}}, nil
 }
 
+func (b *fakeBackend) identity() string { return "fake " + b.kind }
+
 func TestLinkTargets(t *testing.T) {
 	needTools(t)
 	src, err := os.ReadFile("../stdlib/optim/lion.dl")

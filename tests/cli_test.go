@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -49,7 +50,9 @@ func (e *buildErr) Error() string { return "go build ./cmd/dlc: " + e.out }
 func dlc(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(dlcBinary(t), args...)
-	cmd.Env = append(os.Environ(), env...)
+	// No build cache unless a test names one: the user's is left alone, and
+	// every test builds.
+	cmd.Env = append(append(os.Environ(), "DLC_CACHE=off"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -412,4 +415,96 @@ func TestCLIBenchGather(t *testing.T) {
 	stdout, stderr, code := dlc(t, nil, "bench", art, "zlpr_sparse", "--dim", "B=64", "--dim", "C=1000", "--dim", "K=8", "--time", "20ms", "--json")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, `"median_seconds"`)
+}
+
+// TestCLIBuildCache checks a repeat build against the cache: a hit gives the
+// same bytes, -explain-cache says why a build missed, -no-cache builds, and
+// dlc cache shows, trims and clears it.
+func TestCLIBuildCache(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"DLC_CACHE=" + filepath.Join(dir, "cache")}
+	src := filepath.Join(dir, "lion.dl")
+	lion, err := os.ReadFile("../stdlib/optim/lion.dl")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(src, lion, 0o644))
+	build := func(out string, flags ...string) string {
+		_, stderr, code := dlc(t, env, append([]string{"build", src, "-o", filepath.Join(dir, out), "-explain-cache"}, flags...)...)
+		require.Equal(t, 0, code, stderr)
+		return stderr
+	}
+	require.Contains(t, build("a.dla"), "dlc build: cache: miss: nothing built from "+src+" is in the cache\n")
+	require.Contains(t, build("b.dla", "-v"), "dlc build: cache: hit: ")
+	a, err := os.ReadFile(filepath.Join(dir, "a.dla"))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "b.dla"))
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+	require.Regexp(t, `dlc build: total +[0-9.]+ ms`, build("c.dla", "-v"), "-v prints the phases")
+	require.NotContains(t, build("d.dla", "-no-cache"), "cache:")
+
+	require.NoError(t, os.WriteFile(src, append(lion, '\n'), 0o644))
+	require.Contains(t, build("e.dla"), "miss: the source "+src+" changed")
+
+	stdout, stderr, code := dlc(t, env, "cache", "show")
+	require.Equal(t, 0, code, stderr)
+	require.Regexp(t, `2 artifacts, 5 entries in all, [0-9.]+ KiB of 1.0 GiB`, stdout)
+	stdout, stderr, code = dlc(t, env, "cache", "trim", "--cache-limit", "1K")
+	require.Equal(t, 0, code, stderr)
+	require.Regexp(t, `removed [1-9]\d* entries`, stdout)
+	stdout, stderr, code = dlc(t, env, "cache", "clear")
+	require.Equal(t, 0, code, stderr)
+	stdout, _, _ = dlc(t, env, "cache", "show")
+	require.Contains(t, stdout, "0 artifacts, 0 entries in all")
+	_, stderr, code = dlc(t, env, "cache", "empty")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `unknown cache command "empty"`)
+	_, stderr, code = dlc(t, env, "build", src, "-o", filepath.Join(dir, "f.dla"), "--cache-limit", "lots")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `--cache-limit: "lots" is not a size`)
+	require.NoFileExists(t, filepath.Join(dir, "f.dla"))
+}
+
+// TestCLIBuildCacheCompilerIdentity checks that two different builds of dlc
+// never share cache entries, and that builds running at once in several
+// processes all succeed with the same artifact.
+func TestCLIBuildCacheCompilerIdentity(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "dlc-other")
+	// Any change to what dlc is built from changes its build ID; a linker
+	// flag is the cheapest one.
+	out, err := exec.Command("go", "build", "-ldflags=-X=main.unused=other", "-o", other, "../cmd/dlc").CombinedOutput()
+	require.NoError(t, err, string(out))
+	env := append(os.Environ(), "DLC_CACHE="+filepath.Join(dir, "cache"))
+
+	bin := dlcBinary(t)
+	const n = 3
+	errs := make([]error, n)
+	outs := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(bin, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, fmt.Sprintf("%d.dla", i)))
+			cmd.Env = env
+			outs[i], errs[i] = cmd.CombinedOutput()
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i], string(outs[i]))
+	}
+	first, err := os.ReadFile(filepath.Join(dir, "0.dla"))
+	require.NoError(t, err)
+	for i := 1; i < n; i++ {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%d.dla", i)))
+		require.NoError(t, err)
+		require.Equal(t, first, b, "concurrent build %d", i)
+	}
+
+	cmd := exec.Command(other, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "other.dla"), "-explain-cache")
+	cmd.Env = env
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(msg))
+	require.Contains(t, string(msg), "dlc build: cache: miss: the compiler changed: this dlc is build go:")
 }

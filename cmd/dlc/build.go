@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
@@ -20,7 +21,11 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
 	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
-	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll)")
+	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll); the build cache is not used")
+	cf := addCacheFlags(fs)
+	noCache := fs.Bool("no-cache", false, "neither look in the build cache nor store the artifact there")
+	explainCache := fs.Bool("explain-cache", false, "say whether the artifact came from the build cache, and if not, which input changed (the source, an import, the compiler, LLVM, the target or a flag)")
+	verbose := fs.Bool("v", false, "print the phases of the build and their times (printed anyway on a terminal when the build takes more than a second)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -36,7 +41,22 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
+	opt := compiler.Options{CPU: *cpu, DumpDir: *dumpDir}
+	if !*noCache {
+		if opt.Cache, err = cf.open(); err != nil {
+			return err
+		}
+	}
+	if *explainCache {
+		opt.ExplainCache = func(l string) { fmt.Fprintln(stderr, "dlc build: cache: "+l) }
+	}
+	var phases phaseLog
+	opt.Phase = phases.add
+	start := time.Now()
+	man, err := compiler.BuildFile(context.Background(), src, dst, opt)
+	if *verbose || (time.Since(start) > time.Second && isTerminal(stderr)) {
+		phases.print(stderr, time.Since(start))
+	}
 	if err != nil {
 		return err
 	}

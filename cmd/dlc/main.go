@@ -2,11 +2,12 @@
 // benchmarks them. "dlc help" lists every command with its flags; "dlc CMD -h"
 // shows one command.
 //
-//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR]
+//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--no-cache] [--explain-cache] [-v]
 //	dlc run ART.dla FUNC --in NAME=PATH.npy ... [--set NAME=VALUE ...] --out DIR
 //	dlc inspect ART.dla [--json]
 //	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion]
 //	dlc bench ART.dla FUNC --dim NAME=SIZE ... [--threads N] [--alias OUT=IN] [--set NAME=VALUE] [--time D] [--json]
+//	dlc cache show|trim|clear [--cache-dir DIR] [--cache-limit SIZE]
 //	dlc version
 package main
 
@@ -35,6 +36,7 @@ func commands() []command {
 		{"inspect", "ART.dla", "describe the functions and kernels of an artifact", runInspect},
 		{"ir", "FILE.dl", "print the graph IR after a pass", runIR},
 		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against the copy bandwidth", runBench},
+		{"cache", "show|trim|clear", "show, trim or clear the build cache", runCache},
 		{"version", "", "print dlc's version and the LLVM tools it finds", runVersion},
 	}
 }
