@@ -14,6 +14,7 @@ import (
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/cpu"
 	"dlc.dev/dlc/codegen/llvmtool"
+	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/ir"
 )
 
@@ -34,6 +35,7 @@ type targetOutput struct {
 	target   artifact.Target              // its manifest entry, with one Entry per kernel
 	kernels  map[string][]artifact.Kernel // per function, in launch order: the same for every backend
 	sections map[string][]byte            // its code section and any it adds for inspection
+	tools    string                       // the version of its tools, for the manifest
 }
 
 // cpuBackend compiles kernels for a CPU into one shared object.
@@ -41,6 +43,7 @@ type cpuBackend struct {
 	target codegen.Target
 	tools  *llvmtool.Tools
 	phase  func(name string, took time.Duration) // Options.Phase
+	cache  *buildcache.Cache                     // Options.Cache, which keeps the LLVM version
 }
 
 // newCPUBackend finds the LLVM tools and resolves the CPU opt names (asking llc
@@ -54,7 +57,7 @@ func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cpuBackend{target: t, tools: tools, phase: opt.Phase}, nil
+	return &cpuBackend{target: t, tools: tools, phase: opt.Phase, cache: opt.Cache}, nil
 }
 
 // identity is the LLVM tools and the target, every field of it.
@@ -91,6 +94,10 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 	if err := dump(dumpDir, "kernels.opt.ll", optIR); err != nil {
 		return nil, err
 	}
+	version, err := b.llvmVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
 	t := artifact.Target{
 		Kind:     artifact.TargetCPU,
 		Section:  artifact.SectionObject,
@@ -104,7 +111,17 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		target:   t,
 		kernels:  kernels,
 		sections: map[string][]byte{artifact.SectionObject: so, artifact.SectionLLVM: []byte(optIR)},
+		tools:    version,
 	}, nil
+}
+
+// llvmVersion asks llc its version, or the cache what it said before.
+func (b *cpuBackend) llvmVersion(ctx context.Context) (string, error) {
+	ask := func() (string, error) { return llvmtool.Version(ctx, b.tools) }
+	if b.cache == nil {
+		return ask()
+	}
+	return b.cache.Memo(buildcache.Key("llc version", b.tools.Identity()), ask)
 }
 
 // unavailableKernels reports the kernels of m that the CPU backend cannot

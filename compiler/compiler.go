@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"time"
@@ -213,7 +214,11 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 	if len(m.Funcs) == 0 {
 		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
 	}
-	b, man, err := link(ctx, m, filepath.Base(filename), backends, opt.DumpDir)
+	prov, srcs, err := provenance(opt, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, man, err := link(ctx, m, filepath.Base(filename), backends, opt.DumpDir, prov, srcs)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -235,14 +240,57 @@ func BuildModule(ctx context.Context, m *ir.Module, source string, opt Options) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return link(ctx, m, source, backends, opt.DumpDir)
+	return link(ctx, m, source, backends, opt.DumpDir, nil, nil)
+}
+
+// provenance is the build information of a build that read files, and the
+// sections holding their text.
+func provenance(opt Options, files []sourceFile) (*artifact.BuildInfo, map[string][]byte, error) {
+	id, err := Identity()
+	if err != nil {
+		return nil, nil, err
+	}
+	if v := dlcVersion(); v != "" {
+		id += " " + v
+	}
+	info := &artifact.BuildInfo{DLC: id, CPU: opt.CPU}
+	sections := map[string][]byte{}
+	for i, f := range files {
+		sec := artifact.SourceSection(i)
+		info.Sources = append(info.Sources, artifact.SourceFile{Name: f.name, Std: f.std, SHA256: sha256Hex(f.data), Section: sec})
+		sections[sec] = f.data
+	}
+	return info, sections, nil
+}
+
+// dlcVersion is the module version and VCS revision Go stamped into the
+// running executable, where it did.
+func dlcVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			v += " " + s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			v += "+modified"
+		}
+	}
+	return strings.TrimSpace(v)
 }
 
 // link runs every backend over m and puts their target sections, with the
-// target-neutral description of every function, into one artifact.
-func link(ctx context.Context, m *ir.Module, source string, backends []backend, dumpDir string) ([]byte, *artifact.Manifest, error) {
-	man := artifact.Manifest{Source: source}
+// target-neutral description of every function, into one artifact, with
+// the build information prov and the sections of its sources, when set.
+func link(ctx context.Context, m *ir.Module, source string, backends []backend, dumpDir string, prov *artifact.BuildInfo, srcs map[string][]byte) ([]byte, *artifact.Manifest, error) {
+	man := artifact.Manifest{Source: source, Build: prov}
 	sections := map[string][]byte{artifact.SectionIR: []byte(ir.Print(m))}
+	for name, data := range srcs {
+		sections[name] = data
+	}
 	var kernels map[string][]artifact.Kernel
 	for i, b := range backends {
 		out, err := b.compile(ctx, m, dumpDir)
@@ -262,6 +310,9 @@ func link(ctx context.Context, m *ir.Module, source string, backends []backend, 
 			sections[name] = data
 		}
 		man.Targets = append(man.Targets, out.target)
+		if prov != nil {
+			prov.Tools = append(prov.Tools, out.tools)
+		}
 	}
 	for _, f := range m.Funcs {
 		if !f.Private {

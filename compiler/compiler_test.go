@@ -53,7 +53,8 @@ func TestBuildCPUTarget(t *testing.T) {
 	for _, s := range man.Sections {
 		names = append(names, s.Name)
 	}
-	if want := []string{artifact.SectionLLVM, artifact.SectionObject, artifact.SectionIR}; !slices.Equal(names, want) {
+	// ddim.dl imports nothing: its text is the one source section.
+	if want := []string{artifact.SectionLLVM, artifact.SectionObject, artifact.SectionIR, artifact.SourceSection(0)}; !slices.Equal(names, want) {
 		t.Errorf("sections %v, want %v", names, want)
 	}
 	n := 0
@@ -116,7 +117,7 @@ func TestLinkTargets(t *testing.T) {
 		t.Fatal(err)
 	}
 	second := &fakeBackend{kind: "fake", section: "fake.bin", kernels: out.kernels}
-	_, man, err := link(ctx, m, "lion.dl", []backend{cpu, second}, "")
+	_, man, err := link(ctx, m, "lion.dl", []backend{cpu, second}, "", nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,11 +129,11 @@ func TestLinkTargets(t *testing.T) {
 	}
 
 	other := map[string][]artifact.Kernel{"lion": {{Name: "k9"}}}
-	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: "fake.bin", kernels: other}}, "")
+	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: "fake.bin", kernels: other}}, "", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "the fake backend describes other kernels than the cpu backend") {
 		t.Errorf("different kernels: got %v", err)
 	}
-	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: artifact.SectionObject, kernels: out.kernels}}, "")
+	_, _, err = link(ctx, m, "lion.dl", []backend{cpu, &fakeBackend{kind: "fake", section: artifact.SectionObject, kernels: out.kernels}}, "", nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "two backends write section cpu.so") {
 		t.Errorf("same section: got %v", err)
 	}

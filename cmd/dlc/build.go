@@ -100,12 +100,13 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 
 // inspectJSON is what `dlc inspect --json` prints.
 type inspectJSON struct {
-	FormatVersion int                `json:"format_version"`
-	Source        string             `json:"source"`
-	ContentHash   string             `json:"content_hash"`
-	Targets       []artifact.Target  `json:"targets"`
-	Sections      []artifact.Section `json:"sections"`
-	Functions     []inspectFunc      `json:"functions"`
+	FormatVersion int                 `json:"format_version"`
+	Source        string              `json:"source"`
+	ContentHash   string              `json:"content_hash"`
+	Build         *artifact.BuildInfo `json:"build,omitempty"`
+	Targets       []artifact.Target   `json:"targets"`
+	Sections      []artifact.Section  `json:"sections"`
+	Functions     []inspectFunc       `json:"functions"`
 }
 
 // inspectFunc is one function in `dlc inspect --json`.
@@ -134,7 +135,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *asJSON {
-		out := inspectJSON{man.FormatVersion, man.Source, man.ContentHash, nonNilT(man.Targets), man.Sections, []inspectFunc{}}
+		out := inspectJSON{man.FormatVersion, man.Source, man.ContentHash, man.Build, nonNilT(man.Targets), man.Sections, []inspectFunc{}}
 		for _, f := range man.Functions {
 			out.Functions = append(out.Functions, inspectFunc{f.Name, f.Pos, nonNil(f.Inputs), nonNilS(f.Scalars), nonNil(f.Outputs), len(f.Kernels), f.Kernels})
 		}
@@ -150,6 +151,16 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 // function with its signature and kernels, each kernel with its entry on every target.
 func printManifest(w io.Writer, path string, man *artifact.Manifest) {
 	fmt.Fprintf(w, "artifact %s (format %d, from %s)\n", path, man.FormatVersion, man.Source)
+	if b := man.Build; b != nil {
+		cpu := b.CPU
+		if cpu == "" {
+			cpu = "default"
+		}
+		fmt.Fprintf(w, "built by dlc %s with %s, -cpu %s; dlc verify rebuilds it\n", b.DLC, strings.Join(b.Tools, ", "), cpu)
+		for _, f := range b.Sources {
+			fmt.Fprintf(w, "source %s  sha256 %s  (section %s)\n", f.Name, f.SHA256, f.Section)
+		}
+	}
 	size := map[string]int64{}
 	for _, s := range man.Sections {
 		size[s.Name] = s.Size

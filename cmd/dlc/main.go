@@ -7,6 +7,7 @@
 //	dlc inspect ART.dla [--json]
 //	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion]
 //	dlc bench ART.dla FUNC --dim NAME=SIZE ... [--threads N] [--alias OUT=IN] [--set NAME=VALUE] [--time D] [--json]
+//	dlc verify ART.dla
 //	dlc cache show|trim|clear [--cache-dir DIR] [--cache-limit SIZE]
 //	dlc version
 package main
@@ -36,6 +37,7 @@ func commands() []command {
 		{"inspect", "ART.dla", "describe the functions and kernels of an artifact", runInspect},
 		{"ir", "FILE.dl", "print the graph IR after a pass", runIR},
 		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against the copy bandwidth", runBench},
+		{"verify", "ART.dla", "rebuild an artifact from the sources it records and say what differs", runVerify},
 		{"cache", "show|trim|clear", "show, trim or clear the build cache", runCache},
 		{"version", "", "print dlc's version and the LLVM tools it finds", runVersion},
 	}
