@@ -188,6 +188,19 @@ type Kernel struct {
 	UnitWork []string    `json:"unit_work"`
 	Buffers  []BufferRef `json:"buffers"` // in the order the entry takes them
 	Scalars  []ScalarRef `json:"scalars"` // in the order the entry takes them
+	// Cost is the kernel's work and traffic, for its roofline.
+	Cost *Cost `json:"cost,omitempty"`
+}
+
+// Cost is what a kernel must do at least, as expressions of the function's
+// dimensions ("20*N", "3*B*C + 2*B"; ir.EvalCount evaluates them): the bytes
+// it moves (every buffer read or written once), its arithmetic operations
+// and its transcendental calls, counted from the op table's cost classes
+// (ir.Work).
+type Cost struct {
+	Bytes           string `json:"bytes"`
+	Ops             string `json:"ops"`
+	Transcendentals string `json:"transcendentals"`
 }
 
 // Kernel kinds (ir.KernelKind's names).

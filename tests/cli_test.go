@@ -593,3 +593,31 @@ func TestCLIReproducibleVerify(t *testing.T) {
 	out = tampered(func(m *artifact.Manifest, s map[string][]byte) { m.Build = nil })
 	require.Contains(t, out, "records no sources to rebuild from")
 }
+
+// TestCLIRoofline checks the roofline of Lion's kernel in dlc inspect and
+// dlc bench against a count by hand: five f32 buffers of N elements (20*N
+// bytes) and, per element, 3 ops for c, 5 for theta_new (sign, wd*theta, +,
+// lr*, -) and 3 for m_new; (1 - beta) is computed once on the host.
+func TestCLIRoofline(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n      roofline: 20*N bytes, 11*N ops, 0 transcendentals; 0.55 ops/byte for large sizes (--balance decides the roof)\n")
+	stdout, stderr, code = dlc(t, nil, "inspect", art, "--dim", "N=1000", "--balance", "4")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "      roofline: 20000 bytes, 11000 ops, 0 transcendentals; 0.55 ops/byte: memory-bound (balance 4)\n")
+	_, stderr, code = dlc(t, nil, "inspect", art, "--dim", "N=x")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `--dim N: "x" is not a positive size`)
+
+	stdout, stderr, code = dlc(t, nil, "bench", art, "lion", "--dim", "N=100000", "--time", "20ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, float64(11*100000), r["ops"])
+	require.InDelta(t, 0.55, r["intensity"], 1e-12)
+	require.Greater(t, r["gops"], 0.0)
+}

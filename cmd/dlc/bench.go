@@ -4,6 +4,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,12 @@ type benchResult struct {
 	GBps          float64 `json:"gbps"`
 	CopyGBps      float64 `json:"copy_gbps"`
 	Ratio         float64 `json:"ratio_to_copy"`
+	// Ops and Transcendentals are the work of every kernel (artifact.Cost),
+	// GOPS the operations per second, Intensity ops per byte of Bytes.
+	Ops             int64   `json:"ops"`
+	Transcendentals int64   `json:"transcendentals"`
+	GOPS            float64 `json:"gops"`
+	Intensity       float64 `json:"intensity"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -137,6 +144,22 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r := benchResult{Function: pos[1], Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
 		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
 	r.Ratio = r.GBps / r.CopyGBps
+	for _, k := range desc.Kernels {
+		if k.Cost == nil {
+			continue
+		}
+		o, err1 := ir.EvalCount(k.Cost.Ops, dims)
+		t, err2 := ir.EvalCount(k.Cost.Transcendentals, dims)
+		if err := errors.Join(err1, err2); err != nil {
+			return fmt.Errorf("kernel %s: %w", k.Name, err)
+		}
+		r.Ops += o
+		r.Transcendentals += t
+	}
+	r.GOPS = float64(r.Ops) / med / 1e9
+	if bytes > 0 {
+		r.Intensity = float64(r.Ops) / float64(bytes)
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -145,6 +168,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %d threads\n", r.Function, med*1e3, r.Runs, min*1e3, nthreads)
 	fmt.Fprintf(stdout, "  %.1f MB moved (unique bytes read + written): %.2f GB/s\n", float64(bytes)/1e6, r.GBps)
 	fmt.Fprintf(stdout, "  copy loop, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", r.CopyGBps, 100*r.Ratio)
+	fmt.Fprintf(stdout, "  %.3g ops (%.3g transcendental): %.2f GOP/s, %.3g ops/byte\n", float64(r.Ops), float64(r.Transcendentals), r.GOPS, r.Intensity)
 	return nil
 }
 

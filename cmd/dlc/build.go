@@ -123,12 +123,22 @@ type inspectFunc struct {
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the description as JSON")
+	var dimFlags pairs
+	fs.Var(&dimFlags, "dim", "`NAME=SIZE`: the size of symbolic dimension NAME, to evaluate each kernel's roofline (repeatable)")
+	balance := fs.Float64("balance", 0, "`OPS/BYTE`: the machine balance (peak operations per second over memory bandwidth) that decides which roof bounds a kernel; dlc bench prints this machine's")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return &usageError{"need exactly one artifact"}
+	}
+	dims, err := parseDims(dimFlags)
+	if err != nil {
+		return err
+	}
+	if *balance < 0 {
+		return &usageError{fmt.Sprintf("--balance %g: not a positive ratio", *balance)}
 	}
 	man, _, err := artifact.ReadFile(pos[0])
 	if err != nil {
@@ -143,13 +153,13 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	printManifest(stdout, pos[0], man)
+	printManifest(stdout, pos[0], man, roofOptions{dims, *balance})
 	return nil
 }
 
 // printManifest prints what `dlc inspect` shows: the target sections, then every
 // function with its signature and kernels, each kernel with its entry on every target.
-func printManifest(w io.Writer, path string, man *artifact.Manifest) {
+func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOptions) {
 	fmt.Fprintf(w, "artifact %s (format %d, from %s)\n", path, man.FormatVersion, man.Source)
 	if b := man.Build; b != nil {
 		cpu := b.CPU
@@ -206,6 +216,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest) {
 					}
 					fmt.Fprintf(w, "      %s: %s (%s)%s\n", t.Kind, e.Symbol, e.ABI, stream)
 				}
+			}
+			if k.Cost != nil {
+				fmt.Fprintf(w, "      roofline: %s\n", ro.describe(k.Cost))
 			}
 		}
 	}
