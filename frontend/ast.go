@@ -5,9 +5,11 @@
 //	File       = Import* Kernel* .
 //	Import     = "import" String .
 //	Kernel     = Annotation* "kernel" Ident
-//	             "(" (Param ("," Param)*)? (";" (Param ("," Param)*)?)? ")"
-//	             "->" ("(" Output ("," Output)* ")" | Output)
-//	             "{" Stmt* "}" .
+//	             ( "=" Grad
+//	             | "(" (Param ("," Param)*)? (";" (Param ("," Param)*)?)? ")"
+//	               "->" ("(" Output ("," Output)* ")" | Output)
+//	               "{" Stmt* "}" ) .
+//	Grad       = "grad" "(" Ident "," "wrt" "=" ("(" Ident ("," Ident)* ")" | Ident) ")" .
 //	Annotation = "@" (Ident | Keyword) ("(" (Arg ("," Arg)*)? ")")? .  // a keyword only to report it
 //	Param      = Ident (":" Type)? ("=" Expr)? .      // tensors before ";", scalars after
 //	Output     = Ident ":" Type .
@@ -100,15 +102,25 @@ type Import struct {
 	Path string `parser:"'import' @String"`
 }
 
-// Kernel is a kernel definition.
+// Kernel is a kernel definition: a signature and a body, or the gradient of
+// another kernel (Grad set, no signature or body).
 type Kernel struct {
 	Pos         lexer.Position
 	Annotations []*Annotation `parser:"@@*"`
 	Name        *Ident        `parser:"'kernel' @@"`
-	Tensors     []*Param      `parser:"'(' ( @@ ( ',' @@ )* )?"`
+	Grad        *Grad         `parser:"( '=' @@"`
+	Tensors     []*Param      `parser:"| '(' ( @@ ( ',' @@ )* )?"`
 	Scalars     []*Param      `parser:"( ';' ( @@ ( ',' @@ )* )? )? ')'"`
 	Outputs     []*Output     `parser:"'->' ( '(' @@ ( ',' @@ )* ')' | @@ )"`
-	Body        []Stmt        `parser:"'{' @@* '}'"`
+	Body        []Stmt        `parser:"'{' @@* '}' )"`
+}
+
+// Grad defines a kernel as the gradient of kernel Of with respect to its
+// tensor parameters Wrt: kernel df = grad(f, wrt=(x, w)).
+type Grad struct {
+	Pos lexer.Position
+	Of  *Ident   `parser:"'grad' '(' @@ ','"`
+	Wrt []*Ident `parser:"'wrt' '=' ( '(' @@ ( ',' @@ )* ')' | @@ ) ')'"`
 }
 
 // Annotation is @name or @name(args) before a kernel.
@@ -347,6 +359,7 @@ func (*Paren) primary()     {}
 func (n *File) Position() lexer.Position       { return n.Pos }
 func (n *Import) Position() lexer.Position     { return n.Pos }
 func (n *Kernel) Position() lexer.Position     { return n.Pos }
+func (n *Grad) Position() lexer.Position       { return n.Pos }
 func (n *Annotation) Position() lexer.Position { return n.Pos }
 func (n *Param) Position() lexer.Position      { return n.Pos }
 func (n *Output) Position() lexer.Position     { return n.Pos }
@@ -441,6 +454,9 @@ func (n *Kernel) String() string {
 	}
 	b.WriteString("kernel ")
 	b.WriteString(n.Name.String())
+	if n.Grad != nil {
+		return b.String() + " = " + n.Grad.String() + "\n"
+	}
 	b.WriteString("(")
 	b.WriteString(joinNodes(n.Tensors, ", "))
 	if len(n.Scalars) > 0 {
@@ -461,6 +477,10 @@ func (n *Kernel) String() string {
 	}
 	b.WriteString("}\n")
 	return b.String()
+}
+
+func (n *Grad) String() string {
+	return "grad(" + n.Of.String() + ", wrt=(" + joinNodes(n.Wrt, ", ") + "))"
 }
 
 func (n *Annotation) String() string {

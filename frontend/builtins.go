@@ -5,6 +5,7 @@
 //	              (sign, abs, exp, log, sqrt, tanh, ...: see ir/ops.go), except
 //	              neg, not and cast, written -x, !x and cast(x, dtype)
 //	              softplus log_sigmoid  (stable composites: max(x,0) + log1p(exp(-|x|)))
+//	              relu  (select(x <= 0, 0, x): its gradient at 0 is 0, as PyTorch's)
 //	              min(x, y) max(x, y) pow(x, y) select(c, a, b) where(c, a, b)
 //	              clamp(x, lo, hi) cast(x, dtype)
 //	reductions    sum mean max min logsumexp (x, axis=-1, keepdims=false, initial=...)
@@ -88,6 +89,7 @@ func builtins() []*builtin {
 		// composites: no op of their own; lowering expands them by name
 		{name: "softplus", kind: bkUnary, float: true},
 		{name: "log_sigmoid", kind: bkUnary, float: true},
+		{name: "relu", kind: bkUnary, float: true},
 		{name: "min", op: ir.OpMin, kind: bkBinary},
 		{name: "max", op: ir.OpMax, kind: bkBinary},
 		{name: "pow", op: ir.OpPow, kind: bkBinary},

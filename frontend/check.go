@@ -115,10 +115,19 @@ func checkProgram(files []*srcFile, errs *errorSink) *program {
 		}
 	}
 	for _, k := range p.order {
-		k.checkSignature(p, errs)
+		if k.decl.Grad == nil {
+			k.checkSignature(p, errs)
+		}
 	}
 	for _, k := range p.order {
-		k.checkBody(p, errs)
+		if k.decl.Grad != nil {
+			k.checkGradSignature(p, errs) // after the signature it takes
+		}
+	}
+	for _, k := range p.order {
+		if k.decl.Grad == nil {
+			k.checkBody(p, errs)
+		}
 	}
 	p.checkRecursion(errs)
 	return p

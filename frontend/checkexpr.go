@@ -430,6 +430,9 @@ func (c *checker) callResults(e *Call) ([]ir.Type, bool) {
 	k := c.file.scope[e.Func]
 	if k == nil {
 		for _, a := range e.Args {
+			if gradHint(e.Func) != "" {
+				break // grad(f, ...) names a kernel: only the call is wrong
+			}
 			if p := asParen(a.Value); p != nil && p.IsTuple() {
 				continue // the function's own kind of argument, for all we know
 			}
@@ -457,7 +460,7 @@ func (c *checker) unknownFunction(e *Call) {
 	for n := range c.file.scope {
 		names = append(names, n)
 	}
-	c.errs.add(e.Pos, "unknown function %q%s", e.Func, didYouMean(e.Func, names))
+	c.errs.add(e.Pos, "unknown function %q%s%s", e.Func, didYouMean(e.Func, names), gradHint(e.Func))
 }
 
 // kernelCall checks a call of kernel k: arguments bind to parameters by

@@ -48,6 +48,9 @@ type lowerer struct {
 
 // lowerKernel builds the IR function of a checked kernel.
 func lowerKernel(k *kernel) *ir.Func {
+	if k.decl.Grad != nil {
+		return lowerGradKernel(k)
+	}
 	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
 	l := &lowerer{k: k, f: f, info: k.info, vals: map[*entity]*ir.Value{}}
 	for i, pr := range k.params {
@@ -309,9 +312,15 @@ func (l *lowerer) dim(d ir.Dim, dt ir.DType, pos lexer.Position) *ir.Value {
 
 // composite lowers a builtin that is several IR ops: softplus(x) as
 // max(x, 0) + log1p(exp(-|x|)), which neither overflows nor loses log1p's
-// precision, and log_sigmoid(x) = -softplus(-x) as min(x, 0) - log1p(exp(-|x|)).
+// precision, log_sigmoid(x) = -softplus(-x) as min(x, 0) - log1p(exp(-|x|)),
+// and relu(x) as select(x <= 0, 0, x): max(x, 0) for every x, NaN included,
+// with the gradient of torch.relu, 0 at x = 0 (max splits a tie).
 func (l *lowerer) composite(name string, t ir.Type, pos lexer.Position, x *ir.Value) *ir.Value {
 	zero := l.constFloat(0, t.DType, pos)
+	if name == "relu" {
+		le := l.newValue(ir.OpLe, t.WithDType(ir.Bool), pos, x, zero)
+		return l.newValue(ir.OpSelect, t, pos, le, zero, x)
+	}
 	tail := l.newValue(ir.OpLog1p, t, pos,
 		l.newValue(ir.OpExp, t, pos,
 			l.newValue(ir.OpNeg, t, pos,

@@ -210,8 +210,8 @@ func TestLowerMeaning(t *testing.T) {
 // imported twice, directly and through nn/act, and nn/act twice by one file.
 func TestCompileSourceInMemory(t *testing.T) {
 	files := map[string]string{
-		"model.dl":     "import \"nn/act\"\nimport \"util\"\nimport \"nn/act.dl\"\nkernel f(x: f32[N]) -> y: f32[N] { y = relu(x) * 2 + zero(x) }\n",
-		"nn/act.dl":    "import \"../util\"\nkernel relu(x: f32[N]) -> y: f32[N] { y = max(x, zero(x)) }\n",
+		"model.dl":     "import \"nn/act\"\nimport \"util\"\nimport \"nn/act.dl\"\nkernel f(x: f32[N]) -> y: f32[N] { y = rectify(x) * 2 + zero(x) }\n",
+		"nn/act.dl":    "import \"../util\"\nkernel rectify(x: f32[N]) -> y: f32[N] { y = max(x, zero(x)) }\n",
 		"util.dl":      "kernel zero(x: f32[N]) -> y: f32[N] { y = 0 * x }\n",
 		"nn/unused.dl": "kernel broken( {\n",
 	}
@@ -223,8 +223,8 @@ func TestCompileSourceInMemory(t *testing.T) {
 	for _, f := range m.Funcs {
 		got = append(got, f.Name)
 	}
-	if strings.Join(got, " ") != "f zero relu" {
-		t.Errorf("functions %v, want f, then relu's dependencies first", got)
+	if strings.Join(got, " ") != "f zero rectify" {
+		t.Errorf("functions %v, want f, then rectify's dependencies first", got)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -89,7 +90,21 @@ func syntaxError(p *participle.Parser[File], filename string, src []byte, err er
 		r, _ := utf8.DecodeRune(src[min(pos.Offset, len(src)):])
 		msg = fmt.Sprintf("invalid character %q", r)
 	}
+	if inGradDecl(src, pos.Offset) {
+		if i := strings.Index(msg, ", expected"); i >= 0 {
+			msg = msg[:i]
+		}
+		msg += "; a gradient kernel is declared as kernel df = grad(f, wrt=(x, w))"
+	}
 	return &Error{Pos: irPos(pos), Msg: "syntax error: " + msg}
+}
+
+// inGradDecl reports whether offset is within a declaration kernel df = ...,
+// before any brace. It runs only on a syntax error.
+func inGradDecl(src []byte, offset int) bool {
+	decl := regexp.MustCompile(`\bkernel\s+[A-Za-z_][A-Za-z0-9_]*\s*=[^{}]*$`)
+	end := min(offset, len(src))
+	return decl.Match(src[max(0, end-200):end])
 }
 
 // refineUnexpected improves two errors that participle reports at the wrong

@@ -368,14 +368,14 @@ func TestContractionVJP(t *testing.T) {
 		outShape := c.shape(c.out())
 		y := fmt.Sprintf("dot_general %%a, %%b %s", c.dims)
 		perm := r.Perm(len(outShape))
-		checkVJP(t, r, c.shape(c.lhs), c.shape(c.rhs), outShape, y, perm)
+		checkContractionVJP(t, r, c.shape(c.lhs), c.shape(c.rhs), outShape, y, perm)
 	}
 }
 
-// checkVJP builds y = op(a, b) followed by transpose(y, perm), applies both
+// checkContractionVJP builds y = op(a, b) followed by transpose(y, perm), applies both
 // rules in reverse with a random cotangent, and compares da and db with
 // central differences.
-func checkVJP(t *testing.T, r *rand.Rand, sa, sb, sy []int64, op string, perm []int) {
+func checkContractionVJP(t *testing.T, r *rand.Rand, sa, sb, sy []int64, op string, perm []int) {
 	t.Helper()
 	st := make([]int64, len(perm))
 	for i, p := range perm {

@@ -115,6 +115,13 @@ func interpret(m *Module, f *Func, args []*Array, depth int) ([]*Array, error) {
 	if depth > maxCallDepth {
 		return nil, fmt.Errorf("interpret: calls nested deeper than %d", maxCallDepth)
 	}
+	if HasGrad(f) {
+		// A grad value means its reverse sweep, as the autodiff pass builds it.
+		f = f.Clone()
+		if err := Differentiate(m, f); err != nil {
+			return nil, err
+		}
+	}
 	shapes := map[string][]int64{}
 	for i, p := range f.Params {
 		shapes[p.Name] = args[i].Shape

@@ -1,6 +1,6 @@
 // This file interprets the ops that move or combine elements across indices:
-// broadcasting, reshapes, gathers and reductions (contractions and transposes
-// are in contract.go).
+// broadcasting, reshapes, gathers, scatters and reductions (contractions
+// and transposes are in contract.go).
 package ir
 
 import (
@@ -64,8 +64,8 @@ func axisSplit(shape []int64, axis int) (outer, n, inner int) {
 }
 
 // evalStructural computes an op that moves or combines elements across
-// indices: iota, reshape, broadcast, take_along_axis, dot_general, transpose
-// and every reduction (its row's Reduce).
+// indices: iota, reshape, broadcast, take_along_axis, scatter_add,
+// dot_general, transpose and every reduction (its row's Reduce).
 func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, error) {
 	switch v.Op {
 	case OpDotGeneral:
@@ -114,6 +114,8 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 				}
 			}
 		}
+	case OpScatterAdd:
+		return scatterAdd(v, out, x, vals[v.Args[1]])
 	default:
 		if v.Op.row().Reduce == nil {
 			return nil, fmt.Errorf("op %s is not supported", v.Op)
@@ -126,6 +128,25 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 					row[k] = x.Data[(o*n+k)*inner+i]
 				}
 				out.Data[o*inner+i] = Reduce(v.Op, v.Type.DType, v.Const, row)
+			}
+		}
+	}
+	return out, nil
+}
+
+// scatterAdd adds each update to out at the position its index gives along
+// the axis, updates taken in order.
+func scatterAdd(v *Value, out, upd, ix *Array) (*Array, error) {
+	outer, k, inner := axisSplit(upd.Shape, v.Axis)
+	_, n, _ := axisSplit(out.Shape, v.Axis)
+	for o := 0; o < outer; o++ {
+		for j := 0; j < k; j++ {
+			for i := 0; i < inner; i++ {
+				at := ix.Data[(o*k+j)*inner+i]
+				if at < 0 || at >= float64(n) {
+					return nil, fmt.Errorf("index %v out of range [0, %d) along axis %d", at, n, v.Axis)
+				}
+				out.Data[(o*n+int(at))*inner+i] += upd.Data[(o*k+j)*inner+i]
 			}
 		}
 	}

@@ -37,7 +37,8 @@ const (
 	AlongAxis
 	// NoGrad ops pass no cotangent to their operands: the result is bool, or
 	// piecewise constant in them (sign, floor), or does not depend on them.
-	// Autodiff treats their operands' cotangents as zero.
+	// Autodiff treats their operands' cotangents as zero (PyTorch's
+	// derivative of sign and floor is zeros_like too).
 	NoGrad
 	// Contraction ops multiply two operands and sum the products over pairs of
 	// axes (dot_general). Each is a kernel of its own (ContractionKernel):
@@ -113,11 +114,14 @@ const (
 
 // VJP is an op's gradient rule: the vector–Jacobian product. Given value v,
 // its operands args (v.Args, or their counterparts in the function being
-// built) and the cotangent ct of v, it appends to f the values computing the
-// cotangent of each operand and returns them, one per operand: nil for an
-// operand that receives none (a bool or integer operand, a select's
-// condition, a gather's indices). Ops without a rule that are not NoGrad
-// cannot be differentiated yet.
+// built) and the cotangent ct of v (v's type), it appends to f the values
+// computing the cotangent of each operand and returns them, one per operand:
+// nil for an operand that receives none (a bool or integer operand, a
+// select's condition, a gather's indices). A returned cotangent has the
+// operand's dtype and either the operand's shape or one the operand
+// broadcasts to (typically v's); autodiff sums it over the broadcast axes
+// (autodiff.go). Ops without a rule that are not NoGrad cannot be
+// differentiated (autodiff reports where). The rules are in vjp.go.
 type VJP func(f *Func, v *Value, args []*Value, ct *Value) []*Value
 
 // OpInfo is one row of the op table.
@@ -139,7 +143,8 @@ type OpInfo struct {
 	Identity  float64
 	Cost      Cost
 	Precision Precision
-	// VJP is the gradient rule, filled by autodiff; nil until then.
+	// VJP is the gradient rule (vjp.go); nil for NoGrad ops and for the
+	// structural ops autodiff handles itself (param, call, extract, grad).
 	VJP VJP
 }
 
@@ -204,6 +209,13 @@ const (
 	// batch axes, then the free axes of the left operand, then of the right.
 	OpDotGeneral
 	OpTranspose // permute the axes: result axis i is operand axis Perm[i]
+	// grad(y, x): the gradient of the 0-d float y with respect to x, of x's
+	// type. The autodiff pass replaces it with the reverse sweep (autodiff.go).
+	OpGrad
+	// scatter_add(upd, idx) along Axis: zeros of the declared type, plus each
+	// element of upd added at the position idx gives along the axis, in
+	// increasing order of its position in upd. The gradient of take_along_axis.
+	OpScatterAdd
 	numOps
 )
 
@@ -215,15 +227,16 @@ const (
 	follow      = PrecisionFollow
 )
 
-// unary is the row of an elementwise op of one operand with float64 meaning fn.
-func unary(name string, traits Trait, fn func(float64) float64, cost Cost, p Precision) OpInfo {
+// unary is the row of an elementwise op of one operand with float64 meaning
+// fn and gradient rule vjp.
+func unary(name string, traits Trait, fn func(float64) float64, vjp VJP, cost Cost, p Precision) OpInfo {
 	eval := func(_ DType, x []float64) float64 { return fn(x[0]) }
-	return OpInfo{Name: name, Arity: 1, Traits: ew | traits, Type: elementwiseType, Eval: eval, Cost: cost, Precision: p}
+	return OpInfo{Name: name, Arity: 1, Traits: ew | traits, Type: elementwiseType, Eval: eval, VJP: vjp, Cost: cost, Precision: p}
 }
 
 // elementwise is the row of an elementwise op of n operands.
-func elementwise(name string, n int, traits Trait, eval func(DType, []float64) float64, cost Cost, p Precision) OpInfo {
-	return OpInfo{Name: name, Arity: n, Traits: ew | traits, Type: elementwiseType, Eval: eval, Cost: cost, Precision: p}
+func elementwise(name string, n int, traits Trait, eval func(DType, []float64) float64, vjp VJP, cost Cost, p Precision) OpInfo {
+	return OpInfo{Name: name, Arity: n, Traits: ew | traits, Type: elementwiseType, Eval: eval, VJP: vjp, Cost: cost, Precision: p}
 }
 
 // withType is row r with type rule t.
@@ -233,9 +246,9 @@ func withType(r OpInfo, t TypeRule) OpInfo {
 }
 
 // reduction is the row of a reduction whose element combination costs cost.
-func reduction(name string, traits Trait, identity float64, fold func(DType, float64, []float64) float64, cost Cost) OpInfo {
+func reduction(name string, traits Trait, identity float64, fold func(DType, float64, []float64) float64, vjp VJP, cost Cost) OpInfo {
 	return OpInfo{Name: name, Arity: 1, Traits: reductionTr | traits, Attrs: reductionAt, Type: reductionType,
-		Reduce: fold, Identity: identity, Cost: cost, Precision: f32}
+		Reduce: fold, Identity: identity, VJP: vjp, Cost: cost, Precision: f32}
 }
 
 var opTable = [numOps]OpInfo{
@@ -243,58 +256,60 @@ var opTable = [numOps]OpInfo{
 	OpParam:   {Name: "param", Attrs: AttrName | AttrIndex | AttrDefault},
 	OpConst:   {Name: "const", Traits: Pure | NoGrad, Attrs: AttrConst, Type: constType},
 
-	OpNeg:     elementwise("neg", 1, 0, evalNeg, CostCheap, follow),
-	OpAbs:     elementwise("abs", 1, 0, evalAbs, CostCheap, follow),
-	OpSign:    unary("sign", NoGrad, evalSign, CostCheap, follow),
-	OpExp:     unary("exp", FloatOnly, math.Exp, CostTranscendental, f32),
-	OpLog:     unary("log", FloatOnly, math.Log, CostTranscendental, f32),
-	OpLog1p:   unary("log1p", FloatOnly, math.Log1p, CostTranscendental, f32),
-	OpExpm1:   unary("expm1", FloatOnly, math.Expm1, CostTranscendental, f32),
-	OpSqrt:    unary("sqrt", FloatOnly, math.Sqrt, CostDivide, follow),
-	OpRsqrt:   unary("rsqrt", FloatOnly, evalRsqrt, CostDivide, f32),
-	OpTanh:    unary("tanh", FloatOnly, math.Tanh, CostTranscendental, follow),
-	OpSigmoid: unary("sigmoid", FloatOnly, evalSigmoid, CostTranscendental, follow),
-	OpErf:     unary("erf", FloatOnly, math.Erf, CostTranscendental, follow),
-	OpErfc:    unary("erfc", FloatOnly, math.Erfc, CostTranscendental, follow),
-	OpSin:     unary("sin", FloatOnly, math.Sin, CostTranscendental, follow),
-	OpCos:     unary("cos", FloatOnly, math.Cos, CostTranscendental, follow),
-	OpFloor:   unary("floor", FloatOnly|NoGrad, math.Floor, CostCheap, follow),
-	OpNot:     unary("not", Logical|NoGrad, evalNot, CostCheap, follow),
+	OpNeg:     elementwise("neg", 1, 0, evalNeg, vjpNeg, CostCheap, follow),
+	OpAbs:     elementwise("abs", 1, 0, evalAbs, vjpAbs, CostCheap, follow),
+	OpSign:    unary("sign", NoGrad, evalSign, nil, CostCheap, follow),
+	OpExp:     unary("exp", FloatOnly, math.Exp, vjpExp, CostTranscendental, f32),
+	OpLog:     unary("log", FloatOnly, math.Log, vjpLog, CostTranscendental, f32),
+	OpLog1p:   unary("log1p", FloatOnly, math.Log1p, vjpLog1p, CostTranscendental, f32),
+	OpExpm1:   unary("expm1", FloatOnly, math.Expm1, vjpExpm1, CostTranscendental, f32),
+	OpSqrt:    unary("sqrt", FloatOnly, math.Sqrt, vjpSqrt, CostDivide, follow),
+	OpRsqrt:   unary("rsqrt", FloatOnly, evalRsqrt, vjpRsqrt, CostDivide, f32),
+	OpTanh:    unary("tanh", FloatOnly, math.Tanh, vjpTanh, CostTranscendental, follow),
+	OpSigmoid: unary("sigmoid", FloatOnly, evalSigmoid, vjpSigmoid, CostTranscendental, follow),
+	OpErf:     unary("erf", FloatOnly, math.Erf, vjpErf, CostTranscendental, follow),
+	OpErfc:    unary("erfc", FloatOnly, math.Erfc, vjpErfc, CostTranscendental, follow),
+	OpSin:     unary("sin", FloatOnly, math.Sin, vjpSin, CostTranscendental, follow),
+	OpCos:     unary("cos", FloatOnly, math.Cos, vjpCos, CostTranscendental, follow),
+	OpFloor:   unary("floor", FloatOnly|NoGrad, math.Floor, nil, CostCheap, follow),
+	OpNot:     unary("not", Logical|NoGrad, evalNot, nil, CostCheap, follow),
 
-	OpAdd:    elementwise("add", 2, Commutative, evalAdd, CostCheap, follow),
-	OpSub:    elementwise("sub", 2, 0, evalSub, CostCheap, follow),
-	OpMul:    elementwise("mul", 2, Commutative, evalMul, CostCheap, follow),
-	OpDiv:    elementwise("div", 2, 0, evalDiv, CostDivide, follow),
-	OpMin:    elementwise("min", 2, Commutative, evalMin, CostCheap, follow),
-	OpMax:    elementwise("max", 2, Commutative, evalMax, CostCheap, follow),
-	OpPow:    elementwise("pow", 2, FloatOnly, evalPow, CostTranscendental, f32),
-	OpAnd:    elementwise("and", 2, Commutative|Logical|NoGrad, evalAnd, CostCheap, follow),
-	OpOr:     elementwise("or", 2, Commutative|Logical|NoGrad, evalOr, CostCheap, follow),
-	OpEq:     elementwise("eq", 2, Commutative|Compare|NoGrad, evalEq, CostCheap, follow),
-	OpNe:     elementwise("ne", 2, Commutative|Compare|NoGrad, evalNe, CostCheap, follow),
-	OpLt:     elementwise("lt", 2, Compare|NoGrad, evalLt, CostCheap, follow),
-	OpLe:     elementwise("le", 2, Compare|NoGrad, evalLe, CostCheap, follow),
-	OpGt:     elementwise("gt", 2, Compare|NoGrad, evalGt, CostCheap, follow),
-	OpGe:     elementwise("ge", 2, Compare|NoGrad, evalGe, CostCheap, follow),
-	OpSelect: withType(elementwise("select", 3, 0, evalSelect, CostCheap, follow), selectType),
-	OpClamp:  elementwise("clamp", 3, 0, evalClamp, CostCheap, follow),
-	OpCast:   withType(elementwise("cast", 1, 0, evalCast, CostCheap, follow), castType),
+	OpAdd:    elementwise("add", 2, Commutative, evalAdd, vjpAdd, CostCheap, follow),
+	OpSub:    elementwise("sub", 2, 0, evalSub, vjpSub, CostCheap, follow),
+	OpMul:    elementwise("mul", 2, Commutative, evalMul, vjpMul, CostCheap, follow),
+	OpDiv:    elementwise("div", 2, 0, evalDiv, vjpDiv, CostDivide, follow),
+	OpMin:    elementwise("min", 2, Commutative, evalMin, vjpMin, CostCheap, follow),
+	OpMax:    elementwise("max", 2, Commutative, evalMax, vjpMax, CostCheap, follow),
+	OpPow:    elementwise("pow", 2, FloatOnly, evalPow, vjpPow, CostTranscendental, f32),
+	OpAnd:    elementwise("and", 2, Commutative|Logical|NoGrad, evalAnd, nil, CostCheap, follow),
+	OpOr:     elementwise("or", 2, Commutative|Logical|NoGrad, evalOr, nil, CostCheap, follow),
+	OpEq:     elementwise("eq", 2, Commutative|Compare|NoGrad, evalEq, nil, CostCheap, follow),
+	OpNe:     elementwise("ne", 2, Commutative|Compare|NoGrad, evalNe, nil, CostCheap, follow),
+	OpLt:     elementwise("lt", 2, Compare|NoGrad, evalLt, nil, CostCheap, follow),
+	OpLe:     elementwise("le", 2, Compare|NoGrad, evalLe, nil, CostCheap, follow),
+	OpGt:     elementwise("gt", 2, Compare|NoGrad, evalGt, nil, CostCheap, follow),
+	OpGe:     elementwise("ge", 2, Compare|NoGrad, evalGe, nil, CostCheap, follow),
+	OpSelect: withType(elementwise("select", 3, 0, evalSelect, vjpSelect, CostCheap, follow), selectType),
+	OpClamp:  elementwise("clamp", 3, 0, evalClamp, vjpClamp, CostCheap, follow),
+	OpCast:   withType(elementwise("cast", 1, 0, evalCast, vjpCast, CostCheap, follow), castType),
 
 	OpCall:    {Name: "call", Arity: -1, Attrs: AttrName, Type: callType},
 	OpExtract: {Name: "extract", Arity: 1, Traits: Pure, Attrs: AttrIndex, Type: extractType},
 
-	OpReduceSum:    reduction("reduce_sum", 0, 0, reduceSum, CostCheap),
-	OpReduceMax:    reduction("reduce_max", 0, math.Inf(-1), reduceMax, CostCheap),
-	OpReduceMin:    reduction("reduce_min", 0, math.Inf(1), reduceMin, CostCheap),
-	OpReduceLSE:    reduction("reduce_lse", FloatOnly, math.Inf(-1), reduceLSE, CostTranscendental),
-	OpReduceNanMax: reduction("reduce_nanmax", 0, math.Inf(-1), reduceNanMax, CostCheap),
-	OpReduceNanMin: reduction("reduce_nanmin", 0, math.Inf(1), reduceNanMin, CostCheap),
+	OpReduceSum:    reduction("reduce_sum", 0, 0, reduceSum, vjpReduceSum, CostCheap),
+	OpReduceMax:    reduction("reduce_max", 0, math.Inf(-1), reduceMax, vjpReduceExtremum, CostCheap),
+	OpReduceMin:    reduction("reduce_min", 0, math.Inf(1), reduceMin, vjpReduceExtremum, CostCheap),
+	OpReduceLSE:    reduction("reduce_lse", FloatOnly, math.Inf(-1), reduceLSE, vjpReduceLSE, CostTranscendental),
+	OpReduceNanMax: reduction("reduce_nanmax", 0, math.Inf(-1), reduceNanMax, vjpReduceExtremum, CostCheap),
+	OpReduceNanMin: reduction("reduce_nanmin", 0, math.Inf(1), reduceNanMin, vjpReduceExtremum, CostCheap),
 
-	OpGather:    {Name: "take_along_axis", Arity: 2, Traits: Pure | AlongAxis, Attrs: AttrAxis, Type: gatherType, Cost: CostCheap},
-	OpReshape:   {Name: "reshape", Arity: 1, Traits: Pure, Type: reshapeType},
-	OpBroadcast: {Name: "broadcast", Arity: 1, Traits: Pure, Type: broadcastType},
-	OpDim:       {Name: "dim", Traits: Pure | NoGrad, Attrs: AttrName, Type: dimType},
-	OpIota:      {Name: "iota", Traits: Pure | NoGrad, Attrs: AttrAxis, Type: iotaType, Cost: CostCheap},
+	OpGather:     {Name: "take_along_axis", Arity: 2, Traits: Pure | AlongAxis, Attrs: AttrAxis, Type: gatherType, VJP: vjpGather, Cost: CostCheap},
+	OpScatterAdd: {Name: "scatter_add", Arity: 2, Traits: Pure | AlongAxis, Attrs: AttrAxis, Type: scatterAddType, VJP: vjpScatterAdd, Cost: CostCheap},
+	OpReshape:    {Name: "reshape", Arity: 1, Traits: Pure, Type: reshapeType, VJP: vjpReshape},
+	OpBroadcast:  {Name: "broadcast", Arity: 1, Traits: Pure, Type: broadcastType, VJP: vjpBroadcast},
+	OpDim:        {Name: "dim", Traits: Pure | NoGrad, Attrs: AttrName, Type: dimType},
+	OpIota:       {Name: "iota", Traits: Pure | NoGrad, Attrs: AttrAxis, Type: iotaType, Cost: CostCheap},
+	OpGrad:       {Name: "grad", Arity: 2, Traits: Pure, Type: gradType},
 
 	OpDotGeneral: {Name: "dot_general", Arity: 2, Traits: Pure | FloatOnly | Contraction, Attrs: AttrDot, Type: dotGeneralType,
 		Cost: CostContraction, Precision: PrecisionLow, VJP: vjpDotGeneral},

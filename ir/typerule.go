@@ -13,14 +13,14 @@ type TypeRule func(r OpInfo, in []Type, a Attrs) (Type, *TypeError)
 
 // Attrs are what a type rule reads besides the operand types: the value's
 // attributes (those its op takes, see Attr), and, for ops whose result type
-// is itself an attribute (const, cast, dim, iota, reshape, broadcast), the
-// declared type. A call's rule also reads the callee.
+// is itself an attribute (const, cast, dim, iota, reshape, broadcast,
+// scatter_add), the declared type. A call's rule also reads the callee.
 type Attrs struct {
 	Axis     int
 	KeepDims bool
 	Index    int
 	Name     string
-	Type     Type  // const, dim, iota: the type; cast: the dtype; reshape, broadcast: the shape
+	Type     Type  // const, dim, iota: the type; cast: the dtype; reshape, broadcast, scatter_add: the shape
 	Callee   *Func // call: the function called, nil when unknown
 	Dot      DotDims
 	Perm     []int
@@ -271,6 +271,53 @@ func gatherType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 		}
 	}
 	return Type{DType: x.DType, Shape: idx.Shape}, nil
+}
+
+// scatterAddType is the rule of scatter_add(upd, idx): float updates and
+// integer indices of one shape; the declared result has their rank and the
+// dtype of upd, and equals them in every dimension but the axis (the shape
+// of the take_along_axis operand it is the gradient of).
+func scatterAddType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
+	upd, idx := in[0], in[1]
+	t := Type{DType: upd.DType, Shape: a.Type.Shape}
+	if !upd.DType.IsFloat() {
+		return Type{}, sayErr(ErrFloat, 0, func(what string, operand func(int) string) string {
+			return fmt.Sprintf("%s adds float updates, got %s", what, operand(0))
+		})
+	}
+	if !idx.DType.IsInt() {
+		return Type{}, sayErr(ErrIndices, 1, func(what string, operand func(int) string) string {
+			return fmt.Sprintf("the indices of %s must be i32 or i64, got %s", what, operand(1))
+		})
+	}
+	if !idx.Shape.Equal(upd.Shape) {
+		return Type{}, typeErr(ErrIndexDim, 1, "scatter_add needs indices of the shape of its updates %s, got %s", upd, idx)
+	}
+	if err := checkAxis(0, a.Axis, upd); err != nil {
+		return Type{}, err
+	}
+	if len(t.Shape) != len(upd.Shape) {
+		return Type{}, typeErr(ErrIndexRank, -1, "scatter_add of %s cannot make %s: the ranks differ", upd, t)
+	}
+	for i := range t.Shape {
+		if i != a.Axis && t.Shape[i] != upd.Shape[i] {
+			return Type{}, typeErr(ErrIndexDim, -1, "scatter_add of %s cannot make %s: dimension %d differs, and only the axis %d may", upd, t, i, a.Axis)
+		}
+	}
+	return t, nil
+}
+
+// gradType is the rule of grad(y, x): y is a 0-d float, x a float value,
+// and the gradient has the type of x.
+func gradType(_ OpInfo, in []Type, _ Attrs) (Type, *TypeError) {
+	y, x := in[0], in[1]
+	if !y.IsScalar() || !y.DType.IsFloat() {
+		return Type{}, typeErr(ErrFloat, 0, "grad differentiates a 0-d float, not %s", y)
+	}
+	if !x.DType.IsFloat() {
+		return Type{}, typeErr(ErrFloat, 1, "grad differentiates with respect to a float value, not %s", x)
+	}
+	return x, nil
 }
 
 // reshapeType is the rule of reshape: the same elements in the same order,

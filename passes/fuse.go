@@ -64,18 +64,21 @@ func lastAxis(v *ir.Value) bool {
 }
 
 // standalone reports whether v must be a kernel of its own: a reduction or
-// gather along a non-last axis, a contraction or a transpose.
+// gather along a non-last axis, a scatter_add (each of whose elements reads
+// every update along its axis), a contraction or a transpose.
 func standalone(v *ir.Value) bool {
-	return v.Op.Has(ir.AlongAxis) && !lastAxis(v) || ir.OwnKernel(v.Op) != 0
+	return v.Op.Has(ir.AlongAxis) && !lastAxis(v) || v.Op == ir.OpScatterAdd || ir.OwnKernel(v.Op) != 0
 }
 
 // aloneReason says why standalone value v runs as a kernel of its own.
 func aloneReason(v *ir.Value) string {
-	switch ir.OwnKernel(v.Op) {
-	case ir.ContractionKernel:
+	switch {
+	case ir.OwnKernel(v.Op) == ir.ContractionKernel:
 		return fmt.Sprintf("%s is a contraction: it runs as a kernel of its own", v.Op)
-	case ir.TransposeKernel:
+	case ir.OwnKernel(v.Op) == ir.TransposeKernel:
 		return "a transpose that no contraction reads in place runs as a kernel of its own"
+	case v.Op == ir.OpScatterAdd:
+		return "scatter_add reads every update along its axis for each element: it runs as a kernel of its own"
 	}
 	return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", v.Op, v.Axis)
 }

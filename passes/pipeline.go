@@ -60,6 +60,7 @@ type Pass struct {
 func Pipeline() []Pass {
 	return []Pass{
 		{Name: "inline", Run: inline},
+		{Name: "autodiff", Run: autodiff},
 		{Name: "simplify", Run: Fix(simplifyAll)},
 		{Name: "cse", Run: cse},
 		{Name: "fold-layouts", Run: foldLayouts},
@@ -72,6 +73,10 @@ func Pipeline() []Pass {
 // ordering lists facts about the pipeline order, each with its reason; a test checks them.
 var ordering = [][3]string{
 	{"inline", "simplify", "simplification sees through calls"},
+	{"inline", "autodiff", "the reverse sweep runs over one flat graph, calls inlined"},
+	{"autodiff", "simplify", "the backward's constants fold and its identities simplify"},
+	{"autodiff", "cse", "backward values that recompute forward ones merge with them"},
+	{"autodiff", "fuse", "backward work fuses like forward work, into the forward's kernels"},
 	{"simplify", "cse", "folded constants become equal and merge"},
 	{"cse", "dce", "merged duplicates leave dead values"},
 	{"dce", "hoist-scalars", "dead scalar work is not hoisted"},

@@ -1,5 +1,6 @@
 // This file folds constants and applies algebraic identities that are exact in
-// IEEE arithmetic (no rewrite here may change a result bit, NaN or signed zero).
+// IEEE arithmetic (no rewrite here may change a result bit, NaN or signed zero),
+// and lets elementwise ops broadcast their operands themselves.
 package passes
 
 import (
@@ -34,8 +35,14 @@ func isConst(v *ir.Value, x float64) bool {
 // simplifyValue returns a value equal to v, or v itself when it rewrote v in
 // place, or nil when there is nothing to do.
 func simplifyValue(f *ir.Func, v *ir.Value) *ir.Value {
+	if r := spreadOne(v); r != nil {
+		return r
+	}
 	if !v.Op.Has(ir.Elementwise) {
 		return nil
+	}
+	if bypassBroadcasts(v) {
+		return v // rewritten in place
 	}
 	// Fold: every operand is a constant, so the result is a scalar constant.
 	allConst := true
@@ -114,6 +121,80 @@ func simplifyValue(f *ir.Func, v *ir.Value) *ir.Value {
 		if a[0].Op == ir.OpNot {
 			return same(a[0].Args[0])
 		}
+	}
+	return nil
+}
+
+// bypassBroadcasts makes elementwise op v read the source of an operand that
+// only broadcasts it (a broadcast, or a reshape that adds or removes leading
+// size-1 dimensions), when v's shape stays the same: elementwise ops
+// broadcast their operands themselves, aligned on the right as the broadcast
+// is. The gradient of a sum is such a broadcast of the cotangent. It reports
+// whether v changed.
+func bypassBroadcasts(v *ir.Value) bool {
+	changed := false
+	for i, a := range v.Args {
+		if !spreadsOnly(a) {
+			continue
+		}
+		args := append([]*ir.Value(nil), v.Args...)
+		args[i] = a.Args[0]
+		var shape ir.Shape
+		ok := true
+		for _, x := range args {
+			shape, ok = ir.BroadcastShapes(shape, x.Type.Shape)
+			if !ok {
+				break
+			}
+		}
+		if ok && shape.Equal(v.Type.Shape) {
+			v.Args[i] = a.Args[0]
+			changed = true
+		}
+	}
+	return changed
+}
+
+// spreadsOnly reports whether v is a broadcast, or a reshape that only adds or
+// removes leading dimensions of size 1: reading its operand in its place,
+// broadcast by NumPy rules, reads the same elements.
+func spreadsOnly(v *ir.Value) bool {
+	switch v.Op {
+	case ir.OpBroadcast:
+		return true
+	case ir.OpReshape:
+		return trimLeadingOnes(v.Type.Shape).Equal(trimLeadingOnes(v.Args[0].Type.Shape))
+	}
+	return false
+}
+
+func trimLeadingOnes(s ir.Shape) ir.Shape {
+	for len(s) > 0 && s[0] == ir.ConstDim(1) {
+		s = s[1:]
+	}
+	return s
+}
+
+// spreadOne removes a reshape or broadcast to the shape its operand has, and
+// rewrites a reshape or broadcast of a reshape or broadcast of one element
+// (a scalar, or a shape of size-1 dimensions) as one broadcast of that
+// element, in place: every element of the result is that element. The
+// gradient of a sum to a scalar spreads its cotangent so, and the spread then
+// dies once elementwise consumers read the scalar (bypassBroadcasts).
+func spreadOne(v *ir.Value) *ir.Value {
+	if v.Op != ir.OpReshape && v.Op != ir.OpBroadcast {
+		return nil
+	}
+	a := v.Args[0]
+	if a.Type.Equal(v.Type) {
+		return a // a reshape or broadcast to the same shape
+	}
+	if a.Op != ir.OpReshape && a.Op != ir.OpBroadcast {
+		return nil
+	}
+	if s := a.Args[0]; len(ir.SqueezeOnes(s.Type.Shape)) == 0 && ir.BroadcastsTo(s.Type.Shape, v.Type.Shape) {
+		v.Op, v.Args = ir.OpBroadcast, []*ir.Value{s}
+		return v
 	}
 	return nil
 }

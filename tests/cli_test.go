@@ -297,7 +297,7 @@ func TestCLIBuildDumps(t *testing.T) {
 	dir := t.TempDir()
 	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "lion.dla"), "-dump-dir", filepath.Join(dir, "dump"))
 	require.Equal(t, 0, code, stderr)
-	require.FileExists(t, filepath.Join(dir, "dump", "07_fuse.ir"))
+	require.FileExists(t, filepath.Join(dir, "dump", "08_fuse.ir"))
 	ll, err := os.ReadFile(filepath.Join(dir, "dump", "kernels.ll"))
 	require.NoError(t, err)
 	require.Contains(t, string(ll), "define void @dlc_lion_k0(")

@@ -1,5 +1,5 @@
 // This file emits the body of an axis kernel: one reduction or gather along a
-// non-last axis. Its units are the output positions in row-major order; an
+// non-last axis, or one scatter_add along any axis. Its units are the output positions in row-major order; an
 // output position p = o*inner + i (o indexing the axes before the reduced
 // one, i those after it) reads x[o, k, i] for k along the axis.
 //
@@ -60,11 +60,17 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	if len(outs) == 0 {
 		fail("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
 	}
-	if v.Op == ir.OpGather {
+	switch v.Op {
+	case ir.OpGather:
 		k.gather(v, in[v.Args[0]], in[v.Args[1]], outs)
 		// A gather reads its data wherever the indices say: no output may share it.
 		p.Buffers[in[v.Args[0]]].Ref.Reread = true
-	} else {
+	case ir.OpScatterAdd:
+		k.scatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+		// Each output position reads every update and index along the axis.
+		p.Buffers[in[v.Args[0]]].Ref.Reread = true
+		p.Buffers[in[v.Args[1]]].Ref.Reread = true
+	default:
 		k.reduce(v, in[v.Args[0]], outs)
 	}
 	return k.fn, nil
@@ -251,6 +257,58 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
 				og.InBounds = true
 				b.NewStore(k.e.Narrow(b, d, xv), og)
+			}
+			return b
+		})
+	})
+}
+
+// scatter emits scatter_add along v.Axis: out[o, j, i] is the sum, k = 0, 1,
+// ... in order, of upd[o, k, i] over the k with idx[o, k, i] = j, accumulated
+// in the register dtype (f32 for f16 and bf16). Each output position reads
+// the K updates of its (o, i) and adds those whose index is its j: K loads per
+// output instead of a serial scatter, so output positions split over threads
+// and every position adds its updates in the interpreter's order. An index
+// outside [0, n) matches no position.
+func (k *axisKernel) scatter(v *ir.Value, ui, ii int, outs []int) {
+	upd, idx := v.Args[0], v.Args[1]
+	s := v.Type.Shape
+	entry := k.fn.NewBlock("entry")
+	n, kdim := k.dim(s[v.Axis]), k.dim(upd.Type.Shape[v.Axis])
+	inner := k.product(entry, s[v.Axis+1:])
+	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
+	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
+	reg := elemental.RegType(v.Type.DType)
+	acc := entry.NewAlloca(reg)
+	k.segments(entry, inner, func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
+		q := b.NewUDiv(p, inner)
+		j := b.NewURem(q, n)
+		o := b.NewUDiv(q, n)
+		first := b.NewAdd(b.NewMul(b.NewMul(o, kdim), inner), i0) // upd[o, 0, i0]
+		return k.loop(b, "scatter", i64(0), cnt, 1, func(b *llir.Block, t value.Value) *llir.Block {
+			b.NewStore(elemental.Const(v.Type.DType, 0), acc)
+			b = k.loop(b, "k", i64(0), kdim, 1, func(b *llir.Block, kk value.Value) *llir.Block {
+				at := b.NewAdd(b.NewAdd(first, b.NewMul(kk, inner)), t)
+				g := b.NewGetElementPtr(im, k.bf.ptrs[ii], at)
+				g.InBounds = true
+				var ix value.Value = b.NewLoad(im, g)
+				if id != ir.I64 {
+					ix = b.NewSExt(ix, types.I64)
+				}
+				u := b.NewGetElementPtr(um, k.bf.ptrs[ui], at)
+				u.InBounds = true
+				x := k.e.Widen(b, ud, b.NewLoad(um, u))
+				sum := b.NewFAdd(b.NewLoad(reg, acc), x)
+				b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+				return b
+			})
+			r := b.NewLoad(reg, acc)
+			pos := b.NewAdd(p, t)
+			for _, oi := range outs {
+				d := k.p.Buffers[oi].Value.Type.DType
+				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
+				og.InBounds = true
+				b.NewStore(k.e.Narrow(b, d, r), og)
 			}
 			return b
 		})

@@ -5,13 +5,16 @@
 //
 // The pieces, one file each:
 //
-//	storage.go   dtypes in registers and in memory: loads widen, stores narrow,
-//	             scalar arguments arrive as doubles
-//	elemental.go the emitter: a table from ir.Op to a lowering
-//	mathlib.go   the library functions transcendental ops call (f64, pow)
-//	vecmath.go   f32 exp, expm1, log, log1p, tanh, sigmoid, erf inline, so loops vectorise
-//	reduce.go    reduction arithmetic (sum, max, min, nanmax, nanmin, the online
-//	             log-sum-exp) for any number of lanes
+//	storage.go      dtypes in registers and in memory: loads widen, stores
+//	                narrow, scalar arguments arrive as doubles
+//	elemental.go    the emitter: a table from ir.Op to a lowering
+//	mathlib.go      the library functions transcendental ops call (f64, pow)
+//	vecmath.go      f32 exp, expm1, log, log1p, tanh, sigmoid, erf and erfc
+//	                inline, so loops vectorise
+//	vecmath_trig.go f32 sin and cos inline, with a branch-free Payne–Hanek
+//	                reduction
+//	reduce.go       reduction arithmetic (sum, max, min, nanmax, nanmin, the
+//	                online log-sum-exp) for any number of lanes
 //
 // RATIONALE.md explains the numerics and the transcendental functions.
 package elemental

@@ -18,6 +18,9 @@ func InlineF32(e *Elemental, op ir.Op, b *llir.Block, x value.Value) value.Value
 	return vecMath32[op](fb{b, e}, x)
 }
 
+// ErfcMax is where erfc's argument is clamped (its result there is +0).
+const ErfcMax = erfcMax
+
 // InlineOps are the ops with an inline f32 function, in op order.
 func InlineOps() []ir.Op { return slices.Sorted(maps.Keys(vecMath32)) }
 

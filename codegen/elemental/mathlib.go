@@ -1,7 +1,7 @@
 // This file names the library functions that transcendental ops call, and
 // declares them: every one in f64, and in all float dtypes those without an
-// inline polynomial in vecmath.go (pow, erfc); mathFunc in elemental.go
-// chooses. Pointing the calls at another library (libdevice for
+// inline function in vecmath.go or vecmath_trig.go (pow); mathFunc in
+// elemental.go chooses. Pointing the calls at another library (libdevice for
 // PTX) is one MathCalls value.
 package elemental
 

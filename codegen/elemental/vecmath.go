@@ -1,8 +1,9 @@
 // This file lowers the f32 transcendental functions (exp, expm1, log, log1p,
-// tanh, sigmoid, erf) to inline code: fadd, fmul, fdiv, integer operations on
-// the bits, and selects. A loop around them vectorises like plain arithmetic
-// (a libm call is scalarised). f16 and bf16 compute in f32 registers and use
-// them too; f64 still calls libm (mathlib.go).
+// tanh, sigmoid, erf, erfc; sin and cos are in vecmath_trig.go) to inline
+// code: fadd, fmul, fdiv, conversions, integer operations on the bits, and
+// selects. A loop around them vectorises like plain arithmetic (a libm call
+// is scalarised). f16 and bf16 compute in f32 registers and use them too; f64
+// still calls libm (mathlib.go).
 //
 // Numerics (MATH.md §0, RATIONALE.md "Transcendental functions"): no
 // fast-math flags and no FMA contraction; range reductions split ln 2 in two
@@ -11,10 +12,11 @@
 // exp alone has a second form for CPUs with FMA, written with explicit fused
 // multiply-adds (llvm.fma, rounded once by definition): it is the hot function
 // of the losses, and half as long. Every other function computes the same bits
-// on every CPU. Every function is within 2 ulps of the correctly rounded
-// result on every f32 input (vecmath_test.go sweeps them).
+// on every CPU. erfc, sin and cos compute in f64 registers and round their
+// result to f32 once. Every function is within 2 ulps of the correctly
+// rounded result on every f32 input (vecmath_test.go sweeps them).
 // The polynomial coefficients are minimax fits rounded to f32 one at a time,
-// refitting the others.
+// refitting the others (f64 ones for the f64 polynomials).
 package elemental
 
 import (
@@ -40,9 +42,13 @@ var vecMath32 = map[ir.Op]func(f fb, x value.Value) value.Value{
 	ir.OpTanh:    tanhF32,
 	ir.OpSigmoid: sigmoidF32,
 	ir.OpErf:     erfF32,
+	ir.OpErfc:    erfcF32,
+	ir.OpSin:     sinF32,
+	ir.OpCos:     cosF32,
 }
 
-// fb appends f32 and i32 instructions to a block: the vocabulary of this file.
+// fb appends f32 and i32 instructions (and f64 and i64 ones) to a block: the
+// vocabulary of this file.
 // e declares intrinsics and says whether the target has FMA; nil means no FMA.
 type fb struct {
 	b *llir.Block
@@ -88,11 +94,41 @@ func (f fb) sel(c, x, y value.Value) value.Value { return f.b.NewSelect(c, x, y)
 func (f fb) bits(x value.Value) value.Value      { return f.b.NewBitCast(x, types.I32) }
 func (f fb) float(n value.Value) value.Value     { return f.b.NewBitCast(n, types.Float) }
 
-// poly evaluates c[0] + x*(c[1] + x*(c[2] + ...)) by Horner's rule.
+// The f64 vocabulary: sin, cos and erfc compute in double registers between
+// an f32 argument and an f32 result (RATIONALE.md).
+
+// dk is the f64 constant x.
+func (f fb) dk(x float64) value.Value { return constant.NewFloat(types.Double, x) }
+
+// l is the i64 constant n.
+func (f fb) l(n int64) value.Value { return constant.NewInt(types.I64, n) }
+
+// ext widens an f32 to f64, exactly.
+func (f fb) ext(x value.Value) value.Value { return f.b.NewFPExt(x, types.Double) }
+
+// narrow rounds an f64 to f32, once (to nearest even, subnormals and
+// overflow as IEEE 754 says).
+func (f fb) narrow(x value.Value) value.Value { return f.b.NewFPTrunc(x, types.Float) }
+
+// bits64 is the bit pattern of an f64, and double the f64 of a pattern.
+func (f fb) bits64(x value.Value) value.Value { return f.b.NewBitCast(x, types.I64) }
+func (f fb) double(n value.Value) value.Value { return f.b.NewBitCast(n, types.Double) }
+
+// kOf is the constant x in the float type t (f32 or f64).
+func (f fb) kOf(t types.Type, x float64) value.Value {
+	if t.Equal(types.Double) {
+		return f.dk(x)
+	}
+	return f.k(x)
+}
+
+// poly evaluates c[0] + x*(c[1] + x*(c[2] + ...)) by Horner's rule, in x's
+// type (f32 or f64).
 func (f fb) poly(x value.Value, c ...float64) value.Value {
-	p := f.k(c[len(c)-1])
+	t := x.Type()
+	p := f.kOf(t, c[len(c)-1])
 	for i := len(c) - 2; i >= 0; i-- {
-		p = f.add(f.k(c[i]), f.mul(x, p))
+		p = f.add(f.kOf(t, c[i]), f.mul(x, p))
 	}
 	return p
 }
@@ -101,12 +137,13 @@ func (f fb) poly(x value.Value, c ...float64) value.Value {
 // pairs c[i] + x*c[i+1] combined in powers of x2, a dependency chain of
 // depth about 2 log2(n) operations instead of Horner's 2n.
 func (f fb) estrin(x, x2 value.Value, c ...float64) value.Value {
+	t := x.Type()
 	terms := make([]value.Value, 0, (len(c)+1)/2)
 	for i := 0; i < len(c); i += 2 {
 		if i+1 < len(c) {
-			terms = append(terms, f.add(f.k(c[i]), f.mul(x, f.k(c[i+1]))))
+			terms = append(terms, f.add(f.kOf(t, c[i]), f.mul(x, f.kOf(t, c[i+1]))))
 		} else {
-			terms = append(terms, f.k(c[i]))
+			terms = append(terms, f.kOf(t, c[i]))
 		}
 	}
 	for p := x2; len(terms) > 1; p = f.mul(p, p) {
@@ -424,4 +461,52 @@ func erfF32(f fb, x value.Value) value.Value {
 	r := f.poly(t, erfcxT...)
 	large := f.sub(f.k(1), f.add(f.mul(eh, r), f.mul(f.sub(el, f.mul(eh, zl)), r)))
 	return f.withSign(f.sel(f.cmp(enum.FPredOLT, a, f.k(1)), small, large), sign)
+}
+
+// erfcMax is where erfc's argument is clamped: erfc(10.125) is below half the
+// smallest subnormal, so the result there rounds to +0.
+const erfcMax = 10.125
+
+// erfcP is the minimax fit of log(erfc(x) (1 + x/2)) + x^2 in t = 1/(1 + x/2)
+// on 0 <= x <= erfcMax, absolute error 2^-32.6, which is the relative error
+// it gives erfc = t e^(-x^2 + P(t)) (the form of Numerical Recipes' erfcc,
+// refitted). The coefficients are f64: the polynomial is evaluated in f64.
+var erfcP = []float64{-0x1.43f833ff6e201p+00, 0x1.ffe2f88ee33b3p-01, 0x1.83a7e96c75da7p-02, 0x1.95fde99f41f7cp-05, 0x1.f7860a7894d46p-04, -0x1.086edf066396p+00, 0x1.49848d393f671p+01, -0x1.67153a5fd89fcp+02, 0x1.0c0ca6642c78dp+03, -0x1.f042b4e488bebp+02, 0x1.1542f78ec3868p+02, -0x1.5aa10d062e5fep+00, 0x1.774f55c16c6fp-03}
+
+// erfcF32 is the complementary error function, computed in f64 registers
+// and rounded to f32 once: for a = |x| clamped to erfcMax, t = 1/(1 + a/2)
+// and y = t e^(-a^2 + P(t)), where a^2 is exact in f64 and e^w is exp64;
+// erfc(x) = y for x >= 0 and 2 - y below. The f64 result is within about
+// 2^-32 of erfc(x) relative, so the one rounding to f32 (subnormal results
+// included) leaves it within about half an ulp. erfc(±0) = 1, erfc(inf) =
+// +0, erfc(-inf) = 2, NaN gives NaN.
+func erfcF32(f fb, x value.Value) value.Value {
+	a := f.abs(x)
+	a = f.sel(f.cmp(enum.FPredOGT, a, f.k(erfcMax)), f.k(erfcMax), a) // NaN passes
+	ad := f.ext(a)
+	t := f.div(f.dk(1), f.add(f.dk(1), f.mul(ad, f.dk(0.5))))
+	y := f.mul(t, exp64(f, f.sub(f.estrin(t, f.mul(t, t), erfcP...), f.mul(ad, ad))))
+	y = f.sel(f.cmp(enum.FPredOGE, x, f.k(0)), y, f.sub(f.dk(2), y)) // NaN fails x >= 0
+	return f.narrow(y)
+}
+
+// exp64Q is the minimax fit of (e^r - 1 - r)/r^2 on |r| <= 0.3466 in f64,
+// relative error 2^-33.2 in e^r.
+var exp64Q = []float64{0x1.00000045704b5p-01, 0x1.555555742e15ep-03, 0x1.55547094ccd57p-05, 0x1.1110ab71c9b96p-07, 0x1.6da76708c29adp-10, 0x1.a17e03f33aac2p-13}
+
+// exp64 is e^w for an f64 w in [-1000, 1000], to about 2^-33 relative
+// (the accuracy an f32 result needs, not an f64 one): k = round(w log2e) by
+// adding 1.5*2^52, r = w - k ln2 (one constant: |k ln2| < 1000 loses at most
+// 2^-43 of r), e^r = 1 + (r + r^2 Q(r)), times 2^k built from k's bits, which
+// the rounding leaves in the low bits of the sum.
+func exp64(f fb, w value.Value) value.Value {
+	const magic = 0x1.8p52
+	kd := f.add(f.mul(w, f.dk(math.Log2E)), f.dk(magic))
+	r := f.sub(w, f.mul(f.sub(kd, f.dk(magic)), f.dk(math.Ln2)))
+	r2 := f.mul(r, r)
+	p := f.add(f.dk(1), f.add(r, f.mul(r2, f.estrin(r, r2, exp64Q...))))
+	// bits(kd) = bits(magic) + k, whose low 12 bits are those of k: shifted
+	// to the exponent field and added to the bits of 1.0, they make 2^k.
+	s := f.double(f.b.NewAdd(f.b.NewShl(f.bits64(kd), f.l(52)), f.l(0x3ff0000000000000)))
+	return f.mul(p, s)
 }

@@ -6,7 +6,8 @@
 // g by a polynomial, minimising max |w (g - p)| over an interval, where w
 // turns the error of p into the relative error of the function it serves.
 // Coefficients are then rounded to f32 one at a time, lowest degree first,
-// refitting the remaining ones after each, which keeps most of the accuracy.
+// refitting the remaining ones after each, which keeps most of the accuracy;
+// the polynomials evaluated in f64 (sin, cos, erfc) keep f64 coefficients.
 package elemental
 
 import (
@@ -27,6 +28,7 @@ type fitProblem struct {
 	g, w func(v float64) float64
 	n    int
 	have []float64 // the table in vecmath.go
+	f64  bool      // evaluated in f64: coefficients are not rounded to f32
 }
 
 // expQuotient is (e^r - 1 - r)/r^2, by its series near 0.
@@ -98,7 +100,40 @@ func fitProblems() []fitProblem {
 		{name: "erfcxT", a: 1.0 / 5, b: 1.0 / 2, n: len(erfcxT), have: erfcxT,
 			g: func(t float64) float64 { x := 1/t - 1; return math.Exp(x*x) * math.Erfc(x) },
 			w: func(t float64) float64 { x := 1/t - 1; return math.Exp(-x * x) }},
+		{name: "exp64Q", a: -0.3466, b: 0.3466, n: len(exp64Q), have: exp64Q, f64: true,
+			g: expQuotient,
+			w: func(r float64) float64 { return r * r / math.Exp(r) }},
+		{name: "erfcP", a: 1 / (1 + erfcMax/2), b: 1, n: len(erfcP), have: erfcP, f64: true,
+			g: func(t float64) float64 { // log(erfc(x)/t) + x^2, x = 2(1/t - 1)
+				x := 2 * (1/t - 1)
+				return math.Log(math.Erfc(x)/t) + x*x
+			},
+			w: func(float64) float64 { return 1 }}, // the relative error of erfc
+		{name: "sinS", a: 1e-10, b: sinCosZ, n: len(sinS), have: sinS, f64: true,
+			g: func(z float64) float64 { return taylorZ(z, -1.0/6, 4) }, // (sin r - r)/(r z), z = r^2
+			w: func(z float64) float64 { r := math.Sqrt(z); return r * z / math.Sin(r) }},
+		{name: "cosC", a: 1e-10, b: sinCosZ, n: len(cosC), have: cosC, f64: true,
+			g: func(z float64) float64 { return taylorZ(z, 1.0/24, 5) }, // (cos r - 1 + z/2)/z^2
+			w: func(z float64) float64 { r := math.Sqrt(z); return z * z / math.Cos(r) }},
 	}
+}
+
+// sinCosZ bounds r^2 for sin and cos: |r| <= pi/4 (pi^2/16 = 0.61685), and
+// a little more, as the reduction rounds.
+const sinCosZ = 0.617
+
+// taylorZ sums c0 (1 - z/(k(k+1)) (1 - z/((k+2)(k+3)) (1 - ...))) to 20
+// terms: the Taylor series of (sin r - r)/(r z) (c0 = -1/6, k = 4) and of
+// (cos r - 1 + z/2)/z^2 (c0 = 1/24, k = 5), z = r^2, which subtracting in
+// float64 would get with too few correct bits at small z.
+func taylorZ(z, c0 float64, k int) float64 {
+	s, t := 0.0, c0
+	for range 20 {
+		s += t
+		t *= -z / float64(k*(k+1))
+		k += 2
+	}
+	return s
 }
 
 // solveLinear solves A x = y by Gaussian elimination with partial pivoting.
@@ -211,6 +246,14 @@ func remez(a, b float64, g, w func(float64) float64, pows []int) ([]float64, flo
 // fitF32 fits p and rounds the coefficients to f32 one at a time, refitting
 // the others; it returns them and their weighted error on a fine grid.
 func fitF32(p fitProblem) ([]float64, float64) {
+	if p.f64 {
+		pows := make([]int, p.n)
+		for j := range pows {
+			pows[j] = j
+		}
+		c, _ := remez(p.a, p.b, p.g, p.w, pows)
+		return c, polyErr(p, c)
+	}
 	g := p.g
 	var fixed []float64
 	for j := range p.n {
@@ -256,7 +299,11 @@ func TestVecMathRefit(t *testing.T) {
 		c, e := fitF32(p)
 		var b []string
 		for _, x := range c {
-			b = append(b, fmt.Sprintf("%x", float32(x)))
+			if p.f64 {
+				b = append(b, fmt.Sprintf("%x", x))
+			} else {
+				b = append(b, fmt.Sprintf("%x", float32(x)))
+			}
 		}
 		t.Logf("%s refitted: error %.3g (2^%.1f), same as vecmath.go: %v\n\t%v", p.name, e, math.Log2(e), slices.Equal(c, p.have), b)
 	}

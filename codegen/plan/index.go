@@ -3,6 +3,8 @@
 package plan
 
 import (
+	"slices"
+
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/ir"
 )
@@ -11,13 +13,16 @@ import (
 // an input tensor (directly, or through reshapes, broadcasts and integer
 // casts, which keep an out-of-range index out of range), the check the
 // runtime makes on that input: each index in [0, size of the gathered axis).
-// Indices computed from other values are not checked; the kernels clamp them.
-// The checks are in body order, without repeats.
+// A scatter_add, the gradient of a take_along_axis, checks its indices
+// against the axis it adds along, unless a gather already checks them so.
+// Indices computed from other values are not checked; the kernels clamp them
+// (a gather) or drop them (a scatter_add). The checks are in body order,
+// without repeats.
 func IndexChecks(f *ir.Func) []artifact.IndexCheck {
 	var checks []artifact.IndexCheck
 	seen := map[artifact.IndexCheck]bool{}
 	for _, v := range f.Body {
-		if v.Op != ir.OpGather {
+		if v.Op != ir.OpGather && v.Op != ir.OpScatterAdd {
 			continue
 		}
 		idx := v.Args[1]
@@ -27,13 +32,19 @@ func IndexChecks(f *ir.Func) []artifact.IndexCheck {
 		if idx.Op != ir.OpParam || idx.Type.IsScalar() {
 			continue
 		}
-		data := v.Args[0]
+		data := v.Args[0] // the gathered tensor; for a scatter_add, the result
+		if v.Op == ir.OpScatterAdd {
+			data = v
+		}
 		of := ir.Ref(data)
 		if data.Op == ir.OpParam {
 			of = data.Name
 		}
 		c := artifact.IndexCheck{Input: idx.Name, Axis: v.Axis, Bound: data.Type.Shape[v.Axis].String(), Of: of}
-		if !seen[c] {
+		checked := slices.ContainsFunc(checks, func(d artifact.IndexCheck) bool {
+			return d.Input == c.Input && d.Axis == c.Axis && d.Bound == c.Bound
+		})
+		if !seen[c] && !(v.Op == ir.OpScatterAdd && checked) {
 			seen[c] = true
 			checks = append(checks, c)
 		}

@@ -128,8 +128,8 @@ func unsupported(v *ir.Value, kind ir.KernelKind) string {
 			return fmt.Sprintf("op %s cannot be compiled into a row kernel", v.Op)
 		}
 	case ir.AxisKernel:
-		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather {
-			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction or gather)", v.Op)
+		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather && v.Op != ir.OpScatterAdd {
+			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction, gather or scatter_add)", v.Op)
 		}
 	default:
 		return fmt.Sprintf("kernel %s has unknown kind %s", v.Group, kind)
@@ -258,9 +258,13 @@ func (p *Kernel) planUnits() {
 		}
 	case ir.AxisKernel:
 		v := p.Values[0]
-		if v.Op == ir.OpGather {
+		switch v.Op {
+		case ir.OpGather:
 			p.Units = v.Type.Shape
-		} else {
+		case ir.OpScatterAdd: // each output position reads the updates along the axis
+			p.Units = v.Type.Shape
+			p.UnitWork = ir.Shape{v.Args[0].Type.Shape[v.Axis]}
+		default:
 			s := v.Args[0].Type.Shape
 			p.Units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
 			p.UnitWork = ir.Shape{s[v.Axis]}
