@@ -87,13 +87,31 @@ func (k *rowKernel) planOutline(l *rowLoop) *outlinePlan {
 		eligible[v] = k.outlinable(v, l)
 	}
 	ipdom, children := k.postDominators(l, eligible)
+	tree := newDomTree(children)
+	// A region's members are exactly the values of v's subtree (each one
+	// reaches the exit only through v, so it is a transitive operand of v
+	// through the subtree), so two regions of the same shape have the same
+	// root op, type and subtree size. Regions whose root, type and size
+	// occur fewer than outlineMinCount times cannot repeat often enough,
+	// and are not built: on a long chain of sums, building every partial
+	// sum's region would take time quadratic in the chain.
+	roots := map[string]int{}
+	rootKey := func(v *ir.Value) string { return fmt.Sprintf("%s %s %d", v.Op, v.Type, tree.size(v)) }
+	for _, v := range l.needed {
+		if eligible[v] && tree.size(v) >= outlineMinSize {
+			roots[rootKey(v)]++
+		}
+	}
 	regions := map[*ir.Value]*region{}
 	count := map[string]int{}
 	for _, v := range l.needed {
-		if !eligible[v] {
+		if !eligible[v] || tree.size(v) < outlineMinSize || roots[rootKey(v)] < outlineMinCount {
 			continue
 		}
-		r := regionOf(v, ipdom)
+		r := regionOf(v, ipdom, tree)
+		if len(r.members) != tree.size(v) {
+			panic(fmt.Sprintf("outline: the region of %s has %d members, its post-dominator subtree %d values", ir.Ref(v), len(r.members), tree.size(v)))
+		}
 		regions[v] = r
 		if len(r.members) >= outlineMinSize {
 			count[r.shape]++
@@ -203,15 +221,8 @@ func (k *rowKernel) postDominators(l *rowLoop, eligible map[*ir.Value]bool) (map
 // the order a walk from v through operands first reaches them, leaves
 // numbered by first use, constants by slot (their values are not part of
 // the shape).
-func regionOf(v *ir.Value, ipdom map[*ir.Value]*ir.Value) *region {
-	owned := func(w *ir.Value) bool {
-		for d := w; d != nil; d = ipdom[d] {
-			if d == v {
-				return true
-			}
-		}
-		return false
-	}
+func regionOf(v *ir.Value, ipdom map[*ir.Value]*ir.Value, tree *domTree) *region {
+	owned := func(w *ir.Value) bool { return tree.within(w, v) }
 	r := &region{root: v}
 	index := map[*ir.Value]int{}
 	leafIndex := map[string]int{}
@@ -257,6 +268,41 @@ func regionOf(v *ir.Value, ipdom map[*ir.Value]*ir.Value) *region {
 	r.shape = b.String()
 	return r
 }
+
+// domTree numbers the post-dominator tree in preorder, so that whether one
+// value post-dominates another is two comparisons, not a walk up the tree.
+type domTree struct {
+	pre, end map[*ir.Value]int // preorder number; one past the subtree's last
+}
+
+// newDomTree numbers the tree given by its children (children[nil] are the
+// roots).
+func newDomTree(children map[*ir.Value][]*ir.Value) *domTree {
+	t := &domTree{pre: map[*ir.Value]int{}, end: map[*ir.Value]int{}}
+	n := 0
+	var number func(v *ir.Value)
+	number = func(v *ir.Value) {
+		t.pre[v] = n
+		n++
+		for _, c := range children[v] {
+			number(c)
+		}
+		t.end[v] = n
+	}
+	for _, r := range children[nil] {
+		number(r)
+	}
+	return t
+}
+
+// within reports whether w is in v's subtree (v post-dominates w, or is w).
+func (t *domTree) within(w, v *ir.Value) bool {
+	pw, ok := t.pre[w]
+	return ok && t.pre[v] <= pw && pw < t.end[v]
+}
+
+// size is the number of values in v's subtree.
+func (t *domTree) size(v *ir.Value) int { return t.end[v] - t.pre[v] }
 
 // decideEmbedding marks, for each class, the constant slots that hold the
 // same constant in every instance: those stay constants inside the
