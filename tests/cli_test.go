@@ -605,7 +605,7 @@ func TestCLIRoofline(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	stdout, stderr, code := dlc(t, nil, "inspect", art)
 	require.Equal(t, 0, code, stderr)
-	require.Contains(t, stdout, "      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n      roofline: 20*N bytes, 11*N ops, 0 transcendentals; 0.55 ops/byte for large sizes (--balance decides the roof)\n")
+	require.Contains(t, stdout, "      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n      roofline: 20*N bytes, 11*N ops, 0 transcendentals; 0.55 ops/byte for large sizes (dlc bench measures the machine balance that decides the roof; or give --balance)\n")
 	stdout, stderr, code = dlc(t, nil, "inspect", art, "--dim", "N=1000", "--balance", "4")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "      roofline: 20000 bytes, 11000 ops, 0 transcendentals; 0.55 ops/byte: memory-bound (balance 4)\n")
@@ -620,4 +620,21 @@ func TestCLIRoofline(t *testing.T) {
 	require.Equal(t, float64(11*100000), r["ops"])
 	require.InDelta(t, 0.55, r["intensity"], 1e-12)
 	require.Greater(t, r["gops"], 0.0)
+	if r["peak_gflops"].(float64) > 0 {
+		// Lion does 0.55 ops per byte; a machine whose FMA peak in GFLOP/s
+		// is less than 0.55 times its copy bandwidth in GB/s does not exist.
+		require.Equal(t, "memory", r["bound"])
+		require.InDelta(t, r["ratio_to_copy"], r["roof_share"], 1e-12)
+		require.Greater(t, r["balance"], 0.55)
+	}
+
+	// bench keeps the balance it measured; inspect decides the roof with it.
+	env := []string{"DLC_CACHE=" + filepath.Join(dir, "cache")}
+	_, stderr, code = dlc(t, env, "bench", art, "lion", "--dim", "N=1000", "--time", "10ms")
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code = dlc(t, env, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	if r["peak_gflops"].(float64) > 0 {
+		require.Regexp(t, `0.55 ops/byte for large sizes: memory-bound \(balance [0-9.e+]+, measured by dlc bench on \d+ threads\)`, stdout)
+	}
 }

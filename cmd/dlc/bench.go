@@ -1,5 +1,7 @@
 // This file implements `dlc bench`: time a function on generated data and
-// compare its effective bandwidth with a plain copy measured in the same run.
+// compare it with the roof that bounds it, both measured in the same run: the
+// bandwidth of a plain copy, or the FMA peak (internal/peak) for a function
+// whose arithmetic intensity is above the machine balance.
 package main
 
 import (
@@ -16,6 +18,8 @@ import (
 	"unsafe"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/internal/hostcpu"
+	"dlc.dev/dlc/internal/peak"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
 )
@@ -37,6 +41,14 @@ type benchResult struct {
 	Transcendentals int64   `json:"transcendentals"`
 	GOPS            float64 `json:"gops"`
 	Intensity       float64 `json:"intensity"`
+	// PeakGFLOPS is the FMA peak measured in the same run (0: none could be
+	// measured), Balance the ridge point PeakGFLOPS / CopyGBps in ops per
+	// byte, Bound the roof under which the function's intensity puts it
+	// ("memory" or "compute") and RoofShare the share of that roof reached.
+	PeakGFLOPS float64 `json:"peak_gflops"`
+	Balance    float64 `json:"balance"`
+	Bound      string  `json:"bound"`
+	RoofShare  float64 `json:"roof_share"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -160,6 +172,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if bytes > 0 {
 		r.Intensity = float64(r.Ops) / float64(bytes)
 	}
+	r.Bound, r.RoofShare = "memory", r.Ratio
+	if flags, err := hostcpu.Flags(); err == nil {
+		if g, ok := peak.GFLOPS(nthreads, *minTime/4, flags["avx2"] && flags["fma"]); ok {
+			r.PeakGFLOPS, r.Balance = g, g/r.CopyGBps
+			saveBalance(r.Balance, nthreads)
+			if r.Intensity >= r.Balance {
+				r.Bound, r.RoofShare = "compute", r.GOPS/g
+			}
+		}
+	}
 	if *asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
@@ -169,6 +191,16 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  %.1f MB moved (unique bytes read + written): %.2f GB/s\n", float64(bytes)/1e6, r.GBps)
 	fmt.Fprintf(stdout, "  copy loop, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", r.CopyGBps, 100*r.Ratio)
 	fmt.Fprintf(stdout, "  %.3g ops (%.3g transcendental): %.2f GOP/s, %.3g ops/byte\n", float64(r.Ops), float64(r.Transcendentals), r.GOPS, r.Intensity)
+	if r.PeakGFLOPS == 0 {
+		fmt.Fprintf(stdout, "  no FMA peak measured on this machine (needs amd64 with AVX2 and FMA): bound by memory is assumed\n")
+		return nil
+	}
+	fmt.Fprintf(stdout, "  FMA peak, same run: %.1f GFLOP/s; machine balance %.3g ops/byte\n", r.PeakGFLOPS, r.Balance)
+	roof := "the copy bandwidth"
+	if r.Bound == "compute" {
+		roof = "the FMA peak"
+	}
+	fmt.Fprintf(stdout, "  bound by %s → %.0f%% of %s\n", r.Bound, 100*r.RoofShare, roof)
 	return nil
 }
 

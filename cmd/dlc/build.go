@@ -125,7 +125,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	asJSON := fs.Bool("json", false, "print the description as JSON")
 	var dimFlags pairs
 	fs.Var(&dimFlags, "dim", "`NAME=SIZE`: the size of symbolic dimension NAME, to evaluate each kernel's roofline (repeatable)")
-	balance := fs.Float64("balance", 0, "`OPS/BYTE`: the machine balance (peak operations per second over memory bandwidth) that decides which roof bounds a kernel; dlc bench prints this machine's")
+	balance := fs.Float64("balance", 0, "`OPS/BYTE`: the machine balance (peak operations per second over memory bandwidth) that decides which roof bounds a kernel (default: the one dlc bench last measured here, kept in the build cache)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -153,7 +153,11 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	printManifest(stdout, pos[0], man, roofOptions{dims, *balance})
+	ro := roofOptions{dims: dims, balance: *balance}
+	if ro.balance == 0 {
+		ro.balance, ro.source = savedBalance()
+	}
+	printManifest(stdout, pos[0], man, ro)
 	return nil
 }
 

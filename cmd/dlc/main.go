@@ -36,7 +36,7 @@ func commands() []command {
 		{"run", "ART.dla FUNC --in NAME=PATH.npy ... --out DIR", "run a function on .npy inputs, write one .npy per output", runRun},
 		{"inspect", "ART.dla", "describe the functions and kernels of an artifact", runInspect},
 		{"ir", "FILE.dl", "print the graph IR after a pass", runIR},
-		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against the copy bandwidth", runBench},
+		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against its roof: the copy bandwidth or the FMA peak", runBench},
 		{"verify", "ART.dla", "rebuild an artifact from the sources it records and say what differs", runVerify},
 		{"cache", "show|trim|clear", "show, trim or clear the build cache", runCache},
 		{"version", "", "print dlc's version and the LLVM tools it finds", runVersion},

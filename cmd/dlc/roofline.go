@@ -5,9 +5,11 @@ package main
 
 import (
 	"fmt"
+	"os"
 	"strconv"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/ir"
 )
 
@@ -15,11 +17,51 @@ import (
 type roofOptions struct {
 	dims    map[string]int64 // sizes of symbolic dimensions; missing ones stay symbolic
 	balance float64          // operations per byte at the ridge point; 0: unknown
+	source  string           // where balance comes from, when not from --balance
 }
 
 // largeDim is the size every dimension takes to estimate the intensity of a
 // kernel when no size is given: the ratio of the leading terms.
 const largeDim = 1 << 20
+
+// balanceKey names the machine balance dlc bench last measured, in the
+// build cache.
+var balanceKey = buildcache.Key("machine balance measured by dlc bench")
+
+// saveBalance keeps the machine balance measured on threads threads in the
+// default build cache, for dlc inspect; without a cache it is not kept.
+func saveBalance(balance float64, threads int) {
+	dir, err := buildcache.DefaultDir(os.Getenv)
+	if err != nil || dir == "" {
+		return
+	}
+	if c, err := buildcache.Open(dir, 0); err == nil {
+		_ = c.Put(buildcache.KindMemo, balanceKey, []byte(fmt.Sprintf("%g %d", balance, threads)))
+	}
+}
+
+// savedBalance is the machine balance dlc bench last measured, and a note
+// saying so; 0 when there is none.
+func savedBalance() (float64, string) {
+	dir, err := buildcache.DefaultDir(os.Getenv)
+	if err != nil || dir == "" {
+		return 0, ""
+	}
+	c, err := buildcache.Open(dir, 0)
+	if err != nil {
+		return 0, ""
+	}
+	b, err := c.Get(buildcache.KindMemo, balanceKey)
+	if err != nil {
+		return 0, ""
+	}
+	var balance float64
+	var threads int
+	if _, err := fmt.Sscanf(string(b), "%g %d", &balance, &threads); err != nil || balance <= 0 {
+		return 0, ""
+	}
+	return balance, fmt.Sprintf("measured by dlc bench on %d threads", threads)
+}
 
 // parseDims reads --dim NAME=SIZE flags.
 func parseDims(p pairs) (map[string]int64, error) {
@@ -73,13 +115,20 @@ func (ro roofOptions) describe(c *artifact.Cost) string {
 	switch {
 	case ai == 0:
 	case ro.balance == 0:
-		s += " (--balance decides the roof)"
+		s += " (dlc bench measures the machine balance that decides the roof; or give --balance)"
 	case ai < ro.balance:
-		s += fmt.Sprintf(": memory-bound (balance %g)", ro.balance)
+		s += fmt.Sprintf(": memory-bound (balance %.3g%s)", ro.balance, ro.sourceNote())
 	default:
-		s += fmt.Sprintf(": compute-bound (balance %g)", ro.balance)
+		s += fmt.Sprintf(": compute-bound (balance %.3g%s)", ro.balance, ro.sourceNote())
 	}
 	return s
+}
+
+func (ro roofOptions) sourceNote() string {
+	if ro.source == "" {
+		return ""
+	}
+	return ", " + ro.source
 }
 
 // countNames lists the dimension names in an ir.Count expression.
