@@ -190,7 +190,13 @@ type Kernel struct {
 	Scalars  []ScalarRef `json:"scalars"` // in the order the entry takes them
 	// Cost is the kernel's work and traffic, for its roofline.
 	Cost *Cost `json:"cost,omitempty"`
+	// Source is where the kernel's values come from: one "file:line:col"
+	// per source line, in order of first appearance, at most MaxKernelSource.
+	Source []string `json:"source,omitempty"`
 }
+
+// MaxKernelSource bounds Kernel.Source.
+const MaxKernelSource = 12
 
 // Cost is what a kernel must do at least, as expressions of the function's
 // dimensions ("20*N", "3*B*C + 2*B"; ir.EvalCount evaluates them): the bytes

@@ -606,6 +606,10 @@ func TestCLIRoofline(t *testing.T) {
 	stdout, stderr, code := dlc(t, nil, "inspect", art)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n      roofline: 20*N bytes, 11*N ops, 0 transcendentals; 0.55 ops/byte for large sizes (dlc bench measures the machine balance that decides the roof; or give --balance)\n")
+	// The kernel names the source lines it computes, quoted from the artifact.
+	require.Contains(t, stdout, "\n      from ../stdlib/optim/lion.dl:12:19: let c = beta1 * m + (1 - beta1) * grad\n"+
+		"      from ../stdlib/optim/lion.dl:13:31: theta_new = theta - lr * (sign(c) + wd * theta)\n"+
+		"      from ../stdlib/optim/lion.dl:14:19: m_new = beta2 * m + (1 - beta2) * grad\n")
 	stdout, stderr, code = dlc(t, nil, "inspect", art, "--dim", "N=1000", "--balance", "4")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "      roofline: 20000 bytes, 11000 ops, 0 transcendentals; 0.55 ops/byte: memory-bound (balance 4)\n")

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -140,7 +141,7 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if *balance < 0 {
 		return &usageError{fmt.Sprintf("--balance %g: not a positive ratio", *balance)}
 	}
-	man, _, err := artifact.ReadFile(pos[0])
+	man, secs, err := artifact.ReadFile(pos[0])
 	if err != nil {
 		return err
 	}
@@ -157,13 +158,13 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if ro.balance == 0 {
 		ro.balance, ro.source = savedBalance()
 	}
-	printManifest(stdout, pos[0], man, ro)
+	printManifest(stdout, pos[0], man, ro, recordedText(man, secs))
 	return nil
 }
 
 // printManifest prints what `dlc inspect` shows: the target sections, then every
 // function with its signature and kernels, each kernel with its entry on every target.
-func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOptions) {
+func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOptions, src ir.Sources) {
 	fmt.Fprintf(w, "artifact %s (format %d, from %s)\n", path, man.FormatVersion, man.Source)
 	if b := man.Build; b != nil {
 		cpu := b.CPU
@@ -224,8 +225,38 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 			if k.Cost != nil {
 				fmt.Fprintf(w, "      roofline: %s\n", ro.describe(k.Cost))
 			}
+			for _, p := range k.Source {
+				fmt.Fprintf(w, "      from %s\n", quoteSource(src, p))
+			}
 		}
 	}
+}
+
+// recordedText maps the names of the sources an artifact records to their text.
+func recordedText(man *artifact.Manifest, secs map[string][]byte) ir.Sources {
+	src := ir.Sources{}
+	if man.Build != nil {
+		for _, f := range man.Build.Sources {
+			src[f.Name] = secs[f.Section]
+		}
+	}
+	return src
+}
+
+// quoteSource is "file:line:col: text" for a position "file:line:col"
+// whose file the artifact records, else the position.
+func quoteSource(src ir.Sources, pos string) string {
+	i := strings.LastIndexByte(pos, ':')
+	j := strings.LastIndexByte(pos[:max(i, 0)], ':')
+	if j <= 0 {
+		return pos
+	}
+	line, err1 := strconv.Atoi(pos[j+1 : i])
+	col, err2 := strconv.Atoi(pos[i+1:])
+	if err1 != nil || err2 != nil {
+		return pos
+	}
+	return src.Quote(ir.Pos{File: pos[:j], Line: line, Col: col})
 }
 
 func nonNilT(ts []artifact.Target) []artifact.Target {

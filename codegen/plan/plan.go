@@ -345,7 +345,27 @@ func (p *Kernel) Descriptor() artifact.Kernel {
 		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: "#" + d, DType: ir.I64.String()})
 	}
 	k.Cost = p.cost()
+	k.Source = p.source()
 	return k
+}
+
+// source is the first position on each source line of the kernel's values.
+func (p *Kernel) source() []string {
+	type line struct {
+		file string
+		n    int
+	}
+	seen := map[line]bool{}
+	var out []string
+	for _, pos := range p.Fn.KernelPos(p.Group) {
+		l := line{pos.File, pos.Line}
+		if !pos.IsValid() || seen[l] || len(out) == artifact.MaxKernelSource {
+			continue
+		}
+		seen[l] = true
+		out = append(out, pos.String())
+	}
+	return out
 }
 
 // cost is the kernel's minimum traffic (each buffer once) and its work.
