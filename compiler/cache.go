@@ -91,7 +91,7 @@ func newCacheInputs(filename string, src []byte, opt Options, backends []backend
 	if cpu == "" {
 		cpu = "default"
 	}
-	in.Flags = []string{"cpu=" + cpu}
+	in.Flags = []string{"cpu=" + cpu, "gpu=" + opt.GPU}
 	return in, nil
 }
 

@@ -22,7 +22,8 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
 	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
-	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll); the build cache is not used")
+	target := fs.String("target", "cpu", "`TARGET`: cpu, or cuda[:sm_XX] for PTX beside the CPU code (sm_XX one of "+strings.Join(codegen.SMs(), ", ")+"; default "+codegen.DefaultSM+", which the driver JIT-compiles for newer GPUs; sm_90 needs LLVM 16 or newer)")
+	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll; kernels.ptx.ll for a GPU); the build cache is not used")
 	cf := addCacheFlags(fs)
 	noCache := fs.Bool("no-cache", false, "neither look in the build cache nor store the artifact there")
 	explainCache := fs.Bool("explain-cache", false, "say whether the artifact came from the build cache, and if not, which input changed (the source, an import, the compiler, LLVM, the target or a flag)")
@@ -34,6 +35,14 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
 	}
+	kind, sm, err := codegen.ParseTarget(*target)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	gpu := ""
+	if kind == codegen.CUDA {
+		gpu = sm
+	}
 	src := pos[0]
 	if !strings.HasSuffix(src, ".dl") {
 		return &usageError{fmt.Sprintf("%s: not a .dl file", src)}
@@ -42,7 +51,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	opt := compiler.Options{CPU: *cpu, DumpDir: *dumpDir}
+	opt := compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir}
 	if !*noCache {
 		if opt.Cache, err = cf.open(); err != nil {
 			return err
@@ -171,6 +180,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 		if cpu == "" {
 			cpu = "default"
 		}
+		if b.GPU != "" {
+			cpu += ", -target cuda:" + b.GPU
+		}
 		fmt.Fprintf(w, "built by dlc %s with %s, -cpu %s; dlc verify rebuilds it\n", b.DLC, strings.Join(b.Tools, ", "), cpu)
 		for _, f := range b.Sources {
 			fmt.Fprintf(w, "source %s  sha256 %s  (section %s)\n", f.Name, f.SHA256, f.Section)
@@ -218,6 +230,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 					stream := ""
 					if e.Stream != "" {
 						stream = ", streaming stores: " + e.Stream
+					}
+					if e.Block > 0 {
+						stream += fmt.Sprintf(", %d threads per block", e.Block)
 					}
 					fmt.Fprintf(w, "      %s: %s (%s)%s\n", t.Kind, e.Symbol, e.ABI, stream)
 				}

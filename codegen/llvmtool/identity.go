@@ -16,14 +16,14 @@ import (
 func (t *Tools) Identity() string {
 	parts := []string{fmt.Sprintf("LLVM %d", t.LLVM)}
 	for _, p := range []string{t.Opt, t.LLC, t.Linker} {
-		parts = append(parts, fileIdentity(p))
+		parts = append(parts, FileIdentity(p))
 	}
 	return strings.Join(parts, "; ")
 }
 
-// fileIdentity is "path (size bytes, modified time)" of the file a path
+// FileIdentity is "path (size bytes, modified time)" of the file a path
 // resolves to.
-func fileIdentity(p string) string {
+func FileIdentity(p string) string {
 	if real, err := filepath.EvalSymlinks(p); err == nil {
 		p = real
 	}
