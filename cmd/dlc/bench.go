@@ -12,7 +12,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"sort"
-	"strconv"
 	"sync"
 	"time"
 	"unsafe"
@@ -78,76 +77,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	defer art.Close()
-	dims := map[string]int64{}
-	for i, k := range dimFlags.keys {
-		n, err := strconv.ParseInt(dimFlags.vals[i], 10, 64)
-		if err != nil || n <= 0 {
-			return fmt.Errorf("--dim %s: %q is not a positive size", k, dimFlags.vals[i])
-		}
-		dims[k] = n
-	}
-	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
-	for _, s := range desc.Scalars {
-		if s.Default == nil {
-			a.Scalars[s.Name] = 1
-		}
-	}
-	for i, k := range sets.keys {
-		x, err := parseScalar(sets.vals[i])
-		if err != nil {
-			return fmt.Errorf("--set %s: %w", k, err)
-		}
-		a.Scalars[k] = x
-	}
-	rng := rand.New(rand.NewPCG(1, 2))
-	bounds, err := indexBounds(desc, dims)
+	dims, err := parseDims(dimFlags)
 	if err != nil {
 		return err
 	}
-	var bytes int64
-	slot := 0
-	inputs := map[string]runtime.Tensor{}
-	for _, in := range desc.Inputs {
-		shape, err := concrete(in.Shape, dims)
-		if err != nil {
-			return fmt.Errorf("input %s: %w (give it with --dim)", in.Name, err)
-		}
-		dt, err := runtime.ParseDType(in.DType)
-		if err != nil {
-			return fmt.Errorf("input %s: %w", in.Name, err)
-		}
-		t := benchTensor(dt, shape, slot, bounds[in.Name], rng)
-		slot++
-		inputs[in.Name] = t
-		a.Inputs[in.Name] = t
-		bytes += int64(t.Len)
-	}
-	aliased := map[string]string{}
-	for i, out := range aliasFlags.keys {
-		aliased[out] = aliasFlags.vals[i]
-	}
-	for _, o := range desc.Outputs {
-		if in, ok := aliased[o.Name]; ok {
-			t, ok := inputs[in]
-			if !ok {
-				return fmt.Errorf("--alias %s=%s: no input named %s", o.Name, in, in)
-			}
-			a.Outputs[o.Name] = t
-			bytes += int64(t.Len)
-			continue
-		}
-		shape, err := concrete(o.Shape, dims)
-		if err != nil {
-			return fmt.Errorf("output %s: %w (give it with --dim)", o.Name, err)
-		}
-		dt, err := runtime.ParseDType(o.DType)
-		if err != nil {
-			return fmt.Errorf("output %s: %w", o.Name, err)
-		}
-		t := benchTensor(dt, shape, slot, 0, rng)
-		slot++
-		a.Outputs[o.Name] = t
-		bytes += int64(t.Len)
+	a, bytes, err := benchArgs(desc, dims, sets, aliasFlags)
+	if err != nil {
+		return err
 	}
 	dev, _, free, err := onDevice(art, a)
 	if err != nil {
@@ -172,6 +108,94 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r := benchResult{Function: pos[1], Device: art.Device().String(), Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
 		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
 	r.Ratio = r.GBps / r.CopyGBps
+	if err := r.roofline(desc, dims, art.Device().Kind == runtime.Host, *minTime/4); err != nil {
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(r)
+	}
+	r.print(stdout, art.Device().Kind == runtime.Host)
+	return nil
+}
+
+// benchArgs generates the inputs and outputs of function desc at sizes
+// dims, with scalars from sets and outputs aliased to inputs by aliases, and
+// returns them with the bytes they hold.
+func benchArgs(desc *artifact.Function, dims map[string]int64, sets, aliasFlags pairs) (runtime.Args, int64, error) {
+	var none runtime.Args
+	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
+	for _, s := range desc.Scalars {
+		if s.Default == nil {
+			a.Scalars[s.Name] = 1
+		}
+	}
+	for i, k := range sets.keys {
+		x, err := parseScalar(sets.vals[i])
+		if err != nil {
+			return none, 0, fmt.Errorf("--set %s: %w", k, err)
+		}
+		a.Scalars[k] = x
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	bounds, err := indexBounds(desc, dims)
+	if err != nil {
+		return none, 0, err
+	}
+	var bytes int64
+	slot := 0
+	inputs := map[string]runtime.Tensor{}
+	for _, in := range desc.Inputs {
+		shape, err := concrete(in.Shape, dims)
+		if err != nil {
+			return none, 0, fmt.Errorf("input %s: %w (give it with --dim)", in.Name, err)
+		}
+		dt, err := runtime.ParseDType(in.DType)
+		if err != nil {
+			return none, 0, fmt.Errorf("input %s: %w", in.Name, err)
+		}
+		t := benchTensor(dt, shape, slot, bounds[in.Name], rng)
+		slot++
+		inputs[in.Name] = t
+		a.Inputs[in.Name] = t
+		bytes += int64(t.Len)
+	}
+	aliased := map[string]string{}
+	for i, out := range aliasFlags.keys {
+		aliased[out] = aliasFlags.vals[i]
+	}
+	for _, o := range desc.Outputs {
+		if in, ok := aliased[o.Name]; ok {
+			t, ok := inputs[in]
+			if !ok {
+				return none, 0, fmt.Errorf("--alias %s=%s: no input named %s", o.Name, in, in)
+			}
+			a.Outputs[o.Name] = t
+			bytes += int64(t.Len)
+			continue
+		}
+		shape, err := concrete(o.Shape, dims)
+		if err != nil {
+			return none, 0, fmt.Errorf("output %s: %w (give it with --dim)", o.Name, err)
+		}
+		dt, err := runtime.ParseDType(o.DType)
+		if err != nil {
+			return none, 0, fmt.Errorf("output %s: %w", o.Name, err)
+		}
+		t := benchTensor(dt, shape, slot, 0, rng)
+		slot++
+		a.Outputs[o.Name] = t
+		bytes += int64(t.Len)
+	}
+	return a, bytes, nil
+}
+
+// roofline adds the work of the kernels at sizes dims, and, on the host,
+// the FMA peak measured for at least minTime and the roof that bounds the
+// function.
+func (r *benchResult) roofline(desc *artifact.Function, dims map[string]int64, host bool, minTime time.Duration) error {
+	med := r.MedianSeconds
 	for _, k := range desc.Kernels {
 		if k.Cost == nil {
 			continue
@@ -185,26 +209,27 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		r.Transcendentals += t
 	}
 	r.GOPS = float64(r.Ops) / med / 1e9
-	if bytes > 0 {
-		r.Intensity = float64(r.Ops) / float64(bytes)
+	if r.Bytes > 0 {
+		r.Intensity = float64(r.Ops) / float64(r.Bytes)
 	}
 	r.Bound, r.RoofShare = "memory", r.Ratio
-	if flags, err := hostcpu.Flags(); err == nil && art.Device().Kind == runtime.Host {
-		if g, ok := peak.GFLOPS(nthreads, *minTime/4, flags["avx2"] && flags["fma"]); ok {
+	if flags, err := hostcpu.Flags(); err == nil && host {
+		if g, ok := peak.GFLOPS(r.Threads, minTime, flags["avx2"] && flags["fma"]); ok {
 			r.PeakGFLOPS, r.Balance = g, g/r.CopyGBps
-			saveBalance(r.Balance, nthreads)
+			saveBalance(r.Balance, r.Threads)
 			if r.Intensity >= r.Balance {
 				r.Bound, r.RoofShare = "compute", r.GOPS/g
 			}
 		}
 	}
-	if *asJSON {
-		enc := json.NewEncoder(stdout)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	}
-	where, copyName := fmt.Sprintf("%d threads", nthreads), "copy loop"
-	if art.Device().Kind != runtime.Host {
+	return nil
+}
+
+// print writes the result as text.
+func (r *benchResult) print(stdout io.Writer, host bool) {
+	med, min, bytes := r.MedianSeconds, r.MinSeconds, r.Bytes
+	where, copyName := fmt.Sprintf("%d threads", r.Threads), "copy loop"
+	if !host {
 		where, copyName = r.Device, "device-to-device copy"
 	}
 	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %s\n", r.Function, med*1e3, r.Runs, min*1e3, where)
@@ -213,7 +238,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "  %.3g ops (%.3g transcendental): %.2f GOP/s, %.3g ops/byte\n", float64(r.Ops), float64(r.Transcendentals), r.GOPS, r.Intensity)
 	if r.PeakGFLOPS == 0 {
 		fmt.Fprintf(stdout, "  no FMA peak measured (it needs the host CPU, amd64 with AVX2 and FMA): bound by memory is assumed\n")
-		return nil
+		return
 	}
 	fmt.Fprintf(stdout, "  FMA peak, same run: %.1f GFLOP/s; machine balance %.3g ops/byte\n", r.PeakGFLOPS, r.Balance)
 	roof := "the copy bandwidth"
@@ -221,7 +246,6 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		roof = "the FMA peak"
 	}
 	fmt.Fprintf(stdout, "  bound by %s → %.0f%% of %s\n", r.Bound, 100*r.RoofShare, roof)
-	return nil
 }
 
 // indexBounds evaluates the bound of every index input (the manifest's
