@@ -5,6 +5,7 @@ package compiler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -230,6 +231,10 @@ func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byt
 		return nil, nil, err
 	}
 	b, man, err := link(ctx, m, filepath.Base(filename), backends, opt.DumpDir, prov, srcs)
+	var ie *codegen.InternalError
+	if errors.As(err, &ie) && ie.Sources == nil {
+		ie.Sources = sourcesOf(files) // the message quotes the source of the kernel
+	}
 	if err != nil {
 		return nil, nil, err
 	}

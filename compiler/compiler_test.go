@@ -141,7 +141,8 @@ func TestLinkTargets(t *testing.T) {
 
 // TestBuildCodegenError builds a kernel whose result only scalars compute: the
 // checker accepts it and no kernel computes it, a dlc bug that the CPU backend
-// reports as a *codegen.InternalError at the kernel's position, unwrapped.
+// reports as a *codegen.InternalError at the kernel's position, unwrapped,
+// quoting the source it was compiling.
 func TestBuildCodegenError(t *testing.T) {
 	needTools(t)
 	src := []byte("kernel f(x: f32[N]; a: f32) -> y: f32 {\n    y = a * 2.0\n}\n")
@@ -152,6 +153,9 @@ func TestBuildCodegenError(t *testing.T) {
 	}
 	if ie.Func != "f" || ie.Pos.Line != 1 || !strings.HasPrefix(err.Error(), "scalar.dl:1:8: internal compiler error in code generation for @f") {
 		t.Errorf("error %+v:\n%v", ie, err)
+	}
+	if want := "It compiles scalar.dl:2:\n    scalar.dl:2:13: y = a * 2.0\n"; !strings.Contains(err.Error(), want) {
+		t.Errorf("the error does not quote the source %q:\n%v", want, err)
 	}
 }
 
