@@ -16,6 +16,7 @@ package passes
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"dlc.dev/dlc/ir"
@@ -298,18 +299,7 @@ func (fu *fuser) merge(a, b *group) {
 	for _, v := range b.members {
 		fu.of[v] = a
 	}
-	merged := make([]*ir.Value, 0, len(a.members)+len(b.members))
-	i, j := 0, 0
-	for i < len(a.members) || j < len(b.members) {
-		if j == len(b.members) || i < len(a.members) && fu.order[a.members[i]] < fu.order[b.members[j]] {
-			merged = append(merged, a.members[i])
-			i++
-		} else {
-			merged = append(merged, b.members[j])
-			j++
-		}
-	}
-	a.members = merged
+	a.members = fu.mergeOrdered(a.members, b.members)
 	a.first = fu.order[a.members[0]]
 	b.members = nil
 	for h := range fu.reads[b] {
@@ -330,6 +320,32 @@ func (fu *fuser) merge(a, b *group) {
 	delete(fu.readBy[a], b)
 	delete(fu.reads, b)
 	delete(fu.readBy, b)
+}
+
+// mergeOrdered merges two lists of values in body order. A group grows by
+// absorbing smaller ones, often all after it or all before it, so each run
+// of xs between two members of ys is found by binary search and copied
+// whole: merging into a large group costs little more than the small one.
+func (fu *fuser) mergeOrdered(xs, ys []*ir.Value) []*ir.Value {
+	if len(xs) < len(ys) {
+		xs, ys = ys, xs
+	}
+	if len(ys) == 0 {
+		return xs
+	}
+	if fu.order[ys[0]] > fu.order[xs[len(xs)-1]] {
+		return append(xs, ys...) // the lists are the groups' own: neither is used again
+	}
+	merged := make([]*ir.Value, 0, len(xs)+len(ys))
+	i := 0
+	for _, y := range ys {
+		oy := fu.order[y]
+		k := i + sort.Search(len(xs)-i, func(n int) bool { return fu.order[xs[i+n]] > oy })
+		merged = append(merged, xs[i:k]...)
+		merged = append(merged, y)
+		i = k
+	}
+	return append(merged, xs[i:]...)
 }
 
 // cycle reports whether merging a and b would make a kernel depend on itself:
