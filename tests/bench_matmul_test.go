@@ -10,19 +10,18 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/internal/hostcpu"
+	"dlc.dev/dlc/internal/peak"
 	"dlc.dev/dlc/runtime"
 )
 
@@ -108,29 +107,20 @@ func (s *numpyServer) close() {
 	s.cmd.Wait()
 }
 
-// fmaPeak compiles testdata/baseline/fmapeak.c and returns a function that
-// measures the FMA flop rate of threads threads running it at once.
+// fmaPeak returns a function that measures the FMA peak of threads
+// threads (internal/peak: the fastest of the runs in 50 ms), or skips the
+// benchmark where the machine has no AVX2 and FMA to measure it with.
 func fmaPeak(b *testing.B, threads int) func() float64 {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		b.Skip("gcc not found: no FMA peak")
+	flags, err := hostcpu.Flags()
+	if err != nil || !flags["avx2"] || !flags["fma"] {
+		b.Skip("no AVX2 and FMA: no FMA peak")
 	}
-	so := filepath.Join(b.TempDir(), "fmapeak.so")
-	out, err := exec.Command("gcc", "-O2", "-mavx2", "-mfma", "-shared", "-fPIC", "-o", so, "testdata/baseline/fmapeak.c").CombinedOutput()
-	require.NoError(b, err, "%s", out)
-	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	require.NoError(b, err)
-	fn, err := purego.Dlsym(h, "fma_loop")
-	require.NoError(b, err)
-	const iters = 20_000_000
+	if _, ok := peak.GFLOPS(threads, time.Millisecond, true); !ok {
+		b.Skip("no FMA kernel on this architecture: no FMA peak")
+	}
 	return func() float64 {
-		var wg sync.WaitGroup
-		t0 := time.Now()
-		for range threads {
-			wg.Add(1)
-			go func() { defer wg.Done(); purego.SyscallN(fn, iters) }()
-		}
-		wg.Wait()
-		return float64(threads) * iters * 12 * 8 * 2 / time.Since(t0).Seconds() / 1e9
+		g, _ := peak.GFLOPS(threads, 50*time.Millisecond, true)
+		return g
 	}
 }
 
@@ -217,7 +207,7 @@ func (t matmulTarget) kernelName(fn string) string {
 // BenchmarkMatmulVsNumPy times dlc's contraction kernels (2 threads), on
 // x86-64-v3 and, where the machine has AVX-512, x86-64-v4, and NumPy on
 // OpenBLAS (OPENBLAS_NUM_THREADS=2) in alternating rounds of one run, and an
-// FMA loop on 2 threads for the machine's peak. It reports median GFLOP/s of
+// FMA peak on 2 threads (internal/peak). It reports median GFLOP/s of
 // each, dlc's speed relative to NumPy (numpy_time / dlc_time) and dlc's
 // fraction of the FMA peak; metrics without a target name are x86-64-v3's.
 // NumPy's dense layer is np.maximum(x @ w + b, 0). Times are never

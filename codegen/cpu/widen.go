@@ -33,10 +33,11 @@ type widener struct {
 	mem    map[llir.Instruction]memOp
 	m      map[value.Value]value.Value // scalar value -> its vector
 	splats map[value.Value]value.Value
-	code   map[value.Value]bool // the instructions being widened
-	j      value.Value          // the vector loop's element index (lane 0)
-	forbid value.Value          // the scalar loop's index, which only memOps may use
-	n      int                  // lanes per vector: `lanes` unless set otherwise
+	code   map[value.Value]bool      // the instructions being widened
+	j      value.Value               // the vector loop's element index (lane 0)
+	forbid value.Value               // the scalar loop's index, which only memOps may use
+	twins  map[*llir.Func]*llir.Func // outlined functions and their vector twins
+	n      int // lanes per vector: `lanes` unless set otherwise
 }
 
 func newWidener(e *elemental.Elemental, pre, b *llir.Block, mem map[llir.Instruction]memOp) *widener {
@@ -335,6 +336,17 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 	callee, ok := in.Callee.(*llir.Func)
 	if !ok {
 		return nil, fmt.Errorf("widen: indirect call")
+	}
+	if tw, ok := w.twins[callee]; ok {
+		args := make([]value.Value, len(in.Args))
+		for i, a := range in.Args {
+			v, err := w.get(a)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = v
+		}
+		return w.b.NewCall(tw, args...), nil
 	}
 	if base, ok := vectorIntrinsicBase(callee.Name()); ok {
 		info := vectorIntrinsics[base]
