@@ -1,5 +1,6 @@
 // This file tests the MPI engine: what needs no MPI job in this process, and
-// jobs of 2 and 3 ranks launched with mpirun on loopback only, running
+// jobs of 2 and 3 ranks launched with mpirun on loopback only (over shared
+// memory, and over TCP as between hosts), running
 // internal/tools/mpicheck (collectives against closed forms, a rank that
 // dies, a rank that hangs).
 package mpi
@@ -25,9 +26,27 @@ var loopback = []string{
 	"--mca", "oob_tcp_if_include", "lo", "--mca", "plm", "isolated",
 }
 
+// overTCP are the options that replace shared memory by TCP on lo, the
+// transport between hosts.
+var overTCP = []string{"--mca", "btl", "self,tcp", "--mca", "btl_tcp_if_include", "lo"}
+
 // mpirunArgs is the command line running prog with args on np ranks.
 func mpirunArgs(np int, prog string, args ...string) []string {
-	a := append([]string{"-np", strconv.Itoa(np)}, loopback...)
+	return mpirunWith(nil, np, prog, args...)
+}
+
+// mpirunWith is mpirunArgs with the btl options of loopback replaced by
+// btl when btl is not nil.
+func mpirunWith(btl []string, np int, prog string, args ...string) []string {
+	a := []string{"-np", strconv.Itoa(np)}
+	for i := 0; i < len(loopback); i++ {
+		if btl != nil && loopback[i] == "--mca" && loopback[i+1] == "btl" {
+			a = append(a, btl...)
+			i += 2
+			continue
+		}
+		a = append(a, loopback[i])
+	}
 	return append(append(a, prog), args...)
 }
 
@@ -65,10 +84,16 @@ type job struct {
 // runJob runs mpicheck with args on np ranks, killed after limit.
 func runJob(t *testing.T, np int, limit time.Duration, args ...string) job {
 	t.Helper()
+	return runJobWith(t, nil, np, limit, args...)
+}
+
+// runJobWith is runJob with the btl options btl (nil: shared memory).
+func runJobWith(t *testing.T, btl []string, np int, limit time.Duration, args ...string) job {
+	t.Helper()
 	prog := buildMpicheck(t)
 	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, "mpirun", mpirunArgs(np, prog, args...)...)
+	cmd := exec.CommandContext(ctx, "mpirun", mpirunWith(btl, np, prog, args...)...)
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
 	j := job{out: string(out), err: err, elapsed: time.Since(start)}
@@ -102,20 +127,24 @@ func TestNegativeTimeout(t *testing.T) {
 
 func TestCollectives(t *testing.T) {
 	needMPI(t)
-	for _, np := range []int{2, 3} {
-		t.Run(strconv.Itoa(np)+"ranks", func(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		np   int
+		btl  []string
+	}{{"2ranks", 2, nil}, {"3ranks", 3, nil}, {"2ranks-tcp", 2, overTCP}} {
+		t.Run(c.name, func(t *testing.T) {
 			// A watchdog on every collective: a bug that desynchronizes the
 			// ranks fails the job instead of hanging the test.
-			j := runJob(t, np, 2*time.Minute, "check", "-timeout", "30s")
+			j := runJobWith(t, c.btl, c.np, 2*time.Minute, "check", "-timeout", "30s")
 			if j.err != nil {
 				t.Fatalf("mpirun: %v\n%s", j.err, j.out)
 			}
-			for r := range np {
+			for r := range c.np {
 				if !strings.Contains(j.out, "rank "+strconv.Itoa(r)+": PASS") {
 					t.Errorf("rank %d did not pass:\n%s", r, j.out)
 				}
 			}
-			if np == 2 && !strings.Contains(j.out, "rank 1: truncated broadcast: mpi: MPI_Bcast failed: MPI_ERR_TRUNCATE") {
+			if c.np == 2 && !strings.Contains(j.out, "rank 1: truncated broadcast: mpi: MPI_Bcast failed: MPI_ERR_TRUNCATE") {
 				t.Errorf("the truncated broadcast did not report MPI's error:\n%s", j.out)
 			}
 		})
