@@ -28,6 +28,7 @@ func check(c *mpi.Comm) error {
 		{"argument errors", checkArgErrors},
 		{"barrier", func(c *mpi.Comm) error { return c.Barrier() }},
 		{"allocations", checkAllocs},
+		{"second communicator", checkSecondComm},
 		{"mpi errors", checkMPIError},
 	}
 	var errs []error
@@ -262,6 +263,46 @@ func checkAllocs(c *mpi.Comm) error {
 	goruntime.ReadMemStats(&after)
 	if n := after.Mallocs - before.Mallocs; n >= 1000 {
 		return fmt.Errorf("1000 all-reduces allocated %d times; want none", n)
+	}
+	return nil
+}
+
+// checkSecondComm opens a second Comm while the first is alive: it shares
+// the initialized MPI, and its Finalize frees only its communicator, so the
+// first keeps working.
+func checkSecondComm(c *mpi.Comm) error {
+	c2, err := mpi.Init(mpi.Config{})
+	if err != nil {
+		return err
+	}
+	x := []float64{1}
+	if err := c2.Allreduce(runtime.F64(x), runtime.F64(x), mpi.Sum); err != nil {
+		return err
+	}
+	if err := c2.Finalize(); err != nil {
+		return err
+	}
+	if err := c.Allreduce(runtime.F64(x), runtime.F64(x), mpi.Sum); err != nil {
+		return fmt.Errorf("the first Comm after the second's Finalize: %w", err)
+	}
+	if want := float64(c.Size() * c.Size()); x[0] != want {
+		return fmt.Errorf("two sums of 1 gave %v, want %v", x[0], want)
+	}
+	return nil
+}
+
+// checkAfterFinalize checks that a finalized Comm refuses collectives, that a
+// second Finalize does nothing, and that MPI cannot be initialized again.
+func checkAfterFinalize(c *mpi.Comm, lib string) error {
+	x := f32(make([]float32, 4))
+	if err := c.Allreduce(x, x, mpi.Sum); err == nil || !strings.Contains(err.Error(), "MPI_Allreduce after Finalize") {
+		return fmt.Errorf("an all-reduce after Finalize gave %v", err)
+	}
+	if err := c.Finalize(); err != nil {
+		return fmt.Errorf("a second Finalize: %w", err)
+	}
+	if _, err := mpi.Init(mpi.Config{Library: lib}); err == nil || !strings.Contains(err.Error(), "cannot be initialized twice") {
+		return fmt.Errorf("Init after Finalize gave %v", err)
 	}
 	return nil
 }

@@ -58,6 +58,9 @@ func main() {
 	if ferr := c.Finalize(); err == nil {
 		err = ferr
 	}
+	if mode == "check" && err == nil {
+		err = checkAfterFinalize(c, *lib)
+	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "rank %d: FAIL: %v\n", c.Rank(), err)
 		os.Exit(1)
