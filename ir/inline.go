@@ -58,6 +58,9 @@ func inlineOnce(m *Module, f *Func) (bool, error) {
 				}
 				w.Type = substType(cv.Type, dims)
 				w.Group = GroupNone
+				if nd, ok := dims[cv.Name]; cv.Op == OpDim && ok {
+					substDim(&w, nd)
+				}
 				vals[cv] = &w
 				body = append(body, &w)
 			}
@@ -78,6 +81,16 @@ func inlineOnce(m *Module, f *Func) (bool, error) {
 	}
 	f.Body = body
 	return did, nil
+}
+
+// substDim makes dim value w, whose dimension the call binds to d, the size
+// of d: the caller's dimension, or a constant.
+func substDim(w *Value, d Dim) {
+	if d.IsSym() {
+		w.Name = d.Sym
+		return
+	}
+	w.Op, w.Name, w.Const = OpConst, "", float64(d.N)
 }
 
 // replaceIn rewrites uses of old in vs.

@@ -220,6 +220,10 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 		if !s.Equal(k.Domain) || v.Op.Has(AlongAxis) {
 			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
 		}
+	case LoopsKernel:
+		if len(s) == 0 || !s.IsConst() || v.Op.Has(AlongAxis) || !v.Op.Has(Elementwise) {
+			return "a loops kernel computes only elementwise values of constant shapes"
+		}
 	case ContractionKernel, TransposeKernel:
 		if OwnKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
 			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, k.Kind)

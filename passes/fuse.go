@@ -359,6 +359,7 @@ func (fu *fuser) schedule() error {
 		}
 		f.Schedule = append(f.Schedule, declare(name, next))
 	}
+	fuseHorizontal(f, fu.opt)
 	if f.Kernels > 0 && len(f.Schedule) != f.Kernels {
 		var desc []string
 		for _, k := range f.Schedule {
