@@ -12,6 +12,7 @@ require (
 
 require (
 	github.com/mewmew/float v0.0.0-20201204173432-505706aa38fa // indirect
+	github.com/nlpodyssey/safetensors v0.0.0-20250209183917-bfb01cc25f7c // indirect
 	github.com/pkg/errors v0.9.1 // indirect
 	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/mod v0.27.0 // indirect
