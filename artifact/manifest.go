@@ -27,9 +27,10 @@ type Manifest struct {
 
 // Section names.
 const (
-	SectionIR     = "ir"     // optimized graph IR text (ir.Print), parsed by the runtime for host code
-	SectionObject = "cpu.so" // the shared object with every CPU kernel
-	SectionLLVM   = "cpu.ll" // the optimized LLVM IR, for inspection
+	SectionIR     = "ir"       // optimized graph IR text (ir.Print), parsed by the runtime for host code
+	SectionObject = "cpu.so"   // the shared object with every CPU kernel
+	SectionLLVM   = "cpu.ll"   // the optimized LLVM IR, for inspection
+	SectionPTX    = "cuda.ptx" // PTX text with every GPU kernel, JIT-compiled by the CUDA driver at load
 )
 
 // Section names one payload and its checksum.
@@ -57,15 +58,19 @@ type Target struct {
 
 // Target kinds.
 const (
-	TargetCPU = "cpu" // a shared object for the host CPU
+	TargetCPU  = "cpu"  // a shared object for the host CPU
+	TargetCUDA = "cuda" // PTX for NVIDIA GPUs; Arch is the compute capability (sm_80)
 )
 
 // Entry says how one kernel is launched on a target.
 type Entry struct {
 	Function string `json:"function"` // Function.Name
 	Kernel   string `json:"kernel"`   // Kernel.Name within that function
-	Symbol   string `json:"symbol"`   // the entry point in the target's code: a shared-object symbol on a CPU
-	ABI      string `json:"abi"`      // how it is called: ABIChunk
+	Symbol   string `json:"symbol"`   // the entry point in the target's code: a shared-object symbol on a CPU, a PTX .entry on a GPU
+	ABI      string `json:"abi"`      // how it is called: ABIChunk, ABIGrid
+	// Block is the number of threads per block an ABIGrid kernel is written for
+	// (a row kernel's reductions depend on it); the launcher picks the grid.
+	Block int `json:"block,omitempty"`
 	// Stream, when set, is a second entry point of the same kernel on a CPU (same
 	// ABI, same bits) that writes its element outputs with streaming (non-temporal)
 	// stores, which bypass the caches: faster for outputs far larger than the
@@ -85,6 +90,19 @@ type Entry struct {
 // Kernel.Buffers[i]; scalars[j] is the value of Kernel.Scalars[j] as a double (the
 // kernel converts it to the scalar's dtype).
 const ABIChunk = "chunk"
+
+// ABIGrid is the GPU calling convention of a kernel: a PTX .entry
+//
+//	SYMBOL(u64 count, BUF0*, ..., SCALAR0, ..., u64 #D0, ...)
+//
+// launched with Entry.Block threads per block on any number of blocks: it
+// processes units [0, count) of Kernel.Units with grid-stride loops, so the
+// grid size never changes a result. BUFi is the device address of
+// Kernel.Buffers[i]. Scalars are passed in their dtype's register type
+// (f32 for f32, f16 and bf16, which the kernel rounds; f64; s32; s64; u8 0
+// or 1 for bool), converted on the host as ir.Convert converts; a dimension
+// "#D" is an s64.
+const ABIGrid = "grid"
 
 // Target returns the target of the given kind, or nil.
 func (m *Manifest) Target(kind string) *Target {

@@ -1,6 +1,6 @@
 // This file defines a backend, the part of a build that compiles the scheduled
-// module for one target section, and the CPU backend: LLVM IR from codegen/cpu,
-// opt and llc, a shared object.
+// module for one target section, the CPU backend (LLVM IR from codegen/cpu,
+// opt and llc, a shared object) and the GPU backend (codegen/ptx, PTX).
 package compiler
 
 import (
@@ -12,6 +12,7 @@ import (
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/cpu"
 	"dlc.dev/dlc/codegen/llvmtool"
+	"dlc.dev/dlc/codegen/ptx"
 	"dlc.dev/dlc/ir"
 )
 
@@ -122,4 +123,51 @@ func unavailableKernels(m *ir.Module) error {
 	}
 	return fmt.Errorf("%scannot compile %s %s: the CPU %s kernel is not available yet%s; dlc ir shows the IR, and the interpreter (ir.Interpret) runs it",
 		at, first.Op, ir.Ref(first), kind, more)
+}
+
+// ptxBackend compiles kernels for an NVIDIA GPU into PTX.
+type ptxBackend struct {
+	target codegen.Target
+	tools  *llvmtool.Tools
+	llc    string // an llc that knows the target's compute capability
+}
+
+// newPTXBackend resolves compute capability sm and finds an llc for it.
+func newPTXBackend(sm string, tools *llvmtool.Tools) (*ptxBackend, error) {
+	t, err := codegen.CUDATarget(sm)
+	if err != nil {
+		return nil, fmt.Errorf("-target %w", err)
+	}
+	llc, err := ptx.Tools(t, tools)
+	if err != nil {
+		return nil, err
+	}
+	return &ptxBackend{target: t, tools: tools, llc: llc}, nil
+}
+
+// compile emits the kernels for the GPU and compiles them to PTX.
+func (b *ptxBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
+	if err := unavailableKernels(m); err != nil {
+		return nil, err
+	}
+	llText, kernels, entries, err := ptx.Emit(m, b.target)
+	if err != nil {
+		return nil, err
+	}
+	if err := dump(dumpDir, "kernels.ptx.ll", llText); err != nil {
+		return nil, err
+	}
+	text, err := ptx.Compile(ctx, llText, entries, ptx.Options{Target: b.target, Tools: b.tools, LLC: b.llc})
+	if err != nil {
+		return nil, err
+	}
+	t := artifact.Target{
+		Kind:     artifact.TargetCUDA,
+		Section:  artifact.SectionPTX,
+		Triple:   b.target.Triple,
+		Arch:     b.target.CPU,
+		Features: []string{},
+		Entries:  entries,
+	}
+	return &targetOutput{target: t, kernels: kernels, sections: map[string][]byte{artifact.SectionPTX: []byte(text)}}, nil
 }

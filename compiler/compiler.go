@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 
 	"dlc.dev/dlc/artifact"
@@ -27,6 +28,9 @@ type Options struct {
 	// CPU is the -cpu name: one of codegen.CPUs(), codegen.DefaultCPU when
 	// empty; native is the machine that builds.
 	CPU string
+	// GPU, when set, is the compute capability of a cuda target ("sm_80",
+	// codegen.DefaultSM) whose PTX the artifact carries beside the CPU code.
+	GPU string
 	// DumpDir, if set, receives the graph IR after every pass (NN_<pass>.ir)
 	// and, from Build, what each backend writes for inspection (the CPU
 	// backend: the LLVM IR before and after opt, kernels.ll and kernels.opt.ll).
@@ -72,7 +76,14 @@ func (o Options) backends(ctx context.Context) ([]backend, codegen.Target, error
 	if err != nil {
 		return nil, codegen.Target{}, err
 	}
-	return []backend{cpu}, cpu.target, nil
+	if o.GPU == "" {
+		return []backend{cpu}, cpu.target, nil
+	}
+	gpu, err := newPTXBackend(o.GPU, cpu.tools)
+	if err != nil {
+		return nil, codegen.Target{}, err
+	}
+	return []backend{cpu, gpu}, cpu.target, nil
 }
 
 // Lower parses, checks and lowers a source file, then runs the pass pipeline
@@ -144,7 +155,7 @@ func link(ctx context.Context, m *ir.Module, source string, backends []backend, 
 		// Every backend plans the same kernels; the first one's descriptions are the manifest's.
 		if i == 0 {
 			kernels = out.kernels
-		} else if !reflect.DeepEqual(kernels, out.kernels) {
+		} else if !mergeKernels(kernels, out.kernels) {
 			return nil, nil, fmt.Errorf("internal error: the %s backend describes other kernels than the %s backend", out.target.Kind, man.Targets[0].Kind)
 		}
 		for name, data := range out.sections {
@@ -169,6 +180,39 @@ func link(ctx context.Context, m *ir.Module, source string, backends []backend, 
 		return nil, nil, fmt.Errorf("internal error: the artifact just written does not decode: %w", err)
 	}
 	return b, out, nil
+}
+
+// mergeKernels checks that another backend describes the same kernels as
+// into, but for which buffers it rereads (artifact.BufferRef.Reread, how a
+// backend walks a row), and marks in into every buffer either rereads: the
+// runtime then refuses an aliasing that any target's code could not take.
+func mergeKernels(into, other map[string][]artifact.Kernel) bool {
+	if len(into) != len(other) {
+		return false
+	}
+	for fn, ks := range into {
+		theirs := other[fn]
+		if len(theirs) != len(ks) {
+			return false
+		}
+		for i := range ks {
+			a, b := ks[i], theirs[i]
+			if len(a.Buffers) != len(b.Buffers) {
+				return false
+			}
+			a.Buffers, b.Buffers = slices.Clone(a.Buffers), slices.Clone(b.Buffers)
+			for j := range a.Buffers {
+				a.Buffers[j].Reread, b.Buffers[j].Reread = false, false
+			}
+			if !reflect.DeepEqual(a, b) {
+				return false
+			}
+			for j := range ks[i].Buffers {
+				ks[i].Buffers[j].Reread = ks[i].Buffers[j].Reread || theirs[i].Buffers[j].Reread
+			}
+		}
+	}
+	return true
 }
 
 // dump writes text to dir/name when dir is set.

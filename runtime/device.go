@@ -2,7 +2,7 @@
 // through which a loaded artifact runs kernels on a device. Checking arguments and
 // planning a call (check.go, overlap.go, plan.go, func.go) do not depend on the
 // device: they hand a launcher resolved kernels and checked pointers. The CPU worker
-// pool (cpulaunch.go) is the one launcher today; a CUDA launcher is another.
+// pool (cpulaunch.go) is one launcher; the CUDA launcher (cudalaunch.go) is the other.
 package runtime
 
 import (

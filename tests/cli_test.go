@@ -218,6 +218,9 @@ func TestCLIBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(foreign, []byte("#!/bin/sh\necho hi\n"), 0o644))
 	bad1 := filepath.Join(dir, "bad.dl")
 	require.NoError(t, os.WriteFile(bad1, []byte("kernel f(x: f32[N]) -> (y: f32[N]) {\n    y = x * undefined_name\n}\n"), 0o644))
+	gpuArt := filepath.Join(dir, "lion-cuda.dla")
+	_, stderr, code = dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-target", "cuda", "-o", gpuArt)
+	require.Equal(t, 0, code, stderr)
 	mm := filepath.Join(dir, "mm.dl")
 	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: f32[B, D], w: f32[D, H]) -> (y: f32[B, H]) {\n    y = x @ w\n}\n"), 0o644))
 
@@ -239,6 +242,11 @@ func TestCLIBadInput(t *testing.T) {
 		{"bad scalar", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--set", "lr=fast"), "fast"},
 		{"missing npy", nil, run("--in", "theta="+filepath.Join(dir, "nope.npy"), "--in", "grad="+x, "--in", "m="+x), "nope.npy"},
 		{"unknown function", nil, []string{"run", art, "lion2", "--out", out}, "lion2"},
+		{"bad device", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--device", "tpu"), `--device "tpu"`},
+		{"no cuda target", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--device", "cuda"), "rebuild it with dlc build -target cuda"},
+		{"no CUDA driver", nil, []string{"run", gpuArt, "lion", "--out", out, "--in", "theta=" + x, "--in", "grad=" + x, "--in", "m=" + x,
+			"--device", "cuda:0", "--cuda-driver", filepath.Join(dir, "libcuda.so.1")}, "cannot open the CUDA driver"},
+		{"bench without driver", nil, []string{"bench", gpuArt, "lion", "--dim", "N=8", "--device", "cuda", "--cuda-driver", filepath.Join(dir, "libcuda.so.1")}, "NVIDIA driver"},
 		{"corrupt artifact", nil, []string{"inspect", corrupt}, "corrupt"},
 		{"truncated artifact", nil, []string{"run", truncated, "lion", "--out", out}, "truncated"},
 		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},

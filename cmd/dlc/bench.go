@@ -20,6 +20,7 @@ import (
 // benchResult is what `dlc bench --json` prints.
 type benchResult struct {
 	Function      string  `json:"function"`
+	Device        string  `json:"device"`
 	Threads       int     `json:"threads"`
 	Runs          int     `json:"runs"`
 	MedianSeconds float64 `json:"median_seconds"`
@@ -39,6 +40,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
 	minTime := fs.Duration("time", time.Second, "`DURATION`: measure for at least this long, in 5 to 200 runs")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
+	devFlags := addDeviceFlags(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -46,7 +48,11 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 2 {
 		return &usageError{"need an artifact and a function name"}
 	}
-	art, fn, desc, err := openFunc(pos[0], pos[1], *threads)
+	cfg, err := devFlags.config(*threads)
+	if err != nil {
+		return err
+	}
+	art, fn, desc, err := openFunc(pos[0], pos[1], cfg)
 	if err != nil {
 		return err
 	}
@@ -118,17 +124,27 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		a.Outputs[o.Name] = t
 		bytes += int64(t.Len)
 	}
-	if err := fn.Run(a); err != nil { // warm up, and check the arguments once
+	dev, _, free, err := onDevice(art, a)
+	if err != nil {
 		return err
 	}
-	times, err := timeRuns(*minTime, func() error { return fn.Run(a) })
+	defer free()
+	if err := fn.Run(dev); err != nil { // warm up, and check the arguments once
+		return err
+	}
+	times, err := timeRuns(*minTime, func() error { return fn.Run(dev) })
 	if err != nil {
 		return err
 	}
 	nthreads := art.Threads()
-	copyGBps := copyBandwidth(bytes/2, nthreads, *minTime/2)
+	var copyGBps float64
+	if art.Device().Kind == runtime.Host {
+		copyGBps = copyBandwidth(bytes/2, nthreads, *minTime/2)
+	} else if copyGBps, err = deviceCopyBandwidth(art, bytes/2, *minTime/2); err != nil {
+		return err
+	}
 	med, min := median(times), times[0]
-	r := benchResult{Function: pos[1], Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
+	r := benchResult{Function: pos[1], Device: art.Device().String(), Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
 		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
 	r.Ratio = r.GBps / r.CopyGBps
 	if *asJSON {
@@ -136,9 +152,13 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(r)
 	}
-	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %d threads\n", r.Function, med*1e3, r.Runs, min*1e3, nthreads)
+	where, copyName := fmt.Sprintf("%d threads", nthreads), "copy loop"
+	if art.Device().Kind != runtime.Host {
+		where, copyName = r.Device, "device-to-device copy"
+	}
+	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %s\n", r.Function, med*1e3, r.Runs, min*1e3, where)
 	fmt.Fprintf(stdout, "  %.1f MB moved (unique bytes read + written): %.2f GB/s\n", float64(bytes)/1e6, r.GBps)
-	fmt.Fprintf(stdout, "  copy loop, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", r.CopyGBps, 100*r.Ratio)
+	fmt.Fprintf(stdout, "  %s, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", copyName, r.CopyGBps, 100*r.Ratio)
 	return nil
 }
 
@@ -227,4 +247,30 @@ func copyBandwidth(size int64, threads int, minTime time.Duration) float64 {
 	run()
 	times, _ := timeRuns(minTime, run)
 	return 2 * float64(size) / median(times) / 1e9
+}
+
+// deviceCopyBandwidth measures a device-to-device copy of size bytes (read +
+// write counted) in art's device memory (cuMemcpyDtoD): the GPU's practical
+// limit.
+func deviceCopyBandwidth(art *runtime.Artifact, size int64, minTime time.Duration) (float64, error) {
+	n := max(size, 1<<20) / 4
+	src, err := art.Alloc(runtime.Float32, n)
+	if err != nil {
+		return 0, err
+	}
+	defer art.Free(src)
+	dst, err := art.Alloc(runtime.Float32, n)
+	if err != nil {
+		return 0, err
+	}
+	defer art.Free(dst)
+	run := func() error { return art.Copy(dst, src) }
+	if err := run(); err != nil {
+		return 0, err
+	}
+	times, err := timeRuns(minTime, run)
+	if err != nil {
+		return 0, err
+	}
+	return 2 * float64(4*n) / median(times) / 1e9, nil
 }

@@ -20,13 +20,22 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
 	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
-	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll)")
+	target := fs.String("target", "cpu", "`TARGET`: cpu, or cuda[:sm_XX] for PTX beside the CPU code (sm_XX one of "+strings.Join(codegen.SMs(), ", ")+"; default "+codegen.DefaultSM+", which the driver JIT-compiles for newer GPUs; sm_90 needs LLVM 16 or newer)")
+	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll; kernels.ptx.ll for a GPU)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
+	}
+	kind, sm, err := codegen.ParseTarget(*target)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	gpu := ""
+	if kind == codegen.CUDA {
+		gpu = sm
 	}
 	src := pos[0]
 	if !strings.HasSuffix(src, ".dl") {
@@ -36,7 +45,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
+	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir})
 	if err != nil {
 		return err
 	}
@@ -176,6 +185,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest) {
 					stream := ""
 					if e.Stream != "" {
 						stream = ", streaming stores: " + e.Stream
+					}
+					if e.Block > 0 {
+						stream += fmt.Sprintf(", %d threads per block", e.Block)
 					}
 					fmt.Fprintf(w, "      %s: %s (%s)%s\n", t.Kind, e.Symbol, e.ABI, stream)
 				}

@@ -23,6 +23,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&sets, "set", "`NAME=VALUE`: set scalar parameter NAME (repeatable; true and false are 1 and 0)")
 	outDir := fs.String("out", "", "`DIR`: write each output to DIR/OUTPUT_NAME.npy (required)")
 	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
+	devFlags := addDeviceFlags(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -33,7 +34,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *outDir == "" {
 		return &usageError{"--out DIR is required"}
 	}
-	art, fn, desc, err := openFunc(pos[0], pos[1], *threads)
+	cfg, err := devFlags.config(*threads)
+	if err != nil {
+		return err
+	}
+	art, fn, desc, err := openFunc(pos[0], pos[1], cfg)
 	if err != nil {
 		return err
 	}
@@ -74,7 +79,15 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 		a.Outputs[o.Name] = runtime.FromBytes(dt, shape, make([]byte, n))
 	}
-	if err := fn.Run(a); err != nil {
+	dev, back, free, err := onDevice(art, a)
+	if err != nil {
+		return err
+	}
+	defer free()
+	if err := fn.Run(dev); err != nil {
+		return err
+	}
+	if err := back(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -107,9 +120,10 @@ func parseScalar(s string) (float64, error) {
 	return x, nil
 }
 
-// openFunc loads an artifact and returns one of its functions with its description.
-func openFunc(path, name string, threads int) (*runtime.Artifact, *runtime.Func, *artifact.Function, error) {
-	art, err := runtime.Load(path, runtime.Config{Threads: threads})
+// openFunc loads an artifact with cfg and returns one of its functions with
+// its description.
+func openFunc(path, name string, cfg runtime.Config) (*runtime.Artifact, *runtime.Func, *artifact.Function, error) {
+	art, err := runtime.Load(path, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
