@@ -170,3 +170,23 @@ func widenInts(xs []int32) []float64 {
 	}
 	return out
 }
+
+// TestTrainStepPTX builds the train steps for a GPU too: the loops kernel
+// has a PTX entry (run on a device by the GPU checks, not here).
+func TestTrainStepPTX(t *testing.T) {
+	needTools(t)
+	path := filepath.Join("..", trainProgram)
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	_, man, err := compiler.Build(context.Background(), path, src, compiler.Options{GPU: "sm_80"})
+	require.NoError(t, err)
+	cuda := man.Target(artifact.TargetCUDA)
+	require.NotNil(t, cuda)
+	for _, f := range man.Functions {
+		for _, k := range f.Kernels {
+			if k.Kind == artifact.KindLoops {
+				require.NotNil(t, cuda.Entry(f.Name, k.Name), "%s.%s", f.Name, k.Name)
+			}
+		}
+	}
+}
