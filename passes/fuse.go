@@ -117,12 +117,13 @@ type fuser struct {
 	order  map[*ir.Value]int
 	of     map[*ir.Value]*group
 	groups []*group
-	refuse []string // producer -> consumer edges left unfused, with reasons
+	refuse []string           // producer -> consumer edges left unfused, with reasons
+	update map[*ir.Value]bool // a train step's optimizer update (update.go)
 }
 
 func fuseFunc(f *ir.Func, opt *Options) error {
 	ensureResultsComputed(f)
-	fu := &fuser{f: f, opt: opt, order: map[*ir.Value]int{}, of: map[*ir.Value]*group{}}
+	fu := &fuser{f: f, opt: opt, order: map[*ir.Value]int{}, of: map[*ir.Value]*group{}, update: updateValues(f)}
 	for i, v := range f.Body {
 		fu.order[v] = i
 		v.Group = map[bool]string{true: ir.GroupHost, false: ir.GroupNone}[v.Group == ir.GroupHost]
@@ -145,6 +146,12 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			if fu.of[p] == nil || fu.of[p] == fu.of[c] {
 				continue
 			}
+			if fu.update[c] && !fu.update[p] {
+				why := "the optimizer update starts once every gradient is written: it runs in one launch for all parameters"
+				fu.refuse = append(fu.refuse, fmt.Sprintf("%s -> %s: %s", ir.Ref(p), ir.Ref(c), why))
+				opt.explain("@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
+				continue
+			}
 			if why := fu.refusal(p, c, i); why != "" {
 				fu.refuse = append(fu.refuse, fmt.Sprintf("%s -> %s: %s", ir.Ref(p), ir.Ref(c), why))
 				opt.explain("@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
@@ -158,7 +165,7 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 	for i := 0; i < len(fu.groups); i++ {
 		for j := i + 1; j < len(fu.groups); j++ {
 			a, b := fu.live(i), fu.live(j)
-			if a == nil || b == nil || a == b || a.alone || b.alone {
+			if a == nil || b == nil || a == b || a.alone || b.alone || fu.update[a.members[0]] != fu.update[b.members[0]] {
 				continue
 			}
 			shape, ok := sameIteration(a, b)
