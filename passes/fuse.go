@@ -169,7 +169,7 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 				continue
 			}
 			shape, ok := sameIteration(a, b)
-			if !ok || fu.cycle(a, b) {
+			if !ok || fu.cycle(a, b) || fu.gatherInside(a, b) != nil {
 				continue
 			}
 			opt.explain("@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
@@ -227,7 +227,26 @@ func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 	if fu.cycle(gp, gc) {
 		return "another kernel sits between them (fusing would make a cycle)"
 	}
+	if g := fu.gatherInside(gp, gc); g != nil {
+		return fmt.Sprintf("%s would read its data from the same kernel, but take_along_axis reads its data at positions known only at run time, so the data must be in memory", ir.Ref(g))
+	}
 	return ""
+}
+
+// gatherInside returns a gather that merging a and b would put in the kernel
+// that computes its data, or nil.
+func (fu *fuser) gatherInside(a, b *group) *ir.Value {
+	for _, g := range [2]*group{a, b} {
+		for _, v := range g.members {
+			if v.Op != ir.OpGather {
+				continue
+			}
+			if d := fu.of[v.Args[0]]; d == a || d == b {
+				return v
+			}
+		}
+	}
+	return nil
 }
 
 func shapesString(ss []ir.Shape) string {
