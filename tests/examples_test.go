@@ -30,6 +30,7 @@ var exampleArgs = map[string]func(t *testing.T, dir string) []string{
 
 // exampleChecks verifies what an example claims; dir is its scratch directory.
 var exampleChecks = map[string]func(t *testing.T, out, dir string){
+	"exacttoy": checkExactToy,
 	"lion": func(t *testing.T, out, dir string) {
 		m := regexp.MustCompile(`loss (\S+) -> (\S+)`).FindStringSubmatch(out)
 		require.NotNil(t, m, out)
