@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what building and testing dlc needs, when it is missing:
-# LLVM's opt and llc (Debian package llvm, LLVM 14) and gcc (the linker driver);
+# LLVM's opt and llc (Debian package llvm, LLVM 14), gcc (the linker driver) and
+# Fashion-MNIST (dataset-fashion-mnist, for the training examples);
 # with --bench also NumPy, a baseline of the benchmarks.
 set -euo pipefail
 need=()
 command -v opt >/dev/null 2>&1 || command -v opt-14 >/dev/null 2>&1 || need+=(llvm)
 command -v llc >/dev/null 2>&1 || command -v llc-14 >/dev/null 2>&1 || need+=(llvm)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+# The training examples read Fashion-MNIST from Debian's package.
+[ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # Benchmarks also compare with NumPy (Debian's python3-numpy).
 if [ "${1:-}" = "--bench" ] && ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
 	need+=(python3-numpy)
