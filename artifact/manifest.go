@@ -7,10 +7,14 @@
 // per kernel saying how to launch it there.
 package artifact
 
+import "fmt"
+
 // FormatVersion is the version of the container and manifest layout. A loader
 // refuses any other version. Version 2 added kernel kinds, work units and index
 // checks; version 3 moved the triple, CPU features and kernel symbols into one
-// target section each, leaving kernel descriptions target-neutral.
+// target section each, leaving kernel descriptions target-neutral. The
+// build information (Manifest.Build) and the source sections are optional
+// fields of version 3: a loader that does not know them ignores them.
 const FormatVersion = 3
 
 // Manifest describes everything in an artifact except the section bytes.
@@ -19,6 +23,9 @@ type Manifest struct {
 	Source        string     `json:"source"` // the .dl file it was built from (base name)
 	Functions     []Function `json:"functions"`
 	Targets       []Target   `json:"targets"` // one per target section, in build order
+	// Build says what the artifact was built from and with; dlc verify
+	// rebuilds it from there. Absent in an artifact built from IR.
+	Build *BuildInfo `json:"build,omitempty"`
 	// Sections lists the payload sections with their SHA-256 (hex).
 	Sections []Section `json:"sections"`
 	// ContentHash is the SHA-256 (hex) over the manifest (with this field empty) and all sections.
@@ -32,6 +39,30 @@ const (
 	SectionLLVM   = "cpu.ll"   // the optimized LLVM IR, for inspection
 	SectionPTX    = "cuda.ptx" // PTX text with every GPU kernel, JIT-compiled by the CUDA driver at load
 )
+
+// BuildInfo is the provenance of an artifact: the toolchain that built it,
+// the option that chose its target, and every source file it read, each
+// kept in a section of its own so that the artifact can be rebuilt.
+type BuildInfo struct {
+	DLC   string   `json:"dlc"`           // dlc's build identity (compiler.Identity) and version
+	Tools []string `json:"tools"`         // each backend's tools, such as "LLVM version 14.0.6"
+	CPU   string   `json:"cpu"`           // the -cpu option as given ("" for the default)
+	GPU   string   `json:"gpu,omitempty"` // the compute capability of a cuda target, if any
+	// Sources are the files read, the main file first, by the names
+	// positions give them (as given on the command line).
+	Sources []SourceFile `json:"sources"`
+}
+
+// SourceFile is one source file of a build.
+type SourceFile struct {
+	Name    string `json:"name"`
+	Std     bool   `json:"std,omitempty"` // a standard library file, read from dlc itself
+	SHA256  string `json:"sha256"`
+	Section string `json:"section"` // the section holding its text
+}
+
+// SourceSection names the section of the i-th source file.
+func SourceSection(i int) string { return fmt.Sprintf("src/%d", i) }
 
 // Section names one payload and its checksum.
 type Section struct {
@@ -192,6 +223,25 @@ type Kernel struct {
 	UnitWork []string    `json:"unit_work"`
 	Buffers  []BufferRef `json:"buffers"` // in the order the entry takes them
 	Scalars  []ScalarRef `json:"scalars"` // in the order the entry takes them
+	// Cost is the kernel's work and traffic, for its roofline.
+	Cost *Cost `json:"cost,omitempty"`
+	// Source is where the kernel's values come from: one "file:line:col"
+	// per source line, in order of first appearance, at most MaxKernelSource.
+	Source []string `json:"source,omitempty"`
+}
+
+// MaxKernelSource bounds Kernel.Source.
+const MaxKernelSource = 12
+
+// Cost is what a kernel must do at least, as expressions of the function's
+// dimensions ("20*N", "3*B*C + 2*B"; ir.EvalCount evaluates them): the bytes
+// it moves (every buffer read or written once), its arithmetic operations
+// and its transcendental calls, counted from the op table's cost classes
+// (ir.Work).
+type Cost struct {
+	Bytes           string `json:"bytes"`
+	Ops             string `json:"ops"`
+	Transcendentals string `json:"transcendentals"`
 }
 
 // Kernel kinds (ir.KernelKind's names).

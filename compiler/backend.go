@@ -5,14 +5,17 @@ package compiler
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
+	"time"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/cpu"
 	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/codegen/ptx"
+	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/ir"
 )
 
@@ -23,6 +26,9 @@ type backend interface {
 	// compile builds the target section of m, writing what it dumps for
 	// inspection into dumpDir when that is set.
 	compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error)
+	// identity names everything the output depends on besides the module:
+	// the tools (their exact files) and the resolved target. Build caches key on it.
+	identity() string
 }
 
 // targetOutput is what one backend contributes to an artifact.
@@ -30,12 +36,15 @@ type targetOutput struct {
 	target   artifact.Target              // its manifest entry, with one Entry per kernel
 	kernels  map[string][]artifact.Kernel // per function, in launch order: the same for every backend
 	sections map[string][]byte            // its code section and any it adds for inspection
+	tools    string                       // the version of its tools, for the manifest
 }
 
 // cpuBackend compiles kernels for a CPU into one shared object.
 type cpuBackend struct {
 	target codegen.Target
 	tools  *llvmtool.Tools
+	phase  func(name string, took time.Duration) // Options.Phase
+	cache  *buildcache.Cache                     // Options.Cache, which keeps the LLVM version
 }
 
 // newCPUBackend finds the LLVM tools and resolves the CPU opt names (asking llc
@@ -49,7 +58,16 @@ func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cpuBackend{target: t, tools: tools}, nil
+	return &cpuBackend{target: t, tools: tools, phase: opt.Phase, cache: opt.Cache}, nil
+}
+
+// identity is the LLVM tools and the target, every field of it.
+func (b *cpuBackend) identity() string {
+	t, err := json.Marshal(b.target)
+	if err != nil {
+		panic(fmt.Sprintf("codegen.Target does not marshal: %v", err)) // plain data: a dlc bug
+	}
+	return "cpu tools=" + b.tools.Identity() + " target=" + string(t)
 }
 
 // compile emits the kernels and compiles them. What fails in emission is a
@@ -59,18 +77,26 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 	if err := unavailableKernels(m); err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	llText, kernels, entries, err := cpu.Emit(m, b.target)
 	if err != nil {
 		return nil, err
 	}
+	if b.phase != nil {
+		b.phase("emit", time.Since(start))
+	}
 	if err := dump(dumpDir, "kernels.ll", llText); err != nil {
 		return nil, err
 	}
-	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools})
+	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools, Phase: b.phase})
 	if err != nil {
 		return nil, err
 	}
 	if err := dump(dumpDir, "kernels.opt.ll", optIR); err != nil {
+		return nil, err
+	}
+	version, err := b.llvmVersion(ctx)
+	if err != nil {
 		return nil, err
 	}
 	t := artifact.Target{
@@ -86,7 +112,17 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		target:   t,
 		kernels:  kernels,
 		sections: map[string][]byte{artifact.SectionObject: so, artifact.SectionLLVM: []byte(optIR)},
+		tools:    version,
 	}, nil
+}
+
+// llvmVersion asks llc its version, or the cache what it said before.
+func (b *cpuBackend) llvmVersion(ctx context.Context) (string, error) {
+	ask := func() (string, error) { return llvmtool.Version(ctx, b.tools) }
+	if b.cache == nil {
+		return ask()
+	}
+	return b.cache.Memo(buildcache.Key("llc version", b.tools.Identity()), ask)
 }
 
 // unavailableKernels reports the kernels of m that the CPU backend cannot
@@ -119,7 +155,7 @@ func unavailableKernels(m *ir.Module) error {
 	}
 	at := ""
 	if first.Pos.IsValid() {
-		at = first.Pos.String() + ": "
+		at = first.Pos.First().String() + ": "
 	}
 	return fmt.Errorf("%scannot compile %s %s: the CPU %s kernel is not available yet%s; dlc ir shows the IR, and the interpreter (ir.Interpret) runs it",
 		at, first.Op, ir.Ref(first), kind, more)
@@ -169,5 +205,18 @@ func (b *ptxBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		Features: []string{},
 		Entries:  entries,
 	}
-	return &targetOutput{target: t, kernels: kernels, sections: map[string][]byte{artifact.SectionPTX: []byte(text)}}, nil
+	version, err := llvmtool.Version(ctx, &llvmtool.Tools{LLC: b.llc})
+	if err != nil {
+		return nil, err
+	}
+	return &targetOutput{target: t, kernels: kernels, sections: map[string][]byte{artifact.SectionPTX: []byte(text)}, tools: "PTX by " + version}, nil
+}
+
+// identity is the llc that writes PTX and the target, every field of it.
+func (b *ptxBackend) identity() string {
+	t, err := json.Marshal(b.target)
+	if err != nil {
+		panic(fmt.Sprintf("codegen.Target does not marshal: %v", err)) // plain data: a dlc bug
+	}
+	return "cuda llc=" + llvmtool.FileIdentity(b.llc) + " target=" + string(t)
 }

@@ -389,7 +389,7 @@ func lowerTrainKernel(k *kernel) *ir.Func {
 	d := k.decl.Train
 	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
 	for i, pr := range k.params {
-		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: irPos(pr.pos), Init: pr.init}
+		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: ir.At(irPos(pr.pos)), Init: pr.init}
 		if pr.def != nil {
 			x := *pr.def
 			v.Default = &x
@@ -406,9 +406,9 @@ func lowerTrainKernel(k *kernel) *ir.Func {
 			args = append(args, f.Param(pr.name))
 		}
 		c := f.NewValue(ir.OpCall, ir.Type{Elems: []ir.Type{callee.outputs[0].typ}}, args...)
-		c.Name, c.Pos = callee.name, irPos(pos)
+		c.Name, c.Pos = callee.name, ir.At(irPos(pos))
 		y := f.NewValue(ir.OpExtract, callee.outputs[0].typ, c)
-		y.Pos = irPos(pos)
+		y.Pos = ir.At(irPos(pos))
 		return y
 	}
 	out := call(t.model, nil, d.Model.Pos)
@@ -421,7 +421,7 @@ func lowerTrainKernel(k *kernel) *ir.Func {
 	for i, w := range t.weights {
 		x := f.Param(w.name)
 		g := f.NewValue(ir.OpGrad, x.Type, loss, x)
-		g.Pos = irPos(w.pos)
+		g.Pos = ir.At(irPos(w.pos))
 		args := []*ir.Value{x, g}
 		for _, s := range t.states[i] {
 			args = append(args, f.Param(s.name))
@@ -437,7 +437,7 @@ func lowerTrainKernel(k *kernel) *ir.Func {
 				val = w.init.ScaleOf(constShape(w.typ))
 			}
 			c := f.NewValue(ir.OpConst, pr.typ)
-			c.Const, c.Pos = val, irPos(a.pos)
+			c.Const, c.Pos = val, ir.At(irPos(a.pos))
 			args = append(args, c)
 		}
 		for j, r := range applyAt(f, opt, args, w.typ.Shape) {
@@ -468,7 +468,9 @@ func applyAt(f *ir.Func, opt *ir.Func, args []*ir.Value, shape ir.Shape) []*ir.V
 		v := f.NewValue(cv.Op, typ, cargs...)
 		id := v.ID
 		*v = *cv
-		v.ID, v.Args, v.Type, v.Group = id, cargs, typ, ir.GroupNone
+		// Each parameter has its own copy: the optimizer's variable names
+		// would repeat.
+		v.ID, v.Args, v.Type, v.Group, v.Var = id, cargs, typ, ir.GroupNone, ""
 		vals[cv] = v
 	}
 	var rs []*ir.Value

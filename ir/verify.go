@@ -24,18 +24,34 @@ func Verify(m *Module) error {
 	return errors.Join(errs...)
 }
 
-// VerifyFunc checks one function; m resolves calls and may be nil when f has none.
+// VerifyError is every problem the verifier found in one function, with
+// the values at fault, so that a report can point at their source.
+type VerifyError struct {
+	Func     string
+	Problems []string
+	Values   []*Value // the values named by the problems, in order
+}
+
+func (e *VerifyError) Error() string {
+	return fmt.Sprintf("func @%s:\n  %s", e.Func, strings.Join(e.Problems, "\n  "))
+}
+
+// VerifyFunc checks one function; m resolves calls and may be nil when f has
+// none. Problems come back as a *VerifyError.
 func VerifyFunc(m *Module, f *Func) error {
 	var errs []string
+	var at []*Value
 	bad := func(v *Value, format string, args ...any) {
 		where := ""
 		if v != nil {
 			where = FormatValue(v) + ": "
+			at = append(at, v)
 		}
 		errs = append(errs, where+fmt.Sprintf(format, args...))
 	}
 	defined := map[*Value]bool{}
 	ids := map[int]bool{}
+	vars := map[string]bool{}
 	scalarSeen := false
 	for i, p := range f.Params {
 		if p.Op != OpParam {
@@ -56,6 +72,7 @@ func VerifyFunc(m *Module, f *Func) error {
 			bad(p, "duplicate ID %d", p.ID)
 		}
 		ids[p.ID] = true
+		vars[p.Name] = true
 		defined[p] = true
 	}
 	for _, v := range f.Body {
@@ -63,6 +80,16 @@ func VerifyFunc(m *Module, f *Func) error {
 			bad(v, "duplicate ID %d", v.ID)
 		}
 		ids[v.ID] = true
+		if v.Var != "" {
+			switch {
+			case v.Op == OpParam:
+			case !validVar(v.Var):
+				bad(v, "invalid variable name %q", v.Var)
+			case vars[v.Var]:
+				bad(v, "variable name %s is used twice", v.Var)
+			}
+			vars[v.Var] = true
+		}
 		for i, a := range v.Args {
 			if a == nil || !defined[a] {
 				bad(v, "operand %d is not defined before its use", i)
@@ -91,7 +118,7 @@ func VerifyFunc(m *Module, f *Func) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("func @%s:\n  %s", f.Name, strings.Join(errs, "\n  "))
+	return &VerifyError{Func: f.Name, Problems: errs, Values: at}
 }
 
 // checkValue checks one body value: its op, attributes and placement, and its

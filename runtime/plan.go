@@ -94,16 +94,17 @@ type tempSpec struct {
 
 // plan is everything Run needs to know about a function, resolved once at load.
 type plan struct {
-	name    string
-	inputs  []tensorSpec
-	outputs []tensorSpec
-	scalars []scalarSpec
-	syms    []string // symbolic dimensions, in order of first appearance among the inputs
-	temps   []tempSpec
-	kernels []kernelPlan
-	checks  []indexCheck
-	host    *ir.Func // the IR function whose host values kernels take; nil if none
-	hostIDs []int    // IR value IDs of those host values
+	name     string
+	inputs   []tensorSpec
+	outputs  []tensorSpec
+	scalars  []scalarSpec
+	syms     []string // symbolic dimensions, in order of first appearance among the inputs
+	temps    []tempSpec
+	kernels  []kernelPlan
+	checks   []indexCheck
+	host     *ir.Func // the IR function whose host values kernels take; nil if none
+	hostRefs []string // those host values as kernels name them: "%12", or "%bc" for a named value
+	hostIDs  []int    // their IDs in host, per hostRefs
 	// aliasOK[o][i] says output o may share memory exactly with input i (an in-place
 	// update): no kernel reads input i after an earlier kernel has written output o.
 	aliasOK [][]bool
@@ -142,7 +143,7 @@ func newPlan(fn *artifact.Function, mod *ir.Module, resolve resolveFunc) (*plan,
 		}
 		p.scalars = append(p.scalars, scalarSpec{name: s.Name, dtype: dt, def: s.Default})
 	}
-	hostIndex := map[int]int{}
+	hostIndex := map[string]int{}
 	for k := range fn.Kernels {
 		kd := &fn.Kernels[k]
 		if kd.Name == "" || slices.ContainsFunc(p.kernels, func(kp kernelPlan) bool { return kp.name == kd.Name }) {
@@ -161,7 +162,7 @@ func newPlan(fn *artifact.Function, mod *ir.Module, resolve resolveFunc) (*plan,
 		}
 		p.checks = append(p.checks, ic)
 	}
-	if len(p.hostIDs) > 0 {
+	if len(p.hostRefs) > 0 {
 		if err := p.resolveHost(mod); err != nil {
 			return nil, err
 		}
@@ -253,7 +254,7 @@ func indexOf(ts []tensorSpec, name string) int {
 }
 
 // kernel resolves one kernel's domain, buffers, scalars and code.
-func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int]int) (kernelPlan, error) {
+func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[string]int) (kernelPlan, error) {
 	kp := kernelPlan{name: k.Name}
 	var err error
 	if kp.domain, err = p.shape(k.Domain, false); err != nil {
@@ -300,15 +301,14 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int
 			continue
 		}
 		if id, ok := strings.CutPrefix(s.Name, "%"); ok {
-			n, err := strconv.Atoi(id)
-			if err != nil || n < 0 {
+			if id == "" {
 				return kp, fmt.Errorf("scalar %d: bad IR value %q", j, s.Name)
 			}
-			h, ok := hostIndex[n]
+			h, ok := hostIndex[s.Name]
 			if !ok {
-				h = len(p.hostIDs)
-				hostIndex[n] = h
-				p.hostIDs = append(p.hostIDs, n)
+				h = len(p.hostRefs)
+				hostIndex[s.Name] = h
+				p.hostRefs = append(p.hostRefs, s.Name)
 			}
 			kp.scalars = append(kp.scalars, scalarSrc{kind: scalarHost, index: h})
 			continue
@@ -401,25 +401,27 @@ func (p *plan) indexCheck(c artifact.IndexCheck) (indexCheck, error) {
 // resolveHost finds the IR function and checks that every host value kernels take exists.
 func (p *plan) resolveHost(mod *ir.Module) error {
 	if mod == nil {
-		return fmt.Errorf("kernels take host values (%%%d), but the artifact has no %s section", p.hostIDs[0], artifact.SectionIR)
+		return fmt.Errorf("kernels take host values (%s), but the artifact has no %s section", p.hostRefs[0], artifact.SectionIR)
 	}
 	f := mod.Func(p.name)
 	if f == nil {
 		return fmt.Errorf("the %s section has no function %s", artifact.SectionIR, p.name)
 	}
-	for _, id := range p.hostIDs {
+	p.hostIDs = p.hostIDs[:0]
+	for _, ref := range p.hostRefs {
 		found := false
 		for _, v := range f.Body {
-			if v.ID == id {
+			if ir.Ref(v) == ref {
 				if v.Group != ir.GroupHost {
-					return fmt.Errorf("kernel scalar %%%d is not a host value in the %s section", id, artifact.SectionIR)
+					return fmt.Errorf("kernel scalar %s is not a host value in the %s section", ref, artifact.SectionIR)
 				}
+				p.hostIDs = append(p.hostIDs, v.ID)
 				found = true
 				break
 			}
 		}
 		if !found {
-			return fmt.Errorf("kernel scalar %%%d is not defined in the %s section", id, artifact.SectionIR)
+			return fmt.Errorf("kernel scalar %s is not defined in the %s section", ref, artifact.SectionIR)
 		}
 	}
 	p.host = f

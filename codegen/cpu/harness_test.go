@@ -48,6 +48,12 @@ func buildLibrary(t testing.TB, src string) *library {
 // buildLibraryFor is buildLibrary for target tg.
 func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 	t.Helper()
+	return buildLibraryWith(t, src, tg, emitOptions{outline: true})
+}
+
+// buildLibraryWith is buildLibraryFor with emit options.
+func buildLibraryWith(t testing.TB, src string, tg codegen.Target, opt emitOptions) *library {
+	t.Helper()
 	tools := needTools(t)
 	m, err := ir.Parse(src)
 	if err != nil {
@@ -56,7 +62,7 @@ func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 	if err := ir.Verify(m); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	ll, kernels, entries, err := Emit(m, tg)
+	ll, kernels, entries, err := emit(m, tg, opt)
 	if err != nil {
 		t.Fatalf("emit: %v", err)
 	}

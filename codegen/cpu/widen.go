@@ -33,9 +33,10 @@ type widener struct {
 	mem    map[llir.Instruction]memOp
 	m      map[value.Value]value.Value // scalar value -> its vector
 	splats map[value.Value]value.Value
-	code   map[value.Value]bool // the instructions being widened
-	j      value.Value          // the vector loop's element index (lane 0)
-	forbid value.Value          // the scalar loop's index, which only memOps may use
+	code   map[value.Value]bool      // the instructions being widened
+	j      value.Value               // the vector loop's element index (lane 0)
+	forbid value.Value               // the scalar loop's index, which only memOps may use
+	twins  map[*llir.Func]*llir.Func // outlined functions and their vector twins
 }
 
 func newWidener(e *elemental.Elemental, pre, b *llir.Block, mem map[llir.Instruction]memOp) *widener {
@@ -331,6 +332,17 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 	callee, ok := in.Callee.(*llir.Func)
 	if !ok {
 		return nil, fmt.Errorf("widen: indirect call")
+	}
+	if tw, ok := w.twins[callee]; ok {
+		args := make([]value.Value, len(in.Args))
+		for i, a := range in.Args {
+			v, err := w.get(a)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = v
+		}
+		return w.b.NewCall(tw, args...), nil
 	}
 	if base, ok := vectorIntrinsicBase(callee.Name()); ok {
 		info := vectorIntrinsics[base]

@@ -111,6 +111,21 @@ func llvmVersion(tool string) (int, error) {
 	return strconv.Atoi(string(m[1]))
 }
 
+var llcVersionLine = regexp.MustCompile(`(?m)^\s*(.*LLVM version \S+)`)
+
+// Version is what llc says its version is: "Debian LLVM version 14.0.6".
+func Version(ctx context.Context, tools *Tools) (string, error) {
+	out, err := Run(ctx, tools.LLC, []string{"--version"}, "")
+	if err != nil {
+		return "", err
+	}
+	m := llcVersionLine.FindStringSubmatch(out)
+	if m == nil {
+		return "", fmt.Errorf("%s --version does not say which LLVM it is", tools.LLC)
+	}
+	return m[1], nil
+}
+
 var llcHostCPU = regexp.MustCompile(`(?m)^\s*Host CPU: (\S+)`)
 
 // HostCPU is the CPU of this machine as LLVM names it (what -mcpu=native

@@ -413,7 +413,42 @@ func (p *Kernel) Descriptor() artifact.Kernel {
 	for _, d := range p.Dims {
 		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: "#" + d, DType: ir.I64.String()})
 	}
+	k.Cost = p.cost()
+	k.Source = p.source()
 	return k
+}
+
+// source is the first position on each source line of the kernel's values.
+func (p *Kernel) source() []string {
+	type line struct {
+		file string
+		n    int
+	}
+	seen := map[line]bool{}
+	var out []string
+	for _, pos := range p.Fn.KernelPos(p.Group) {
+		l := line{pos.File, pos.Line}
+		if !pos.IsValid() || seen[l] || len(out) == artifact.MaxKernelSource {
+			continue
+		}
+		seen[l] = true
+		out = append(out, pos.String())
+	}
+	return out
+}
+
+// cost is the kernel's minimum traffic (each buffer once) and its work.
+func (p *Kernel) cost() *artifact.Cost {
+	bytes, ops, trans := ir.Count{}, ir.Count{}, ir.Count{}
+	for _, b := range p.Buffers {
+		bytes.Add(ir.CountOf(b.Value.Type.Shape).Scale(int64(b.Value.Type.DType.Size())))
+	}
+	for _, v := range p.Values {
+		o, t := ir.Work(v)
+		ops.Add(o)
+		trans.Add(t)
+	}
+	return &artifact.Cost{Bytes: bytes.String(), Ops: ops.String(), Transcendentals: trans.String()}
 }
 
 // describeValue says what kind of value v is, for error messages.
