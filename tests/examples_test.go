@@ -46,7 +46,7 @@ var exampleArgs = map[string]func(t *testing.T, dir string) []string{
 var exampleChecks = map[string]func(t *testing.T, out, dir string){
 	"fashion":    checkFashion,
 	"multilabel": checkMultilabel,
-	"exacttoy": checkExactToy,
+	"exacttoy":   checkExactToy,
 	"lion": func(t *testing.T, out, dir string) {
 		m := regexp.MustCompile(`loss (\S+) -> (\S+)`).FindStringSubmatch(out)
 		require.NotNil(t, m, out)
