@@ -110,6 +110,16 @@ type Entry struct {
 	// no buffer the kernel writes is one it reads and the kernel writes more than
 	// runtime.Config.StreamBytes in the call.
 	Stream string `json:"stream,omitempty"`
+	// Pack, Tile and PackByDepth describe a contraction kernel (KindContraction)
+	// on a CPU. Pack is its packing entry point (same ABI), which the launcher
+	// calls before Symbol when the call's plan packs an operand once for all
+	// units; Tile is the kernel's register tile [MR, NR], and PackByDepth says,
+	// for each operand, whether the packing launch splits it by rows of k
+	// (an operand stored contiguous along its rows or columns) or by slivers:
+	// internal/gemm plans a call from these.
+	Pack        string  `json:"pack,omitempty"`
+	Tile        []int64 `json:"tile,omitempty"`
+	PackByDepth []bool  `json:"pack_by_depth,omitempty"`
 }
 
 // ABIChunk is the CPU calling convention of a kernel:
@@ -120,6 +130,11 @@ type Entry struct {
 // may split the units into chunks at any unit boundary. bufs[i] is the base pointer of
 // Kernel.Buffers[i]; scalars[j] is the value of Kernel.Scalars[j] as a double (the
 // kernel converts it to the scalar's dtype).
+//
+// A contraction kernel's units are planned per call (internal/gemm): bufs has one
+// more pointer after Kernel.Buffers, the workspace (64-byte aligned, the plan's
+// size), and scalars has the plan's blocking scalars after Kernel.Scalars. Its
+// packing entry point takes the same arguments, with the packing launch's units.
 const ABIChunk = "chunk"
 
 // ABIGrid is the GPU calling convention of a kernel: a PTX .entry
@@ -212,7 +227,7 @@ type Scalar struct {
 // How each target launches it is that target's Entry for it.
 type Kernel struct {
 	Name   string   `json:"name"`   // unique within the function: its IR placement group, e.g. "k0"
-	Kind   string   `json:"kind"`   // KindLoop, KindRows, KindAxis or KindLoops
+	Kind   string   `json:"kind"`   // KindLoop, KindRows, KindAxis, KindContraction, KindTranspose or KindLoops
 	Domain []string `json:"domain"` // the IR kernel's domain (loop: elements; rows: the rows; axis: the operand)
 	// Units are the dimensions whose product is the number of independent units:
 	// elements for a loop kernel, rows for a row kernel (a row is never split), output
@@ -223,6 +238,9 @@ type Kernel struct {
 	UnitWork []string    `json:"unit_work"`
 	Buffers  []BufferRef `json:"buffers"` // in the order the entry takes them
 	Scalars  []ScalarRef `json:"scalars"` // in the order the entry takes them
+	// Contraction gives the sizes of a contraction kernel (KindContraction), whose
+	// units the runtime plans per call from them: it has no Units.
+	Contraction *Contraction `json:"contraction,omitempty"`
 	// Cost is the kernel's work and traffic, for its roofline.
 	Cost *Cost `json:"cost,omitempty"`
 	// Source is where the kernel's values come from: one "file:line:col"
@@ -244,11 +262,29 @@ type Cost struct {
 	Transcendentals string `json:"transcendentals"`
 }
 
+// Contraction is the size of the work of a contraction kernel: Batch products of
+// an M x K matrix by a K x N one, each group the product of its dimensions
+// (empty: 1), accumulated in DType.
+type Contraction struct {
+	Batch []string `json:"batch"`
+	M     []string `json:"m"`
+	N     []string `json:"n"`
+	K     []string `json:"k"`
+	DType string   `json:"dtype"`
+}
+
 // Kernel kinds (ir.KernelKind's names).
 const (
 	KindLoop = "loop" // elementwise over Domain
 	KindRows = "rows" // per row: reductions along the last axis and their producers and consumers
 	KindAxis = "axis" // one reduction or gather along a non-last axis
+	// KindContraction is one contraction (a packed, register-blocked matrix
+	// product) with the elementwise producers of its operands and consumers of
+	// its result; its units are planned per call (Kernel.Contraction).
+	KindContraction = "contraction"
+	// KindTranspose copies its input with the axes permuted; its units are the
+	// rows of its output.
+	KindTranspose = "transpose"
 	// KindLoops is several elementwise loops launched as one, laid end to end
 	// in Domain, one dimension: the runtime splits it like a loop.
 	KindLoops = "loops"

@@ -74,7 +74,7 @@ func (b *cpuBackend) identity() string {
 // *codegen.InternalError, returned as it is: it names the function and the
 // kernel, and says it is a dlc bug.
 func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) (*targetOutput, error) {
-	if err := unavailableKernels(m); err != nil {
+	if err := unsupportedContractions(m); err != nil {
 		return nil, err
 	}
 	start := time.Now()
@@ -125,10 +125,29 @@ func (b *cpuBackend) llvmVersion(ctx context.Context) (string, error) {
 	return b.cache.Memo(buildcache.Key("llc version", b.tools.Identity()), ask)
 }
 
-// unavailableKernels reports the kernels of m that the CPU backend cannot
-// compile yet: contractions and transposes, which wait for a packed,
-// register-blocked GEMM kernel kind. The error points at the source of the
-// first one.
+// unsupportedContractions reports the first contraction of m that the CPU
+// backend does not compile, with its source position: one whose operands
+// are f16 or bf16, which needs f32 accumulation (the mixed-precision work).
+func unsupportedContractions(m *ir.Module) error {
+	for _, f := range m.Funcs {
+		for _, v := range f.Body {
+			if !v.Op.Has(ir.Contraction) || v.Type.DType == ir.F32 || v.Type.DType == ir.F64 {
+				continue
+			}
+			at := ""
+			if v.Pos.IsValid() {
+				at = v.Pos.First().String() + ": "
+			}
+			return fmt.Errorf("%scannot compile %s %s of %s operands: contractions accumulate in f32 or f64, and %s operands with f32 accumulation are not supported yet; cast them to f32",
+				at, v.Op, ir.Ref(v), v.Type.DType, v.Type.DType)
+		}
+	}
+	return nil
+}
+
+// unavailableKernels reports the kernels of m that the PTX backend cannot
+// compile yet: contractions and transposes, which have CPU kernels only. The
+// error points at the source of the first one.
 func unavailableKernels(m *ir.Module) error {
 	var first *ir.Value
 	var kind ir.KernelKind
@@ -157,7 +176,7 @@ func unavailableKernels(m *ir.Module) error {
 	if first.Pos.IsValid() {
 		at = first.Pos.First().String() + ": "
 	}
-	return fmt.Errorf("%scannot compile %s %s: the CPU %s kernel is not available yet%s; dlc ir shows the IR, and the interpreter (ir.Interpret) runs it",
+	return fmt.Errorf("%scannot compile %s %s: the GPU %s kernel is not available yet%s; build for the CPU, or run it with the interpreter (ir.Interpret)",
 		at, first.Op, ir.Ref(first), kind, more)
 }
 

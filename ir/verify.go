@@ -201,7 +201,8 @@ func checkSchedule(f *Func) []string {
 		return nil
 	}
 	var errs []string
-	count := map[string]int{}
+	count := map[string]int{}     // values per kernel
+	contracts := map[string]int{} // contractions per kernel
 	for _, v := range f.Body {
 		if v.Group == GroupNone || v.Group == GroupHost {
 			continue
@@ -215,10 +216,16 @@ func checkSchedule(f *Func) []string {
 			errs = append(errs, FormatValue(v)+": "+msg)
 		}
 		count[v.Group]++
+		if v.Op.Has(Contraction) {
+			contracts[v.Group]++
+		}
 	}
 	for _, k := range f.Schedule {
-		if (k.Kind == ContractionKernel || k.Kind == TransposeKernel) && count[k.Group] != 1 {
+		switch {
+		case k.Kind == TransposeKernel && count[k.Group] != 1:
 			errs = append(errs, fmt.Sprintf("kernel %s %s computes %d values; it computes exactly one", k.Group, k.Kind, count[k.Group]))
+		case k.Kind == ContractionKernel && contracts[k.Group] != 1:
+			errs = append(errs, fmt.Sprintf("kernel %s %s computes %d contractions; it computes exactly one", k.Group, k.Kind, contracts[k.Group]))
 		}
 	}
 	return errs
@@ -251,7 +258,14 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 		if len(s) == 0 || !s.IsConst() || v.Op.Has(AlongAxis) || !v.Op.Has(Elementwise) {
 			return "a loops kernel computes only elementwise values of constant shapes"
 		}
-	case ContractionKernel, TransposeKernel:
+	case ContractionKernel:
+		// Besides its contraction, elementwise values: the producers of an
+		// operand, computed while it is packed, and the consumers of the
+		// result, computed on its tiles.
+		if v.Op.Has(Contraction) && !s.Equal(k.Domain) || !v.Op.Has(Contraction) && !v.Op.Has(Elementwise) {
+			return fmt.Sprintf("a %s kernel over %s computes one contraction of that shape and elementwise values around it", k.Kind, k.Domain)
+		}
+	case TransposeKernel:
 		if OwnKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
 			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, k.Kind)
 		}

@@ -171,6 +171,9 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 				opt.explainAt([]*ir.Value{p, c}, "@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
 				continue
 			}
+			if fu.fuseContractionEdge(p, c, i) {
+				continue
+			}
 			if why := fu.refusal(p, c, i); why != "" {
 				fu.refuse = append(fu.refuse, fmt.Sprintf("%s%s -> %s%s: %s", ir.Ref(p), at(p), ir.Ref(c), at(c), why))
 				opt.explainAt([]*ir.Value{p, c}, "@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
@@ -241,10 +244,12 @@ func (fu *fuser) live(i int) *group {
 func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 	gp, gc := fu.of[p], fu.of[c]
 	switch {
-	case gp.alone:
+	case gp.alone && gp.contraction() == nil:
 		return aloneReason(p)
 	case gc.alone:
-		return aloneReason(c)
+		return aloneReason(gc.standalone())
+	case gp.alone:
+		return aloneReason(gp.standalone())
 	case c.Op == ir.OpGather && i == 0:
 		return "take_along_axis reads its data at positions known only at run time, so the data must be in memory"
 	}
@@ -322,6 +327,7 @@ func (fu *fuser) linkGroups() {
 // reads and readers.
 func (fu *fuser) merge(a, b *group) {
 	a.candidates = intersect(a.candidates, b.candidates)
+	a.alone = a.alone || b.alone
 	for _, v := range b.members {
 		fu.of[v] = a
 	}
@@ -499,10 +505,13 @@ func (fu *fuser) schedule() error {
 // declare chooses how a group iterates: a flat loop when every value and
 // tensor operand has one shape, else rows over its preferred row domain.
 func declare(name string, g *group) ir.KernelDecl {
-	if v := g.members[0]; g.alone {
-		if k := ir.OwnKernel(v.Op); k != 0 {
-			return ir.KernelDecl{Group: name, Kind: k, Domain: v.Type.Shape}
+	if g.alone {
+		for _, v := range g.members {
+			if k := ir.OwnKernel(v.Op); k != 0 {
+				return ir.KernelDecl{Group: name, Kind: k, Domain: v.Type.Shape}
+			}
 		}
+		v := g.members[0]
 		return ir.KernelDecl{Group: name, Kind: ir.AxisKernel, Domain: v.Args[0].Type.Shape}
 	}
 	shape := g.members[0].Type.Shape

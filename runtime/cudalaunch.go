@@ -153,7 +153,10 @@ func (l *cudaLauncher) name() string {
 
 func (l *cudaLauncher) memory() Device { return l.dev }
 
-func (l *cudaLauncher) resolve(e *artifact.Entry) (int, error) {
+func (l *cudaLauncher) resolve(e *artifact.Entry, contraction bool) (int, error) {
+	if contraction {
+		return 0, fmt.Errorf("entry %s is a contraction kernel, which the CUDA runtime does not launch", e.Symbol)
+	}
 	if e.ABI != artifact.ABIGrid {
 		return 0, fmt.Errorf("entry %s has calling convention %q; the CUDA runtime calls %q", e.Symbol, e.ABI, artifact.ABIGrid)
 	}

@@ -105,12 +105,12 @@ func closeLauncher(l launcher) { l.close() }
 
 // entryResolver resolves the kernels of function fn through target's entries.
 func entryResolver(dev launcher, target *artifact.Target, fn string) resolveFunc {
-	return func(kernel string) (int, error) {
+	return func(kernel string, contraction bool) (int, error) {
 		e := target.Entry(fn, kernel)
 		if e == nil {
 			return 0, fmt.Errorf("the %s target has no entry for it", target.Kind)
 		}
-		return dev.resolve(e)
+		return dev.resolve(e, contraction)
 	}
 }
 

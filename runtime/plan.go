@@ -75,6 +75,16 @@ type kernelPlan struct {
 	reread  []bool // per buffer: read after something was written in the same unit
 	writes  []bool // per buffer: the kernel writes it
 	scalars []scalarSrc
+	// gemm are the sizes of a contraction kernel (artifact.Contraction); nil
+	// for other kinds.
+	gemm *gemmSpec
+}
+
+// gemmSpec is the size of a contraction kernel's work, as shapes whose
+// products are the batch count and M, N, K.
+type gemmSpec struct {
+	batch, m, n, k []dim
+	elemSize       int64
 }
 
 // indexCheck is an index input whose every element must lie in [0, bound).
@@ -115,7 +125,7 @@ type plan struct {
 
 // resolveFunc finds the code of the kernel of the function being planned with the
 // given name and returns its index in the launcher's table.
-type resolveFunc func(kernel string) (int, error)
+type resolveFunc func(kernel string, contraction bool) (int, error)
 
 // newPlan validates fn and resolves it against the parsed IR (nil if the artifact has
 // none) and the launcher's code.
@@ -269,9 +279,13 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[str
 				return kp, fmt.Errorf("units: %w", err)
 			}
 		}
-	case artifact.KindRows, artifact.KindAxis:
+	case artifact.KindRows, artifact.KindAxis, artifact.KindTranspose:
 		if kp.units, err = p.shape(k.Units, false); err != nil {
 			return kp, fmt.Errorf("units: %w", err)
+		}
+	case artifact.KindContraction:
+		if kp.gemm, err = p.contraction(k.Contraction); err != nil {
+			return kp, err
 		}
 	default:
 		return kp, fmt.Errorf("unknown kernel kind %q", k.Kind)
@@ -324,10 +338,32 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[str
 		}
 		kp.scalars = append(kp.scalars, scalarSrc{kind: scalarParam, index: i})
 	}
-	if kp.entry, err = resolve(k.Name); err != nil {
+	if kp.entry, err = resolve(k.Name, kp.gemm != nil); err != nil {
 		return kp, err
 	}
 	return kp, nil
+}
+
+// contraction resolves the sizes of a contraction kernel.
+func (p *plan) contraction(c *artifact.Contraction) (*gemmSpec, error) {
+	if c == nil {
+		return nil, fmt.Errorf("a contraction kernel without its sizes")
+	}
+	dt, err := ParseDType(c.DType)
+	if err != nil || (dt != Float32 && dt != Float64) {
+		return nil, fmt.Errorf("contraction in %q: only f32 and f64 accumulate", c.DType)
+	}
+	g := &gemmSpec{elemSize: int64(dt.Size())}
+	for _, x := range []struct {
+		what string
+		ds   []string
+		to   *[]dim
+	}{{"batch", c.Batch, &g.batch}, {"m", c.M, &g.m}, {"n", c.N, &g.n}, {"k", c.K, &g.k}} {
+		if *x.to, err = p.shape(x.ds, false); err != nil {
+			return nil, fmt.Errorf("contraction %s: %w", x.what, err)
+		}
+	}
+	return g, nil
 }
 
 // buffer resolves one buffer reference.

@@ -11,7 +11,10 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
 # The training examples read Fashion-MNIST from Debian's package.
 [ -f /usr/share/datasets/fashion-mnist/t10k-labels-idx1-ubyte.gz ] || need+=(dataset-fashion-mnist)
 # Benchmarks also compare with NumPy (Debian's python3-numpy) and the train
-# step with PyTorch eager (python3-torch), both on OpenBLAS (libopenblas0-pthread).
+# step with PyTorch eager (python3-torch). Both link the reference BLAS unless
+# an optimised one is installed: the benchmarks compare with OpenBLAS on
+# threads (libopenblas0-pthread, which registers itself as libblas.so.3 with a
+# higher priority).
 if [ "${1:-}" = "--bench" ]; then
 	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
 	/usr/bin/python3 -c 'import torch' >/dev/null 2>&1 || need+=(python3-torch)

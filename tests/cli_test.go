@@ -225,7 +225,7 @@ func TestCLIBadInput(t *testing.T) {
 	_, stderr, code = dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-target", "cuda", "-o", gpuArt)
 	require.Equal(t, 0, code, stderr)
 	mm := filepath.Join(dir, "mm.dl")
-	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: f32[B, D], w: f32[D, H]) -> (y: f32[B, H]) {\n    y = x @ w\n}\n"), 0o644))
+	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: bf16[B, D], w: bf16[D, H]) -> (y: bf16[B, H]) {\n    y = x @ w\n}\n"), 0o644))
 
 	out := filepath.Join(dir, "out")
 	run := func(extra ...string) []string {
@@ -255,7 +255,8 @@ func TestCLIBadInput(t *testing.T) {
 		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},
 		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
 		{"bad source", nil, []string{"build", bad1}, "bad.dl:2:13"},
-		{"contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %y: the CPU contraction kernel is not available yet"},
+		{"bf16 contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %y of bf16 operands"},
+		{"contraction on a GPU", nil, []string{"build", "testdata/contract/bench.dl", "-target", "cuda", "-o", filepath.Join(dir, "mm-cuda.dla")}, "bench.dl:4:11: cannot compile dot_general %c: the GPU contraction kernel is not available yet (3 such kernels in all)"},
 		{"missing tools", []string{"PATH=" + dir}, []string{"build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "nt.dla")}, "install"},
 	}
 	for _, c := range cases {
@@ -273,6 +274,8 @@ func TestCLIBadInput(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "nt.dla"))
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 	_, err = os.Stat(filepath.Join(dir, "mm.dla"))
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+	_, err = os.Stat(filepath.Join(dir, "mm-cuda.dla"))
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 }
 
@@ -327,6 +330,31 @@ func TestCLIBenchJSON(t *testing.T) {
 		require.Contains(t, r, k)
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
+	require.NotContains(t, r, "flops", "lion has no contraction")
+}
+
+// TestCLIBenchContraction checks that `dlc inspect` names a contraction's
+// register tile and packing entry, and that `dlc bench` counts a contraction's
+// flops (2·M·N·K for mm at M=6, K=5, N=7) and reports a rate from them; a
+// function without contractions reports none (TestCLIBenchJSON).
+func TestCLIBenchContraction(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "bench.dla")
+	_, stderr, code := dlc(t, nil, "build", "testdata/contract/bench.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "    k0: contraction over [M,N]: a:r b:r c:w\n      cpu: dlc_mm_k0 (chunk), 6 x 16 register tile, packing: dlc_mm_k0.pack\n")
+	stdout, stderr, code = dlc(t, nil, "bench", art, "mm", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, float64(2*6*5*7), r["flops"])
+	require.Greater(t, r["gflops"], 0.0)
+	stdout, stderr, code = dlc(t, nil, "bench", art, "bmm", "--dim", "B=3", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "contractions: 1.26e+03 flops (2·batch·M·N·K): ")
+	require.Contains(t, stdout, " GFLOP/s\n")
 }
 
 func TestCLIInspectTargets(t *testing.T) {

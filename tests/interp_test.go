@@ -220,6 +220,13 @@ func toTensorFlat(d ir.DType, a *ir.Array) runtime.Tensor {
 			x[i] = v != 0
 		}
 		return runtime.Bool(x, a.Shape...)
+	case ir.BF16:
+		b := make([]byte, 2*len(a.Data))
+		for i, v := range a.Data {
+			h := ir.F32ToBF16(float32(v))
+			b[2*i], b[2*i+1] = byte(h), byte(h>>8)
+		}
+		return runtime.FromBytes(runtime.BFloat16, a.Shape, b)
 	}
 	panic("toTensor: unsupported dtype " + d.String())
 }
@@ -239,6 +246,8 @@ func fromTensor(d ir.DType, t runtime.Tensor) []float64 {
 			out[i] = float64(int32(le32(b[4*i:])))
 		case ir.Bool:
 			out[i] = float64(b[i])
+		case ir.BF16:
+			out[i] = float64(ir.BF16ToF32(uint16(b[2*i]) | uint16(b[2*i+1])<<8))
 		}
 	}
 	return out

@@ -1,7 +1,8 @@
 // This file implements `dlc bench`: time a function on generated data and
 // compare it with the roof that bounds it, both measured in the same run: the
 // bandwidth of a plain copy, or the FMA peak (internal/peak) for a function
-// whose arithmetic intensity is above the machine balance.
+// whose arithmetic intensity is above the machine balance; for a function
+// with contractions, also their flop rate.
 package main
 
 import (
@@ -49,6 +50,10 @@ type benchResult struct {
 	Balance    float64 `json:"balance"`
 	Bound      string  `json:"bound"`
 	RoofShare  float64 `json:"roof_share"`
+	// Flops counts the multiply-adds of the function's contractions as 2
+	// flops each (2·batch·M·N·K per contraction); 0 without contractions.
+	Flops  float64 `json:"flops,omitempty"`
+	GFLOPs float64 `json:"gflops,omitempty"`
 }
 
 func runBench(args []string, stdout, stderr io.Writer) error {
@@ -108,6 +113,10 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	r := benchResult{Function: pos[1], Device: art.Device().String(), Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
 		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
 	r.Ratio = r.GBps / r.CopyGBps
+	if r.Flops, err = contractionFlops(desc, dims); err != nil {
+		return err
+	}
+	r.GFLOPs = r.Flops / med / 1e9
 	if err := r.roofline(desc, dims, art.Device().Kind == runtime.Host, *minTime/4); err != nil {
 		return err
 	}
@@ -235,6 +244,9 @@ func (r *benchResult) print(stdout io.Writer, host bool) {
 	fmt.Fprintf(stdout, "%s: median %.3f ms over %d runs (min %.3f ms), %s\n", r.Function, med*1e3, r.Runs, min*1e3, where)
 	fmt.Fprintf(stdout, "  %.1f MB moved (unique bytes read + written): %.2f GB/s\n", float64(bytes)/1e6, r.GBps)
 	fmt.Fprintf(stdout, "  %s, same run: %.2f GB/s  → %.0f%% of the copy bandwidth\n", copyName, r.CopyGBps, 100*r.Ratio)
+	if r.Flops > 0 {
+		fmt.Fprintf(stdout, "  contractions: %.3g flops (2·batch·M·N·K): %.1f GFLOP/s\n", r.Flops, r.GFLOPs)
+	}
 	fmt.Fprintf(stdout, "  %.3g ops (%.3g transcendental): %.2f GOP/s, %.3g ops/byte\n", float64(r.Ops), float64(r.Transcendentals), r.GOPS, r.Intensity)
 	if r.PeakGFLOPS == 0 {
 		fmt.Fprintf(stdout, "  no FMA peak measured (it needs the host CPU, amd64 with AVX2 and FMA): bound by memory is assumed\n")
@@ -246,6 +258,30 @@ func (r *benchResult) print(stdout io.Writer, host bool) {
 		roof = "the FMA peak"
 	}
 	fmt.Fprintf(stdout, "  bound by %s → %.0f%% of %s\n", r.Bound, 100*r.RoofShare, roof)
+}
+
+// contractionFlops is the flop count of f's contraction kernels at the bound
+// dimensions: 2·batch·M·N·K each.
+func contractionFlops(f *artifact.Function, dims map[string]int64) (float64, error) {
+	total := 0.0
+	for _, k := range f.Kernels {
+		c := k.Contraction
+		if c == nil {
+			continue
+		}
+		flops := 2.0
+		for _, group := range [][]string{c.Batch, c.M, c.N, c.K} {
+			sizes, err := concrete(group, dims)
+			if err != nil {
+				return 0, fmt.Errorf("kernel %s: %w (give it with --dim)", k.Name, err)
+			}
+			for _, n := range sizes {
+				flops *= float64(n)
+			}
+		}
+		total += flops
+	}
+	return total, nil
 }
 
 // indexBounds evaluates the bound of every index input (the manifest's

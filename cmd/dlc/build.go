@@ -235,6 +235,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 					if e.Stream != "" {
 						stream = ", streaming stores: " + e.Stream
 					}
+					if len(e.Tile) == 2 {
+						stream += fmt.Sprintf(", %d x %d register tile, packing: %s", e.Tile[0], e.Tile[1], e.Pack)
+					}
 					if e.Block > 0 {
 						stream += fmt.Sprintf(", %d threads per block", e.Block)
 					}

@@ -91,6 +91,12 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t code
 			err = codegen.KernelError(p.Fn, p.Group, fmt.Errorf("panic: %v", r), string(debug.Stack()))
 		}
 	}()
+	if p.Kind == ir.ContractionKernel {
+		if entry, err = emitContraction(e, mod, p, t); err != nil {
+			return entry, codegen.KernelError(p.Fn, p.Group, err, "")
+		}
+		return entry, nil
+	}
 	var body *llir.Func
 	switch p.Kind {
 	case ir.LoopsKernel:
@@ -99,6 +105,8 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t code
 			return entry, codegen.KernelError(p.Fn, p.Group, err, "")
 		}
 		return entry, nil
+	case ir.TransposeKernel:
+		body, err = emitTranspose(e, mod, p, t)
 	case ir.RowKernel:
 		body, err = emitRows(e, mod, p, t, opt)
 	case ir.AxisKernel:

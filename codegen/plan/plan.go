@@ -34,6 +34,8 @@ type Kernel struct {
 	Units, UnitWork ir.Shape
 	// Parts are the loops of a loops kernel, laid end to end in its domain.
 	Parts []Part
+	// Contraction is the plan of a contraction kernel's values; nil for other kinds.
+	Contraction *Contraction
 }
 
 // Part is one loop of a loops kernel: a loop kernel over its own shape whose
@@ -141,6 +143,14 @@ func unsupported(v *ir.Value, kind ir.KernelKind) string {
 	case ir.AxisKernel:
 		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather && v.Op != ir.OpScatterAdd {
 			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction, gather or scatter_add)", v.Op)
+		}
+	case ir.ContractionKernel:
+		if !v.Op.Has(ir.Contraction) && !elementwise {
+			return fmt.Sprintf("op %s cannot be compiled into a contraction kernel (only one contraction and elementwise ops)", v.Op)
+		}
+	case ir.TransposeKernel:
+		if v.Op != ir.OpTranspose {
+			return fmt.Sprintf("op %s cannot be compiled into a transpose kernel", v.Op)
 		}
 	default:
 		return fmt.Sprintf("kernel %s has unknown kind %s", v.Group, kind)
@@ -252,6 +262,16 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 	}
 	sortByID(hostUsed)
 	p.Scalars = append(p.Scalars, hostUsed...)
+	var err error
+	switch p.Kind {
+	case ir.ContractionKernel:
+		err = p.planContraction()
+	case ir.TransposeKernel:
+		err = p.planTranspose()
+	}
+	if err != nil {
+		return nil, p.ownKernelError(err)
+	}
 	p.planUnits()
 	if p.Kind == ir.LoopsKernel {
 		if err := p.planParts(); err != nil {
@@ -338,6 +358,12 @@ func (p *Kernel) planUnits() {
 			p.Units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
 			p.UnitWork = ir.Shape{s[v.Axis]}
 		}
+	case ir.TransposeKernel:
+		// Units are the rows of the output; a unit copies one.
+		s := p.Values[0].Type.Shape
+		p.Units, p.UnitWork = s[:len(s)-1], s[len(s)-1:]
+	case ir.ContractionKernel:
+		// The runtime plans the units of each call (internal/gemm).
 	}
 	seen := map[string]bool{}
 	add := func(s ir.Shape) {
@@ -402,6 +428,9 @@ func (p *Kernel) Descriptor() artifact.Kernel {
 	}
 	for i, b := range p.Buffers {
 		k.Buffers[i] = b.Ref
+	}
+	if p.Contraction != nil {
+		k.Contraction = p.Contraction.descriptor()
 	}
 	for _, s := range p.Scalars {
 		name := ir.Ref(s)
