@@ -16,12 +16,14 @@ setup:
 build: setup
 	$(GO) build -buildvcs=true -o bin/dlc ./cmd/dlc
 
-# examples/diffusion is a module of its own (its plots need gonum/plot); its
-# test is TestExamplesRun in ./tests, which builds and runs it.
+# examples/diffusion and examples/fashion are modules of their own (their
+# plots need gonum/plot); their test is TestExamplesRun in ./tests, which
+# builds and runs them.
 test: setup
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	cd examples/diffusion && $(GO) vet ./...
+	cd examples/fashion && $(GO) vet ./...
 	$(GO) test -count=1 ./...
 	$(MAKE) --no-print-directory race
 

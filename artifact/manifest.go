@@ -197,6 +197,22 @@ type Tensor struct {
 	Name  string   `json:"name"`
 	DType string   `json:"dtype"`
 	Shape []string `json:"shape"` // "N", "128"
+	// Init is how a model parameter starts (an input with an initializer);
+	// nil for any other tensor.
+	Init *Init `json:"init,omitempty"`
+	// Updates names the input an output is the new value of (w_new updates
+	// w): passing the same tensor as both updates it in place.
+	Updates string `json:"updates,omitempty"`
+}
+
+// Init is the initializer of a model parameter (ir.Init): Kind is one of
+// zeros, ones, constant, normal, uniform, glorot_uniform, glorot_normal,
+// he_uniform, he_normal; Args its arguments; Scale the declared scale, 0 when
+// none.
+type Init struct {
+	Kind  string    `json:"kind"`
+	Args  []float64 `json:"args,omitempty"`
+	Scale float64   `json:"scale,omitempty"`
 }
 
 // Scalar is a scalar parameter.
@@ -211,7 +227,7 @@ type Scalar struct {
 // How each target launches it is that target's Entry for it.
 type Kernel struct {
 	Name   string   `json:"name"`   // unique within the function: its IR placement group, e.g. "k0"
-	Kind   string   `json:"kind"`   // KindLoop, KindRows, KindAxis, KindContraction or KindTranspose
+	Kind   string   `json:"kind"`   // KindLoop, KindRows, KindAxis, KindContraction, KindTranspose or KindLoops
 	Domain []string `json:"domain"` // the IR kernel's domain (loop: elements; rows: the rows; axis: the operand)
 	// Units are the dimensions whose product is the number of independent units:
 	// elements for a loop kernel, rows for a row kernel (a row is never split), output
@@ -269,6 +285,9 @@ const (
 	// KindTranspose copies its input with the axes permuted; its units are the
 	// rows of its output.
 	KindTranspose = "transpose"
+	// KindLoops is several elementwise loops launched as one, laid end to end
+	// in Domain, one dimension: the runtime splits it like a loop.
+	KindLoops = "loops"
 )
 
 // Buffer kinds.

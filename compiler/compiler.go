@@ -420,10 +420,20 @@ func describe(f *ir.Func, kernels []artifact.Kernel) artifact.Function {
 			fn.Scalars = append(fn.Scalars, artifact.Scalar{Name: p.Name, DType: p.Type.DType.String(), Default: p.Default})
 			continue
 		}
-		fn.Inputs = append(fn.Inputs, tensorOf(p.Name, p.Type))
+		t := tensorOf(p.Name, p.Type)
+		if p.Init != nil {
+			t.Init = &artifact.Init{Kind: p.Init.Kind, Args: p.Init.Args, Scale: p.Init.Scale}
+		}
+		fn.Inputs = append(fn.Inputs, t)
 	}
 	for _, r := range f.Results {
-		fn.Outputs = append(fn.Outputs, tensorOf(r.Name, r.Value.Type))
+		t := tensorOf(r.Name, r.Value.Type)
+		if in := strings.TrimSuffix(r.Name, "_new"); in != r.Name {
+			if p := f.Param(in); p != nil && p.Type.Equal(r.Value.Type) {
+				t.Updates = in
+			}
+		}
+		fn.Outputs = append(fn.Outputs, t)
 	}
 	return fn
 }

@@ -5,11 +5,12 @@
 //	File       = Import* Kernel* .
 //	Import     = "import" String .
 //	Kernel     = Annotation* "kernel" Ident
-//	             ( "=" Grad
+//	             ( "=" (Grad | Train)
 //	             | "(" (Param ("," Param)*)? (";" (Param ("," Param)*)?)? ")"
 //	               "->" ("(" Output ("," Output)* ")" | Output)
 //	               "{" Stmt* "}" ) .
 //	Grad       = "grad" "(" Ident "," "wrt" "=" ("(" Ident ("," Ident)* ")" | Ident) ")" .
+//	Train      = "train" "(" Ident "," "loss" "=" Ident "," "opt" "=" Ident ("(" (Arg ("," Arg)*)? ")")? ")" .
 //	Annotation = "@" (Ident | Keyword) ("(" (Arg ("," Arg)*)? ")")? .  // a keyword only to report it
 //	Param      = Ident (":" Type)? ("=" Expr)? .      // tensors before ";", scalars after
 //	Output     = Ident ":" Type .
@@ -102,13 +103,14 @@ type Import struct {
 	Path string `parser:"'import' @String"`
 }
 
-// Kernel is a kernel definition: a signature and a body, or the gradient of
-// another kernel (Grad set, no signature or body).
+// Kernel is a kernel definition: a signature and a body, the gradient of
+// another kernel (Grad set, no signature or body), or a train step (Train set).
 type Kernel struct {
 	Pos         lexer.Position
 	Annotations []*Annotation `parser:"@@*"`
 	Name        *Ident        `parser:"'kernel' @@"`
-	Grad        *Grad         `parser:"( '=' @@"`
+	Grad        *Grad         `parser:"( '=' ( @@"`
+	Train       *Train        `parser:"| @@ )"`
 	Tensors     []*Param      `parser:"| '(' ( @@ ( ',' @@ )* )?"`
 	Scalars     []*Param      `parser:"( ';' ( @@ ( ',' @@ )* )? )? ')'"`
 	Outputs     []*Output     `parser:"'->' ( '(' @@ ( ',' @@ )* ')' | @@ )"`
@@ -121,6 +123,19 @@ type Grad struct {
 	Pos lexer.Position
 	Of  *Ident   `parser:"'grad' '(' @@ ','"`
 	Wrt []*Ident `parser:"'wrt' '=' ( '(' @@ ( ',' @@ )* ')' | @@ ) ')'"`
+}
+
+// Train defines a kernel as one training step of model Model with loss
+// kernel Loss and optimizer kernel Opt, whose scalars Args fix:
+// kernel step = train(mlp, loss=ce, opt=lion(lr=1e-3)).
+type Train struct {
+	Pos   lexer.Position
+	Model *Ident `parser:"'train' '(' @@ ','"`
+	Loss  *Ident `parser:"'loss' '=' @@ ','"`
+	Opt   *Ident `parser:"'opt' '=' @@"`
+	// Paren is set when the optimizer is written with parentheses, opt=lion().
+	Paren bool   `parser:"( @'('"`
+	Args  []*Arg `parser:"  ( @@ ( ',' @@ )* )? ')' )? ')'"`
 }
 
 // Annotation is @name or @name(args) before a kernel.
@@ -360,6 +375,7 @@ func (n *File) Position() lexer.Position       { return n.Pos }
 func (n *Import) Position() lexer.Position     { return n.Pos }
 func (n *Kernel) Position() lexer.Position     { return n.Pos }
 func (n *Grad) Position() lexer.Position       { return n.Pos }
+func (n *Train) Position() lexer.Position      { return n.Pos }
 func (n *Annotation) Position() lexer.Position { return n.Pos }
 func (n *Param) Position() lexer.Position      { return n.Pos }
 func (n *Output) Position() lexer.Position     { return n.Pos }
@@ -457,6 +473,9 @@ func (n *Kernel) String() string {
 	if n.Grad != nil {
 		return b.String() + " = " + n.Grad.String() + "\n"
 	}
+	if n.Train != nil {
+		return b.String() + " = " + n.Train.String() + "\n"
+	}
 	b.WriteString("(")
 	b.WriteString(joinNodes(n.Tensors, ", "))
 	if len(n.Scalars) > 0 {
@@ -481,6 +500,14 @@ func (n *Kernel) String() string {
 
 func (n *Grad) String() string {
 	return "grad(" + n.Of.String() + ", wrt=(" + joinNodes(n.Wrt, ", ") + "))"
+}
+
+func (n *Train) String() string {
+	s := "train(" + n.Model.String() + ", loss=" + n.Loss.String() + ", opt=" + n.Opt.String()
+	if n.Paren {
+		s += "(" + joinNodes(n.Args, ", ") + ")"
+	}
+	return s + ")"
 }
 
 func (n *Annotation) String() string {

@@ -32,6 +32,7 @@ type kernel struct {
 	sigOK   bool // the signature is valid, so calls of it can be checked
 	calls   []callSite
 	info    *bodyInfo
+	train   *trainInfo // a train step: what it combines
 }
 
 // param is a kernel parameter.
@@ -40,6 +41,7 @@ type param struct {
 	pos  lexer.Position
 	typ  ir.Type
 	def  *float64 // default of a scalar parameter, if any
+	init *ir.Init // initializer of a model parameter, if any
 }
 
 // output is a named kernel result.
@@ -115,7 +117,7 @@ func checkProgram(files []*srcFile, errs *errorSink) *program {
 		}
 	}
 	for _, k := range p.order {
-		if k.decl.Grad == nil {
+		if k.decl.Grad == nil && k.decl.Train == nil {
 			k.checkSignature(p, errs)
 		}
 	}
@@ -125,9 +127,17 @@ func checkProgram(files []*srcFile, errs *errorSink) *program {
 		}
 	}
 	for _, k := range p.order {
-		if k.decl.Grad == nil {
+		if k.decl.Train != nil {
+			k.checkTrainSignature(p, errs) // after the signatures it combines
+		}
+	}
+	for _, k := range p.order {
+		if k.decl.Grad == nil && k.decl.Train == nil {
 			k.checkBody(p, errs)
 		}
+	}
+	for _, k := range p.order {
+		k.checkTrainBody(errs) // after the optimizer's body
 	}
 	p.checkRecursion(errs)
 	return p
@@ -176,10 +186,11 @@ func (k *kernel) checkSignature(p *program, errs *errorSink) {
 		case len(d.Type.Dims) == 0:
 			errs.add(d.Type.Pos, "parameter %s has scalar type %s; scalar parameters go after ';'", d.Name, d.Type)
 		default:
-			if d.Default != nil {
-				errs.add(d.Default.Pos, "tensor parameter %s cannot have a default", d.Name)
+			var ok bool
+			pr.typ, ok = checkType(d.Type, errs)
+			if d.Default != nil && ok {
+				pr.init = k.checkInit(p, d, pr.typ, errs)
 			}
-			pr.typ, _ = checkType(d.Type, errs)
 			for _, dim := range pr.typ.Shape {
 				if dim.IsSym() {
 					syms[dim.Sym] = true

@@ -51,6 +51,9 @@ func lowerKernel(k *kernel) *ir.Func {
 	if k.decl.Grad != nil {
 		return lowerGradKernel(k)
 	}
+	if k.decl.Train != nil {
+		return lowerTrainKernel(k)
+	}
 	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
 	l := &lowerer{k: k, f: f, info: k.info, vals: map[*entity]*ir.Value{}}
 	for i, pr := range k.params {
@@ -59,6 +62,7 @@ func lowerKernel(k *kernel) *ir.Func {
 			d := *pr.def
 			v.Default = &d
 		}
+		v.Init = pr.init
 		f.Params = append(f.Params, v)
 		l.vals[l.info.ents[i]] = v
 	}

@@ -60,6 +60,9 @@ func inlineOnce(m *Module, f *Func) (bool, error) {
 				w.Type = substType(cv.Type, dims)
 				w.Group = GroupNone
 				w.Pos = MergePos(cv.Pos, v.Pos) // the callee's source, then the call site
+				if nd, ok := dims[cv.Name]; cv.Op == OpDim && ok {
+					substDim(&w, nd)
+				}
 				vals[cv] = &w
 				copied[&w] = true
 				body = append(body, &w)
@@ -84,6 +87,16 @@ func inlineOnce(m *Module, f *Func) (bool, error) {
 	}
 	f.Body = body
 	return did, nil
+}
+
+// substDim makes dim value w, whose dimension the call binds to d, the size
+// of d: the caller's dimension, or a constant.
+func substDim(w *Value, d Dim) {
+	if d.IsSym() {
+		w.Name = d.Sym
+		return
+	}
+	w.Op, w.Name, w.Const = OpConst, "", float64(d.N)
 }
 
 // replaceIn rewrites uses of old in vs.

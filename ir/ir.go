@@ -27,6 +27,7 @@ type Value struct {
 	Dot      DotDims  // OpDotGeneral: the batch and contracting axes of each operand
 	Perm     []int    // OpTranspose: result axis i is operand axis Perm[i]
 	Default  *float64 // OpParam of a scalar: default value, if any
+	Init     *Init    // OpParam of a model parameter: its initializer
 	Group    string   // placement: GroupNone, GroupHost or a kernel group "kN"
 	// Pos is where the value came from in the source: every position, first
 	// the one that made it (pos.go).
@@ -56,6 +57,11 @@ const (
 	ContractionKernel
 	// TransposeKernel computes one transpose; Domain is its result's shape.
 	TransposeKernel
+	// LoopsKernel runs several independent elementwise loops of constant
+	// shapes as one launch (horizontal fusion): its values are grouped by
+	// shape, each group one loop, and Domain is [the sum of their sizes], the
+	// loops laid end to end in order of first appearance.
+	LoopsKernel
 )
 
 func (k KernelKind) String() string {
@@ -70,6 +76,8 @@ func (k KernelKind) String() string {
 		return "contraction"
 	case TransposeKernel:
 		return "transpose"
+	case LoopsKernel:
+		return "loops"
 	}
 	return "invalid"
 }
@@ -229,6 +237,11 @@ func (f *Func) Clone() *Func {
 		if v.Default != nil {
 			d := *v.Default
 			w.Default = &d
+		}
+		if v.Init != nil {
+			in := *v.Init
+			in.Args = append([]float64(nil), v.Init.Args...)
+			w.Init = &in
 		}
 		m[v] = &w
 		return &w

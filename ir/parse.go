@@ -361,6 +361,13 @@ func (p *parser) parseParams(f *Func, vals map[string]*Value) error {
 			}
 			v.Default = &x
 		}
+		if p.accept("init") {
+			in, err := p.parseInit()
+			if err != nil {
+				return err
+			}
+			v.Init = in
+		}
 		if v.Pos, err = p.parseLoc(); err != nil {
 			return err
 		}
@@ -791,10 +798,53 @@ func (p *parser) parseKernelDecl() (KernelDecl, error) {
 		k.Kind = ContractionKernel
 	case "transpose":
 		k.Kind = TransposeKernel
+	case "loops":
+		k.Kind = LoopsKernel
 	default:
 		return k, p.errf(kt, "kernel kind must be loop, rows, axis, contraction or transpose, found %s", describe(kt))
 	}
 	d, err := p.parseShape()
 	k.Domain = d
 	return k, err
+}
+
+// parseInit parses a parameter's initializer after "init":
+// glorot_uniform, normal(0.02, 0), zeros scale 0.5.
+func (p *parser) parseInit() (*Init, error) {
+	kt := p.next()
+	k := LookupInit(kt.text)
+	if kt.kind != tIdent || k == nil || k.Name != kt.text {
+		return nil, p.errf(kt, "unknown initializer %s", describe(kt))
+	}
+	in := &Init{Kind: k.Name}
+	if len(k.Args) > 0 {
+		if _, err := p.expect("("); err != nil {
+			return nil, err
+		}
+		for i := range k.Args {
+			if i > 0 {
+				if _, err := p.expect(","); err != nil {
+					return nil, err
+				}
+			}
+			ct := p.next()
+			x, err := ParseConst(ct.text)
+			if err != nil {
+				return nil, p.errf(ct, "bad argument %s of %s", describe(ct), k.Name)
+			}
+			in.Args = append(in.Args, x)
+		}
+		if _, err := p.expect(")"); err != nil {
+			return nil, err
+		}
+	}
+	if p.accept("scale") {
+		ct := p.next()
+		x, err := ParseConst(ct.text)
+		if err != nil || !(x > 0) {
+			return nil, p.errf(ct, "bad scale %s", describe(ct))
+		}
+		in.Scale = x
+	}
+	return in, nil
 }

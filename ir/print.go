@@ -74,6 +74,9 @@ func printFunc(b *strings.Builder, f *Func) {
 		if p.Default != nil {
 			fmt.Fprintf(b, " = %s", FormatConst(*p.Default, p.Type.DType))
 		}
+		if p.Init != nil {
+			fmt.Fprintf(b, " init %s", p.Init)
+		}
 		b.WriteString(formatLoc(p.Pos))
 		sep = ", "
 	}

@@ -94,6 +94,25 @@ func (s Shape) String() string {
 	return "[" + strings.Join(parts, ",") + "]"
 }
 
+// IsConst reports whether every dimension of s is a constant.
+func (s Shape) IsConst() bool {
+	for _, d := range s {
+		if d.IsSym() {
+			return false
+		}
+	}
+	return true
+}
+
+// Size is the number of elements of a constant shape.
+func (s Shape) Size() int64 {
+	n := int64(1)
+	for _, d := range s {
+		n *= d.N
+	}
+	return n
+}
+
 // Equal reports whether two shapes have the same dimensions.
 func (s Shape) Equal(t Shape) bool {
 	if len(s) != len(t) {

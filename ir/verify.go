@@ -254,6 +254,10 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 		if !s.Equal(k.Domain) || v.Op.Has(AlongAxis) {
 			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
 		}
+	case LoopsKernel:
+		if len(s) == 0 || !s.IsConst() || v.Op.Has(AlongAxis) || !v.Op.Has(Elementwise) {
+			return "a loops kernel computes only elementwise values of constant shapes"
+		}
 	case ContractionKernel:
 		// Besides its contraction, elementwise values: the producers of an
 		// operand, computed while it is packed, and the consumers of the

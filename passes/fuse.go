@@ -136,11 +136,12 @@ type fuser struct {
 	refuse []string // producer -> consumer edges left unfused, with reasons
 	// reads[g] are the groups whose values g reads; readBy[g] those that read g's.
 	reads, readBy map[*group]map[*group]bool
+	update        map[*ir.Value]bool // a train step's optimizer update (update.go)
 }
 
 func fuseFunc(f *ir.Func, opt *Options) error {
 	ensureResultsComputed(f)
-	fu := &fuser{f: f, opt: opt, order: map[*ir.Value]int{}, of: map[*ir.Value]*group{}}
+	fu := &fuser{f: f, opt: opt, order: map[*ir.Value]int{}, of: map[*ir.Value]*group{}, update: updateValues(f)}
 	for i, v := range f.Body {
 		fu.order[v] = i
 		v.Group = map[bool]string{true: ir.GroupHost, false: ir.GroupNone}[v.Group == ir.GroupHost]
@@ -164,6 +165,12 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			if fu.of[p] == nil || fu.of[p] == fu.of[c] {
 				continue
 			}
+			if fu.update[c] && !fu.update[p] {
+				why := "the optimizer update starts once every gradient is written: it runs in one launch for all parameters"
+				fu.refuse = append(fu.refuse, fmt.Sprintf("%s%s -> %s%s: %s", ir.Ref(p), at(p), ir.Ref(c), at(c), why))
+				opt.explainAt([]*ir.Value{p, c}, "@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
+				continue
+			}
 			if fu.fuseContractionEdge(p, c, i) {
 				continue
 			}
@@ -180,11 +187,11 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 	for i := 0; i < len(fu.groups); i++ {
 		for j := i + 1; j < len(fu.groups); j++ {
 			a, b := fu.live(i), fu.live(j)
-			if a == nil || b == nil || a == b || a.alone || b.alone {
+			if a == nil || b == nil || a == b || a.alone || b.alone || fu.update[a.members[0]] != fu.update[b.members[0]] {
 				continue
 			}
 			shape, ok := sameIteration(a, b)
-			if !ok || fu.cycle(a, b) {
+			if !ok || fu.cycle(a, b) || fu.gatherInside(a, b) != nil {
 				continue
 			}
 			opt.explainAt([]*ir.Value{b.members[0], a.members[0]}, "@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
@@ -252,7 +259,26 @@ func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 	if fu.cycle(gp, gc) {
 		return "another kernel sits between them (fusing would make a cycle)"
 	}
+	if g := fu.gatherInside(gp, gc); g != nil {
+		return fmt.Sprintf("%s would read its data from the same kernel, but take_along_axis reads its data at positions known only at run time, so the data must be in memory", ir.Ref(g))
+	}
 	return ""
+}
+
+// gatherInside returns a gather that merging a and b would put in the kernel
+// that computes its data, or nil.
+func (fu *fuser) gatherInside(a, b *group) *ir.Value {
+	for _, g := range [2]*group{a, b} {
+		for _, v := range g.members {
+			if v.Op != ir.OpGather {
+				continue
+			}
+			if d := fu.of[v.Args[0]]; d == a || d == b {
+				return v
+			}
+		}
+	}
+	return nil
 }
 
 func shapesString(ss []ir.Shape) string {
@@ -460,6 +486,7 @@ func (fu *fuser) schedule() error {
 		}
 		f.Schedule = append(f.Schedule, declare(name, next))
 	}
+	fuseHorizontal(f, fu.opt)
 	if f.Kernels > 0 && len(f.Schedule) != f.Kernels {
 		var desc []string
 		for _, k := range f.Schedule {

@@ -271,7 +271,7 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[str
 		return kp, fmt.Errorf("domain: %w", err)
 	}
 	switch k.Kind {
-	case "", artifact.KindLoop:
+	case "", artifact.KindLoop, artifact.KindLoops:
 		// A loop kernel's units are its elements.
 		kp.units = kp.domain
 		if k.Units != nil {

@@ -35,5 +35,18 @@ echo
 echo "== dlc bench: ZLPR forward + gradient, B = 4096, C = 1000"
 bin/dlc bench out/zlpr.dla zlpr_hard --dim B=4096 --dim C=1000
 echo
+echo "== a compiled train step: an MLP on Fashion-MNIST (forward, loss, backward, Lion)"
+if bin/dlc build examples/fashion/mlp.dl -o out/mlp.dla 2>/dev/null; then
+	bin/dlc inspect out/mlp.dla | sed -n '/^func step/,/^$/p' | grep -E "^func|init|updates|kernels:|^    k"
+	echo
+	echo "== training it: one epoch on 10,000 images (the default run, 10 epochs on 60,000, reaches 89%)"
+	(cd examples/fashion && go run . -epochs 1 -train 10000 -out ../../out/fashion)
+else
+	echo "   skipped: this build of dlc does not compile matrix products yet"
+fi
+echo
+echo "== the EXACT paper's toy problem: where cross-entropy, hinge and EXACT end"
+go run ./examples/exacttoy
+echo
 echo "== diffusion on a known truth: DDPM/DDIM vs Analytic-DPM and Extended-Analytic-DPM"
 (cd examples/diffusion && go run . -n 4000 -out ../../out/diffusion)

@@ -8,7 +8,7 @@ import (
 	"io/fs"
 )
 
-//go:embed optim/*.dl diffusion/*.dl loss/*.dl
+//go:embed optim/*.dl diffusion/*.dl loss/*.dl nn/*.dl
 var files embed.FS
 
 // FS returns the standard library sources, rooted at this directory:

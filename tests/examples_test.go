@@ -17,6 +17,22 @@ import (
 // exampleArgs gives each example its arguments; dir is a scratch directory.
 // Every directory under examples/ is run, whether listed here or not.
 var exampleArgs = map[string]func(t *testing.T, dir string) []string{
+	"fashion": func(t *testing.T, dir string) []string {
+		args := []string{"-out", filepath.Join(dir, "out")}
+		if testing.Short() {
+			args = append(args, "-epochs", "1", "-train", "10000")
+		}
+		// Otherwise the default run, the one the README quotes (about a minute).
+		return args
+	},
+	"multilabel": func(t *testing.T, dir string) []string {
+		// Shorter than the default run (4 epochs of 60,000 pairs, about 3
+		// minutes for both losses on 2 cores), which the README quotes.
+		if testing.Short() {
+			return []string{"-epochs", "1", "-train", "10000", "-test", "2000"}
+		}
+		return []string{"-epochs", "1", "-train", "30000", "-test", "5000"}
+	},
 	"lion": func(t *testing.T, dir string) []string { return []string{"-steps", "200", "-dim", "1000"} },
 	"diffusion": func(t *testing.T, dir string) []string {
 		args := []string{"-out", filepath.Join(dir, "plots"), "-json", filepath.Join(dir, "figures.json")}
@@ -30,6 +46,9 @@ var exampleArgs = map[string]func(t *testing.T, dir string) []string{
 
 // exampleChecks verifies what an example claims; dir is its scratch directory.
 var exampleChecks = map[string]func(t *testing.T, out, dir string){
+	"fashion":    checkFashion,
+	"multilabel": checkMultilabel,
+	"exacttoy":   checkExactToy,
 	"lion": func(t *testing.T, out, dir string) {
 		m := regexp.MustCompile(`loss (\S+) -> (\S+)`).FindStringSubmatch(out)
 		require.NotNil(t, m, out)
@@ -70,6 +89,12 @@ func TestExamplesRun(t *testing.T) {
 		}
 		name := filepath.Base(dir)
 		t.Run(name, func(t *testing.T) {
+			if needsContractions[name] {
+				needContractions(t)
+			}
+			if needsData[name] {
+				needFashionMNIST(t)
+			}
 			scratch := t.TempDir()
 			bin := filepath.Join(scratch, name)
 			build := exec.Command("go", "build", "-o", bin, ".")

@@ -202,7 +202,7 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 	for _, f := range man.Functions {
 		fmt.Fprintf(w, "\nfunc %s  (%s)\n", f.Name, f.Pos)
 		for _, t := range f.Inputs {
-			fmt.Fprintf(w, "  in     %-12s %s[%s]\n", t.Name, t.DType, strings.Join(t.Shape, ","))
+			fmt.Fprintf(w, "  in     %-12s %s[%s]%s\n", t.Name, t.DType, strings.Join(t.Shape, ","), initNote(t.Init))
 		}
 		for _, s := range f.Scalars {
 			def := "required"
@@ -212,7 +212,11 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 			fmt.Fprintf(w, "  scalar %-12s %s %s\n", s.Name, s.DType, def)
 		}
 		for _, t := range f.Outputs {
-			fmt.Fprintf(w, "  out    %-12s %s[%s]\n", t.Name, t.DType, strings.Join(t.Shape, ","))
+			upd := ""
+			if t.Updates != "" {
+				upd = " (updates " + t.Updates + ")"
+			}
+			fmt.Fprintf(w, "  out    %-12s %s[%s]%s\n", t.Name, t.DType, strings.Join(t.Shape, ","), upd)
 		}
 		fmt.Fprintf(w, "  kernels: %d\n", len(f.Kernels))
 		for _, k := range f.Kernels {
@@ -296,4 +300,12 @@ func nonNilS(ss []artifact.Scalar) []artifact.Scalar {
 		return []artifact.Scalar{}
 	}
 	return ss
+}
+
+// initNote describes a model parameter's initializer for inspect, or "".
+func initNote(in *artifact.Init) string {
+	if in == nil {
+		return ""
+	}
+	return " init " + ir.Init{Kind: in.Kind, Args: in.Args, Scale: in.Scale}.String()
 }

@@ -99,6 +99,12 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t code
 	}
 	var body *llir.Func
 	switch p.Kind {
+	case ir.LoopsKernel:
+		entry = artifact.Entry{Function: p.Fn.Name, Kernel: p.Group, Symbol: Symbol(p.Fn.Name, p.Group), ABI: artifact.ABIChunk}
+		if err := emitLoops(e, mod, p, t); err != nil {
+			return entry, codegen.KernelError(p.Fn, p.Group, err, "")
+		}
+		return entry, nil
 	case ir.TransposeKernel:
 		body, err = emitTranspose(e, mod, p, t)
 	case ir.RowKernel:

@@ -32,8 +32,19 @@ type Kernel struct {
 	Dims []string
 	// Units and UnitWork are the descriptor's Units and UnitWork.
 	Units, UnitWork ir.Shape
+	// Parts are the loops of a loops kernel, laid end to end in its domain.
+	Parts []Part
 	// Contraction is the plan of a contraction kernel's values; nil for other kinds.
 	Contraction *Contraction
+}
+
+// Part is one loop of a loops kernel: a loop kernel over its own shape whose
+// elements are [Offset, Offset+Size) of the loops kernel's domain, and which
+// takes the loops kernel's buffers Bufs (by index) and all its scalars.
+type Part struct {
+	Kernel       *Kernel
+	Offset, Size int64
+	Bufs         []int
 }
 
 // Buffer is one buffer argument and the IR value it holds.
@@ -115,7 +126,7 @@ func Kernels(f *ir.Func) ([]*Kernel, error) {
 func unsupported(v *ir.Value, kind ir.KernelKind) string {
 	elementwise := (v.Op.Has(ir.Elementwise) && elemental.Supports(v.Op)) || v.Op == ir.OpIota
 	switch kind {
-	case ir.LoopKernel:
+	case ir.LoopKernel, ir.LoopsKernel:
 		if !elementwise {
 			return fmt.Sprintf("op %s cannot be compiled into a kernel", v.Op)
 		}
@@ -197,6 +208,15 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 			}
 		}
 	}
+	if p.Kind == ir.LoopsKernel {
+		for _, v := range p.Values {
+			for _, a := range v.Args {
+				if !a.Type.IsScalar() && !a.Type.Shape.Equal(v.Type.Shape) {
+					return nil, codegen.KernelError(f, g, fmt.Errorf("%s: operand %s has shape %s, but each loop of a loops kernel reads only its own shape", ir.FormatValue(v), ir.Ref(a), a.Type.Shape), "")
+				}
+			}
+		}
+	}
 	if p.Kind == ir.AxisKernel && len(p.Values) != 1 {
 		return nil, codegen.KernelError(f, g, fmt.Errorf("an axis kernel computes exactly one reduction or gather, this one %d values", len(p.Values)), "")
 	}
@@ -253,7 +273,53 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 		return nil, p.ownKernelError(err)
 	}
 	p.planUnits()
+	if p.Kind == ir.LoopsKernel {
+		if err := p.planParts(); err != nil {
+			return nil, codegen.KernelError(f, g, err, "")
+		}
+	}
 	return p, nil
+}
+
+// planParts splits a loops kernel into its loops: its values grouped by
+// shape, in order of first appearance, each reading and writing the buffers
+// of its shape that its values touch.
+func (p *Kernel) planParts() error {
+	var shapes []ir.Shape
+	byShape := map[string][]*ir.Value{}
+	for _, v := range p.Values {
+		key := v.Type.Shape.String()
+		if byShape[key] == nil {
+			shapes = append(shapes, v.Type.Shape)
+		}
+		byShape[key] = append(byShape[key], v)
+	}
+	var off int64
+	for i, s := range shapes {
+		vals := byShape[s.String()]
+		touched := map[*ir.Value]bool{}
+		for _, v := range vals {
+			touched[v] = true
+			for _, a := range v.Args {
+				touched[a] = true
+			}
+		}
+		k := &Kernel{Fn: p.Fn, Group: fmt.Sprintf("%s.%d", p.Group, i), Kind: ir.LoopKernel, Declared: true,
+			Domain: s, Values: vals, Scalars: p.Scalars, Units: s}
+		part := Part{Kernel: k, Offset: off, Size: s.Size()}
+		for j, b := range p.Buffers {
+			if touched[b.Value] {
+				k.Buffers = append(k.Buffers, b)
+				part.Bufs = append(part.Bufs, j)
+			}
+		}
+		p.Parts = append(p.Parts, part)
+		off += part.Size
+	}
+	if len(p.Domain) != 1 || off != p.Domain[0].N {
+		return fmt.Errorf("a loops kernel over %s has loops of %d elements in all", p.Domain, off)
+	}
+	return nil
 }
 
 // planUnits works out the work units of the kernel and, for row and axis
@@ -262,6 +328,9 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 // shapes, in order of appearance.
 func (p *Kernel) planUnits() {
 	switch p.Kind {
+	case ir.LoopsKernel:
+		p.Units = p.Domain
+		return
 	case ir.LoopKernel:
 		p.Units = p.Domain
 		iota := false

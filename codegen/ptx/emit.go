@@ -103,6 +103,8 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) (entry
 		err = emitAxis(k)
 	case ir.LoopKernel:
 		err = emitLoop(k)
+	case ir.LoopsKernel:
+		err = emitLoops(k)
 	default:
 		err = fmt.Errorf("the GPU backend has no %s kernels", p.Kind)
 	}

@@ -1,0 +1,69 @@
+// This file emits a loops kernel (horizontal fusion) for the GPU: one
+// grid-stride loop over the loops' common index space; each element finds
+// its loop by the loops' upper bounds and computes that loop's values at its
+// index within it.
+package ptx
+
+import (
+	"dlc.dev/dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/value"
+)
+
+// emitLoops emits loops kernel k.
+func emitLoops(k *kernel) (err error) {
+	defer catch(&err)
+	p, e := k.p, k.e
+	defer func() { k.p = p }()
+	vals := map[*ir.Value]value.Value{}
+	for s, x := range k.scalars {
+		vals[s] = x
+	}
+	b := k.entry
+	for i, buf := range p.Buffers {
+		if !buf.Ref.Writes && buf.Value.Type.IsScalar() {
+			d := buf.Value.Type.DType
+			vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.ptrs[i]))
+		}
+	}
+	var cerr error
+	exit := k.gridLoop(b, "elem", func(b *llir.Block, i value.Value) *llir.Block {
+		join := k.block("loops.join")
+		cur := b
+		for _, part := range p.Parts {
+			in, next := k.block("loop"), k.block("loop.next")
+			cur.NewCondBr(cur.NewICmp(enum.IPredSLT, i, i64(part.Offset+part.Size)), in, next)
+			j := in.NewSub(i, i64(part.Offset))
+			for _, bi := range part.Bufs {
+				buf := p.Buffers[bi]
+				if !buf.Ref.Writes && !buf.Value.Type.IsScalar() {
+					d := buf.Value.Type.DType
+					vals[buf.Value] = e.Widen(in, d, in.NewLoad(e.MemType(d), k.elem(in, bi, j)))
+				}
+			}
+			k.p = part.Kernel
+			cerr = computeValues(k, in, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, in, v, j) })
+			k.p = p
+			if cerr != nil {
+				return join
+			}
+			for _, bi := range part.Bufs {
+				buf := p.Buffers[bi]
+				if buf.Ref.Writes && !buf.Value.Type.IsScalar() {
+					in.NewStore(e.Narrow(in, buf.Value.Type.DType, vals[buf.Value]), k.elem(in, bi, j))
+				}
+			}
+			in.NewBr(join)
+			cur = next
+		}
+		cur.NewBr(join)
+		return join
+	})
+	if cerr != nil {
+		return cerr
+	}
+	exit.NewRet(nil)
+	return nil
+}

@@ -1,0 +1,481 @@
+// This file checks and lowers train steps,
+//
+//	kernel step = train(mlp, loss=ce, opt=lion(lr=1e-3)):
+//
+// one function from the batch, the model's parameters and the optimizer's
+// state to the loss, the updated parameters and the updated state. Lowering
+// calls the model and the loss, takes the gradient of the loss with respect to
+// every model parameter (a grad value, which the autodiff pass expands) and
+// applies the optimizer's body to each parameter at its own shape.
+package frontend
+
+import (
+	"fmt"
+	"slices"
+
+	"dlc.dev/dlc/ir"
+
+	"github.com/alecthomas/participle/v2/lexer"
+)
+
+// newSuffix ends the name of each updated tensor: w1_new updates w1.
+const newSuffix = "_new"
+
+// initScaleName is the per-parameter value an optimizer argument may name:
+// the scale of the parameter's initializer (Amos's eta).
+const initScaleName = "init_scale"
+
+// trainInfo is what a checked train step combines.
+type trainInfo struct {
+	model, loss, opt *kernel
+	data             []*param             // the model's tensors without an initializer
+	lossExtra        []*param             // the loss's tensors after its first, renamed to the model's dims
+	weights          []*param             // the model's parameters with an initializer
+	states           [][]*param           // per weight, its optimizer state
+	fixed            map[string]*trainArg // optimizer scalars the declaration sets
+}
+
+// trainArg is an optimizer scalar set by the declaration: a constant, or the
+// parameter's initializer scale.
+type trainArg struct {
+	pos   lexer.Position
+	val   float64
+	scale bool
+}
+
+// checkTrainSignature gives train step k its signature: the model's data
+// tensors, the loss's other tensors, the model's parameters and the optimizer
+// state of each (named param_state); scalars of the model, the loss and the
+// optimizer that the declaration does not set; outputs the loss, param_new
+// and param_state_new.
+func (k *kernel) checkTrainSignature(p *program, errs *errorSink) {
+	n := errs.count()
+	k.checkAnnotations(p, errs)
+	d := k.decl.Train
+	model := k.trainPart(p, d.Model, "model", errs)
+	loss := k.trainPart(p, d.Loss, "loss", errs)
+	opt := k.trainPart(p, d.Opt, "optimizer", errs)
+	if model == nil || loss == nil || opt == nil || errs.count() > n {
+		return
+	}
+	t := &trainInfo{model: model, loss: loss, opt: opt, fixed: map[string]*trainArg{}}
+	k.train = t
+	out, ok := checkTrainModel(d, model, t, errs)
+	dims, ok2 := checkTrainLoss(d, loss, out, t, errs)
+	stateNames, ok3 := checkTrainOpt(p, k, d, opt, t, errs)
+	if !ok || !ok2 || !ok3 {
+		return
+	}
+	for _, pr := range loss.params[1:loss.tensors] {
+		q := *pr
+		q.typ = substDims(pr.typ, dims)
+		t.lossExtra = append(t.lossExtra, &q)
+	}
+	k.assembleTrain(d, stateNames, errs)
+	k.sigOK = errs.count() == n
+}
+
+// trainPart resolves the model, loss or optimizer kernel that id names.
+func (k *kernel) trainPart(p *program, id *Ident, what string, errs *errorSink) *kernel {
+	f := k.file.scope[id.Name]
+	switch {
+	case f == k:
+		errs.add(id.Pos, "train step %s cannot be its own %s", k.name, what)
+		return nil
+	case f != nil && (f.decl.Grad != nil || f.decl.Train != nil):
+		errs.add(id.Pos, "the %s of a train step is a kernel with a body; %s is declared with =", what, f.name)
+		return nil
+	case f != nil:
+		k.calls = append(k.calls, callSite{f, id.Pos})
+		if !f.sigOK {
+			errs.add(id.Pos, "the %s %s has errors", what, f.name)
+			return nil
+		}
+		return f
+	}
+	if other := p.kernels[id.Name]; other != nil {
+		errs.add(id.Pos, "unknown kernel %s: it is defined in %s, which this file does not import (add import %q)", id.Name, other.file.name, other.file.importPathFrom(k.file))
+		return nil
+	}
+	var names []string
+	for n := range k.file.scope {
+		if n != k.name {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	errs.add(id.Pos, "unknown %s kernel %s%s", what, id.Name, didYouMean(id.Name, names))
+	return nil
+}
+
+// checkTrainModel checks that the model has one float output and at least one
+// parameter with an initializer, and returns the output.
+func checkTrainModel(d *Train, model *kernel, t *trainInfo, errs *errorSink) (*output, bool) {
+	for _, pr := range model.params[:model.tensors] {
+		if pr.init != nil {
+			t.weights = append(t.weights, pr)
+		} else {
+			t.data = append(t.data, pr)
+		}
+	}
+	ok := true
+	if len(t.weights) == 0 {
+		errs.add(d.Model.Pos, "model %s has no parameter with an initializer, so there is nothing to train (declare one as w: f32[4, 8] = glorot_uniform())", model.name)
+		ok = false
+	}
+	if len(model.outputs) != 1 {
+		errs.add(d.Model.Pos, "a model has one output, which the loss reads; %s has %d (%s)", model.name, len(model.outputs), outputList(model))
+		return nil, false
+	}
+	return model.outputs[0], ok
+}
+
+// checkTrainLoss checks that the loss reads the model's output first and
+// returns a 0-d float, and returns how the loss's dimensions bind to the
+// model's.
+func checkTrainLoss(d *Train, loss *kernel, out *output, t *trainInfo, errs *errorSink) (map[string]ir.Dim, bool) {
+	if len(loss.outputs) != 1 || !loss.outputs[0].typ.IsScalar() || !loss.outputs[0].typ.DType.IsFloat() {
+		errs.add(d.Loss.Pos, "a loss has one output, a 0-d float; %s has %s (reduce a per-row loss with mean or sum)", loss.name, outputList(loss))
+		return nil, false
+	}
+	if loss.tensors == 0 {
+		errs.add(d.Loss.Pos, "the loss %s takes no tensor; its first tensor parameter receives the model's output %s", loss.name, out.typ)
+		return nil, false
+	}
+	if out == nil {
+		return nil, false
+	}
+	first := loss.params[0]
+	dims := map[string]ir.Dim{}
+	if first.typ.DType != out.typ.DType || len(first.typ.Shape) != len(out.typ.Shape) {
+		errs.add(d.Loss.Pos, "the loss %s reads %s as %s, but the model's output %s is %s", loss.name, first.name, first.typ, out.name, out.typ)
+		return nil, false
+	}
+	for i, ld := range first.typ.Shape {
+		md := out.typ.Shape[i]
+		if ld.IsSym() {
+			if prev, ok := dims[ld.Sym]; !ok || prev == md {
+				dims[ld.Sym] = md
+				continue
+			}
+		} else if ld == md {
+			continue
+		}
+		errs.add(d.Loss.Pos, "the loss %s reads %s as %s, but the model's output %s is %s", loss.name, first.name, first.typ, out.name, out.typ)
+		return nil, false
+	}
+	return dims, true
+}
+
+// substDims renames the symbolic dimensions of t that dims binds.
+func substDims(t ir.Type, dims map[string]ir.Dim) ir.Type {
+	s := make(ir.Shape, len(t.Shape))
+	for i, d := range t.Shape {
+		if nd, ok := dims[d.Sym]; d.IsSym() && ok {
+			d = nd
+		}
+		s[i] = d
+	}
+	t.Shape = s
+	return t
+}
+
+// checkTrainOpt checks the optimizer: tensors (theta, grad, state...) all of
+// one rank-1 float type, outputs (theta_new, state_new...) of that type, and
+// the arguments the declaration gives its scalars. It returns the state names.
+func checkTrainOpt(p *program, k *kernel, d *Train, opt *kernel, t *trainInfo, errs *errorSink) ([]string, bool) {
+	tensors := opt.params[:opt.tensors]
+	shape := "an optimizer takes (theta, grad, state...) of one type f32[N] and returns (theta_new, state_new...) of that type"
+	if len(tensors) < 2 || len(opt.outputs) != len(tensors)-1 {
+		errs.add(d.Opt.Pos, "%s; %s takes %d tensors and returns %d", shape, opt.name, len(tensors), len(opt.outputs))
+		return nil, false
+	}
+	typ := tensors[0].typ
+	same := len(typ.Shape) == 1 && typ.Shape[0].IsSym() && typ.DType.IsFloat()
+	for _, pr := range tensors {
+		same = same && pr.typ.Equal(typ)
+	}
+	for _, o := range opt.outputs {
+		same = same && o.typ.Equal(typ)
+	}
+	if !same {
+		errs.add(d.Opt.Pos, "%s; %s does not", shape, opt.name)
+		return nil, false
+	}
+	ok := true
+	for _, w := range t.weights {
+		if w.typ.DType != typ.DType {
+			errs.add(d.Opt.Pos, "the optimizer %s updates %s tensors, but parameter %s of %s is %s", opt.name, typ.DType, w.name, t.model.name, w.typ)
+			ok = false
+		}
+	}
+	if !d.Paren && len(d.Args) > 0 {
+		ok = false
+	}
+	for _, a := range d.Args {
+		ok = k.checkOptArg(p, opt, a, t, errs) && ok
+	}
+	var states []string
+	for _, pr := range tensors[2:] {
+		states = append(states, pr.name)
+	}
+	return states, ok
+}
+
+// checkOptArg checks one optimizer argument, name=constant or
+// name=init_scale.
+func (k *kernel) checkOptArg(p *program, opt *kernel, a *Arg, t *trainInfo, errs *errorSink) bool {
+	var scalars []string
+	for _, pr := range opt.params[opt.tensors:] {
+		scalars = append(scalars, pr.name)
+	}
+	j := slices.IndexFunc(opt.params[opt.tensors:], func(pr *param) bool { return pr.name == a.Name })
+	switch {
+	case a.Name == "":
+		errs.add(a.Pos, "an optimizer argument is named: %s(lr=1e-3)", opt.name)
+		return false
+	case j < 0:
+		errs.add(a.Pos, "%s is not a scalar parameter of %s (its scalars: %s)%s", a.Name, opt.name, joinWords(scalars), didYouMean(a.Name, scalars))
+		return false
+	case t.fixed[a.Name] != nil:
+		errs.add(a.Pos, "%s is given twice", a.Name)
+		return false
+	}
+	pr := opt.params[opt.tensors+j]
+	if n, isName := bare(a.Value).(*Name); isName && n.Name == initScaleName {
+		if !pr.typ.DType.IsFloat() {
+			errs.add(a.Value.Pos, "%s is a float, but %s of %s is %s", initScaleName, pr.name, opt.name, pr.typ)
+			return false
+		}
+		for _, w := range t.weights {
+			if w.init.ScaleOf(constShape(w.typ)) == 0 {
+				errs.add(a.Value.Pos, "parameter %s starts at %s, whose scale is not known; declare it, as in %s(scale=0.5)", w.name, w.init.Kind, w.init.Kind)
+				return false
+			}
+		}
+		t.fixed[a.Name] = &trainArg{pos: a.Pos, scale: true}
+		return true
+	}
+	c := &checker{prog: p, file: k.file, errs: errs, info: newBodyInfo(), constWhat: "the argument " + a.Name + " (a constant or " + initScaleName + ")"}
+	op := c.constant(a.Value)
+	if op.mode != modeUntyped {
+		return false
+	}
+	v, msg := op.val.represent(pr.typ.DType)
+	if msg != "" {
+		errs.add(a.Value.Pos, "%s", msg)
+		return false
+	}
+	t.fixed[a.Name] = &trainArg{pos: a.Pos, val: v}
+	return true
+}
+
+// constShape is the constant shape of a model parameter's type.
+func constShape(t ir.Type) []int64 {
+	s := make([]int64, len(t.Shape))
+	for i, d := range t.Shape {
+		s[i] = d.N
+	}
+	return s
+}
+
+// assembleTrain lays out the train step's parameters and outputs and reports
+// names that clash.
+func (k *kernel) assembleTrain(d *Train, stateNames []string, errs *errorSink) {
+	t := k.train
+	seen := map[string]string{}
+	add := func(pr *param, from string) {
+		if prev, ok := seen[pr.name]; ok {
+			errs.add(d.Pos, "the train step would have two parameters named %s (from %s and %s); rename one", pr.name, prev, from)
+			return
+		}
+		seen[pr.name] = from
+		k.params = append(k.params, pr)
+	}
+	for _, pr := range t.data {
+		add(pr, "model "+t.model.name)
+	}
+	for _, pr := range t.lossExtra {
+		add(pr, "loss "+t.loss.name)
+	}
+	for _, w := range t.weights {
+		add(w, "model "+t.model.name)
+	}
+	for _, w := range t.weights {
+		var st []*param
+		for _, s := range stateNames {
+			pr := &param{name: w.name + "_" + s, pos: w.pos, typ: w.typ}
+			add(pr, "the state "+s+" of optimizer "+t.opt.name)
+			st = append(st, pr)
+		}
+		t.states = append(t.states, st)
+	}
+	k.tensors = len(k.params)
+	for _, src := range []*kernel{t.model, t.loss, t.opt} {
+		for _, pr := range src.params[src.tensors:] {
+			if src == t.opt && t.fixed[pr.name] != nil {
+				continue
+			}
+			add(pr, "kernel "+src.name)
+		}
+	}
+	outs := []*output{{name: t.loss.outputs[0].name, pos: d.Loss.Pos, typ: t.loss.outputs[0].typ}}
+	for i, w := range t.weights {
+		outs = append(outs, &output{name: w.name + newSuffix, pos: w.pos, typ: w.typ})
+		for _, s := range t.states[i] {
+			outs = append(outs, &output{name: s.name + newSuffix, pos: s.pos, typ: s.typ})
+		}
+	}
+	for _, o := range outs {
+		if prev, ok := seen[o.name]; ok {
+			errs.add(d.Pos, "the train step's output %s clashes with a parameter from %s; rename it", o.name, prev)
+		}
+		seen[o.name] = "the outputs"
+	}
+	k.outputs = outs
+}
+
+// checkTrainBody checks, once every body is checked, that the optimizer's
+// body is elementwise over its one dimension, so it can be applied to each
+// parameter at the parameter's shape.
+func (k *kernel) checkTrainBody(errs *errorSink) {
+	t := k.train
+	if t == nil || !k.sigOK {
+		return
+	}
+	f, err := lowerOptimizer(t.opt)
+	if err == nil {
+		n := t.opt.params[0].typ.Shape
+		for _, v := range f.Body {
+			if v.Op == ir.OpDim || !v.Type.IsScalar() && !v.Type.Shape.Equal(n) || v.Op.Has(ir.AlongAxis) {
+				err = fmt.Errorf("%s computes %s", t.opt.name, ir.FormatValue(v))
+				break
+			}
+		}
+	}
+	if err != nil {
+		errs.add(k.decl.Train.Opt.Pos, "a train step applies its optimizer to each parameter at the parameter's shape, so the optimizer must be elementwise: %v", err)
+		k.sigOK = false
+	}
+}
+
+// lowerOptimizer lowers optimizer kernel k with the kernels it calls inlined.
+func lowerOptimizer(k *kernel) (*ir.Func, error) {
+	m := &ir.Module{}
+	seen := map[*kernel]bool{}
+	var add func(k *kernel)
+	add = func(k *kernel) {
+		if seen[k] {
+			return
+		}
+		seen[k] = true
+		m.Funcs = append(m.Funcs, lowerKernel(k))
+		for _, cs := range k.calls {
+			add(cs.callee)
+		}
+	}
+	add(k)
+	f := m.Funcs[0]
+	if _, err := ir.InlineCalls(m, f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// lowerTrainKernel builds the IR function of a train step: the model, the
+// loss, a grad value per parameter and the optimizer's body per parameter.
+func lowerTrainKernel(k *kernel) *ir.Func {
+	t := k.train
+	d := k.decl.Train
+	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
+	for i, pr := range k.params {
+		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: ir.At(irPos(pr.pos)), Init: pr.init}
+		if pr.def != nil {
+			x := *pr.def
+			v.Default = &x
+		}
+		f.Params = append(f.Params, v)
+	}
+	call := func(callee *kernel, first *ir.Value, pos lexer.Position) *ir.Value {
+		var args []*ir.Value
+		for i, pr := range callee.params {
+			if i == 0 && first != nil {
+				args = append(args, first)
+				continue
+			}
+			args = append(args, f.Param(pr.name))
+		}
+		c := f.NewValue(ir.OpCall, ir.Type{Elems: []ir.Type{callee.outputs[0].typ}}, args...)
+		c.Name, c.Pos = callee.name, ir.At(irPos(pos))
+		y := f.NewValue(ir.OpExtract, callee.outputs[0].typ, c)
+		y.Pos = ir.At(irPos(pos))
+		return y
+	}
+	out := call(t.model, nil, d.Model.Pos)
+	loss := call(t.loss, out, d.Loss.Pos)
+	f.Results = append(f.Results, ir.Result{Name: k.outputs[0].name, Value: loss})
+	opt, err := lowerOptimizer(t.opt)
+	if err != nil {
+		panic(fmt.Sprintf("optimizer %s was checked: %v", t.opt.name, err))
+	}
+	for i, w := range t.weights {
+		x := f.Param(w.name)
+		g := f.NewValue(ir.OpGrad, x.Type, loss, x)
+		g.Pos = ir.At(irPos(w.pos))
+		args := []*ir.Value{x, g}
+		for _, s := range t.states[i] {
+			args = append(args, f.Param(s.name))
+		}
+		for _, pr := range t.opt.params[t.opt.tensors:] {
+			a := t.fixed[pr.name]
+			if a == nil {
+				args = append(args, f.Param(pr.name))
+				continue
+			}
+			val := a.val
+			if a.scale {
+				val = w.init.ScaleOf(constShape(w.typ))
+			}
+			c := f.NewValue(ir.OpConst, pr.typ)
+			c.Const, c.Pos = val, ir.At(irPos(a.pos))
+			args = append(args, c)
+		}
+		for j, r := range applyAt(f, opt, args, w.typ.Shape) {
+			f.Results = append(f.Results, ir.Result{Name: k.outputs[1+i*(1+len(t.states[i]))+j].name, Value: r})
+		}
+	}
+	return f
+}
+
+// applyAt copies the body of elementwise function opt into f with args for
+// its parameters, every tensor of opt's one-dimensional shape taking shape,
+// and returns the copies of opt's results.
+func applyAt(f *ir.Func, opt *ir.Func, args []*ir.Value, shape ir.Shape) []*ir.Value {
+	n := opt.Params[0].Type.Shape
+	vals := map[*ir.Value]*ir.Value{}
+	for i, p := range opt.Params {
+		vals[p] = args[i]
+	}
+	for _, cv := range opt.Body {
+		cargs := make([]*ir.Value, len(cv.Args))
+		for i, a := range cv.Args {
+			cargs[i] = vals[a]
+		}
+		typ := cv.Type
+		if typ.Shape.Equal(n) {
+			typ.Shape = append(ir.Shape(nil), shape...)
+		}
+		v := f.NewValue(cv.Op, typ, cargs...)
+		id := v.ID
+		*v = *cv
+		// Each parameter has its own copy: the optimizer's variable names
+		// would repeat.
+		v.ID, v.Args, v.Type, v.Group, v.Var = id, cargs, typ, ir.GroupNone, ""
+		vals[cv] = v
+	}
+	var rs []*ir.Value
+	for _, r := range opt.Results {
+		rs = append(rs, vals[r.Value])
+	}
+	return rs
+}
