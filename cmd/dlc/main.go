@@ -3,7 +3,7 @@
 // shows one command.
 //
 //	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR]
-//	dlc run ART.dla FUNC --in NAME=PATH.npy ... [--set NAME=VALUE ...] --out DIR
+//	dlc run ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... [--set NAME=VALUE ...] [--out-f32] --out DIR
 //	dlc inspect ART.dla [--json]
 //	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion]
 //	dlc bench ART.dla FUNC --dim NAME=SIZE ... [--threads N] [--alias OUT=IN] [--set NAME=VALUE] [--time D] [--json]
@@ -31,7 +31,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"build", "FILE.dl", "compile a .dl file into an artifact", runBuild},
-		{"run", "ART.dla FUNC --in NAME=PATH.npy ... --out DIR", "run a function on .npy inputs, write one .npy per output", runRun},
+		{"run", "ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... --out DIR", "run a function on .npy inputs, write one .npy per output", runRun},
 		{"inspect", "ART.dla", "describe the functions and kernels of an artifact", runInspect},
 		{"ir", "FILE.dl", "print the graph IR after a pass", runIR},
 		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against the copy bandwidth", runBench},
