@@ -33,6 +33,24 @@ type Options struct {
 	Explain func(line string)
 	// ReadFile reads imported files; os.ReadFile when nil.
 	ReadFile func(path string) ([]byte, error)
+	// Precision is the -precision of the build: ir.F16 or ir.BF16 compiles
+	// every function in mixed precision (the precision pass); ir.Invalid, the
+	// zero value, leaves the program as written. ParsePrecision reads the flag.
+	Precision ir.DType
+}
+
+// ParsePrecision reads a -precision value: bf16, f16, or off (or empty) for
+// none.
+func ParsePrecision(s string) (ir.DType, error) {
+	switch s {
+	case "", "off":
+		return ir.Invalid, nil
+	case "bf16":
+		return ir.BF16, nil
+	case "f16":
+		return ir.F16, nil
+	}
+	return ir.Invalid, fmt.Errorf("-precision %q: mixed precision is bf16 or f16 (or off)", s)
 }
 
 // Target returns the target opt.CPU names. For native it asks llc (from
@@ -94,7 +112,7 @@ func lower(filename string, src []byte, opt Options, t codegen.Target, stopAfter
 	if err != nil {
 		return nil, err
 	}
-	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Precision: opt.Precision}
 	if err := passes.Run(m, popt); err != nil {
 		return nil, err
 	}

@@ -288,6 +288,37 @@ func TestCLIIRDumps(t *testing.T) {
 	require.Contains(t, stderr, "unknown pass")
 }
 
+// TestCLIPrecision checks -precision on dlc ir and dlc build: the IR after
+// the precision pass has bf16 operands for the contraction, off (the default)
+// leaves it f32 and builds the same artifact bytes as no flag, and a wrong
+// value is a usage error that names it.
+func TestCLIPrecision(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "mm.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel mm(x: f32[B, D], w: f32[D, H]) -> y: f32[B, H] {\n    y = x @ w\n}\n"), 0o644))
+	stdout, stderr, code := dlc(t, nil, "ir", src, "--after", "precision", "-precision", "bf16", "--explain-fusion")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "cast %x : bf16[B,D]")
+	require.Contains(t, stdout, "dot_general %2, %3 contract=[1]x[0] : f32[B,H]")
+	require.Contains(t, stdout, "// fusion: @mm: %2 (dot_general) reads bf16 copies of %x and %w and accumulates in f32")
+	stdout, _, code = dlc(t, nil, "ir", src, "--after", "precision")
+	require.Equal(t, 0, code)
+	require.NotContains(t, stdout, "bf16")
+	_, stderr, code = dlc(t, nil, "ir", src, "-precision", "fp8")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `-precision "fp8": mixed precision is bf16 or f16 (or off)`)
+
+	lion := "../stdlib/optim/lion.dl"
+	a, b := filepath.Join(dir, "a.dla"), filepath.Join(dir, "b.dla")
+	_, stderr, code = dlc(t, nil, "build", lion, "-o", a)
+	require.Equal(t, 0, code, stderr)
+	_, stderr, code = dlc(t, nil, "build", lion, "-o", b, "-precision", "off")
+	require.Equal(t, 0, code, stderr)
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	require.Equal(t, ab, bb, "-precision off builds the artifact of no flag")
+}
+
 // TestCLIBuildDumps checks that build -dump-dir writes the graph IR after
 // every pass and the LLVM IR before and after opt, the optimized one with the
 // kernel vectorised.
@@ -295,7 +326,7 @@ func TestCLIBuildDumps(t *testing.T) {
 	dir := t.TempDir()
 	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "lion.dla"), "-dump-dir", filepath.Join(dir, "dump"))
 	require.Equal(t, 0, code, stderr)
-	require.FileExists(t, filepath.Join(dir, "dump", "08_fuse.ir"))
+	require.FileExists(t, filepath.Join(dir, "dump", "09_fuse.ir"))
 	ll, err := os.ReadFile(filepath.Join(dir, "dump", "kernels.ll"))
 	require.NoError(t, err)
 	require.Contains(t, string(ll), "define void @dlc_lion_k0(")

@@ -21,9 +21,14 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
 	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
 	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll)")
+	prec := fs.String("precision", "off", precisionUsage)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	low, err := compiler.ParsePrecision(*prec)
+	if err != nil {
+		return &usageError{err.Error()}
 	}
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
@@ -36,7 +41,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir})
+	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir, Precision: low})
 	if err != nil {
 		return err
 	}
@@ -46,14 +51,23 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// precisionUsage documents -precision of dlc build and dlc ir.
+const precisionUsage = "`P`: mixed precision, bf16 or f16: contractions read 16-bit copies of their operands and accumulate in f32, " +
+	"everything else stays f32 (docs/MATH.md §4); off compiles the program as written"
+
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ir", flag.ContinueOnError)
 	after := fs.String("after", "", "`PASS`: print the IR after this pass (default: after the whole pipeline)")
 	dumpDir := fs.String("dump-dir", "", "`DIR`: also write the IR after every pass there")
 	explain := fs.Bool("explain-fusion", false, "print every fusion decision with its reason")
+	prec := fs.String("precision", "off", precisionUsage)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	low, err := compiler.ParsePrecision(*prec)
+	if err != nil {
+		return &usageError{err.Error()}
 	}
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
@@ -63,7 +77,7 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var lines []string
-	opt := compiler.Options{DumpDir: *dumpDir}
+	opt := compiler.Options{DumpDir: *dumpDir, Precision: low}
 	if *explain {
 		opt.Explain = func(l string) { lines = append(lines, l) }
 	}

@@ -2,10 +2,10 @@
 // benchmarks them. "dlc help" lists every command with its flags; "dlc CMD -h"
 // shows one command.
 //
-//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR]
+//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--precision bf16|f16]
 //	dlc run ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... [--set NAME=VALUE ...] [--out-f32] --out DIR
 //	dlc inspect ART.dla [--json]
-//	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion]
+//	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion] [--precision bf16|f16]
 //	dlc bench ART.dla FUNC --dim NAME=SIZE ... [--threads N] [--alias OUT=IN] [--set NAME=VALUE] [--time D] [--json]
 //	dlc version
 package main
