@@ -111,7 +111,8 @@ func dims(shape []string) ([]int64, int64) {
 	return out, n
 }
 
-// arguments makes seeded inputs (floats in [-4, 4) with a few specials,
+// arguments makes seeded inputs (floats in [-4, 4), 16-bit ones rounded from
+// such an f32, with a few specials,
 // integers within their index bounds) and zeroed outputs for fn.
 func arguments(fn artifact.Function) (runtime.Args, map[string][]byte, error) {
 	rng := rand.New(rand.NewPCG(1, uint64(len(fn.Name))))
@@ -139,6 +140,14 @@ func arguments(fn artifact.Function) (runtime.Args, map[string][]byte, error) {
 				binary.LittleEndian.PutUint32(at, math.Float32bits(x))
 			case runtime.Float64:
 				binary.LittleEndian.PutUint64(at, math.Float64bits(rng.Float64()*8-4))
+			case runtime.BFloat16, runtime.Float16:
+				h := make([]uint16, 1)
+				if x := []float32{float32(rng.Float64()*8 - 4)}; dt == runtime.BFloat16 {
+					runtime.BF16FromF32(h, x)
+				} else {
+					runtime.F16FromF32(h, x)
+				}
+				binary.LittleEndian.PutUint16(at, h[0])
 			case runtime.Int32, runtime.Int64:
 				bound := int64(7)
 				if b, ok := bounds[in.Name]; ok {
