@@ -26,10 +26,9 @@ import (
 // independent rounding). The inputs include ±0, ties of the rounding, NaN and
 // ±inf gradients and a momentum near bf16's largest value.
 func TestLionBF16MatchesLion(t *testing.T) {
-	art := load(t, "stdlib/optim/lion.dl")
-	lion, err := art.Func("lion")
+	lion, err := load(t, "stdlib/optim/lion.dl").Func("lion")
 	require.NoError(t, err)
-	lb, err := art.Func("lion_bf16")
+	lb, err := load(t, "stdlib/optim/lion_bf16.dl").Func("lion_bf16")
 	require.NoError(t, err)
 	const n = 100_003
 	r := rand.New(rand.NewPCG(21, 22))
@@ -73,17 +72,19 @@ func BenchmarkLionBF16(b *testing.B) {
 }
 
 func benchLionBF16(b *testing.B, cpu string) {
-	src, err := os.ReadFile("../stdlib/optim/lion.dl")
-	require.NoError(b, err)
-	art, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{CPU: cpu})
-	require.NoError(b, err)
-	a, err := runtime.LoadBytes(art, runtime.Config{Threads: 2})
-	require.NoError(b, err)
-	defer a.Close()
-	lion, err := a.Func("lion")
-	require.NoError(b, err)
-	lb, err := a.Func("lion_bf16")
-	require.NoError(b, err)
+	open := func(name string) *runtime.Func {
+		src, err := os.ReadFile("../stdlib/optim/" + name + ".dl")
+		require.NoError(b, err)
+		art, _, err := compiler.Build(context.Background(), name+".dl", src, compiler.Options{CPU: cpu})
+		require.NoError(b, err)
+		a, err := runtime.LoadBytes(art, runtime.Config{Threads: 2})
+		require.NoError(b, err)
+		b.Cleanup(func() { a.Close() })
+		f, err := a.Func(name)
+		require.NoError(b, err)
+		return f
+	}
+	lion, lb := open("lion"), open("lion_bf16")
 
 	theta, grad, m := staggered(benchN, 0), staggered(benchN, 1), staggered(benchN, 2)
 	theta16, grad16 := staggered(benchN, 5), staggered(benchN, 6)
