@@ -7,10 +7,14 @@
 // per kernel saying how to launch it there.
 package artifact
 
+import "fmt"
+
 // FormatVersion is the version of the container and manifest layout. A loader
 // refuses any other version. Version 2 added kernel kinds, work units and index
 // checks; version 3 moved the triple, CPU features and kernel symbols into one
-// target section each, leaving kernel descriptions target-neutral.
+// target section each, leaving kernel descriptions target-neutral. The
+// build information (Manifest.Build) and the source sections are optional
+// fields of version 3: a loader that does not know them ignores them.
 const FormatVersion = 3
 
 // Manifest describes everything in an artifact except the section bytes.
@@ -19,6 +23,9 @@ type Manifest struct {
 	Source        string     `json:"source"` // the .dl file it was built from (base name)
 	Functions     []Function `json:"functions"`
 	Targets       []Target   `json:"targets"` // one per target section, in build order
+	// Build says what the artifact was built from and with; dlc verify
+	// rebuilds it from there. Absent in an artifact built from IR.
+	Build *BuildInfo `json:"build,omitempty"`
 	// Sections lists the payload sections with their SHA-256 (hex).
 	Sections []Section `json:"sections"`
 	// ContentHash is the SHA-256 (hex) over the manifest (with this field empty) and all sections.
@@ -27,10 +34,35 @@ type Manifest struct {
 
 // Section names.
 const (
-	SectionIR     = "ir"     // optimized graph IR text (ir.Print), parsed by the runtime for host code
-	SectionObject = "cpu.so" // the shared object with every CPU kernel
-	SectionLLVM   = "cpu.ll" // the optimized LLVM IR, for inspection
+	SectionIR     = "ir"       // optimized graph IR text (ir.Print), parsed by the runtime for host code
+	SectionObject = "cpu.so"   // the shared object with every CPU kernel
+	SectionLLVM   = "cpu.ll"   // the optimized LLVM IR, for inspection
+	SectionPTX    = "cuda.ptx" // PTX text with every GPU kernel, JIT-compiled by the CUDA driver at load
 )
+
+// BuildInfo is the provenance of an artifact: the toolchain that built it,
+// the option that chose its target, and every source file it read, each
+// kept in a section of its own so that the artifact can be rebuilt.
+type BuildInfo struct {
+	DLC   string   `json:"dlc"`           // dlc's build identity (compiler.Identity) and version
+	Tools []string `json:"tools"`         // each backend's tools, such as "LLVM version 14.0.6"
+	CPU   string   `json:"cpu"`           // the -cpu option as given ("" for the default)
+	GPU   string   `json:"gpu,omitempty"` // the compute capability of a cuda target, if any
+	// Sources are the files read, the main file first, by the names
+	// positions give them (as given on the command line).
+	Sources []SourceFile `json:"sources"`
+}
+
+// SourceFile is one source file of a build.
+type SourceFile struct {
+	Name    string `json:"name"`
+	Std     bool   `json:"std,omitempty"` // a standard library file, read from dlc itself
+	SHA256  string `json:"sha256"`
+	Section string `json:"section"` // the section holding its text
+}
+
+// SourceSection names the section of the i-th source file.
+func SourceSection(i int) string { return fmt.Sprintf("src/%d", i) }
 
 // Section names one payload and its checksum.
 type Section struct {
@@ -57,15 +89,19 @@ type Target struct {
 
 // Target kinds.
 const (
-	TargetCPU = "cpu" // a shared object for the host CPU
+	TargetCPU  = "cpu"  // a shared object for the host CPU
+	TargetCUDA = "cuda" // PTX for NVIDIA GPUs; Arch is the compute capability (sm_80)
 )
 
 // Entry says how one kernel is launched on a target.
 type Entry struct {
 	Function string `json:"function"` // Function.Name
 	Kernel   string `json:"kernel"`   // Kernel.Name within that function
-	Symbol   string `json:"symbol"`   // the entry point in the target's code: a shared-object symbol on a CPU
-	ABI      string `json:"abi"`      // how it is called: ABIChunk
+	Symbol   string `json:"symbol"`   // the entry point in the target's code: a shared-object symbol on a CPU, a PTX .entry on a GPU
+	ABI      string `json:"abi"`      // how it is called: ABIChunk, ABIGrid
+	// Block is the number of threads per block an ABIGrid kernel is written for
+	// (a row kernel's reductions depend on it); the launcher picks the grid.
+	Block int `json:"block,omitempty"`
 	// Stream, when set, is a second entry point of the same kernel on a CPU (same
 	// ABI, same bits) that writes its element outputs with streaming (non-temporal)
 	// stores, which bypass the caches: faster for outputs far larger than the
@@ -74,6 +110,16 @@ type Entry struct {
 	// no buffer the kernel writes is one it reads and the kernel writes more than
 	// runtime.Config.StreamBytes in the call.
 	Stream string `json:"stream,omitempty"`
+	// Pack, Tile and PackByDepth describe a contraction kernel (KindContraction)
+	// on a CPU. Pack is its packing entry point (same ABI), which the launcher
+	// calls before Symbol when the call's plan packs an operand once for all
+	// units; Tile is the kernel's register tile [MR, NR], and PackByDepth says,
+	// for each operand, whether the packing launch splits it by rows of k
+	// (an operand stored contiguous along its rows or columns) or by slivers:
+	// internal/gemm plans a call from these.
+	Pack        string  `json:"pack,omitempty"`
+	Tile        []int64 `json:"tile,omitempty"`
+	PackByDepth []bool  `json:"pack_by_depth,omitempty"`
 }
 
 // ABIChunk is the CPU calling convention of a kernel:
@@ -84,7 +130,25 @@ type Entry struct {
 // may split the units into chunks at any unit boundary. bufs[i] is the base pointer of
 // Kernel.Buffers[i]; scalars[j] is the value of Kernel.Scalars[j] as a double (the
 // kernel converts it to the scalar's dtype).
+//
+// A contraction kernel's units are planned per call (internal/gemm): bufs has one
+// more pointer after Kernel.Buffers, the workspace (64-byte aligned, the plan's
+// size), and scalars has the plan's blocking scalars after Kernel.Scalars. Its
+// packing entry point takes the same arguments, with the packing launch's units.
 const ABIChunk = "chunk"
+
+// ABIGrid is the GPU calling convention of a kernel: a PTX .entry
+//
+//	SYMBOL(u64 count, BUF0*, ..., SCALAR0, ..., u64 #D0, ...)
+//
+// launched with Entry.Block threads per block on any number of blocks: it
+// processes units [0, count) of Kernel.Units with grid-stride loops, so the
+// grid size never changes a result. BUFi is the device address of
+// Kernel.Buffers[i]. Scalars are passed in their dtype's register type
+// (f32 for f32, f16 and bf16, which the kernel rounds; f64; s32; s64; u8 0
+// or 1 for bool), converted on the host as ir.Convert converts; a dimension
+// "#D" is an s64.
+const ABIGrid = "grid"
 
 // Target returns the target of the given kind, or nil.
 func (m *Manifest) Target(kind string) *Target {
@@ -147,7 +211,7 @@ type Scalar struct {
 // How each target launches it is that target's Entry for it.
 type Kernel struct {
 	Name   string   `json:"name"`   // unique within the function: its IR placement group, e.g. "k0"
-	Kind   string   `json:"kind"`   // KindLoop, KindRows or KindAxis
+	Kind   string   `json:"kind"`   // KindLoop, KindRows, KindAxis, KindContraction or KindTranspose
 	Domain []string `json:"domain"` // the IR kernel's domain (loop: elements; rows: the rows; axis: the operand)
 	// Units are the dimensions whose product is the number of independent units:
 	// elements for a loop kernel, rows for a row kernel (a row is never split), output
@@ -158,6 +222,39 @@ type Kernel struct {
 	UnitWork []string    `json:"unit_work"`
 	Buffers  []BufferRef `json:"buffers"` // in the order the entry takes them
 	Scalars  []ScalarRef `json:"scalars"` // in the order the entry takes them
+	// Contraction gives the sizes of a contraction kernel (KindContraction), whose
+	// units the runtime plans per call from them: it has no Units.
+	Contraction *Contraction `json:"contraction,omitempty"`
+	// Cost is the kernel's work and traffic, for its roofline.
+	Cost *Cost `json:"cost,omitempty"`
+	// Source is where the kernel's values come from: one "file:line:col"
+	// per source line, in order of first appearance, at most MaxKernelSource.
+	Source []string `json:"source,omitempty"`
+}
+
+// MaxKernelSource bounds Kernel.Source.
+const MaxKernelSource = 12
+
+// Cost is what a kernel must do at least, as expressions of the function's
+// dimensions ("20*N", "3*B*C + 2*B"; ir.EvalCount evaluates them): the bytes
+// it moves (every buffer read or written once), its arithmetic operations
+// and its transcendental calls, counted from the op table's cost classes
+// (ir.Work).
+type Cost struct {
+	Bytes           string `json:"bytes"`
+	Ops             string `json:"ops"`
+	Transcendentals string `json:"transcendentals"`
+}
+
+// Contraction is the size of the work of a contraction kernel: Batch products of
+// an M x K matrix by a K x N one, each group the product of its dimensions
+// (empty: 1), accumulated in DType.
+type Contraction struct {
+	Batch []string `json:"batch"`
+	M     []string `json:"m"`
+	N     []string `json:"n"`
+	K     []string `json:"k"`
+	DType string   `json:"dtype"`
 }
 
 // Kernel kinds (ir.KernelKind's names).
@@ -165,6 +262,13 @@ const (
 	KindLoop = "loop" // elementwise over Domain
 	KindRows = "rows" // per row: reductions along the last axis and their producers and consumers
 	KindAxis = "axis" // one reduction or gather along a non-last axis
+	// KindContraction is one contraction (a packed, register-blocked matrix
+	// product) with the elementwise producers of its operands and consumers of
+	// its result; its units are planned per call (Kernel.Contraction).
+	KindContraction = "contraction"
+	// KindTranspose copies its input with the axes permuted; its units are the
+	// rows of its output.
+	KindTranspose = "transpose"
 )
 
 // Buffer kinds.

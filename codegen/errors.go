@@ -21,6 +21,11 @@ type InternalError struct {
 	Err    error
 	Dump   string // the kernel's IR (KernelIR), or the function's
 	Stack  string // where a panic happened
+	// At is the source of the kernel (every position of its values), or of
+	// the function's values when no kernel is named.
+	At ir.PosList
+	// Sources, when the build sets them, let the message quote the source at At.
+	Sources ir.Sources
 }
 
 func (e *InternalError) Error() string {
@@ -29,6 +34,12 @@ func (e *InternalError) Error() string {
 		b.WriteString(p + ": ")
 	}
 	fmt.Fprintf(&b, "internal compiler error in code generation for %s: %v\n", e.where(), e.Err)
+	if e.At.IsValid() {
+		fmt.Fprintf(&b, "It compiles %s:\n", ir.Span(e.At))
+		for _, l := range e.Sources.Lines(e.At, 6) {
+			b.WriteString("    " + l + "\n")
+		}
+	}
 	fmt.Fprintf(&b, "This is a dlc bug; please report it with the IR below.\n--- IR of %s ---\n%s", e.where(), e.Dump)
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -45,13 +56,17 @@ func (e *InternalError) where() string {
 
 // FuncError is the InternalError of function f as a whole.
 func FuncError(f *ir.Func, err error) *InternalError {
-	return &InternalError{Pos: f.Pos, Func: f.Name, Err: err, Dump: ir.PrintFunc(f)}
+	var at ir.PosList
+	for _, v := range f.Body {
+		at = ir.MergePos(at, v.Pos)
+	}
+	return &InternalError{Pos: f.Pos, Func: f.Name, Err: err, Dump: ir.PrintFunc(f), At: at}
 }
 
 // KernelError is the InternalError of kernel group g of function f; stack is
 // where a panic happened, or "".
 func KernelError(f *ir.Func, g string, err error, stack string) *InternalError {
-	return &InternalError{Pos: f.Pos, Func: f.Name, Kernel: g, Err: err, Dump: KernelIR(f, g), Stack: stack}
+	return &InternalError{Pos: f.Pos, Func: f.Name, Kernel: g, Err: err, Dump: KernelIR(f, g), Stack: stack, At: f.KernelPos(g)}
 }
 
 // KernelIR is the IR of kernel group g of f: its declaration, the values it

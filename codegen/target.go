@@ -14,7 +14,7 @@ type Kind uint8
 const (
 	// CPU is an x86-64 CPU: kernels in a shared object.
 	CPU Kind = iota
-	// CUDA is an NVIDIA GPU: kernels in PTX. No backend builds for it yet.
+	// CUDA is an NVIDIA GPU: kernels in PTX (codegen/ptx, cuda.go).
 	CUDA
 )
 
@@ -51,7 +51,7 @@ type Target struct {
 // Caps are what a target can do, derived from its features. Storage layouts
 // and kernel choices read them, never a CPU name or a feature string.
 type Caps struct {
-	VectorBits int  // widest vector registers: 128 (SSE), 256 (AVX), 512 (AVX-512)
+	VectorBits int  // widest vector registers: 128 (SSE), 256 (AVX), 512 (AVX-512); 32 on a GPU
 	FMA        bool // fused multiply-add instructions
 	F16C       bool // f32 <-> f16 conversion instructions; without them f16 is converted with integer code
 	BF16Dot    bool // bf16 pairs multiplied and summed into f32 (AVX512_BF16's vdpbf16ps)

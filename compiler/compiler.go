@@ -5,16 +5,23 @@ package compiler
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime/debug"
+	"slices"
+	"sort"
+	"strings"
+	"time"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/frontend"
+	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/internal/hostcpu"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/passes"
@@ -26,6 +33,9 @@ type Options struct {
 	// CPU is the -cpu name: one of codegen.CPUs(), codegen.DefaultCPU when
 	// empty; native is the machine that builds.
 	CPU string
+	// GPU, when set, is the compute capability of a cuda target ("sm_80",
+	// codegen.DefaultSM) whose PTX the artifact carries beside the CPU code.
+	GPU string
 	// DumpDir, if set, receives the graph IR after every pass (NN_<pass>.ir)
 	// and, from Build, what each backend writes for inspection (the CPU
 	// backend: the LLVM IR before and after opt, kernels.ll and kernels.opt.ll).
@@ -37,6 +47,34 @@ type Options struct {
 	// every function in mixed precision (the precision pass); ir.Invalid, the
 	// zero value, leaves the program as written. ParsePrecision reads the flag.
 	Precision ir.DType
+	// Cache, if set, is the build cache Build looks in first and stores its
+	// artifact in. It is not used when DumpDir or Explain is set: those want
+	// the pipeline to run.
+	Cache *buildcache.Cache
+	// ExplainCache, if set, is told whether Build found its artifact in the
+	// cache, and if not, why not.
+	ExplainCache func(line string)
+	// Phase, if set, is told how long each step of a build took, in order:
+	// "cache" (the lookup), "frontend+passes", the CPU backend's "emit",
+	// "opt", "llc" and "link", their total "backends (emit+opt+llc+link)",
+	// and "store" (into the cache).
+	Phase func(name string, took time.Duration)
+}
+
+// phase reports the time since start as step name, and returns now.
+func (o Options) phase(name string, start time.Time) time.Time {
+	now := time.Now()
+	if o.Phase != nil {
+		o.Phase(name, now.Sub(start))
+	}
+	return now
+}
+
+// explainCache tells ExplainCache a line, when it is set.
+func (o Options) explainCache(format string, args ...any) {
+	if o.ExplainCache != nil {
+		o.ExplainCache(fmt.Sprintf(format, args...))
+	}
 }
 
 // ParsePrecision reads a -precision value: bf16, f16, or off (or empty) for
@@ -68,17 +106,33 @@ func (o Options) Target(ctx context.Context, tools *llvmtool.Tools) (codegen.Tar
 				return codegen.Host{}, err
 			}
 		}
-		name, err := llvmtool.HostCPU(ctx, tools)
+		flags, err := hostcpu.Flags()
 		if err != nil {
 			return codegen.Host{}, err
 		}
-		flags, err := hostcpu.Flags()
+		name, err := o.hostCPU(ctx, tools, flags)
 		if err != nil {
 			return codegen.Host{}, err
 		}
 		c := hostcpu.ReadCaches()
 		return codegen.Host{LLVMCPU: name, Flags: flags, Cache: codegen.CacheSizes{L1D: c.L1D, L2: c.L2, L3: c.L3}}, nil
 	})
+}
+
+// hostCPU is what LLVM calls this machine's CPU. Asking llc takes about 50
+// ms, so with a cache the answer is kept there, under the tools and the CPU's
+// flags.
+func (o Options) hostCPU(ctx context.Context, tools *llvmtool.Tools, flags map[string]bool) (string, error) {
+	ask := func() (string, error) { return llvmtool.HostCPU(ctx, tools) }
+	if o.Cache == nil {
+		return ask()
+	}
+	names := make([]string, 0, len(flags))
+	for f := range flags {
+		names = append(names, f)
+	}
+	sort.Strings(names)
+	return o.Cache.Memo(buildcache.Key("llc host CPU", tools.Identity(), strings.Join(names, " ")), ask)
 }
 
 // backends are the backends a build runs, one per target section of the artifact,
@@ -89,7 +143,14 @@ func (o Options) backends(ctx context.Context) ([]backend, codegen.Target, error
 	if err != nil {
 		return nil, codegen.Target{}, err
 	}
-	return []backend{cpu}, cpu.target, nil
+	if o.GPU == "" {
+		return []backend{cpu}, cpu.target, nil
+	}
+	gpu, err := newPTXBackend(o.GPU, cpu.tools)
+	if err != nil {
+		return nil, codegen.Target{}, err
+	}
+	return []backend{cpu, gpu}, cpu.target, nil
 }
 
 // Lower parses, checks and lowers a source file, then runs the pass pipeline
@@ -104,36 +165,105 @@ func Lower(filename string, src []byte, opt Options, stopAfter string) (*ir.Modu
 
 // lower is Lower for target t.
 func lower(filename string, src []byte, opt Options, t codegen.Target, stopAfter string) (*ir.Module, error) {
+	m, _, err := lowerFiles(filename, src, opt, t, stopAfter)
+	return m, err
+}
+
+// sourceFile is one file a build read: its name as positions give it, and its text.
+type sourceFile struct {
+	name string
+	std  bool
+	data []byte
+}
+
+// lowerFiles is lower, also returning every file the frontend read, the
+// main file first.
+func lowerFiles(filename string, src []byte, opt Options, t codegen.Target, stopAfter string) (*ir.Module, []sourceFile, error) {
 	read := opt.ReadFile
 	if read == nil {
 		read = os.ReadFile
 	}
-	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read})
+	var files []sourceFile
+	loaded := func(name string, std bool, data []byte) {
+		files = append(files, sourceFile{name, std, data})
+	}
+	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read, Loaded: loaded})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Precision: opt.Precision}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Sources: sourcesOf(files), Precision: opt.Precision}
 	if err := passes.Run(m, popt); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return m, nil
+	return m, files, nil
+}
+
+// sourcesOf maps the files' names to their text.
+func sourcesOf(files []sourceFile) ir.Sources {
+	s := ir.Sources{}
+	for _, f := range files {
+		s[f.name] = f.data
+	}
+	return s
 }
 
 // Build compiles a source file into artifact bytes. Every backend first checks that
 // its tools are there, so a missing tool is reported before any work is done.
+//
+// With opt.Cache set, an artifact built before from the same inputs is
+// returned from the cache (see cache.go), and a new one is stored there.
 func Build(ctx context.Context, filename string, src []byte, opt Options) ([]byte, *artifact.Manifest, error) {
+	start := time.Now()
 	backends, t, err := opt.backends(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := lower(filename, src, opt, t, "")
+	var in *cacheInputs
+	switch {
+	case opt.Cache == nil:
+	case opt.DumpDir != "" || opt.Explain != nil:
+		opt.explainCache("not used: a dump or an explanation wants the pipeline to run")
+	default:
+		if in, err = newCacheInputs(filename, src, opt, backends); err != nil {
+			opt.explainCache("not used: %v", err)
+			break
+		}
+		b, man, why := cacheLookup(opt.Cache, in, opt)
+		start = opt.phase("cache", start)
+		if b != nil {
+			opt.explainCache("hit: %s", in.outputKey())
+			return b, man, nil
+		}
+		opt.explainCache("miss: %s", why)
+	}
+	m, files, err := lowerFiles(filename, src, opt, t, "")
 	if err != nil {
 		return nil, nil, err
 	}
+	start = opt.phase("frontend+passes", start)
 	if len(m.Funcs) == 0 {
 		return nil, nil, fmt.Errorf("%s: no kernel to build (define one with \"kernel name(...)\")", filename)
 	}
-	return link(ctx, m, filepath.Base(filename), backends, opt.DumpDir)
+	prov, srcs, err := provenance(opt, files)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, man, err := link(ctx, m, filepath.Base(filename), backends, opt.DumpDir, prov, srcs)
+	var ie *codegen.InternalError
+	if errors.As(err, &ie) && ie.Sources == nil {
+		ie.Sources = sourcesOf(files) // the message quotes the source of the kernel
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	start = opt.phase("backends (emit+opt+llc+link)", start)
+	if in != nil {
+		if err := cacheStore(opt.Cache, in, files, b); err != nil {
+			opt.explainCache("not stored: %v", err) // the build itself succeeded
+		}
+		opt.phase("store", start)
+	}
+	return b, man, nil
 }
 
 // BuildModule compiles a module that has already been through the pass pipeline
@@ -144,14 +274,57 @@ func BuildModule(ctx context.Context, m *ir.Module, source string, opt Options) 
 	if err != nil {
 		return nil, nil, err
 	}
-	return link(ctx, m, source, backends, opt.DumpDir)
+	return link(ctx, m, source, backends, opt.DumpDir, nil, nil)
+}
+
+// provenance is the build information of a build that read files, and the
+// sections holding their text.
+func provenance(opt Options, files []sourceFile) (*artifact.BuildInfo, map[string][]byte, error) {
+	id, err := Identity()
+	if err != nil {
+		return nil, nil, err
+	}
+	if v := dlcVersion(); v != "" {
+		id += " " + v
+	}
+	info := &artifact.BuildInfo{DLC: id, CPU: opt.CPU, GPU: opt.GPU}
+	sections := map[string][]byte{}
+	for i, f := range files {
+		sec := artifact.SourceSection(i)
+		info.Sources = append(info.Sources, artifact.SourceFile{Name: f.name, Std: f.std, SHA256: sha256Hex(f.data), Section: sec})
+		sections[sec] = f.data
+	}
+	return info, sections, nil
+}
+
+// dlcVersion is the module version and VCS revision Go stamped into the
+// running executable, where it did.
+func dlcVersion() string {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return ""
+	}
+	v := bi.Main.Version
+	for _, s := range bi.Settings {
+		switch {
+		case s.Key == "vcs.revision":
+			v += " " + s.Value
+		case s.Key == "vcs.modified" && s.Value == "true":
+			v += "+modified"
+		}
+	}
+	return strings.TrimSpace(v)
 }
 
 // link runs every backend over m and puts their target sections, with the
-// target-neutral description of every function, into one artifact.
-func link(ctx context.Context, m *ir.Module, source string, backends []backend, dumpDir string) ([]byte, *artifact.Manifest, error) {
-	man := artifact.Manifest{Source: source}
+// target-neutral description of every function, into one artifact, with
+// the build information prov and the sections of its sources, when set.
+func link(ctx context.Context, m *ir.Module, source string, backends []backend, dumpDir string, prov *artifact.BuildInfo, srcs map[string][]byte) ([]byte, *artifact.Manifest, error) {
+	man := artifact.Manifest{Source: source, Build: prov}
 	sections := map[string][]byte{artifact.SectionIR: []byte(ir.Print(m))}
+	for name, data := range srcs {
+		sections[name] = data
+	}
 	var kernels map[string][]artifact.Kernel
 	for i, b := range backends {
 		out, err := b.compile(ctx, m, dumpDir)
@@ -161,7 +334,7 @@ func link(ctx context.Context, m *ir.Module, source string, backends []backend, 
 		// Every backend plans the same kernels; the first one's descriptions are the manifest's.
 		if i == 0 {
 			kernels = out.kernels
-		} else if !reflect.DeepEqual(kernels, out.kernels) {
+		} else if !mergeKernels(kernels, out.kernels) {
 			return nil, nil, fmt.Errorf("internal error: the %s backend describes other kernels than the %s backend", out.target.Kind, man.Targets[0].Kind)
 		}
 		for name, data := range out.sections {
@@ -171,6 +344,9 @@ func link(ctx context.Context, m *ir.Module, source string, backends []backend, 
 			sections[name] = data
 		}
 		man.Targets = append(man.Targets, out.target)
+		if prov != nil {
+			prov.Tools = append(prov.Tools, out.tools)
+		}
 	}
 	for _, f := range m.Funcs {
 		if !f.Private {
@@ -186,6 +362,39 @@ func link(ctx context.Context, m *ir.Module, source string, backends []backend, 
 		return nil, nil, fmt.Errorf("internal error: the artifact just written does not decode: %w", err)
 	}
 	return b, out, nil
+}
+
+// mergeKernels checks that another backend describes the same kernels as
+// into, but for which buffers it rereads (artifact.BufferRef.Reread, how a
+// backend walks a row), and marks in into every buffer either rereads: the
+// runtime then refuses an aliasing that any target's code could not take.
+func mergeKernels(into, other map[string][]artifact.Kernel) bool {
+	if len(into) != len(other) {
+		return false
+	}
+	for fn, ks := range into {
+		theirs := other[fn]
+		if len(theirs) != len(ks) {
+			return false
+		}
+		for i := range ks {
+			a, b := ks[i], theirs[i]
+			if len(a.Buffers) != len(b.Buffers) {
+				return false
+			}
+			a.Buffers, b.Buffers = slices.Clone(a.Buffers), slices.Clone(b.Buffers)
+			for j := range a.Buffers {
+				a.Buffers[j].Reread, b.Buffers[j].Reread = false, false
+			}
+			if !reflect.DeepEqual(a, b) {
+				return false
+			}
+			for j := range ks[i].Buffers {
+				ks[i].Buffers[j].Reread = ks[i].Buffers[j].Reread || theirs[i].Buffers[j].Reread
+			}
+		}
+	}
+	return true
 }
 
 // dump writes text to dir/name when dir is set.

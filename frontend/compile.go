@@ -21,6 +21,11 @@ type Options struct {
 	// ReadFile reads a relative import, given its path joined to the
 	// importing file's directory. Nil means os.ReadFile.
 	ReadFile func(path string) ([]byte, error)
+	// Loaded, if set, is called once for every file of the compilation, the
+	// main file first, with the name positions use for it (std/... for the
+	// standard library) and its text: what a build depends on, and what
+	// messages quote.
+	Loaded func(name string, std bool, src []byte)
 }
 
 // Compile parses, checks and lowers one source file and the files it

@@ -473,7 +473,7 @@ func TestMatmulBroadcastLowering(t *testing.T) {
 		var got []string
 		for _, v := range m.Funcs[0].Body {
 			line := ir.FormatValue(v)
-			line = line[strings.Index(line, "= ")+2:]
+			line = line[strings.Index(line, "= ")+2 : strings.Index(line, " loc(")]
 			if v.Op == ir.OpReshape {
 				got = append(got, line)
 			} else {

@@ -125,7 +125,7 @@ func (k *kernel) wrtParam(f *kernel, id *Ident, seen []string, errs *errorSink) 
 func lowerGradKernel(k *kernel) *ir.Func {
 	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
 	for i, pr := range k.params {
-		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: irPos(pr.pos)}
+		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: ir.At(irPos(pr.pos))}
 		if pr.def != nil {
 			d := *pr.def
 			v.Default = &d
@@ -135,14 +135,14 @@ func lowerGradKernel(k *kernel) *ir.Func {
 	g := k.decl.Grad
 	target := k.calls[0].callee
 	call := f.NewValue(ir.OpCall, ir.Type{Elems: []ir.Type{target.outputs[0].typ}}, f.Params...)
-	call.Name, call.Pos = target.name, irPos(g.Pos)
+	call.Name, call.Pos = target.name, ir.At(irPos(g.Pos))
 	y := f.NewValue(ir.OpExtract, target.outputs[0].typ, call)
-	y.Pos = irPos(g.Pos)
+	y.Pos = ir.At(irPos(g.Pos))
 	f.Results = append(f.Results, ir.Result{Name: target.outputs[0].name, Value: y})
 	for i, id := range g.Wrt {
 		x := f.Param(id.Name)
 		d := f.NewValue(ir.OpGrad, x.Type, y, x)
-		d.Pos = irPos(id.Pos)
+		d.Pos = ir.At(irPos(id.Pos))
 		f.Results = append(f.Results, ir.Result{Name: k.outputs[1+i].name, Value: d})
 	}
 	return f

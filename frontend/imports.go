@@ -37,6 +37,7 @@ type loader struct {
 	parser   *participle.Parser[File]
 	stdlib   fs.FS
 	readFile func(string) ([]byte, error)
+	loaded   func(name string, std bool, src []byte)
 	errs     *errorSink
 	files    map[string]*srcFile
 	order    []*srcFile // imports before importers
@@ -53,7 +54,7 @@ func loadFiles(filename string, src []byte, opt Options, errs *errorSink) []*src
 	if err != nil {
 		panic(fmt.Sprintf("build parser: %v", err)) // the grammar is fixed: a dlc bug
 	}
-	ld := &loader{parser: p, stdlib: opt.Stdlib, readFile: opt.ReadFile, errs: errs, files: map[string]*srcFile{}}
+	ld := &loader{parser: p, stdlib: opt.Stdlib, readFile: opt.ReadFile, loaded: opt.Loaded, errs: errs, files: map[string]*srcFile{}}
 	if ld.stdlib == nil {
 		ld.stdlib = stdlib.FS()
 	}
@@ -67,6 +68,9 @@ func loadFiles(filename string, src []byte, opt Options, errs *errorSink) []*src
 // load parses f and loads its imports.
 func (ld *loader) load(f *srcFile, src []byte) {
 	ld.files[f.name] = f
+	if ld.loaded != nil {
+		ld.loaded(f.name, f.std, src)
+	}
 	defer func() { ld.order = append(ld.order, f) }()
 	ast, err := parseWith(ld.parser, f.name, src)
 	if err != nil {

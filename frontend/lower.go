@@ -54,7 +54,7 @@ func lowerKernel(k *kernel) *ir.Func {
 	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
 	l := &lowerer{k: k, f: f, info: k.info, vals: map[*entity]*ir.Value{}}
 	for i, pr := range k.params {
-		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: irPos(pr.pos)}
+		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: ir.At(irPos(pr.pos))}
 		if pr.def != nil {
 			d := *pr.def
 			v.Default = &d
@@ -73,7 +73,17 @@ func lowerKernel(k *kernel) *ir.Func {
 	for _, e := range l.info.ents[len(k.params):] {
 		f.Results = append(f.Results, ir.Result{Name: e.name, Value: l.vals[e]})
 	}
+	f.Renumber()
 	return f
+}
+
+// bindName binds v to the source variable name unless it has a name already
+// (a parameter, or a value another let or output named first).
+func bindName(v *ir.Value, name string) *ir.Value {
+	if v.Op != ir.OpParam && v.Var == "" {
+		v.Var = name
+	}
+	return v
 }
 
 // bind lowers the right side of a let or an assignment and binds the names.
@@ -85,9 +95,9 @@ func (l *lowerer) bind(names []*Ident, rhs *OrExpr) {
 		switch {
 		case e == nil: // let _ = ...
 		case e.kind == entOutput:
-			l.vals[e] = l.fit(l.valueAs(rhs, e.op.typ.DType), e.op.typ.Shape, rhs.Pos)
+			l.vals[e] = bindName(l.fit(l.valueAs(rhs, e.op.typ.DType), e.op.typ.Shape, rhs.Pos), e.name)
 		case e.op.mode == modeTyped:
-			l.vals[e] = l.value(rhs)
+			l.vals[e] = bindName(l.value(rhs), e.name)
 		}
 		return
 	}
@@ -103,7 +113,7 @@ func (l *lowerer) bind(names []*Ident, rhs *OrExpr) {
 		if e.kind == entOutput {
 			x = l.fit(l.convert(x, e.op.typ.DType, call.Pos), e.op.typ.Shape, call.Pos)
 		}
-		l.vals[e] = x
+		l.vals[e] = bindName(x, e.name)
 	}
 }
 
@@ -387,7 +397,7 @@ func (l *lowerer) constFloat(x float64, dt ir.DType, pos lexer.Position) *ir.Val
 // newValue appends a value with a source position.
 func (l *lowerer) newValue(op ir.Op, t ir.Type, pos lexer.Position, args ...*ir.Value) *ir.Value {
 	v := l.f.NewValue(op, t, args...)
-	v.Pos = irPos(pos)
+	v.Pos = ir.At(irPos(pos))
 	return v
 }
 

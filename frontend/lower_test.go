@@ -130,7 +130,7 @@ func TestLowerAPI(t *testing.T) {
 		}
 	}
 	for _, v := range helper.Body {
-		if !v.Pos.IsValid() || v.Pos.File != "testdata/programs/lib/helpers.dl" {
+		if !v.Pos.IsValid() || v.Pos.First().File != "testdata/programs/lib/helpers.dl" {
 			t.Errorf("%s at %v", ir.FormatValue(v), v.Pos)
 		}
 	}
@@ -151,7 +151,7 @@ func TestLowerOperatorPositions(t *testing.T) {
 		ir.OpSqrt: {File: "p.dl", Line: 2, Col: 17},
 	}
 	for _, v := range m.Funcs[0].Body {
-		if v.Pos != want[v.Op] {
+		if len(v.Pos) != 1 || v.Pos[0] != want[v.Op] {
 			t.Errorf("%s at %v, want %v", ir.FormatValue(v), v.Pos, want[v.Op])
 		}
 	}
@@ -362,7 +362,7 @@ func TestLowerReductionIR(t *testing.T) {
 			t.Errorf("mean over a constant axis emits %s", ir.FormatValue(v))
 		}
 	}
-	if lse == nil || lse.Axis != 1 || !lse.KeepDims || lse.Const != 0 || lse.Pos.Line != 2 {
+	if lse == nil || lse.Axis != 1 || !lse.KeepDims || lse.Const != 0 || lse.Pos.First().Line != 2 {
 		t.Errorf("logsumexp lowered to %v", lse)
 	}
 	if gather == nil || gather.Axis != 1 {

@@ -196,7 +196,7 @@ func (g *graph) check(y, x, gv *Value) error {
 		name = Ref(x)
 	}
 	if !all[y] {
-		return &GradError{Pos: gv.Pos, Msg: fmt.Sprintf("cannot differentiate with respect to %s: the result does not depend on it", name)}
+		return &GradError{Pos: gv.Pos.First(), Msg: fmt.Sprintf("cannot differentiate with respect to %s: the result does not depend on it", name)}
 	}
 	// The first value that depends on x and feeds y, but where the gradient stops.
 	feeds := g.feeders(y)
@@ -210,13 +210,13 @@ func (g *graph) check(y, x, gv *Value) error {
 				if !pos.IsValid() {
 					pos = gv.Pos
 				}
-				return &GradError{Pos: pos, Msg: fmt.Sprintf(
+				return &GradError{Pos: pos.First(), Msg: fmt.Sprintf(
 					"cannot differentiate with respect to %s (grad at %s): the result depends on it only through %s here, %s",
-					name, relativePos(gv.Pos, pos), u.Op, stopReason(u, j))}
+					name, relativePos(gv.Pos.First(), pos.First()), u.Op, stopReason(u, j))}
 			}
 		}
 	}
-	return &GradError{Pos: gv.Pos, Msg: fmt.Sprintf("cannot differentiate with respect to %s: no path to the result carries a gradient", name)}
+	return &GradError{Pos: gv.Pos.First(), Msg: fmt.Sprintf("cannot differentiate with respect to %s: no path to the result carries a gradient", name)}
 }
 
 // relativePos prints p for a message positioned at from: line:col in the
@@ -257,7 +257,7 @@ func (g *graph) feeders(y *Value) map[*Value]bool {
 // sweep appends to f the reverse sweep from y to each value of wrt and
 // returns their cotangents. Only values on a differentiable path from some
 // x in wrt to y get a cotangent.
-func sweep(f *Func, g *graph, y *Value, wrt []*Value, pos Pos) (map[*Value]*Value, error) {
+func sweep(f *Func, g *graph, y *Value, wrt []*Value, pos PosList) (map[*Value]*Value, error) {
 	active := map[*Value]bool{}
 	for _, x := range wrt {
 		_, diff := g.reach(x)
@@ -364,7 +364,7 @@ func (s *sweeper) pull(v *Value) error {
 		return nil // a source of the sweep itself (grad with respect to a NoGrad value)
 	}
 	if r.VJP == nil {
-		return &GradError{Pos: v.Pos, Msg: fmt.Sprintf("cannot differentiate through %s: it has no gradient rule", v.Op)}
+		return &GradError{Pos: v.Pos.First(), Msg: fmt.Sprintf("cannot differentiate through %s: it has no gradient rule", v.Op)}
 	}
 	from := len(f.Body)
 	gs := r.VJP(f, v, v.Args, s.ct[v])

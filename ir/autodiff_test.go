@@ -205,9 +205,9 @@ func TestGradErrors(t *testing.T) {
 			require.NoError(t, err)
 			g := m.Funcs[0]
 			for i, v := range g.Body {
-				v.Pos = Pos{File: "g.dl", Line: 7 + i, Col: 3}
+				v.Pos = At(Pos{File: "g.dl", Line: 7 + i, Col: 3})
 			}
-			g.Body[len(g.Body)-1].Pos = Pos{File: "g.dl", Line: 9, Col: 1}
+			g.Body[len(g.Body)-1].Pos = At(Pos{File: "g.dl", Line: 9, Col: 1})
 			_, err = Interpret(m, "f", Inputs{Tensors: map[string]*Array{"x": NewArray(2), "w": NewArray(2)}})
 			require.EqualError(t, err, c.want, "the interpreter differentiates as the pass does")
 			err = Differentiate(m, g)

@@ -352,15 +352,22 @@ func TestContractionAttributes(t *testing.T) {
 }
 
 // TestContractionKernels checks the verifier's rules for scheduled
-// contractions and transposes: each is the one value of a kernel of its kind.
+// contractions and transposes: a transpose is the one value of its kernel, a
+// contraction the one contraction of its kernel, with elementwise values
+// around it (its operands' producers and its result's consumers).
 func TestContractionKernels(t *testing.T) {
 	head := "func @f(%a: f32[M,K], %b: f32[K,N]) -> (y: f32[N,M]) {\n"
 	ok := head + "  kernel k0 contraction [M,N]\n  kernel k1 transpose [N,M]\n" +
 		"  %2 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %3 = transpose %2 perm=[1,0] : f32[N,M] @k1\n  return y = %3\n}\n"
-	m, err := Parse(ok)
-	require.NoError(t, err)
-	require.NoError(t, Verify(m))
-	require.Equal(t, ok, Print(m))
+	fused := head + "  kernel k0 contraction [M,N]\n  kernel k1 transpose [N,M]\n" +
+		"  %2 = neg %a : f32[M,K] @k0\n  %3 = dot_general %2, %b contract=[1]x[0] : f32[M,N] @k0\n" +
+		"  %4 = const 0 : f32\n  %5 = max %3, %4 : f32[M,N] @k0\n  %6 = transpose %5 perm=[1,0] : f32[N,M] @k1\n  return y = %6\n}\n"
+	for _, src := range []string{ok, fused} {
+		m, err := Parse(src)
+		require.NoError(t, err)
+		require.NoError(t, Verify(m))
+		require.Equal(t, src, Print(m))
+	}
 	for src, want := range map[string]string{
 		head + "  kernel k0 loop [M,N]\n  kernel k1 transpose [N,M]\n" +
 			"  %2 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %3 = transpose %2 perm=[1,0] : f32[N,M] @k1\n  return y = %3\n}\n": "dot_general is computed only by a contraction kernel of its own",
@@ -369,9 +376,9 @@ func TestContractionKernels(t *testing.T) {
 		head + "  kernel k0 contraction [N,M]\n  kernel k1 transpose [N,M]\n" +
 			"  %2 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %3 = transpose %2 perm=[1,0] : f32[N,M] @k1\n  return y = %3\n}\n": "a contraction kernel over [N,M] computes one contraction of that shape",
 		head + "  kernel k0 contraction [M,N]\n  kernel k1 transpose [N,M]\n" +
-			"  %2 = neg %a : f32[M,K] @k0\n  %3 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %4 = transpose %3 perm=[1,0] : f32[N,M] @k1\n  return y = %4\n}\n": "a contraction kernel over [M,N] computes one contraction of that shape",
+			"  %2 = reduce_sum %a, axis=1 : f32[M] @k0\n  %3 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %4 = transpose %3 perm=[1,0] : f32[N,M] @k1\n  return y = %4\n}\n": "a contraction kernel over [M,N] computes one contraction of that shape and elementwise values around it",
 		head + "  kernel k0 contraction [M,N]\n  kernel k1 transpose [N,M]\n" +
-			"  %2 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %3 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %4 = transpose %3 perm=[1,0] : f32[N,M] @k1\n  return y = %4\n}\n": "kernel k0 contraction computes 2 values; it computes exactly one",
+			"  %2 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %3 = dot_general %a, %b contract=[1]x[0] : f32[M,N] @k0\n  %4 = transpose %3 perm=[1,0] : f32[N,M] @k1\n  return y = %4\n}\n": "kernel k0 contraction computes 2 contractions; it computes exactly one",
 	} {
 		m, err := Parse(src)
 		require.NoError(t, err, src)

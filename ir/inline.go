@@ -34,6 +34,7 @@ func InlineCalls(m *Module, f *Func) (bool, error) {
 func inlineOnce(m *Module, f *Func) (bool, error) {
 	var body []*Value
 	results := map[*Value][]*Value{} // call -> callee results as copied
+	copied := map[*Value]bool{}
 	did := false
 	nextID := 1 << 30 // temporary IDs; the caller renumbers
 	for _, v := range f.Body {
@@ -58,7 +59,9 @@ func inlineOnce(m *Module, f *Func) (bool, error) {
 				}
 				w.Type = substType(cv.Type, dims)
 				w.Group = GroupNone
+				w.Pos = MergePos(cv.Pos, v.Pos) // the callee's source, then the call site
 				vals[cv] = &w
+				copied[&w] = true
 				body = append(body, &w)
 			}
 			for _, r := range callee.Results {
@@ -67,6 +70,9 @@ func inlineOnce(m *Module, f *Func) (bool, error) {
 			did = true
 		case OpExtract:
 			if rs, ok := results[v.Args[0]]; ok {
+				if r := rs[v.Index]; copied[r] && v.Var != "" {
+					r.Var = v.Var // the caller's name for the result, not the callee's
+				}
 				f.ReplaceUses(v, rs[v.Index])
 				replaceIn(body, v, rs[v.Index])
 				continue

@@ -3,22 +3,6 @@ package ir
 
 import "fmt"
 
-// Pos is a source position in a .dl file.
-type Pos struct {
-	File      string
-	Line, Col int
-}
-
-func (p Pos) String() string {
-	if p.Line == 0 {
-		return p.File
-	}
-	return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col)
-}
-
-// IsValid reports whether p names a place in a source file.
-func (p Pos) IsValid() bool { return p.Line > 0 }
-
 // Placement groups: where a value is computed after scheduling.
 const (
 	GroupNone = ""     // not yet placed
@@ -44,7 +28,13 @@ type Value struct {
 	Perm     []int    // OpTranspose: result axis i is operand axis Perm[i]
 	Default  *float64 // OpParam of a scalar: default value, if any
 	Group    string   // placement: GroupNone, GroupHost or a kernel group "kN"
-	Pos      Pos      // where the value came from in the source, if known
+	// Pos is where the value came from in the source: every position, first
+	// the one that made it (pos.go).
+	Pos PosList
+	// Var is the source variable the value is bound to ("c" for let c = ...),
+	// unique among the function's parameters and values (Renumber keeps it
+	// so); the text form calls the value %c instead of %ID.
+	Var string
 }
 
 // KernelKind says how a kernel iterates its domain.
@@ -164,6 +154,14 @@ func (f *Func) NewValue(op Op, t Type, args ...*Value) *Value {
 	return v
 }
 
+// NewValueAt appends a new value computed for value at: it takes at's
+// source positions, so a rewrite still points at the source it came from.
+func (f *Func) NewValueAt(at *Value, op Op, t Type, args ...*Value) *Value {
+	v := f.NewValue(op, t, args...)
+	v.Pos = at.Pos
+	return v
+}
+
 func (f *Func) nextID() int {
 	max := -1
 	for _, v := range f.Params {
@@ -179,7 +177,8 @@ func (f *Func) nextID() int {
 	return max + 1
 }
 
-// Renumber gives params IDs 0..len(Params)-1 and body values the following IDs in order.
+// Renumber gives params IDs 0..len(Params)-1 and body values the following IDs
+// in order, and makes the source variable names of values unique.
 func (f *Func) Renumber() {
 	for i, p := range f.Params {
 		p.ID = i
@@ -188,10 +187,19 @@ func (f *Func) Renumber() {
 	for i, v := range f.Body {
 		v.ID = len(f.Params) + i
 	}
+	f.uniqueVars()
 }
 
-// ReplaceUses rewrites every use of old (operands and results) to new.
+// ReplaceUses rewrites every use of old (operands and results) to new. new
+// stands for old from now on, so it takes old's source positions, and its
+// source variable when it has none.
 func (f *Func) ReplaceUses(old, new *Value) {
+	if old != new {
+		new.Pos = MergePos(new.Pos, old.Pos)
+		if new.Var == "" && new.Op != OpParam {
+			new.Var = old.Var
+		}
+	}
 	for _, v := range f.Body {
 		for i, a := range v.Args {
 			if a == old {

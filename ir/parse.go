@@ -31,6 +31,7 @@ const (
 	tPercent // %name or %12
 	tAt      // @name
 	tPunct   // ( ) [ ] { } , : ; = ->
+	tString  // "a quoted file name", unquoted
 )
 
 func lex(src string) ([]token, error) {
@@ -65,6 +66,23 @@ func lex(src string) ([]token, error) {
 		case c == '-' && i+1 < len(src) && src[i+1] == '>':
 			toks = append(toks, token{tPunct, "->", line, col})
 			adv(2)
+		case c == '"':
+			j := i + 1
+			for j < len(src) && src[j] != '"' && src[j] != '\n' {
+				if src[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(src) || src[j] != '"' {
+				return nil, &ParseError{line, col, "unterminated string"}
+			}
+			text, err := strconv.Unquote(src[i : j+1])
+			if err != nil {
+				return nil, &ParseError{line, col, fmt.Sprintf("bad string %s", src[i:j+1])}
+			}
+			toks = append(toks, token{tString, text, line, col})
+			adv(j + 1 - i)
 		case strings.IndexByte("()[]{},:;=", c) >= 0:
 			toks = append(toks, token{tPunct, string(c), line, col})
 			adv(1)
@@ -129,6 +147,8 @@ func describe(t token) string {
 		return "%" + t.text
 	case tAt:
 		return "@" + t.text
+	case tString:
+		return "string " + strconv.Quote(t.text)
 	}
 	return strconv.Quote(t.text)
 }
@@ -276,12 +296,21 @@ func (p *parser) parseFunc() (*Func, error) {
 		}
 		f.Kernels = n
 	}
+	loc, err := p.parseLoc()
+	if err != nil {
+		return nil, err
+	}
+	f.Pos = loc.First()
+	if len(loc) > 1 {
+		return nil, p.errf(name, "a function has one position, found %d", len(loc))
+	}
 	if _, err := p.expect("{"); err != nil {
 		return nil, err
 	}
 	if err := p.parseBody(f, vals); err != nil {
 		return nil, err
 	}
+	numberNamed(f)
 	if err := p.parseReturn(f, vals, decls); err != nil {
 		return nil, err
 	}
@@ -331,6 +360,9 @@ func (p *parser) parseParams(f *Func, vals map[string]*Value) error {
 				return p.errf(ct, "bad default %s", describe(ct))
 			}
 			v.Default = &x
+		}
+		if v.Pos, err = p.parseLoc(); err != nil {
+			return err
 		}
 		if vals[pt.text] != nil {
 			return p.errf(pt, "duplicate parameter %%%s", pt.text)
@@ -442,9 +474,13 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 	if dt.kind != tPercent {
 		return nil, p.errf(dt, "expected %%ID = ..., found %s", describe(dt))
 	}
-	id, err := strconv.Atoi(dt.text)
-	if err != nil {
-		return nil, p.errf(dt, "value names in a body are numbers, found %%%s", dt.text)
+	v := &Value{ID: -1}
+	if id, err := strconv.Atoi(dt.text); err == nil {
+		v.ID = id
+	} else if validVar(dt.text) {
+		v.Var = dt.text
+	} else {
+		return nil, p.errf(dt, "a value is named by a number or a source variable, found %%%s", dt.text)
 	}
 	if vals[dt.text] != nil {
 		return nil, p.errf(dt, "%%%s is defined twice", dt.text)
@@ -457,24 +493,86 @@ func (p *parser) parseValue(vals map[string]*Value) (*Value, error) {
 	if ot.kind != tIdent || !ok || op == OpParam {
 		return nil, p.errf(ot, "unknown op %s", describe(ot))
 	}
-	v := &Value{ID: id, Op: op}
+	v.Op = op
 	if err := p.parseOperands(v, vals); err != nil {
 		return nil, err
 	}
 	if _, err := p.expect(":"); err != nil {
 		return nil, err
 	}
+	var err error
 	if v.Type, err = p.parseType(); err != nil {
 		return nil, err
 	}
 	if p.peek().kind == tAt {
 		v.Group = p.next().text
 	}
+	if v.Pos, err = p.parseLoc(); err != nil {
+		return nil, err
+	}
 	if t := p.peek(); t.kind != tNewline {
 		return nil, p.errf(t, "expected end of line, found %s", describe(t))
 	}
 	vals[dt.text] = v
 	return v, nil
+}
+
+// parseLoc reads the positions loc("file":line:col, ...), if there are any.
+func (p *parser) parseLoc() (PosList, error) {
+	if t := p.peek(); t.kind != tIdent || t.text != "loc" {
+		return nil, nil
+	}
+	p.next()
+	if _, err := p.expect("("); err != nil {
+		return nil, err
+	}
+	var l PosList
+	for !p.accept(")") {
+		if len(l) > 0 {
+			if _, err := p.expect(","); err != nil {
+				return nil, err
+			}
+		}
+		ft := p.next()
+		if ft.kind != tString {
+			return nil, p.errf(ft, "expected a quoted file name, found %s", describe(ft))
+		}
+		pos := Pos{File: ft.text}
+		for _, n := range []*int{&pos.Line, &pos.Col} {
+			if _, err := p.expect(":"); err != nil {
+				return nil, err
+			}
+			nt := p.next()
+			x, err := strconv.Atoi(nt.text)
+			if nt.kind != tIdent || err != nil || x < 1 {
+				return nil, p.errf(nt, "expected a positive line or column, found %s", describe(nt))
+			}
+			*n = x
+		}
+		if containsPos(l, pos) {
+			return nil, p.errf(ft, "position %s is given twice", pos)
+		}
+		l = append(l, pos)
+	}
+	if len(l) == 0 {
+		return nil, p.errf(p.peek(), "loc() names no position")
+	}
+	return l, nil
+}
+
+// numberNamed gives the values that the text names by their source variable
+// IDs after every numbered value's, in body order.
+func numberNamed(f *Func) {
+	next := 0
+	for _, v := range append(append([]*Value{}, f.Params...), f.Body...) {
+		next = max(next, v.ID+1)
+	}
+	for _, v := range f.Body {
+		if v.ID < 0 {
+			v.ID = next
+			next++
+		}
+	}
 }
 
 // parseOperands reads what follows the op's name up to the colon: a

@@ -18,10 +18,17 @@
 // the lists of axes (batch=, contract=, perm=) after a space.
 // After fusion, "kernel k0 rows [B]" lines open the body: the kernels in launch
 // order, each with how it iterates and over what domain.
-// Parameters are referred to by name, other values by ID. Tensor parameters come
-// before the semicolon, scalar parameters (with optional defaults) after it. A trailing
-// @host or @kN is the value's placement. "func private @f" marks a function that is not
-// an entry point. Lines starting with // are comments.
+// Parameters are referred to by name, values bound to a source variable by
+// that name (%c for let c = ...; names are unique within a function), other
+// values by ID. Tensor parameters come before the semicolon, scalar parameters
+// (with optional defaults) after it. A trailing @host or @kN is the value's
+// placement. "func private @f" marks a function that is not an entry point.
+// Lines starting with // are comments.
+//
+// Source positions follow a parameter, a function's signature and a value's
+// line: loc("lion.dl":5:13), or several, first the one that made the value:
+//
+//	%c = add %9, %11 : f32[N] @k0 loc("lion.dl":5:13, "train.dl":9:7)
 package ir
 
 import (
@@ -67,6 +74,7 @@ func printFunc(b *strings.Builder, f *Func) {
 		if p.Default != nil {
 			fmt.Fprintf(b, " = %s", FormatConst(*p.Default, p.Type.DType))
 		}
+		b.WriteString(formatLoc(p.Pos))
 		sep = ", "
 	}
 	b.WriteString(") -> (")
@@ -80,6 +88,7 @@ func printFunc(b *strings.Builder, f *Func) {
 	if f.Kernels > 0 {
 		fmt.Fprintf(b, " kernels=%d", f.Kernels)
 	}
+	b.WriteString(formatLoc(At(f.Pos)))
 	b.WriteString(" {\n")
 	for _, k := range f.Schedule {
 		fmt.Fprintf(b, "  kernel %s %s %s\n", k.Group, k.Kind, k.Domain)
@@ -99,13 +108,16 @@ func printFunc(b *strings.Builder, f *Func) {
 	b.WriteString("\n}\n")
 }
 
-// Ref is how v is referred to in text: %name for a parameter, %ID otherwise.
+// Ref is how v is referred to in text: %name for a parameter, %var for a
+// value bound to a source variable, %ID otherwise.
 func Ref(v *Value) string {
-	if v == nil {
+	switch {
+	case v == nil:
 		return "%<nil>"
-	}
-	if v.Op == OpParam {
+	case v.Op == OpParam:
 		return "%" + v.Name
+	case v.Var != "":
+		return "%" + v.Var
 	}
 	return "%" + strconv.Itoa(v.ID)
 }
@@ -147,6 +159,29 @@ func FormatValue(v *Value) string {
 	if v.Group != GroupNone {
 		fmt.Fprintf(&b, " @%s", v.Group)
 	}
+	b.WriteString(formatLoc(v.Pos))
+	return b.String()
+}
+
+// formatLoc is the " loc(...)" suffix of positions l, or "" when l is empty.
+func formatLoc(l PosList) string {
+	if !l.IsValid() {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString(" loc(")
+	n := 0
+	for _, p := range l {
+		if !p.IsValid() {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "%s:%d:%d", strconv.Quote(p.File), p.Line, p.Col)
+		n++
+	}
+	b.WriteString(")")
 	return b.String()
 }
 

@@ -24,18 +24,34 @@ func Verify(m *Module) error {
 	return errors.Join(errs...)
 }
 
-// VerifyFunc checks one function; m resolves calls and may be nil when f has none.
+// VerifyError is every problem the verifier found in one function, with
+// the values at fault, so that a report can point at their source.
+type VerifyError struct {
+	Func     string
+	Problems []string
+	Values   []*Value // the values named by the problems, in order
+}
+
+func (e *VerifyError) Error() string {
+	return fmt.Sprintf("func @%s:\n  %s", e.Func, strings.Join(e.Problems, "\n  "))
+}
+
+// VerifyFunc checks one function; m resolves calls and may be nil when f has
+// none. Problems come back as a *VerifyError.
 func VerifyFunc(m *Module, f *Func) error {
 	var errs []string
+	var at []*Value
 	bad := func(v *Value, format string, args ...any) {
 		where := ""
 		if v != nil {
 			where = FormatValue(v) + ": "
+			at = append(at, v)
 		}
 		errs = append(errs, where+fmt.Sprintf(format, args...))
 	}
 	defined := map[*Value]bool{}
 	ids := map[int]bool{}
+	vars := map[string]bool{}
 	scalarSeen := false
 	for i, p := range f.Params {
 		if p.Op != OpParam {
@@ -56,6 +72,7 @@ func VerifyFunc(m *Module, f *Func) error {
 			bad(p, "duplicate ID %d", p.ID)
 		}
 		ids[p.ID] = true
+		vars[p.Name] = true
 		defined[p] = true
 	}
 	for _, v := range f.Body {
@@ -63,6 +80,16 @@ func VerifyFunc(m *Module, f *Func) error {
 			bad(v, "duplicate ID %d", v.ID)
 		}
 		ids[v.ID] = true
+		if v.Var != "" {
+			switch {
+			case v.Op == OpParam:
+			case !validVar(v.Var):
+				bad(v, "invalid variable name %q", v.Var)
+			case vars[v.Var]:
+				bad(v, "variable name %s is used twice", v.Var)
+			}
+			vars[v.Var] = true
+		}
 		for i, a := range v.Args {
 			if a == nil || !defined[a] {
 				bad(v, "operand %d is not defined before its use", i)
@@ -91,7 +118,7 @@ func VerifyFunc(m *Module, f *Func) error {
 	if len(errs) == 0 {
 		return nil
 	}
-	return fmt.Errorf("func @%s:\n  %s", f.Name, strings.Join(errs, "\n  "))
+	return &VerifyError{Func: f.Name, Problems: errs, Values: at}
 }
 
 // checkValue checks one body value: its op, attributes and placement, and its
@@ -174,7 +201,8 @@ func checkSchedule(f *Func) []string {
 		return nil
 	}
 	var errs []string
-	count := map[string]int{}
+	count := map[string]int{}     // values per kernel
+	contracts := map[string]int{} // contractions per kernel
 	for _, v := range f.Body {
 		if v.Group == GroupNone || v.Group == GroupHost {
 			continue
@@ -188,10 +216,16 @@ func checkSchedule(f *Func) []string {
 			errs = append(errs, FormatValue(v)+": "+msg)
 		}
 		count[v.Group]++
+		if v.Op.Has(Contraction) {
+			contracts[v.Group]++
+		}
 	}
 	for _, k := range f.Schedule {
-		if (k.Kind == ContractionKernel || k.Kind == TransposeKernel) && count[k.Group] != 1 {
+		switch {
+		case k.Kind == TransposeKernel && count[k.Group] != 1:
 			errs = append(errs, fmt.Sprintf("kernel %s %s computes %d values; it computes exactly one", k.Group, k.Kind, count[k.Group]))
+		case k.Kind == ContractionKernel && contracts[k.Group] != 1:
+			errs = append(errs, fmt.Sprintf("kernel %s %s computes %d contractions; it computes exactly one", k.Group, k.Kind, contracts[k.Group]))
 		}
 	}
 	return errs
@@ -220,7 +254,14 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 		if !s.Equal(k.Domain) || v.Op.Has(AlongAxis) {
 			return fmt.Sprintf("a loop kernel over %s computes only elementwise values of that shape", k.Domain)
 		}
-	case ContractionKernel, TransposeKernel:
+	case ContractionKernel:
+		// Besides its contraction, elementwise values: the producers of an
+		// operand, computed while it is packed, and the consumers of the
+		// result, computed on its tiles.
+		if v.Op.Has(Contraction) && !s.Equal(k.Domain) || !v.Op.Has(Contraction) && !v.Op.Has(Elementwise) {
+			return fmt.Sprintf("a %s kernel over %s computes one contraction of that shape and elementwise values around it", k.Kind, k.Domain)
+		}
+	case TransposeKernel:
 		if OwnKernel(v.Op) != k.Kind || !s.Equal(k.Domain) {
 			return fmt.Sprintf("a %s kernel over %s computes one %s of that shape", k.Kind, k.Domain, k.Kind)
 		}

@@ -27,13 +27,29 @@ import (
 func fuse(m *ir.Module, opt *Options) (bool, error) {
 	changed := false
 	for _, f := range m.Funcs {
-		before := ir.PrintFunc(f)
+		before := placement(f)
 		if err := fuseFunc(f, opt); err != nil {
 			return false, err
 		}
-		changed = changed || ir.PrintFunc(f) != before
+		changed = changed || placement(f) != before
 	}
 	return changed, nil
+}
+
+// placement is what fusion decides for f: the schedule and each value's group.
+func placement(f *ir.Func) string {
+	var b strings.Builder
+	for _, k := range f.Schedule {
+		fmt.Fprintf(&b, "%s %s %s;", k.Group, k.Kind, k.Domain)
+	}
+	for _, v := range f.Body {
+		b.WriteString(v.Group)
+		b.WriteByte(',')
+	}
+	for _, r := range f.Results {
+		fmt.Fprintf(&b, "%p,", r.Value) // a result given a copy
+	}
+	return b.String()
 }
 
 // kernelWork reports whether v is computed inside a kernel: every value that
@@ -118,6 +134,8 @@ type fuser struct {
 	of     map[*ir.Value]*group
 	groups []*group
 	refuse []string // producer -> consumer edges left unfused, with reasons
+	// reads[g] are the groups whose values g reads; readBy[g] those that read g's.
+	reads, readBy map[*group]map[*group]bool
 }
 
 func fuseFunc(f *ir.Func, opt *Options) error {
@@ -130,12 +148,13 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			continue
 		}
 		if k := ir.OwnKernel(v.Op); k != 0 {
-			opt.explain("@%s: %s (%s) is a %s kernel of its own", f.Name, ir.Ref(v), v.Op, k)
+			opt.explainAt([]*ir.Value{v}, "@%s: %s (%s) is a %s kernel of its own", f.Name, ir.Ref(v), v.Op, k)
 		}
 		g := &group{members: []*ir.Value{v}, candidates: rowCandidates(v), alone: standalone(v), first: i}
 		fu.of[v] = g
 		fu.groups = append(fu.groups, g)
 	}
+	fu.linkGroups()
 	// Loop and input fusion along producer-consumer edges.
 	for _, c := range f.Body {
 		if fu.of[c] == nil {
@@ -145,12 +164,15 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			if fu.of[p] == nil || fu.of[p] == fu.of[c] {
 				continue
 			}
-			if why := fu.refusal(p, c, i); why != "" {
-				fu.refuse = append(fu.refuse, fmt.Sprintf("%s -> %s: %s", ir.Ref(p), ir.Ref(c), why))
-				opt.explain("@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
+			if fu.fuseContractionEdge(p, c, i) {
 				continue
 			}
-			opt.explain("@%s: fuse %s into the kernel of its consumer %s: %s", f.Name, ir.Ref(p), ir.Ref(c), fusionKind(p, c))
+			if why := fu.refusal(p, c, i); why != "" {
+				fu.refuse = append(fu.refuse, fmt.Sprintf("%s%s -> %s%s: %s", ir.Ref(p), at(p), ir.Ref(c), at(c), why))
+				opt.explainAt([]*ir.Value{p, c}, "@%s: do not fuse %s into %s: %s", f.Name, ir.Ref(p), ir.Ref(c), why)
+				continue
+			}
+			opt.explainAt([]*ir.Value{p, c}, "@%s: fuse %s into the kernel of its consumer %s: %s", f.Name, ir.Ref(p), ir.Ref(c), fusionKind(p, c))
 			fu.merge(fu.of[p], fu.of[c])
 		}
 	}
@@ -165,12 +187,20 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 			if !ok || fu.cycle(a, b) {
 				continue
 			}
-			opt.explain("@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
+			opt.explainAt([]*ir.Value{b.members[0], a.members[0]}, "@%s: merge the kernel of %s into the kernel of %s: same domain %s%s (multi-output fusion)",
 				f.Name, ir.Ref(b.members[0]), ir.Ref(a.members[0]), shape, fu.sharedInputs(a, b))
 			fu.merge(a, b)
 		}
 	}
 	return fu.schedule()
+}
+
+// at is " (file:line:col)" for a value with a source position, else "".
+func at(v *ir.Value) string {
+	if p := v.Pos.First(); p.IsValid() {
+		return " (" + p.String() + ")"
+	}
+	return ""
 }
 
 // sameIteration reports whether two groups walk the same elements: both have
@@ -207,10 +237,12 @@ func (fu *fuser) live(i int) *group {
 func (fu *fuser) refusal(p, c *ir.Value, i int) string {
 	gp, gc := fu.of[p], fu.of[c]
 	switch {
-	case gp.alone:
+	case gp.alone && gp.contraction() == nil:
 		return aloneReason(p)
 	case gc.alone:
-		return aloneReason(c)
+		return aloneReason(gc.standalone())
+	case gp.alone:
+		return aloneReason(gp.standalone())
 	case c.Op == ir.OpGather && i == 0:
 		return "take_along_axis reads its data at positions known only at run time, so the data must be in memory"
 	}
@@ -245,41 +277,110 @@ func fusionKind(p, c *ir.Value) string {
 	return fmt.Sprintf("%s broadcasts into %s within the row", p.Type.Shape, c.Type.Shape)
 }
 
-// merge moves b's members into a.
-func (fu *fuser) merge(a, b *group) {
-	a.candidates = intersect(a.candidates, b.candidates)
-	for _, v := range b.members {
-		fu.of[v] = a
+// linkGroups records which groups read which, value by value.
+func (fu *fuser) linkGroups() {
+	fu.reads, fu.readBy = map[*group]map[*group]bool{}, map[*group]map[*group]bool{}
+	for _, g := range fu.groups {
+		fu.reads[g], fu.readBy[g] = map[*group]bool{}, map[*group]bool{}
 	}
-	a.members = append(a.members, b.members...)
-	sort.Slice(a.members, func(i, j int) bool { return fu.order[a.members[i]] < fu.order[a.members[j]] })
-	a.first = fu.order[a.members[0]]
-	b.members = nil
-}
-
-// cycle reports whether merging a and b would make a kernel depend on itself:
-// some value outside both depends on one of them and feeds one of them.
-func (fu *fuser) cycle(a, b *group) bool {
-	in := func(v *ir.Value) bool { g := fu.of[v]; return g == a || g == b }
-	downstream := map[*ir.Value]bool{} // values outside a∪b that depend on a∪b
 	for _, v := range fu.f.Body {
-		if in(v) {
+		g := fu.of[v]
+		if g == nil {
 			continue
 		}
 		for _, x := range v.Args {
-			if in(x) || downstream[x] {
-				downstream[v] = true
-				break
+			if h := fu.of[x]; h != nil && h != g {
+				fu.reads[g][h] = true
+				fu.readBy[h][g] = true
 			}
 		}
 	}
-	for _, v := range fu.f.Body {
-		if !in(v) {
-			continue
+}
+
+// merge moves b's members into a, keeping them in body order, and b's
+// reads and readers.
+func (fu *fuser) merge(a, b *group) {
+	a.candidates = intersect(a.candidates, b.candidates)
+	a.alone = a.alone || b.alone
+	for _, v := range b.members {
+		fu.of[v] = a
+	}
+	a.members = fu.mergeOrdered(a.members, b.members)
+	a.first = fu.order[a.members[0]]
+	b.members = nil
+	for h := range fu.reads[b] {
+		delete(fu.readBy[h], b)
+		if h != a {
+			fu.reads[a][h] = true
+			fu.readBy[h][a] = true
 		}
-		for _, x := range v.Args {
-			if downstream[x] {
+	}
+	for h := range fu.readBy[b] {
+		delete(fu.reads[h], b)
+		if h != a {
+			fu.readBy[a][h] = true
+			fu.reads[h][a] = true
+		}
+	}
+	delete(fu.reads[a], b)
+	delete(fu.readBy[a], b)
+	delete(fu.reads, b)
+	delete(fu.readBy, b)
+}
+
+// mergeOrdered merges two lists of values in body order. A group grows by
+// absorbing smaller ones, often all after it or all before it, so each run
+// of xs between two members of ys is found by binary search and copied
+// whole: merging into a large group costs little more than the small one.
+func (fu *fuser) mergeOrdered(xs, ys []*ir.Value) []*ir.Value {
+	if len(xs) < len(ys) {
+		xs, ys = ys, xs
+	}
+	if len(ys) == 0 {
+		return xs
+	}
+	if fu.order[ys[0]] > fu.order[xs[len(xs)-1]] {
+		return append(xs, ys...) // the lists are the groups' own: neither is used again
+	}
+	merged := make([]*ir.Value, 0, len(xs)+len(ys))
+	i := 0
+	for _, y := range ys {
+		oy := fu.order[y]
+		k := i + sort.Search(len(xs)-i, func(n int) bool { return fu.order[xs[i+n]] > oy })
+		merged = append(merged, xs[i:k]...)
+		merged = append(merged, y)
+		i = k
+	}
+	return append(merged, xs[i:]...)
+}
+
+// cycle reports whether merging a and b would make a kernel depend on itself:
+// one of them reads, through some other kernel, what the other computes.
+func (fu *fuser) cycle(a, b *group) bool {
+	return fu.through(a, b) || fu.through(b, a)
+}
+
+// through reports whether group from reads group to through at least one
+// other group.
+func (fu *fuser) through(from, to *group) bool {
+	seen := map[*group]bool{from: true}
+	var stack []*group
+	for h := range fu.reads[from] {
+		if h != to {
+			seen[h] = true
+			stack = append(stack, h)
+		}
+	}
+	for len(stack) > 0 {
+		g := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		for h := range fu.reads[g] {
+			if h == to {
 				return true
+			}
+			if !seen[h] {
+				seen[h] = true
+				stack = append(stack, h)
 			}
 		}
 	}
@@ -377,10 +478,13 @@ func (fu *fuser) schedule() error {
 // declare chooses how a group iterates: a flat loop when every value and
 // tensor operand has one shape, else rows over its preferred row domain.
 func declare(name string, g *group) ir.KernelDecl {
-	if v := g.members[0]; g.alone {
-		if k := ir.OwnKernel(v.Op); k != 0 {
-			return ir.KernelDecl{Group: name, Kind: k, Domain: v.Type.Shape}
+	if g.alone {
+		for _, v := range g.members {
+			if k := ir.OwnKernel(v.Op); k != 0 {
+				return ir.KernelDecl{Group: name, Kind: k, Domain: v.Type.Shape}
+			}
 		}
+		v := g.members[0]
 		return ir.KernelDecl{Group: name, Kind: ir.AxisKernel, Domain: v.Args[0].Type.Shape}
 	}
 	shape := g.members[0].Type.Shape

@@ -27,5 +27,8 @@ func describeGroup(f *ir.Func, k ir.KernelDecl) string {
 	if len(writes) > 0 {
 		s += ", writes " + strings.Join(writes, ", ")
 	}
+	if span := ir.Span(f.KernelPos(g)); span != "" {
+		s += ", from " + span
+	}
 	return s
 }

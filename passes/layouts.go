@@ -26,6 +26,7 @@ func foldLayouts(m *ir.Module, opt *Options) (bool, error) {
 				did = simplifyTranspose(f, v, opt) || did
 			case ir.OpDotGeneral:
 				did = foldOperands(f, v, opt) || did
+				did = canonicalOperands(f, v, opt) || did
 			}
 		}
 		if did {
@@ -114,6 +115,11 @@ func foldOperand(f *ir.Func, v *ir.Value, i int, opt *Options) bool {
 	args := slices.Clone(v.Args)
 	args[i] = x
 	shape := ir.DotShape(args[0].Type.Shape, args[1].Type.Shape, d)
+	if _, why := ir.GroupDot(args[0].Type.Shape, args[1].Type.Shape, d); why != "" {
+		opt.explain("@%s: keep transpose %s before %s %s: read in place, %s",
+			f.Name, ir.Ref(t), v.Op, ir.Ref(v), why)
+		return false
+	}
 	reshape := false
 	if moved := permuted(t.Perm, free); !slices.IsSorted(moved) {
 		if !ir.MovesOnlyOnes(shape, resultPerm(v, i, len(d.LhsBatch), moved)) {
@@ -168,4 +174,33 @@ func resultPerm(v *ir.Value, i, nb int, moved []int) []int {
 		perm[start+k] = start + slices.Index(sorted, a)
 	}
 	return perm
+}
+
+// canonicalOperands gives contraction v transposed operands when the kernel
+// could not walk them in place: a group of axes (rows, columns or depth)
+// that is not one contiguous run of its operand, as an einsum may ask for.
+// The transposes put each operand in the order [batch, free, contracted]
+// (left) or [batch, contracted, free] (right); the result is unchanged.
+func canonicalOperands(f *ir.Func, v *ir.Value, opt *Options) bool {
+	lhs, rhs := v.Args[0].Type.Shape, v.Args[1].Type.Shape
+	_, why := ir.GroupDot(lhs, rhs, v.Dot)
+	if why == "" {
+		return false
+	}
+	lp, rp, d := ir.CanonicalDot(lhs, rhs, v.Dot)
+	for i, perm := range [][]int{lp, rp} {
+		if perm == nil {
+			continue
+		}
+		x := v.Args[i]
+		t := f.NewValue(ir.OpTranspose, ir.Type{DType: x.Type.DType, Shape: ir.PermuteShape(x.Type.Shape, perm)}, x)
+		t.Perm, t.Pos = perm, v.Pos
+		f.Body = f.Body[:len(f.Body)-1]
+		f.Body = slices.Insert(f.Body, slices.Index(f.Body, v), t)
+		v.Args[i] = t
+		opt.explain("@%s: transpose %s for %s %s: %s, so the kernel reads %s by %s",
+			f.Name, ir.Ref(x), v.Op, ir.Ref(v), why, ir.Ref(t), ir.FormatInts(perm))
+	}
+	v.Dot = d
+	return true
 }

@@ -3,6 +3,7 @@
 package passes
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,7 +21,9 @@ type Options struct {
 	DumpDir string
 	// StopAfter, if set, ends the pipeline after the named pass.
 	StopAfter string
-	// Explain, if set, receives one line per fusion decision with its reason.
+	// Explain, if set, receives one line per fusion decision with its reason,
+	// each followed by a line per value it names with the value's source
+	// position and text (indented by four spaces).
 	Explain func(line string)
 	// Precision switches on mixed precision (the precision pass) for every
 	// function: ir.F16 or ir.BF16; ir.Invalid (the zero value) leaves the
@@ -30,11 +33,28 @@ type Options struct {
 	// switches it off for one): how a declaration that asks for mixed
 	// precision for its own function, such as a train step's, reaches the pass.
 	FuncPrecision map[string]ir.DType
+	// Sources holds the source files by position file name, for messages
+	// that quote the source a value came from. It may be nil.
+	Sources ir.Sources
 }
 
 func (o *Options) explain(format string, args ...any) {
 	if o != nil && o.Explain != nil {
 		o.Explain(fmt.Sprintf(format, args...))
+	}
+}
+
+// explainAt explains a decision about values vs, then says where each one
+// comes from in the source.
+func (o *Options) explainAt(vs []*ir.Value, format string, args ...any) {
+	if o == nil || o.Explain == nil {
+		return
+	}
+	o.Explain(fmt.Sprintf(format, args...))
+	for _, v := range vs {
+		if p := v.Pos.First(); p.IsValid() {
+			o.Explain(fmt.Sprintf("    %s is %s", ir.Ref(v), o.Sources.Quote(p)))
+		}
 	}
 }
 
@@ -109,10 +129,31 @@ type InternalError struct {
 	Err   error
 	Dump  string // the IR before the pass
 	Stack string
+	// Source quotes the source of the first value the verifier found at
+	// fault, "file:line:col: text", when it has a position.
+	Source string
 }
 
 func (e *InternalError) Error() string {
-	return fmt.Sprintf("internal compiler error in pass %s: %v\nThis is a dlc bug; please report it with the IR below.\n--- IR before %s ---\n%s", e.Pass, e.Err, e.Pass, e.Dump)
+	at := ""
+	if e.Source != "" {
+		at = "\nnear " + e.Source
+	}
+	return fmt.Sprintf("internal compiler error in pass %s: %v%s\nThis is a dlc bug; please report it with the IR below.\n--- IR before %s ---\n%s", e.Pass, e.Err, at, e.Pass, e.Dump)
+}
+
+// sourceOf quotes the source of the first value err blames that has a position.
+func sourceOf(err error, src ir.Sources) string {
+	var ve *ir.VerifyError
+	if !errors.As(err, &ve) {
+		return ""
+	}
+	for _, v := range ve.Values {
+		if p := v.Pos.First(); p.IsValid() {
+			return src.Quote(p)
+		}
+	}
+	return ""
 }
 
 // Error is a user mistake found by a pass (such as a demanded kernel count that fusion missed).
@@ -132,7 +173,7 @@ func Run(m *ir.Module, opt *Options) error {
 		return fmt.Errorf("unknown pass %q (passes: input, %s)", opt.StopAfter, strings.Join(Names(), ", "))
 	}
 	if err := ir.Verify(m); err != nil {
-		return &InternalError{Pass: "input", Err: err, Dump: ir.Print(m)}
+		return &InternalError{Pass: "input", Err: err, Dump: ir.Print(m), Source: sourceOf(err, opt.Sources)}
 	}
 	if err := dump(opt, 0, "input", m); err != nil || opt.StopAfter == "input" {
 		return err
@@ -152,23 +193,25 @@ func Run(m *ir.Module, opt *Options) error {
 }
 
 func runOne(p Pass, m *ir.Module, opt *Options) (err error) {
-	before := ir.Print(m)
+	// The IR before the pass, printed only for a report: printing every
+	// module before every pass costs more than the passes on large kernels.
+	before := m.Clone()
 	defer func() {
 		if r := recover(); r != nil {
-			err = &InternalError{Pass: p.Name, Err: fmt.Errorf("panic: %v", r), Dump: before, Stack: string(debug.Stack())}
+			err = &InternalError{Pass: p.Name, Err: fmt.Errorf("panic: %v", r), Dump: ir.Print(before), Stack: string(debug.Stack())}
 		}
 	}()
 	if _, err := p.Run(m, opt); err != nil {
 		if _, ok := err.(*Error); ok {
 			return err
 		}
-		return &InternalError{Pass: p.Name, Err: err, Dump: before}
+		return &InternalError{Pass: p.Name, Err: err, Dump: ir.Print(before)}
 	}
 	for _, f := range m.Funcs {
 		f.Renumber()
 	}
 	if err := ir.Verify(m); err != nil {
-		return &InternalError{Pass: p.Name, Err: err, Dump: before}
+		return &InternalError{Pass: p.Name, Err: err, Dump: ir.Print(before), Source: sourceOf(err, opt.Sources)}
 	}
 	return nil
 }

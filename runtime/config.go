@@ -26,6 +26,13 @@ type Config struct {
 	// outputs shares memory with one of its inputs. 0 means DefaultStreamBytes
 	// of this machine's last-level cache; negative means never.
 	StreamBytes int64
+	// Device is where the kernels run: the host (the zero value) runs the
+	// artifact's cpu target, CUDADevice(i) its cuda target on GPU i, whose
+	// tensors must then be in that GPU's memory (Artifact.ToDevice).
+	Device Device
+	// CUDALibrary is the CUDA driver library to open for a GPU;
+	// DefaultCUDALibrary when empty.
+	CUDALibrary string
 }
 
 // DefaultMinChunk is the MinChunk of a zero Config: below about 32K elements the

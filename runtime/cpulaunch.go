@@ -22,9 +22,10 @@ type cpuLauncher struct {
 	lib         uintptr          // dlopen handle; 0 when no code was loaded
 	pool        *pool
 	minChunk    int
-	streamBytes int64     // Config.StreamBytes: a launch writing more may stream its stores
-	fns         []uintptr // resolved entry points, by kernel index
-	streams     []uintptr // the entry points with streaming stores, by kernel index; 0: none
+	streamBytes int64      // Config.StreamBytes: a launch writing more may stream its stores
+	fns         []uintptr  // resolved entry points, by kernel index
+	streams     []uintptr  // the entry points with streaming stores, by kernel index; 0: none
+	gemms       []*cpuGemm // what plans a contraction's calls, by kernel index; nil for other kernels
 }
 
 // newCPULauncher checks that this machine can run target's code and loads it when
@@ -59,7 +60,7 @@ func (l *cpuLauncher) name() string { return "CPU" }
 
 func (l *cpuLauncher) memory() Device { return Device{Kind: Host} }
 
-func (l *cpuLauncher) resolve(e *artifact.Entry) (int, error) {
+func (l *cpuLauncher) resolve(e *artifact.Entry, contraction bool) (int, error) {
 	if e.ABI != artifact.ABIChunk {
 		return 0, fmt.Errorf("entry %s has calling convention %q; the CPU runtime calls %q", e.Symbol, e.ABI, artifact.ABIChunk)
 	}
@@ -76,8 +77,15 @@ func (l *cpuLauncher) resolve(e *artifact.Entry) (int, error) {
 			return 0, fmt.Errorf("symbol %s is missing from %s", e.Stream, l.target.Section)
 		}
 	}
+	var g *cpuGemm
+	if contraction {
+		if g, err = l.resolveGemm(e); err != nil {
+			return 0, err
+		}
+	}
 	l.fns = append(l.fns, fn)
 	l.streams = append(l.streams, stream)
+	l.gemms = append(l.gemms, g)
 	return len(l.fns) - 1, nil
 }
 
@@ -154,6 +162,7 @@ type cpuQueue struct {
 	temps temps
 	job   job
 	args  kernelArgs // the calling goroutine's argument block
+	ws    []byte     // the workspace of contractions, grown as calls need
 }
 
 func (q *cpuQueue) placeTemps(size []int64, ptr []unsafe.Pointer) { q.temps.place(size, ptr) }
@@ -164,6 +173,9 @@ func (q *cpuQueue) hostView(p unsafe.Pointer, n int64) (unsafe.Pointer, error) {
 // launch runs the kernel to completion, on the calling goroutine alone when the work
 // is small, else in chunks over the pool.
 func (q *cpuQueue) launch(l *launch) error {
+	if l.gemm != nil {
+		return q.launchGemm(l)
+	}
 	j := &q.job
 	j.fn, j.count = q.l.entryPoint(l), l.count
 	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
@@ -180,4 +192,4 @@ func (q *cpuQueue) launch(l *launch) error {
 // finish returns at once: launch runs every kernel to completion.
 func (q *cpuQueue) finish() error { return nil }
 
-func (q *cpuQueue) release() { q.temps = temps{} }
+func (q *cpuQueue) release() { q.temps, q.ws = temps{}, nil }

@@ -2,7 +2,7 @@
 // through which a loaded artifact runs kernels on a device. Checking arguments and
 // planning a call (check.go, overlap.go, plan.go, func.go) do not depend on the
 // device: they hand a launcher resolved kernels and checked pointers. The CPU worker
-// pool (cpulaunch.go) is the one launcher today; a CUDA launcher is another.
+// pool (cpulaunch.go) is one launcher; the CUDA launcher (cudalaunch.go) is the other.
 package runtime
 
 import (
@@ -10,6 +10,7 @@ import (
 	"unsafe"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/internal/gemm"
 )
 
 // Device says where a tensor's memory is. The zero value is host memory, the memory
@@ -52,8 +53,9 @@ type launcher interface {
 	// memory is where every buffer a kernel takes must be.
 	memory() Device
 	// resolve finds the code of one kernel entry, at load time, and returns its
-	// index in the launcher's kernel table.
-	resolve(e *artifact.Entry) (int, error)
+	// index in the launcher's kernel table. contraction says the kernel is a
+	// contraction, whose entry must say how the launcher plans its calls.
+	resolve(e *artifact.Entry, contraction bool) (int, error)
 	// newQueue makes the launch state of one Func.
 	newQueue() queue
 	// close releases the device's code and workers. No launch may be running.
@@ -88,4 +90,15 @@ type launch struct {
 	scalars []float64        // each scalar argument, in the kernel's order
 	writes  []bool           // per buffer: the kernel writes it (the others it only reads)
 	written int64            // bytes of the buffers the kernel writes, in this launch
+	// gemm is the size of a contraction kernel's call, which the launcher
+	// plans (internal/gemm); nil for other kernels. bufs then has a last slot
+	// for the workspace and scalars gemm.NumScalars last slots for the
+	// blocking, which the launcher fills.
+	gemm *gemmCall
+}
+
+// gemmCall is one call of a contraction kernel.
+type gemmCall struct {
+	shape    gemm.Shape
+	elemSize int64 // bytes of one accumulator element
 }

@@ -7,6 +7,8 @@ import (
 	goruntime "runtime"
 	"sync"
 	"unsafe"
+
+	"dlc.dev/dlc/internal/gemm"
 )
 
 // Args are the arguments of one call, by name. Outputs are caller-allocated buffers
@@ -44,7 +46,8 @@ type scratch struct {
 	kbufs    [][]unsafe.Pointer // per kernel, its buffer pointers
 	kscal    [][]float64        // per kernel, its scalar values
 	launch   launch
-	q        queue // the launcher's state for this Func
+	gemm     gemmCall // the size of the contraction being launched
+	q        queue    // the launcher's state for this Func
 }
 
 // bound is one tensor argument after checking.
@@ -68,9 +71,14 @@ func newFunc(a *Artifact, p *plan) *Func {
 	s.regions = make([]region, 0, len(p.inputs)+len(p.outputs))
 	s.q = a.dev.newQueue()
 	for _, k := range p.kernels {
-		// Never empty, so &x[0] is always a valid argument.
-		s.kbufs = append(s.kbufs, make([]unsafe.Pointer, max(1, len(k.bufs))))
-		s.kscal = append(s.kscal, make([]float64, max(1, len(k.scalars))))
+		// Never empty, so &x[0] is always a valid argument. A contraction
+		// takes the workspace and its blocking after its own arguments.
+		nb, ns := len(k.bufs), len(k.scalars)
+		if k.gemm != nil {
+			nb, ns = nb+1, ns+gemm.NumScalars
+		}
+		s.kbufs = append(s.kbufs, make([]unsafe.Pointer, max(1, nb)))
+		s.kscal = append(s.kscal, make([]float64, max(1, ns)))
 	}
 	return f
 }
@@ -143,6 +151,14 @@ func (f *Func) bindKernel(k int) bool {
 	p, s := f.p, &f.s
 	kp := &p.kernels[k]
 	count := elements(kp.units, s.dims)
+	var gc *gemmCall
+	if g := kp.gemm; g != nil {
+		gc = &s.gemm
+		gc.shape = gemm.Shape{Batch: elements(g.batch, s.dims), M: elements(g.m, s.dims), N: elements(g.n, s.dims), K: elements(g.k, s.dims)}
+		gc.elemSize = g.elemSize
+		// Every element of the result is written, even when K is 0.
+		count = gc.shape.Batch * gc.shape.M * gc.shape.N
+	}
 	if count == 0 {
 		return false
 	}
@@ -177,7 +193,7 @@ func (f *Func) bindKernel(k int) bool {
 	// The work of one unit: what the kernel declares, or the widest buffer's
 	// elements per unit, whichever is larger.
 	s.launch = launch{kernel: kp.entry, count: count, work: max(1, widest/count, elements(kp.work, s.dims)),
-		bufs: bufs, scalars: scal, writes: kp.writes, written: written}
+		bufs: bufs, scalars: scal, writes: kp.writes, written: written, gemm: gc}
 	return true
 }
 

@@ -22,7 +22,7 @@ func FuzzPlan(f *testing.F) {
 		if json.Unmarshal(js, &fn) != nil {
 			return
 		}
-		p, err := newPlan(&fn, nil, func(string) (int, error) { return 0, nil })
+		p, err := newPlan(&fn, nil, func(string, bool) (int, error) { return 0, nil })
 		if err != nil {
 			return
 		}

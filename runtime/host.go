@@ -23,7 +23,7 @@ type hostValues struct {
 }
 
 func (h *hostValues) init(p *plan) {
-	if len(p.hostIDs) == 0 {
+	if len(p.hostRefs) == 0 {
 		return
 	}
 	h.args = make(map[string]float64, len(p.scalars))
@@ -36,7 +36,7 @@ func (h *hostValues) init(p *plan) {
 // eval fills h.vals for the given scalar values (in plan.scalars order, defaults
 // applied) and dimensions (in plan.syms order).
 func (h *hostValues) eval(p *plan, scalars []float64, dims []int64) error {
-	if len(p.hostIDs) == 0 {
+	if len(p.hostRefs) == 0 {
 		return nil
 	}
 	if h.valid && sameBits(h.last, scalars) && slices.Equal(h.lastDims, dims) {
@@ -56,7 +56,7 @@ func (h *hostValues) eval(p *plan, scalars []float64, dims []int64) error {
 	for i, id := range p.hostIDs {
 		x, ok := vals[id]
 		if !ok {
-			return fmt.Errorf("host values: %%%d was not computed", id)
+			return fmt.Errorf("host values: %s was not computed", p.hostRefs[i])
 		}
 		h.vals[i] = x
 	}

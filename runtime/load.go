@@ -1,6 +1,6 @@
-// This file loads an artifact: decode and verify it, pick the target section this
-// runtime runs (the cpu target), check this machine can run its code, and resolve
-// every function's plan against it.
+// This file loads an artifact: decode and verify it, pick the target section
+// Config.Device runs (the cpu target, or the cuda target on a GPU), check the
+// machine can run its code, and resolve every function's plan against it.
 package runtime
 
 import (
@@ -54,11 +54,7 @@ func LoadBytes(b []byte, cfg Config) (*Artifact, error) {
 		}
 	}
 	cfg = cfg.withDefaults()
-	target := m.Target(artifact.TargetCPU)
-	if target == nil && hasKernels(m) {
-		return nil, noTargetError(m)
-	}
-	dev, err := newCPULauncher(target, sections, hasKernels(m), cfg)
+	dev, target, err := newLauncher(m, sections, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -82,17 +78,39 @@ func LoadBytes(b []byte, cfg Config) (*Artifact, error) {
 	return a, nil
 }
 
+// newLauncher picks the target section for cfg.Device (the cpu target on the
+// host, the cuda target on a GPU) and the launcher that runs it.
+func newLauncher(m *artifact.Manifest, sections map[string][]byte, cfg Config) (launcher, *artifact.Target, error) {
+	switch cfg.Device.Kind {
+	case Host:
+		target := m.Target(artifact.TargetCPU)
+		if target == nil && hasKernels(m) {
+			return nil, nil, noTargetError(m, artifact.TargetCPU, "for the CPU")
+		}
+		l, err := newCPULauncher(target, sections, hasKernels(m), cfg)
+		return l, target, err
+	case CUDA:
+		target := m.Target(artifact.TargetCUDA)
+		if target == nil && hasKernels(m) {
+			return nil, nil, noTargetError(m, artifact.TargetCUDA, "with dlc build -target cuda")
+		}
+		l, err := newCUDALauncher(m, target, sections, hasKernels(m), cfg)
+		return l, target, err
+	}
+	return nil, nil, fmt.Errorf("Config.Device %s: not a device the runtime runs kernels on", cfg.Device)
+}
+
 // closeLauncher is the cleanup of an Artifact that was never closed.
 func closeLauncher(l launcher) { l.close() }
 
 // entryResolver resolves the kernels of function fn through target's entries.
 func entryResolver(dev launcher, target *artifact.Target, fn string) resolveFunc {
-	return func(kernel string) (int, error) {
+	return func(kernel string, contraction bool) (int, error) {
 		e := target.Entry(fn, kernel)
 		if e == nil {
 			return 0, fmt.Errorf("the %s target has no entry for it", target.Kind)
 		}
-		return dev.resolve(e)
+		return dev.resolve(e, contraction)
 	}
 }
 
@@ -106,7 +124,7 @@ func hasKernels(m *artifact.Manifest) bool {
 }
 
 // noTargetError explains that an artifact has no code this runtime can run.
-func noTargetError(m *artifact.Manifest) error {
+func noTargetError(m *artifact.Manifest, kind, rebuild string) error {
 	if len(m.Targets) == 0 {
 		return fmt.Errorf("artifact has kernels but no target section")
 	}
@@ -114,7 +132,7 @@ func noTargetError(m *artifact.Manifest) error {
 	for i, t := range m.Targets {
 		kinds[i] = t.Kind
 	}
-	return fmt.Errorf("artifact has no %s target (it has %s); rebuild it for the CPU", artifact.TargetCPU, strings.Join(kinds, ", "))
+	return fmt.Errorf("artifact has no %s target (it has %s); rebuild it %s", kind, strings.Join(kinds, ", "), rebuild)
 }
 
 // Close waits for running calls, then releases the kernels' code, the workers and

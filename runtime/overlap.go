@@ -110,7 +110,7 @@ func (f *Func) sameStart(a, b *region) error {
 	case ip.dtype != op.dtype:
 		return fmt.Errorf("output %s (%s) shares memory with input %s (%s); an in-place update needs one dtype", op.name, op.dtype, ip.name, ip.dtype)
 	case f.p.reread[out.index][in.index]:
-		return fmt.Errorf("output %s shares memory with input %s, but the kernel writing %s reads %s again after writing part of its row (in a later pass, or by a gather); pass separate buffers", op.name, ip.name, op.name, ip.name)
+		return fmt.Errorf("output %s shares memory with input %s, but the kernel writing %s reads %s again after writing some of %s (a later pass over a row, a gather, a matrix product); pass separate buffers", op.name, ip.name, op.name, ip.name, op.name)
 	case !f.p.aliasOK[out.index][in.index]:
 		return fmt.Errorf("output %s shares memory with input %s, but a later kernel reads %s after %s is written; pass separate buffers", op.name, ip.name, ip.name, op.name)
 	}

@@ -75,6 +75,16 @@ type kernelPlan struct {
 	reread  []bool // per buffer: read after something was written in the same unit
 	writes  []bool // per buffer: the kernel writes it
 	scalars []scalarSrc
+	// gemm are the sizes of a contraction kernel (artifact.Contraction); nil
+	// for other kinds.
+	gemm *gemmSpec
+}
+
+// gemmSpec is the size of a contraction kernel's work, as shapes whose
+// products are the batch count and M, N, K.
+type gemmSpec struct {
+	batch, m, n, k []dim
+	elemSize       int64
 }
 
 // indexCheck is an index input whose every element must lie in [0, bound).
@@ -94,16 +104,17 @@ type tempSpec struct {
 
 // plan is everything Run needs to know about a function, resolved once at load.
 type plan struct {
-	name    string
-	inputs  []tensorSpec
-	outputs []tensorSpec
-	scalars []scalarSpec
-	syms    []string // symbolic dimensions, in order of first appearance among the inputs
-	temps   []tempSpec
-	kernels []kernelPlan
-	checks  []indexCheck
-	host    *ir.Func // the IR function whose host values kernels take; nil if none
-	hostIDs []int    // IR value IDs of those host values
+	name     string
+	inputs   []tensorSpec
+	outputs  []tensorSpec
+	scalars  []scalarSpec
+	syms     []string // symbolic dimensions, in order of first appearance among the inputs
+	temps    []tempSpec
+	kernels  []kernelPlan
+	checks   []indexCheck
+	host     *ir.Func // the IR function whose host values kernels take; nil if none
+	hostRefs []string // those host values as kernels name them: "%12", or "%bc" for a named value
+	hostIDs  []int    // their IDs in host, per hostRefs
 	// aliasOK[o][i] says output o may share memory exactly with input i (an in-place
 	// update): no kernel reads input i after an earlier kernel has written output o.
 	aliasOK [][]bool
@@ -114,7 +125,7 @@ type plan struct {
 
 // resolveFunc finds the code of the kernel of the function being planned with the
 // given name and returns its index in the launcher's table.
-type resolveFunc func(kernel string) (int, error)
+type resolveFunc func(kernel string, contraction bool) (int, error)
 
 // newPlan validates fn and resolves it against the parsed IR (nil if the artifact has
 // none) and the launcher's code.
@@ -142,7 +153,7 @@ func newPlan(fn *artifact.Function, mod *ir.Module, resolve resolveFunc) (*plan,
 		}
 		p.scalars = append(p.scalars, scalarSpec{name: s.Name, dtype: dt, def: s.Default})
 	}
-	hostIndex := map[int]int{}
+	hostIndex := map[string]int{}
 	for k := range fn.Kernels {
 		kd := &fn.Kernels[k]
 		if kd.Name == "" || slices.ContainsFunc(p.kernels, func(kp kernelPlan) bool { return kp.name == kd.Name }) {
@@ -161,7 +172,7 @@ func newPlan(fn *artifact.Function, mod *ir.Module, resolve resolveFunc) (*plan,
 		}
 		p.checks = append(p.checks, ic)
 	}
-	if len(p.hostIDs) > 0 {
+	if len(p.hostRefs) > 0 {
 		if err := p.resolveHost(mod); err != nil {
 			return nil, err
 		}
@@ -253,7 +264,7 @@ func indexOf(ts []tensorSpec, name string) int {
 }
 
 // kernel resolves one kernel's domain, buffers, scalars and code.
-func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int]int) (kernelPlan, error) {
+func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[string]int) (kernelPlan, error) {
 	kp := kernelPlan{name: k.Name}
 	var err error
 	if kp.domain, err = p.shape(k.Domain, false); err != nil {
@@ -268,9 +279,13 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int
 				return kp, fmt.Errorf("units: %w", err)
 			}
 		}
-	case artifact.KindRows, artifact.KindAxis:
+	case artifact.KindRows, artifact.KindAxis, artifact.KindTranspose:
 		if kp.units, err = p.shape(k.Units, false); err != nil {
 			return kp, fmt.Errorf("units: %w", err)
+		}
+	case artifact.KindContraction:
+		if kp.gemm, err = p.contraction(k.Contraction); err != nil {
+			return kp, err
 		}
 	default:
 		return kp, fmt.Errorf("unknown kernel kind %q", k.Kind)
@@ -300,15 +315,14 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int
 			continue
 		}
 		if id, ok := strings.CutPrefix(s.Name, "%"); ok {
-			n, err := strconv.Atoi(id)
-			if err != nil || n < 0 {
+			if id == "" {
 				return kp, fmt.Errorf("scalar %d: bad IR value %q", j, s.Name)
 			}
-			h, ok := hostIndex[n]
+			h, ok := hostIndex[s.Name]
 			if !ok {
-				h = len(p.hostIDs)
-				hostIndex[n] = h
-				p.hostIDs = append(p.hostIDs, n)
+				h = len(p.hostRefs)
+				hostIndex[s.Name] = h
+				p.hostRefs = append(p.hostRefs, s.Name)
 			}
 			kp.scalars = append(kp.scalars, scalarSrc{kind: scalarHost, index: h})
 			continue
@@ -324,10 +338,32 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[int
 		}
 		kp.scalars = append(kp.scalars, scalarSrc{kind: scalarParam, index: i})
 	}
-	if kp.entry, err = resolve(k.Name); err != nil {
+	if kp.entry, err = resolve(k.Name, kp.gemm != nil); err != nil {
 		return kp, err
 	}
 	return kp, nil
+}
+
+// contraction resolves the sizes of a contraction kernel.
+func (p *plan) contraction(c *artifact.Contraction) (*gemmSpec, error) {
+	if c == nil {
+		return nil, fmt.Errorf("a contraction kernel without its sizes")
+	}
+	dt, err := ParseDType(c.DType)
+	if err != nil || (dt != Float32 && dt != Float64) {
+		return nil, fmt.Errorf("contraction in %q: only f32 and f64 accumulate", c.DType)
+	}
+	g := &gemmSpec{elemSize: int64(dt.Size())}
+	for _, x := range []struct {
+		what string
+		ds   []string
+		to   *[]dim
+	}{{"batch", c.Batch, &g.batch}, {"m", c.M, &g.m}, {"n", c.N, &g.n}, {"k", c.K, &g.k}} {
+		if *x.to, err = p.shape(x.ds, false); err != nil {
+			return nil, fmt.Errorf("contraction %s: %w", x.what, err)
+		}
+	}
+	return g, nil
 }
 
 // buffer resolves one buffer reference.
@@ -401,25 +437,27 @@ func (p *plan) indexCheck(c artifact.IndexCheck) (indexCheck, error) {
 // resolveHost finds the IR function and checks that every host value kernels take exists.
 func (p *plan) resolveHost(mod *ir.Module) error {
 	if mod == nil {
-		return fmt.Errorf("kernels take host values (%%%d), but the artifact has no %s section", p.hostIDs[0], artifact.SectionIR)
+		return fmt.Errorf("kernels take host values (%s), but the artifact has no %s section", p.hostRefs[0], artifact.SectionIR)
 	}
 	f := mod.Func(p.name)
 	if f == nil {
 		return fmt.Errorf("the %s section has no function %s", artifact.SectionIR, p.name)
 	}
-	for _, id := range p.hostIDs {
+	p.hostIDs = p.hostIDs[:0]
+	for _, ref := range p.hostRefs {
 		found := false
 		for _, v := range f.Body {
-			if v.ID == id {
+			if ir.Ref(v) == ref {
 				if v.Group != ir.GroupHost {
-					return fmt.Errorf("kernel scalar %%%d is not a host value in the %s section", id, artifact.SectionIR)
+					return fmt.Errorf("kernel scalar %s is not a host value in the %s section", ref, artifact.SectionIR)
 				}
+				p.hostIDs = append(p.hostIDs, v.ID)
 				found = true
 				break
 			}
 		}
 		if !found {
-			return fmt.Errorf("kernel scalar %%%d is not defined in the %s section", id, artifact.SectionIR)
+			return fmt.Errorf("kernel scalar %s is not defined in the %s section", ref, artifact.SectionIR)
 		}
 	}
 	p.host = f

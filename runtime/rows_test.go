@@ -256,11 +256,11 @@ func @center(%x: f32[B,C]) -> (y: f32[B,C], z: f32[B,C]) {
 	g := mustFunc(t, buildIR(t, twoPass).load(t, Config{}), "center")
 	x, z2 := make([]float32, 12), make([]float32, 12)
 	err := g.Run(Args{Inputs: map[string]Tensor{"x": F32(x, 3, 4)}, Outputs: map[string]Tensor{"y": F32(x, 3, 4), "z": F32(z2, 3, 4)}})
-	wantErr(t, err, "center: output y shares memory with input x, but the kernel writing y reads x again after writing part of its row (in a later pass, or by a gather); pass separate buffers")
+	wantErr(t, err, "center: output y shares memory with input x, but the kernel writing y reads x again after writing some of y (a later pass over a row, a gather, a matrix product); pass separate buffers")
 	// The flag is per input: z, written in the last pass, could share x, but no
 	// output of the kernel may.
 	err = g.Run(Args{Inputs: map[string]Tensor{"x": F32(x, 3, 4)}, Outputs: map[string]Tensor{"y": F32(z2, 3, 4), "z": F32(x, 3, 4)}})
-	wantErr(t, err, "center: output z shares memory with input x, but the kernel writing z reads x again after writing part of its row (in a later pass, or by a gather); pass separate buffers")
+	wantErr(t, err, "center: output z shares memory with input x, but the kernel writing z reads x again after writing some of z (a later pass over a row, a gather, a matrix product); pass separate buffers")
 }
 
 // axisSumIR sums the columns of x (an axis kernel), then scales x by them.

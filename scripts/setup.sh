@@ -1,15 +1,26 @@
 #!/usr/bin/env bash
 # Installs what building and testing dlc needs, when it is missing:
-# LLVM's opt and llc (Debian package llvm, LLVM 14) and gcc (the linker driver);
-# with --bench also NumPy, a baseline of the benchmarks.
+# LLVM's opt and llc (Debian package llvm, LLVM 14), gcc (the linker driver) and
+# OpenMPI (mpirun and libmpi.so.40, for distributed runs and their tests);
+# with --bench also NumPy on OpenBLAS and OpenMPI's mpicc, baselines of the benchmarks.
 set -euo pipefail
 need=()
 command -v opt >/dev/null 2>&1 || command -v opt-14 >/dev/null 2>&1 || need+=(llvm)
 command -v llc >/dev/null 2>&1 || command -v llc-14 >/dev/null 2>&1 || need+=(llvm)
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
-# Benchmarks also compare with NumPy (Debian's python3-numpy).
-if [ "${1:-}" = "--bench" ] && ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
-	need+=(python3-numpy)
+command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
+/sbin/ldconfig -p 2>/dev/null | grep -q 'libmpi\.so\.40 ' || need+=(libopenmpi3)
+# Benchmarks also compare with NumPy (Debian's python3-numpy). Debian's NumPy
+# links the reference BLAS unless an optimised one is installed: the matrix
+# product benchmarks compare with OpenBLAS on threads (libopenblas0-pthread,
+# which registers itself as libblas.so.3 with a higher priority).
+if [ "${1:-}" = "--bench" ]; then
+	/usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 || need+=(python3-numpy)
+	dpkg-query -W -f='${Status}' libopenblas0-pthread 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas0-pthread)
+fi
+# The all-reduce benchmark compares with the same loop in C (mpicc).
+if [ "${1:-}" = "--bench" ] && ! command -v mpicc >/dev/null 2>&1; then
+	need+=(libopenmpi-dev)
 fi
 if ! command -v go >/dev/null 2>&1 && [ ! -x /usr/local/go/bin/go ]; then
 	echo "setup: Go is not installed; install Go 1.26 (https://go.dev/dl)" >&2

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/require"
@@ -50,7 +51,9 @@ func (e *buildErr) Error() string { return "go build ./cmd/dlc: " + e.out }
 func dlc(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
 	cmd := exec.Command(dlcBinary(t), args...)
-	cmd.Env = append(os.Environ(), env...)
+	// No build cache unless a test names one: the user's is left alone, and
+	// every test builds.
+	cmd.Env = append(append(os.Environ(), "DLC_CACHE=off"), env...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err := cmd.Run()
@@ -219,8 +222,11 @@ func TestCLIBadInput(t *testing.T) {
 	require.NoError(t, os.WriteFile(foreign, []byte("#!/bin/sh\necho hi\n"), 0o644))
 	bad1 := filepath.Join(dir, "bad.dl")
 	require.NoError(t, os.WriteFile(bad1, []byte("kernel f(x: f32[N]) -> (y: f32[N]) {\n    y = x * undefined_name\n}\n"), 0o644))
+	gpuArt := filepath.Join(dir, "lion-cuda.dla")
+	_, stderr, code = dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-target", "cuda", "-o", gpuArt)
+	require.Equal(t, 0, code, stderr)
 	mm := filepath.Join(dir, "mm.dl")
-	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: f32[B, D], w: f32[D, H]) -> (y: f32[B, H]) {\n    y = x @ w\n}\n"), 0o644))
+	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: bf16[B, D], w: bf16[D, H]) -> (y: bf16[B, H]) {\n    y = x @ w\n}\n"), 0o644))
 
 	out := filepath.Join(dir, "out")
 	run := func(extra ...string) []string {
@@ -240,12 +246,18 @@ func TestCLIBadInput(t *testing.T) {
 		{"bad scalar", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--set", "lr=fast"), "fast"},
 		{"missing npy", nil, run("--in", "theta="+filepath.Join(dir, "nope.npy"), "--in", "grad="+x, "--in", "m="+x), "nope.npy"},
 		{"unknown function", nil, []string{"run", art, "lion2", "--out", out}, "lion2"},
+		{"bad device", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--device", "tpu"), `--device "tpu"`},
+		{"no cuda target", nil, run("--in", "theta="+x, "--in", "grad="+x, "--in", "m="+x, "--device", "cuda"), "rebuild it with dlc build -target cuda"},
+		{"no CUDA driver", nil, []string{"run", gpuArt, "lion", "--out", out, "--in", "theta=" + x, "--in", "grad=" + x, "--in", "m=" + x,
+			"--device", "cuda:0", "--cuda-driver", filepath.Join(dir, "libcuda.so.1")}, "cannot open the CUDA driver"},
+		{"bench without driver", nil, []string{"bench", gpuArt, "lion", "--dim", "N=8", "--device", "cuda", "--cuda-driver", filepath.Join(dir, "libcuda.so.1")}, "NVIDIA driver"},
 		{"corrupt artifact", nil, []string{"inspect", corrupt}, "corrupt"},
 		{"truncated artifact", nil, []string{"run", truncated, "lion", "--out", out}, "truncated"},
 		{"foreign file", nil, []string{"inspect", foreign}, "not a dlc artifact"},
 		{"unknown command", nil, []string{"frobnicate"}, "unknown command"},
 		{"bad source", nil, []string{"build", bad1}, "bad.dl:2:13"},
-		{"contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %2: the CPU contraction kernel is not available yet"},
+		{"bf16 contraction", nil, []string{"build", mm}, "mm.dl:2:11: cannot compile dot_general %y of bf16 operands"},
+		{"contraction on a GPU", nil, []string{"build", "testdata/contract/bench.dl", "-target", "cuda", "-o", filepath.Join(dir, "mm-cuda.dla")}, "bench.dl:4:11: cannot compile dot_general %c: the GPU contraction kernel is not available yet (3 such kernels in all)"},
 		{"missing tools", []string{"PATH=" + dir}, []string{"build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "nt.dla")}, "install"},
 	}
 	for _, c := range cases {
@@ -263,6 +275,8 @@ func TestCLIBadInput(t *testing.T) {
 	_, err = os.Stat(filepath.Join(dir, "nt.dla"))
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 	_, err = os.Stat(filepath.Join(dir, "mm.dla"))
+	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+	_, err = os.Stat(filepath.Join(dir, "mm-cuda.dla"))
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
 }
 
@@ -300,7 +314,7 @@ func TestCLIPrecision(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "cast %x : bf16[B,D]")
 	require.Contains(t, stdout, "dot_general %2, %3 contract=[1]x[0] : f32[B,H]")
-	require.Contains(t, stdout, "// fusion: @mm: %2 (dot_general) reads bf16 copies of %x and %w and accumulates in f32")
+	require.Contains(t, stdout, "// fusion: @mm: %y (dot_general) reads bf16 copies of %x and %w and accumulates in f32")
 	stdout, _, code = dlc(t, nil, "ir", src, "--after", "precision")
 	require.Equal(t, 0, code)
 	require.NotContains(t, stdout, "bf16")
@@ -348,6 +362,31 @@ func TestCLIBenchJSON(t *testing.T) {
 		require.Contains(t, r, k)
 	}
 	require.Equal(t, float64(5*4*100000), r["bytes"])
+	require.NotContains(t, r, "flops", "lion has no contraction")
+}
+
+// TestCLIBenchContraction checks that `dlc inspect` names a contraction's
+// register tile and packing entry, and that `dlc bench` counts a contraction's
+// flops (2·M·N·K for mm at M=6, K=5, N=7) and reports a rate from them; a
+// function without contractions reports none (TestCLIBenchJSON).
+func TestCLIBenchContraction(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "bench.dla")
+	_, stderr, code := dlc(t, nil, "build", "testdata/contract/bench.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "    k0: contraction over [M,N]: a:r b:r c:w\n      cpu: dlc_mm_k0 (chunk), 6 x 16 register tile, packing: dlc_mm_k0.pack\n")
+	stdout, stderr, code = dlc(t, nil, "bench", art, "mm", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, float64(2*6*5*7), r["flops"])
+	require.Greater(t, r["gflops"], 0.0)
+	stdout, stderr, code = dlc(t, nil, "bench", art, "bmm", "--dim", "B=3", "--dim", "M=6", "--dim", "K=5", "--dim", "N=7", "--time", "10ms")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "contractions: 1.26e+03 flops (2·batch·M·N·K): ")
+	require.Contains(t, stdout, " GFLOP/s\n")
 }
 
 func TestCLIInspectTargets(t *testing.T) {
@@ -486,4 +525,253 @@ func TestCLICodegenError(t *testing.T) {
 	require.NotContains(t, stderr, "codegen:")
 	_, err := os.Stat(out)
 	require.True(t, os.IsNotExist(err), "a failed build leaves no artifact")
+}
+
+// TestCLIBenchGather checks that bench generates index inputs within the
+// bounds the manifest's index checks give: random bytes would fail the
+// runtime's check of every index before the kernel runs.
+func TestCLIBenchGather(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "zlpr.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/loss/zlpr.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "bench", art, "zlpr_sparse", "--dim", "B=64", "--dim", "C=1000", "--dim", "K=8", "--time", "20ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, `"median_seconds"`)
+}
+
+// TestCLIBuildCache checks a repeat build against the cache: a hit gives the
+// same bytes, -explain-cache says why a build missed, -no-cache builds, and
+// dlc cache shows, trims and clears it.
+func TestCLIBuildCache(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{"DLC_CACHE=" + filepath.Join(dir, "cache")}
+	src := filepath.Join(dir, "lion.dl")
+	lion, err := os.ReadFile("../stdlib/optim/lion.dl")
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(src, lion, 0o644))
+	build := func(out string, flags ...string) string {
+		_, stderr, code := dlc(t, env, append([]string{"build", src, "-o", filepath.Join(dir, out), "-explain-cache"}, flags...)...)
+		require.Equal(t, 0, code, stderr)
+		return stderr
+	}
+	require.Contains(t, build("a.dla"), "dlc build: cache: miss: nothing built from "+src+" is in the cache\n")
+	require.Contains(t, build("b.dla", "-v"), "dlc build: cache: hit: ")
+	a, err := os.ReadFile(filepath.Join(dir, "a.dla"))
+	require.NoError(t, err)
+	b, err := os.ReadFile(filepath.Join(dir, "b.dla"))
+	require.NoError(t, err)
+	require.Equal(t, a, b)
+	require.Regexp(t, `dlc build: total +[0-9.]+ ms`, build("c.dla", "-v"), "-v prints the phases")
+	require.NotContains(t, build("d.dla", "-no-cache"), "cache:")
+
+	require.NoError(t, os.WriteFile(src, append(lion, '\n'), 0o644))
+	require.Contains(t, build("e.dla"), "miss: the source "+src+" changed")
+
+	stdout, stderr, code := dlc(t, env, "cache", "show")
+	require.Equal(t, 0, code, stderr)
+	require.Regexp(t, `2 artifacts, \d+ entries in all, [0-9.]+ KiB of 1.0 GiB`, stdout)
+	stdout, stderr, code = dlc(t, env, "cache", "trim", "--cache-limit", "1K")
+	require.Equal(t, 0, code, stderr)
+	require.Regexp(t, `removed [1-9]\d* entries`, stdout)
+	stdout, stderr, code = dlc(t, env, "cache", "clear")
+	require.Equal(t, 0, code, stderr)
+	stdout, _, _ = dlc(t, env, "cache", "show")
+	require.Contains(t, stdout, "0 artifacts, 0 entries in all")
+	_, stderr, code = dlc(t, env, "cache", "empty")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `unknown cache command "empty"`)
+	_, stderr, code = dlc(t, env, "build", src, "-o", filepath.Join(dir, "f.dla"), "--cache-limit", "lots")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `--cache-limit: "lots" is not a size`)
+	require.NoFileExists(t, filepath.Join(dir, "f.dla"))
+}
+
+// TestCLIBuildCacheCompilerIdentity checks that two different builds of dlc
+// never share cache entries, and that builds running at once in several
+// processes all succeed with the same artifact.
+func TestCLIBuildCacheCompilerIdentity(t *testing.T) {
+	dir := t.TempDir()
+	other := filepath.Join(dir, "dlc-other")
+	// Any change to what dlc is built from changes its build ID; a linker
+	// flag is the cheapest one.
+	out, err := exec.Command("go", "build", "-ldflags=-X=main.unused=other", "-o", other, "../cmd/dlc").CombinedOutput()
+	require.NoError(t, err, string(out))
+	env := append(os.Environ(), "DLC_CACHE="+filepath.Join(dir, "cache"))
+
+	bin := dlcBinary(t)
+	const n = 3
+	errs := make([]error, n)
+	outs := make([][]byte, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			cmd := exec.Command(bin, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, fmt.Sprintf("%d.dla", i)))
+			cmd.Env = env
+			outs[i], errs[i] = cmd.CombinedOutput()
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		require.NoError(t, errs[i], string(outs[i]))
+	}
+	first, err := os.ReadFile(filepath.Join(dir, "0.dla"))
+	require.NoError(t, err)
+	for i := 1; i < n; i++ {
+		b, err := os.ReadFile(filepath.Join(dir, fmt.Sprintf("%d.dla", i)))
+		require.NoError(t, err)
+		require.Equal(t, first, b, "concurrent build %d", i)
+	}
+
+	cmd := exec.Command(other, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "other.dla"), "-explain-cache")
+	cmd.Env = env
+	msg, err := cmd.CombinedOutput()
+	require.NoError(t, err, string(msg))
+	require.Contains(t, string(msg), "dlc build: cache: miss: the compiler changed: this dlc is build go:")
+}
+
+// TestCLIReproducibleVerify checks that a build is byte for byte the same in
+// another directory with another temporary directory, and that dlc verify
+// rebuilds an artifact from the sources it records and names what differs
+// when it was changed.
+func TestCLIReproducibleVerify(t *testing.T) {
+	bin := dlcBinary(t)
+	files := map[string]string{
+		"main.dl":        "import \"lib/helpers\"\n\nkernel train(w: f32[N], g: f32[N], m: f32[N]) -> (w_new: f32[N], m_new: f32[N]) {\n    w_new, m_new = lion_twice(w, g, m)\n}\n",
+		"lib/helpers.dl": "import \"std/optim/lion\"\n\nkernel lion_twice(w: f32[N], g: f32[N], m: f32[N]) -> (w_new: f32[N], m_new: f32[N]) {\n    let w1, m1 = lion(w, g, m)\n    w_new, m_new = lion(w1, g, m1, beta1=0.95, beta2=0.98)\n}\n",
+	}
+	run := func(dir string, args ...string) (string, int) {
+		cmd := exec.Command(bin, args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "DLC_CACHE=off", "TMPDIR="+t.TempDir())
+		out, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else {
+			require.NoError(t, err)
+		}
+		return string(out), code
+	}
+	var arts [2][]byte
+	var dirs [2]string
+	for i := range arts {
+		dirs[i] = t.TempDir()
+		for name, text := range files {
+			p := filepath.Join(dirs[i], name)
+			require.NoError(t, os.MkdirAll(filepath.Dir(p), 0o755))
+			require.NoError(t, os.WriteFile(p, []byte(text), 0o644))
+		}
+		out, code := run(dirs[i], "build", "main.dl", "-o", "main.dla")
+		require.Equal(t, 0, code, out)
+		var err error
+		arts[i], err = os.ReadFile(filepath.Join(dirs[i], "main.dla"))
+		require.NoError(t, err)
+	}
+	require.Equal(t, arts[0], arts[1], "builds in two directories differ")
+
+	man, secs, err := artifact.Decode(arts[0])
+	require.NoError(t, err)
+	require.NotNil(t, man.Build)
+	var names []string
+	for _, f := range man.Build.Sources {
+		names = append(names, f.Name)
+		if !f.Std {
+			require.Equal(t, files[f.Name], string(secs[f.Section]))
+		}
+	}
+	require.Equal(t, []string{"main.dl", "lib/helpers.dl", "std/optim/lion.dl"}, names)
+	require.Regexp(t, `LLVM version \d+\.\d+`, man.Build.Tools[0], "the LLVM version is recorded")
+
+	// verify needs nothing but the artifact: run it elsewhere.
+	elsewhere := t.TempDir()
+	art := filepath.Join(dirs[0], "main.dla")
+	out, code := run(elsewhere, "verify", art)
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "verified: rebuilt byte for byte from its 3 source files")
+
+	tampered := func(edit func(m *artifact.Manifest, s map[string][]byte)) string {
+		m, s, err := artifact.Decode(bytes.Clone(arts[0])) // sections share the buffer
+		require.NoError(t, err)
+		edit(m, s)
+		b, err := artifact.Encode(*m, s)
+		require.NoError(t, err)
+		p := filepath.Join(elsewhere, "tampered.dla")
+		require.NoError(t, os.WriteFile(p, b, 0o644))
+		out, code := run(elsewhere, "verify", p)
+		require.Equal(t, 1, code, out)
+		return out
+	}
+	out = tampered(func(m *artifact.Manifest, s map[string][]byte) {
+		s[artifact.SectionObject][100] ^= 0xff
+	})
+	require.Contains(t, out, "differs from its rebuild:\n  section cpu.so: ")
+	require.Contains(t, out, "first difference at byte 100\n")
+	out = tampered(func(m *artifact.Manifest, s map[string][]byte) {
+		s[m.Build.Sources[1].Section] = []byte(files["lib/helpers.dl"] + "// more\n")
+	})
+	require.Contains(t, out, "source lib/helpers.dl: section src/1 does not match its recorded SHA-256")
+	out = tampered(func(m *artifact.Manifest, s map[string][]byte) { m.Build = nil })
+	require.Contains(t, out, "records no sources to rebuild from")
+}
+
+// TestCLIRoofline checks the roofline of Lion's kernel in dlc inspect and
+// dlc bench against a count by hand: five f32 buffers of N elements (20*N
+// bytes) and, per element, 3 ops for c, 5 for theta_new (sign, wd*theta, +,
+// lr*, -) and 3 for m_new; (1 - beta) is computed once on the host.
+func TestCLIRoofline(t *testing.T) {
+	dir := t.TempDir()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n      roofline: 20*N bytes, 11*N ops, 0 transcendentals; 0.55 ops/byte for large sizes (dlc bench measures the machine balance that decides the roof; or give --balance)\n")
+	// The kernel names the source lines it computes, quoted from the artifact.
+	require.Contains(t, stdout, "\n      from ../stdlib/optim/lion.dl:12:19: let c = beta1 * m + (1 - beta1) * grad\n"+
+		"      from ../stdlib/optim/lion.dl:13:31: theta_new = theta - lr * (sign(c) + wd * theta)\n"+
+		"      from ../stdlib/optim/lion.dl:14:19: m_new = beta2 * m + (1 - beta2) * grad\n")
+	stdout, stderr, code = dlc(t, nil, "inspect", art, "--dim", "N=1000", "--balance", "4")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "      roofline: 20000 bytes, 11000 ops, 0 transcendentals; 0.55 ops/byte: memory-bound (balance 4)\n")
+	_, stderr, code = dlc(t, nil, "inspect", art, "--dim", "N=x")
+	require.Equal(t, 1, code)
+	require.Contains(t, stderr, `--dim N: "x" is not a positive size`)
+
+	stdout, stderr, code = dlc(t, nil, "bench", art, "lion", "--dim", "N=100000", "--time", "20ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	var r map[string]any
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	require.Equal(t, float64(11*100000), r["ops"])
+	require.InDelta(t, 0.55, r["intensity"], 1e-12)
+	require.Greater(t, r["gops"], 0.0)
+	if peak := r["peak_gflops"].(float64); peak > 0 {
+		// The bound follows from the measured roofs; their values depend on
+		// the machine and its load.
+		require.InDelta(t, peak/r["copy_gbps"].(float64), r["balance"], 1e-9)
+		if 0.55 < r["balance"].(float64) {
+			require.Equal(t, "memory", r["bound"])
+			require.InDelta(t, r["ratio_to_copy"], r["roof_share"], 1e-12)
+		} else {
+			require.Equal(t, "compute", r["bound"])
+			require.InDelta(t, r["gops"].(float64)/peak, r["roof_share"], 1e-9)
+		}
+	}
+
+	// bench keeps the balance it measured; inspect decides the roof with it.
+	env := []string{"DLC_CACHE=" + filepath.Join(dir, "cache")}
+	stdout, stderr, code = dlc(t, env, "bench", art, "lion", "--dim", "N=1000", "--time", "10ms", "--json")
+	require.Equal(t, 0, code, stderr)
+	require.NoError(t, json.Unmarshal([]byte(stdout), &r))
+	stdout, stderr, code = dlc(t, env, "inspect", art)
+	require.Equal(t, 0, code, stderr)
+	if balance := r["balance"].(float64); balance > 0 {
+		bound := "memory"
+		if balance <= 0.55 {
+			bound = "compute"
+		}
+		require.Contains(t, stdout, fmt.Sprintf("0.55 ops/byte for large sizes: %s-bound (balance %.3g, measured by dlc bench on %v threads)", bound, balance, r["threads"]))
+	}
 }

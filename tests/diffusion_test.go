@@ -59,7 +59,7 @@ func TestDiffusionStepKernelsCompile(t *testing.T) {
 // and ddpm_step vectors with sigma2 set to the vectors' variance, and
 // extended_adpm_variance on the Extended-Analytic-DPM cases.
 func TestDiffusionVarianceVectors(t *testing.T) {
-	a := load(t, "stdlib/diffusion/variance.dl")
+	a := loadDev(t, "stdlib/diffusion/variance.dl")
 	for _, name := range []string{"ddim_step", "ddpm_step"} {
 		fn, err := a.Func(name + "_var")
 		require.NoError(t, err)
@@ -77,7 +77,7 @@ func TestDiffusionVarianceVectors(t *testing.T) {
 			for _, k := range []string{"x_t", "eps", "z"} {
 				in[k] = runtime.F32(c.Inputs[k].F32(), n)
 			}
-			require.NoError(t, fn.Run(runtime.Args{Inputs: in, Scalars: sc, Outputs: map[string]runtime.Tensor{"x_prev": runtime.F32(out, n)}}))
+			require.NoError(t, runDev(t, fn, runtime.Args{Inputs: in, Scalars: sc, Outputs: map[string]runtime.Tensor{"x_prev": runtime.F32(out, n)}}))
 			closeTo(t, name+"_var/"+c.Name, out, c.expected(t, "x_prev").F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 		}
 	}
@@ -124,7 +124,7 @@ func TestDiffusionVarianceVectors(t *testing.T) {
 		n := int64(len(eps.Data))
 		out := make([]float32, n)
 		in := map[string]runtime.Tensor{"eps_pred": runtime.F32(eps.F32(), n), "second": runtime.F32(second.F32(), n)}
-		require.NoError(t, fn.Run(runtime.Args{Inputs: in, Scalars: sc, Outputs: map[string]runtime.Tensor{"sigma2": runtime.F32(out, n)}}))
+		require.NoError(t, runDev(t, fn, runtime.Args{Inputs: in, Scalars: sc, Outputs: map[string]runtime.Tensor{"sigma2": runtime.F32(out, n)}}))
 		closeTo(t, c.Name, out, arr(c.Expected["sigma2"]).F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 	}
 	require.Equal(t, 4, cases)

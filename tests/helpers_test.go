@@ -11,6 +11,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/internal/vectors"
@@ -33,6 +34,104 @@ type buildCache struct {
 }
 
 var cache = &buildCache{arts: map[string]*runtime.Artifact{}}
+
+// deviceEnv names the device the vector tests run on: unset or "cpu" for the
+// CPU, "cuda" or "cuda:sm_XX" to build with that cuda target and run on GPU 0.
+// scripts/gpu-check.sh sets it.
+const deviceEnv = "DLC_TEST_DEVICE"
+
+// loadDev builds a .dl file like load and loads it on the device deviceEnv
+// names; its functions are run with runDev.
+func loadDev(t testing.TB, rel string) *runtime.Artifact {
+	t.Helper()
+	dev := os.Getenv(deviceEnv)
+	if dev == "" || dev == "cpu" {
+		return load(t, rel)
+	}
+	kind, sm, err := codegen.ParseTarget(dev)
+	require.NoError(t, err, deviceEnv)
+	require.Equal(t, codegen.CUDA, kind, "%s=%s: want cpu or cuda[:sm_XX]", deviceEnv, dev)
+	needTools(t)
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	key := rel + "@" + dev
+	if a, ok := cache.arts[key]; ok {
+		return a
+	}
+	path := filepath.Join("..", rel)
+	src, err := os.ReadFile(path)
+	require.NoError(t, err)
+	b, _, err := compiler.Build(context.Background(), path, src, compiler.Options{GPU: sm})
+	require.NoError(t, err)
+	a, err := runtime.LoadBytes(b, runtime.Config{Device: runtime.CUDADevice(0)})
+	require.NoError(t, err)
+	cache.arts[key] = a
+	return a
+}
+
+// runDev runs fn, a function of an artifact from loadDev, on host tensors:
+// on a GPU it copies the inputs there (an output sharing an input's memory
+// shares its copy), runs, and copies every output back.
+func runDev(t testing.TB, fn *runtime.Func, args runtime.Args) error {
+	t.Helper()
+	art := artifactOf(t, fn)
+	if art.Device().Kind == runtime.Host {
+		return fn.Run(args)
+	}
+	dev := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: args.Scalars}
+	var held []runtime.Tensor
+	defer func() {
+		for _, d := range held {
+			require.NoError(t, art.Free(d))
+		}
+	}()
+	for name, x := range args.Inputs {
+		d, err := art.ToDevice(x)
+		if err != nil {
+			return err
+		}
+		held = append(held, d)
+		dev.Inputs[name] = d
+	}
+outputs:
+	for name, y := range args.Outputs {
+		for in, x := range args.Inputs {
+			if x.Data == y.Data {
+				dev.Outputs[name] = dev.Inputs[in]
+				continue outputs
+			}
+		}
+		d, err := art.Alloc(y.DType, y.Shape...)
+		if err != nil {
+			return err
+		}
+		held = append(held, d)
+		dev.Outputs[name] = d
+	}
+	if err := fn.Run(dev); err != nil {
+		return err
+	}
+	for name, y := range args.Outputs {
+		if err := art.Copy(y, dev.Outputs[name]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// artifactOf finds the cached artifact fn belongs to.
+func artifactOf(t testing.TB, fn *runtime.Func) *runtime.Artifact {
+	t.Helper()
+	cache.mu.Lock()
+	defer cache.mu.Unlock()
+	for _, a := range cache.arts {
+		if f, err := a.Func(fn.Name()); err == nil && f == fn {
+			return a
+		}
+	}
+	t.Fatalf("function %s is of no loaded artifact", fn.Name())
+	return nil
+}
 
 // load builds a .dl file (relative to the repository root) and loads it.
 func load(t testing.TB, rel string) *runtime.Artifact {

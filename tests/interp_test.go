@@ -259,7 +259,7 @@ func fromTensor(d ir.DType, t runtime.Tensor) []float64 {
 		case ir.Bool:
 			out[i] = float64(b[i])
 		case ir.BF16:
-			out[i] = float64(math.Float32frombits(uint32(b[2*i])<<16 | uint32(b[2*i+1])<<24))
+			out[i] = float64(ir.BF16ToF32(uint16(b[2*i]) | uint16(b[2*i+1])<<8))
 		case ir.F16:
 			out[i] = float64(ir.F16ToF32(uint16(b[2*i]) | uint16(b[2*i+1])<<8))
 		}

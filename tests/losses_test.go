@@ -47,7 +47,7 @@ func runVectorCase(t *testing.T, fn *runtime.Func, c vectorCase, outShapes map[s
 		out[name] = make([]float32, n)
 		args.Outputs[name] = runtime.F32(out[name], shape...)
 	}
-	require.NoError(t, fn.Run(args))
+	require.NoError(t, runDev(t, fn, args))
 	return out
 }
 
@@ -65,7 +65,7 @@ func TestLossVectors(t *testing.T) {
 		{file: "stdlib/loss/exact.dl", fn: "exact", vectors: "exact", outputs: map[string]string{"loss": "loss", "grad": "grad"}},
 	}
 	for _, lc := range cases {
-		art := load(t, lc.file)
+		art := loadDev(t, lc.file)
 		fn, err := art.Func(lc.fn)
 		require.NoError(t, err)
 		for _, c := range readVectors(t, lc.vectors).Cases {

@@ -26,7 +26,7 @@ func runStep(t *testing.T, fn *runtime.Func, o optimizer, st map[string][]float3
 		in[s] = runtime.F32(st[s], shape...)
 		out[s+"_new"] = in[s] // in place, as an optimizer runs
 	}
-	require.NoError(t, fn.Run(runtime.Args{Inputs: in, Outputs: out, Scalars: scalars}))
+	require.NoError(t, runDev(t, fn, runtime.Args{Inputs: in, Outputs: out, Scalars: scalars}))
 }
 
 func TestOptimizerVectors(t *testing.T) {
@@ -36,7 +36,7 @@ func TestOptimizerVectors(t *testing.T) {
 		{file: "stdlib/optim/sgd.dl", fn: "sgd_momentum", state: []string{"buf"}, stepParam: true},
 	} {
 		vf := readVectors(t, o.fn)
-		art := load(t, o.file)
+		art := loadDev(t, o.file)
 		fn, err := art.Func(o.fn)
 		require.NoError(t, err)
 		for _, c := range vf.Cases {
@@ -91,7 +91,7 @@ func TestOptimizerVectors(t *testing.T) {
 func TestDiffusionVectors(t *testing.T) {
 	for _, fnName := range []string{"ddim_step", "ddpm_step"} {
 		vf := readVectors(t, fnName)
-		art := load(t, "stdlib/diffusion/ddim.dl")
+		art := loadDev(t, "stdlib/diffusion/ddim.dl")
 		fn, err := art.Func(fnName)
 		require.NoError(t, err)
 		for _, c := range vf.Cases {
@@ -110,7 +110,7 @@ func TestDiffusionVectors(t *testing.T) {
 				for _, name := range []string{"x_t", "eps", "z"} {
 					in[name] = runtime.F32(c.Inputs[name].F32(), shape...)
 				}
-				require.NoError(t, fn.Run(runtime.Args{Inputs: in, Scalars: scalars,
+				require.NoError(t, runDev(t, fn, runtime.Args{Inputs: in, Scalars: scalars,
 					Outputs: map[string]runtime.Tensor{"x_prev": runtime.F32(out, shape...)}}))
 				closeTo(t, "x_prev", out, c.expected(t, "x_prev").F64(), c.Tolerance.RTol, c.Tolerance.ATol)
 			})

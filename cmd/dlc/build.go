@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
@@ -20,8 +22,13 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("build", flag.ContinueOnError)
 	out := fs.String("o", "", "`OUT.dla`: write the artifact there (default: FILE.dla next to the source)")
 	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
-	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll)")
+	target := fs.String("target", "cpu", "`TARGET`: cpu, or cuda[:sm_XX] for PTX beside the CPU code (sm_XX one of "+strings.Join(codegen.SMs(), ", ")+"; default "+codegen.DefaultSM+", which the driver JIT-compiles for newer GPUs; sm_90 needs LLVM 16 or newer)")
+	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll; kernels.ptx.ll for a GPU); the build cache is not used")
 	prec := fs.String("precision", "off", precisionUsage)
+	cf := addCacheFlags(fs)
+	noCache := fs.Bool("no-cache", false, "neither look in the build cache nor store the artifact there")
+	explainCache := fs.Bool("explain-cache", false, "say whether the artifact came from the build cache, and if not, which input changed (the source, an import, the compiler, LLVM, the target or a flag)")
+	verbose := fs.Bool("v", false, "print the phases of the build and their times (printed anyway on a terminal when the build takes more than a second)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -33,6 +40,14 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
 	}
+	kind, sm, err := codegen.ParseTarget(*target)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	gpu := ""
+	if kind == codegen.CUDA {
+		gpu = sm
+	}
 	src := pos[0]
 	if !strings.HasSuffix(src, ".dl") {
 		return &usageError{fmt.Sprintf("%s: not a .dl file", src)}
@@ -41,7 +56,22 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	man, err := compiler.BuildFile(context.Background(), src, dst, compiler.Options{CPU: *cpu, DumpDir: *dumpDir, Precision: low})
+	opt := compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir, Precision: low}
+	if !*noCache {
+		if opt.Cache, err = cf.open(); err != nil {
+			return err
+		}
+	}
+	if *explainCache {
+		opt.ExplainCache = func(l string) { fmt.Fprintln(stderr, "dlc build: cache: "+l) }
+	}
+	var phases phaseLog
+	opt.Phase = phases.add
+	start := time.Now()
+	man, err := compiler.BuildFile(context.Background(), src, dst, opt)
+	if *verbose || (time.Since(start) > time.Second && isTerminal(stderr)) {
+		phases.print(stderr, time.Since(start))
+	}
 	if err != nil {
 		return err
 	}
@@ -94,12 +124,13 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 
 // inspectJSON is what `dlc inspect --json` prints.
 type inspectJSON struct {
-	FormatVersion int                `json:"format_version"`
-	Source        string             `json:"source"`
-	ContentHash   string             `json:"content_hash"`
-	Targets       []artifact.Target  `json:"targets"`
-	Sections      []artifact.Section `json:"sections"`
-	Functions     []inspectFunc      `json:"functions"`
+	FormatVersion int                 `json:"format_version"`
+	Source        string              `json:"source"`
+	ContentHash   string              `json:"content_hash"`
+	Build         *artifact.BuildInfo `json:"build,omitempty"`
+	Targets       []artifact.Target   `json:"targets"`
+	Sections      []artifact.Section  `json:"sections"`
+	Functions     []inspectFunc       `json:"functions"`
 }
 
 // inspectFunc is one function in `dlc inspect --json`.
@@ -116,6 +147,9 @@ type inspectFunc struct {
 func runInspect(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("inspect", flag.ContinueOnError)
 	asJSON := fs.Bool("json", false, "print the description as JSON")
+	var dimFlags pairs
+	fs.Var(&dimFlags, "dim", "`NAME=SIZE`: the size of symbolic dimension NAME, to evaluate each kernel's roofline (repeatable)")
+	balance := fs.Float64("balance", 0, "`OPS/BYTE`: the machine balance (peak operations per second over memory bandwidth) that decides which roof bounds a kernel (default: the one dlc bench last measured here, kept in the build cache)")
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -123,12 +157,19 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 	if len(pos) != 1 {
 		return &usageError{"need exactly one artifact"}
 	}
-	man, _, err := artifact.ReadFile(pos[0])
+	dims, err := parseDims(dimFlags)
+	if err != nil {
+		return err
+	}
+	if *balance < 0 {
+		return &usageError{fmt.Sprintf("--balance %g: not a positive ratio", *balance)}
+	}
+	man, secs, err := artifact.ReadFile(pos[0])
 	if err != nil {
 		return err
 	}
 	if *asJSON {
-		out := inspectJSON{man.FormatVersion, man.Source, man.ContentHash, nonNilT(man.Targets), man.Sections, []inspectFunc{}}
+		out := inspectJSON{man.FormatVersion, man.Source, man.ContentHash, man.Build, nonNilT(man.Targets), man.Sections, []inspectFunc{}}
 		for _, f := range man.Functions {
 			out.Functions = append(out.Functions, inspectFunc{f.Name, f.Pos, nonNil(f.Inputs), nonNilS(f.Scalars), nonNil(f.Outputs), len(f.Kernels), f.Kernels})
 		}
@@ -136,14 +177,31 @@ func runInspect(args []string, stdout, stderr io.Writer) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(out)
 	}
-	printManifest(stdout, pos[0], man)
+	ro := roofOptions{dims: dims, balance: *balance}
+	if ro.balance == 0 {
+		ro.balance, ro.source = savedBalance()
+	}
+	printManifest(stdout, pos[0], man, ro, recordedText(man, secs))
 	return nil
 }
 
 // printManifest prints what `dlc inspect` shows: the target sections, then every
 // function with its signature and kernels, each kernel with its entry on every target.
-func printManifest(w io.Writer, path string, man *artifact.Manifest) {
+func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOptions, src ir.Sources) {
 	fmt.Fprintf(w, "artifact %s (format %d, from %s)\n", path, man.FormatVersion, man.Source)
+	if b := man.Build; b != nil {
+		cpu := b.CPU
+		if cpu == "" {
+			cpu = "default"
+		}
+		if b.GPU != "" {
+			cpu += ", -target cuda:" + b.GPU
+		}
+		fmt.Fprintf(w, "built by dlc %s with %s, -cpu %s; dlc verify rebuilds it\n", b.DLC, strings.Join(b.Tools, ", "), cpu)
+		for _, f := range b.Sources {
+			fmt.Fprintf(w, "source %s  sha256 %s  (section %s)\n", f.Name, f.SHA256, f.Section)
+		}
+	}
 	size := map[string]int64{}
 	for _, s := range man.Sections {
 		size[s.Name] = s.Size
@@ -187,11 +245,50 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest) {
 					if e.Stream != "" {
 						stream = ", streaming stores: " + e.Stream
 					}
+					if len(e.Tile) == 2 {
+						stream += fmt.Sprintf(", %d x %d register tile, packing: %s", e.Tile[0], e.Tile[1], e.Pack)
+					}
+					if e.Block > 0 {
+						stream += fmt.Sprintf(", %d threads per block", e.Block)
+					}
 					fmt.Fprintf(w, "      %s: %s (%s)%s\n", t.Kind, e.Symbol, e.ABI, stream)
 				}
 			}
+			if k.Cost != nil {
+				fmt.Fprintf(w, "      roofline: %s\n", ro.describe(k.Cost))
+			}
+			for _, p := range k.Source {
+				fmt.Fprintf(w, "      from %s\n", quoteSource(src, p))
+			}
 		}
 	}
+}
+
+// recordedText maps the names of the sources an artifact records to their text.
+func recordedText(man *artifact.Manifest, secs map[string][]byte) ir.Sources {
+	src := ir.Sources{}
+	if man.Build != nil {
+		for _, f := range man.Build.Sources {
+			src[f.Name] = secs[f.Section]
+		}
+	}
+	return src
+}
+
+// quoteSource is "file:line:col: text" for a position "file:line:col"
+// whose file the artifact records, else the position.
+func quoteSource(src ir.Sources, pos string) string {
+	i := strings.LastIndexByte(pos, ':')
+	j := strings.LastIndexByte(pos[:max(i, 0)], ':')
+	if j <= 0 {
+		return pos
+	}
+	line, err1 := strconv.Atoi(pos[j+1 : i])
+	col, err2 := strconv.Atoi(pos[i+1:])
+	if err1 != nil || err2 != nil {
+		return pos
+	}
+	return src.Quote(ir.Pos{File: pos[:j], Line: line, Col: col})
 }
 
 func nonNilT(ts []artifact.Target) []artifact.Target {

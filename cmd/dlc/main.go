@@ -2,11 +2,13 @@
 // benchmarks them. "dlc help" lists every command with its flags; "dlc CMD -h"
 // shows one command.
 //
-//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--precision bf16|f16]
+//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--precision bf16|f16] [--no-cache] [--explain-cache] [-v]
 //	dlc run ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... [--set NAME=VALUE ...] [--out-f32] --out DIR
 //	dlc inspect ART.dla [--json]
 //	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion] [--precision bf16|f16]
 //	dlc bench ART.dla FUNC --dim NAME=SIZE ... [--threads N] [--alias OUT=IN] [--set NAME=VALUE] [--time D] [--json]
+//	dlc verify ART.dla
+//	dlc cache show|trim|clear [--cache-dir DIR] [--cache-limit SIZE]
 //	dlc version
 package main
 
@@ -34,7 +36,9 @@ func commands() []command {
 		{"run", "ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... --out DIR", "run a function on .npy inputs, write one .npy per output", runRun},
 		{"inspect", "ART.dla", "describe the functions and kernels of an artifact", runInspect},
 		{"ir", "FILE.dl", "print the graph IR after a pass", runIR},
-		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against the copy bandwidth", runBench},
+		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against its roof: the copy bandwidth or the FMA peak", runBench},
+		{"verify", "ART.dla", "rebuild an artifact from the sources it records and say what differs", runVerify},
+		{"cache", "show|trim|clear", "show, trim or clear the build cache", runCache},
 		{"version", "", "print dlc's version and the LLVM tools it finds", runVersion},
 	}
 }

@@ -25,6 +25,7 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	outDir := fs.String("out", "", "`DIR`: write each output to DIR/OUTPUT_NAME.npy (required)")
 	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
 	outF32 := fs.Bool("out-f32", false, "write bf16 and f16 outputs widened to f32 (exactly), as '<f4' .npy files")
+	devFlags := addDeviceFlags(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
@@ -35,7 +36,11 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	if *outDir == "" {
 		return &usageError{"--out DIR is required"}
 	}
-	art, fn, desc, err := openFunc(pos[0], pos[1], *threads)
+	cfg, err := devFlags.config(*threads)
+	if err != nil {
+		return err
+	}
+	art, fn, desc, err := openFunc(pos[0], pos[1], cfg)
 	if err != nil {
 		return err
 	}
@@ -76,7 +81,15 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		}
 		a.Outputs[o.Name] = runtime.FromBytes(dt, shape, make([]byte, n))
 	}
-	if err := fn.Run(a); err != nil {
+	dev, back, free, err := onDevice(art, a)
+	if err != nil {
+		return err
+	}
+	defer free()
+	if err := fn.Run(dev); err != nil {
+		return err
+	}
+	if err := back(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(*outDir, 0o755); err != nil {
@@ -166,9 +179,10 @@ func parseScalar(s string) (float64, error) {
 	return x, nil
 }
 
-// openFunc loads an artifact and returns one of its functions with its description.
-func openFunc(path, name string, threads int) (*runtime.Artifact, *runtime.Func, *artifact.Function, error) {
-	art, err := runtime.Load(path, runtime.Config{Threads: threads})
+// openFunc loads an artifact with cfg and returns one of its functions with
+// its description.
+func openFunc(path, name string, cfg runtime.Config) (*runtime.Artifact, *runtime.Func, *artifact.Function, error) {
+	art, err := runtime.Load(path, cfg)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
@@ -20,6 +21,9 @@ import (
 type Options struct {
 	Target codegen.Target  // zero: codegen.CPUTarget(codegen.DefaultCPU)
 	Tools  *llvmtool.Tools // nil: llvmtool.FindTools()
+	// Phase, if set, is told how long each step took: "opt", "llc" (from the
+	// end of opt; it starts at once and overlaps it) and "link".
+	Phase func(name string, took time.Duration)
 }
 
 // Compile optimizes llvmIR, compiles it and links a shared object. It returns
@@ -70,7 +74,16 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 	if err := llc.Start(); err != nil {
 		return nil, "", fmt.Errorf("llc: %w", err)
 	}
+	phase := func(name string, since time.Time) time.Time {
+		now := time.Now()
+		if opt.Phase != nil {
+			opt.Phase(name, now.Sub(since))
+		}
+		return now
+	}
+	start := time.Now()
 	optimized, optErr := llvmtool.Run(ctx, tools.Opt, optArgs, llvmIR)
+	optDone := phase("opt", start)
 	if optErr == nil {
 		_, optErr = llcIn.Write([]byte(optimized))
 		if optErr != nil {
@@ -85,9 +98,11 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 	if llcWait != nil {
 		return nil, "", llvmtool.ToolError(tools.LLC, llcWait, llcErr.String())
 	}
+	llcDone := phase("llc", optDone)
 	if _, err := llvmtool.Run(ctx, tools.Linker, []string{"-shared", "-o", lib, obj, "-lm", "-Wl,--build-id=none"}, ""); err != nil {
 		return nil, "", err
 	}
+	phase("link", llcDone)
 	so, err = os.ReadFile(lib)
 	if err != nil {
 		return nil, "", fmt.Errorf("compile: %w", err)

@@ -38,6 +38,17 @@ func Symbol(fn, k string) string { return "dlc_" + fn + "_" + k }
 // means codegen.CPUTarget(codegen.DefaultCPU). An error is a
 // *codegen.InternalError naming the function and the kernel.
 func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]artifact.Kernel, entries []artifact.Entry, err error) {
+	return emit(m, t, emitOptions{outline: true})
+}
+
+// emitOptions are choices of Emit that tests compare: outline repeated
+// element code of large row loops (outline.go), which Emit always does.
+type emitOptions struct {
+	outline bool
+}
+
+// emit is Emit with options.
+func emit(m *ir.Module, t codegen.Target, opt emitOptions) (llvmIR string, kernels map[string][]artifact.Kernel, entries []artifact.Entry, err error) {
 	if t.Triple == "" {
 		t = codegen.CPUTarget(codegen.DefaultCPU)
 	}
@@ -58,7 +69,7 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 		}
 		descs := make([]artifact.Kernel, 0, len(plans))
 		for _, p := range plans {
-			entry, err := emitKernel(e, mod, p, t)
+			entry, err := emitKernel(e, mod, p, t, opt)
 			if err != nil {
 				return "", nil, nil, err
 			}
@@ -74,16 +85,24 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 // loop kernel has a streaming one, stream.go) and returns its entry. A
 // failure, or a panic anywhere below, is a *codegen.InternalError naming the
 // kernel.
-func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (entry artifact.Entry, err error) {
+func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target, opt emitOptions) (entry artifact.Entry, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = codegen.KernelError(p.Fn, p.Group, fmt.Errorf("panic: %v", r), string(debug.Stack()))
 		}
 	}()
+	if p.Kind == ir.ContractionKernel {
+		if entry, err = emitContraction(e, mod, p, t); err != nil {
+			return entry, codegen.KernelError(p.Fn, p.Group, err, "")
+		}
+		return entry, nil
+	}
 	var body *llir.Func
 	switch p.Kind {
+	case ir.TransposeKernel:
+		body, err = emitTranspose(e, mod, p, t)
 	case ir.RowKernel:
-		body, err = emitRows(e, mod, p, t)
+		body, err = emitRows(e, mod, p, t, opt)
 	case ir.AxisKernel:
 		body, err = emitAxis(e, mod, p, t)
 	default:

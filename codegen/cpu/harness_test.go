@@ -16,6 +16,7 @@ import (
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/llvmtool"
+	"dlc.dev/dlc/internal/gemm"
 	"dlc.dev/dlc/ir"
 
 	"github.com/ebitengine/purego"
@@ -48,6 +49,12 @@ func buildLibrary(t testing.TB, src string) *library {
 // buildLibraryFor is buildLibrary for target tg.
 func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 	t.Helper()
+	return buildLibraryWith(t, src, tg, emitOptions{outline: true})
+}
+
+// buildLibraryWith is buildLibraryFor with emit options.
+func buildLibraryWith(t testing.TB, src string, tg codegen.Target, opt emitOptions) *library {
+	t.Helper()
 	tools := needTools(t)
 	m, err := ir.Parse(src)
 	if err != nil {
@@ -56,7 +63,7 @@ func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 	if err := ir.Verify(m); err != nil {
 		t.Fatalf("verify: %v", err)
 	}
-	ll, kernels, entries, err := Emit(m, tg)
+	ll, kernels, entries, err := emit(m, tg, opt)
 	if err != nil {
 		t.Fatalf("emit: %v", err)
 	}
@@ -84,6 +91,10 @@ type runOptions struct {
 	// shift moves the start of the i-th output or temporary this many bytes
 	// past a 64-byte boundary (nil: where the allocator puts it).
 	shift func(i int) int
+	// threads is the thread count a contraction's call is planned for
+	// (0: 2); reblock, when set, changes the plan's blocking.
+	threads int
+	reblock func(p *gemm.Plan)
 }
 
 // alloc returns n zero bytes, the i-th output or temporary of a call.
@@ -184,6 +195,10 @@ func (l *library) run(t testing.TB, name string, tensors map[string]*ir.Array, s
 				x = *f.Param(s.Name).Default
 			}
 			sc[i] = x
+		}
+		if k.Contraction != nil {
+			runContraction(t, sym, l, e, k, bufs, sc, dims, opt)
+			continue
 		}
 		units := make(ir.Shape, len(k.Units))
 		for j, s := range k.Units {
@@ -294,4 +309,56 @@ func decode(d ir.DType, b []byte, n int) []float64 {
 		}
 	}
 	return xs
+}
+
+// runContraction calls contraction kernel k the way the runtime does, with
+// a plan from internal/gemm: the packing launch, then the compute launch,
+// each unit in a call of its own, last unit first (units are independent).
+// bufs and sc have one free slot at the end, for the workspace.
+func runContraction(t testing.TB, sym uintptr, l *library, e *artifact.Entry, k artifact.Kernel, bufs []uintptr, sc []float64, dims map[string]int64, opt runOptions) {
+	t.Helper()
+	size := func(ds []string) int64 {
+		n := int64(1)
+		for _, d := range ds {
+			x := parseDim(d)
+			if x.IsSym() {
+				n *= dims[x.Sym]
+			} else {
+				n *= x.N
+			}
+		}
+		return n
+	}
+	c := k.Contraction
+	dt, _ := ir.ParseDType(c.DType)
+	shape := gemm.Shape{Batch: size(c.Batch), M: size(c.M), N: size(c.N), K: size(c.K)}
+	kern := gemm.Kernel{MR: e.Tile[0], NR: e.Tile[1], ElemSize: int64(dt.Size()), ByDepth: [2]bool{e.PackByDepth[0], e.PackByDepth[1]}}
+	threads := opt.threads
+	if threads == 0 {
+		threads = 2
+	}
+	p := gemm.New(shape, kern, threads)
+	if opt.reblock != nil {
+		opt.reblock(&p)
+	}
+	ws := make([]byte, p.Workspace*kern.ElemSize+128)
+	at := (64 - int(uintptr(unsafe.Pointer(&ws[0]))%64)) % 64
+	bufs[len(k.Buffers)] = uintptr(unsafe.Pointer(&ws[at]))
+	scal := append(sc[:len(k.Scalars):len(k.Scalars)], make([]float64, gemm.NumScalars)...)
+	p.Scalars(scal[len(k.Scalars):])
+	call := func(fn uintptr, n int64) {
+		for u := n - 1; u >= 0; u-- {
+			purego.SyscallN(fn, uintptr(u), uintptr(u+1), uintptr(unsafe.Pointer(&bufs[0])), uintptr(unsafe.Pointer(&scal[0])))
+		}
+	}
+	if n := p.PackUnits(); n > 0 {
+		pack, err := purego.Dlsym(l.handle, e.Pack)
+		if err != nil {
+			t.Fatalf("dlsym %s: %v", e.Pack, err)
+		}
+		call(pack, n)
+	}
+	call(sym, p.Units())
+	runtime.KeepAlive(ws)
+	runtime.KeepAlive(scal)
 }

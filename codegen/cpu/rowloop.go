@@ -41,15 +41,16 @@ type memOp struct {
 
 // elemCode is the scalar code computing one element of a loop.
 type elemCode struct {
-	k      *rowKernel
-	b      *llir.Block
-	j      value.Value
-	phase  int
-	vals   map[*ir.Value]value.Value
-	loads  map[viewKey]value.Value
-	mem    map[llir.Instruction]memOp
-	share  *sharePlan
-	reload map[*ir.Value]int
+	k       *rowKernel
+	b       *llir.Block
+	j       value.Value
+	phase   int
+	vals    map[*ir.Value]value.Value
+	loads   map[viewKey]value.Value
+	mem     map[llir.Instruction]memOp
+	share   *sharePlan
+	reload  map[*ir.Value]int
+	outline *outlinePlan
 }
 
 // operand is operand a of a per-element value of shape t (flat for a reshape).
@@ -118,6 +119,12 @@ func (ec *elemCode) compute(v *ir.Value) {
 	}
 	if r, ok := ec.share.repl[v]; ok {
 		ec.vals[v] = ec.operand(r, v.Type.Shape, false)
+		return
+	}
+	if r, ok := ec.outline.calls[v]; ok {
+		x := ec.call(r)
+		k.name(x, v)
+		ec.vals[v] = x
 		return
 	}
 	var x value.Value
@@ -217,9 +224,11 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	k.loopPre = cur
 	defer func() { k.loopPre = nil }()
 	ec := &elemCode{k: k, b: tbody, j: j, phase: 2*s + 1, vals: map[*ir.Value]value.Value{},
-		loads: map[viewKey]value.Value{}, mem: map[llir.Instruction]memOp{}, share: l.share, reload: l.reload}
+		loads: map[viewKey]value.Value{}, mem: map[llir.Instruction]memOp{}, share: l.share, reload: l.reload, outline: l.outline}
 	for _, v := range l.needed {
-		ec.compute(v)
+		if !l.outline.inside[v] {
+			ec.compute(v)
+		}
 	}
 	upd := k.updates(ec, reds, stT)
 	for _, v := range l.stores {
@@ -264,7 +273,7 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	// widen emits one vector of elements [at, at+lanes) into b, from state st.
 	widen := func(b *llir.Block, at value.Value, st [][]value.Value) ([][]value.Value, error) {
 		w := newWidener(k.e, cur, b, ec.mem)
-		w.forbid, w.j = j, at
+		w.forbid, w.j, w.twins = j, at, k.twins
 		for i := range reds {
 			for c, p := range stT[i] {
 				w.m[p] = st[i][c]

@@ -73,9 +73,13 @@ type rowKernel struct {
 	e    *elemental.Elemental
 	mod  *llir.Module
 	p    *plan.Kernel
+	t    codegen.Target
 	bf   *bodyFunc
 	rows ir.Shape
 	rank int
+	// twins maps an outlined scalar function to its vector twin (outline.go).
+	twins   map[*llir.Func]*llir.Func
+	outline bool // outline repeated element code of large loops
 
 	readBuf  map[*ir.Value]int   // a value read from memory: its buffer
 	writeBuf map[*ir.Value][]int // a value this kernel writes: its buffers
@@ -121,16 +125,16 @@ type gatherBase struct {
 }
 
 // emitRows emits the body of row kernel p.
-func emitRows(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (fn *llir.Func, err error) {
+func emitRows(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target, opt emitOptions) (fn *llir.Func, err error) {
 	defer catch(&err)
 	k := &rowKernel{
-		e: e, mod: mod, p: p, bf: newBody(e, mod, p, t), rows: p.Domain, rank: len(p.Domain),
+		e: e, mod: mod, p: p, t: t, bf: newBody(e, mod, p, t), rows: p.Domain, rank: len(p.Domain), twins: map[*llir.Func]*llir.Func{},
 		readBuf: map[*ir.Value]int{}, writeBuf: map[*ir.Value][]int{}, inGroup: map[*ir.Value]bool{},
 		cls: map[*ir.Value]class{}, stage: map[*ir.Value]int{}, accPass: map[*ir.Value]int{},
 		names: map[string]int{}, invariants: map[string]value.Value{},
 		rowPtrs: map[viewKey]value.Value{}, denseRows: map[value.Value]bool{}, rowLoads: map[viewKey]value.Value{}, rowVals: map[*ir.Value]value.Value{},
 		gathers: map[int]gatherBase{}, loads: map[int][]int{}, gathered: map[int][]int{}, stores: map[int][]int{},
-		synthetic: map[*ir.Value]bool{}, computing: map[*ir.Value]bool{},
+		synthetic: map[*ir.Value]bool{}, computing: map[*ir.Value]bool{}, outline: opt.outline,
 	}
 	for i, b := range p.Buffers {
 		if b.Ref.Writes {
@@ -338,6 +342,11 @@ func (k *rowKernel) emit(passes int) {
 		}
 	}
 	k.planReuse(loops)
+	for s := range loops {
+		for _, l := range loops[s] {
+			l.outline = k.planOutline(l)
+		}
+	}
 	for s := 0; s <= passes; s++ {
 		cur = k.emitStage(cur, s)
 		if s == passes {
@@ -364,6 +373,8 @@ type rowLoop struct {
 	stores []*ir.Value // per-element values written here
 	needed []*ir.Value // per-element values to compute, in body order
 	share  *sharePlan
+	// outline are the values computed by calls of outlined functions (outline.go).
+	outline *outlinePlan
 	// keep are expensive values this loop also stores into an output that a
 	// later loop writes; reload are those a later loop loads from there.
 	keep   []kept

@@ -33,16 +33,21 @@ type widener struct {
 	mem    map[llir.Instruction]memOp
 	m      map[value.Value]value.Value // scalar value -> its vector
 	splats map[value.Value]value.Value
-	code   map[value.Value]bool // the instructions being widened
-	j      value.Value          // the vector loop's element index (lane 0)
-	forbid value.Value          // the scalar loop's index, which only memOps may use
+	code   map[value.Value]bool      // the instructions being widened
+	j      value.Value               // the vector loop's element index (lane 0)
+	forbid value.Value               // the scalar loop's index, which only memOps may use
+	twins  map[*llir.Func]*llir.Func // outlined functions and their vector twins
+	n      int                       // lanes per vector: `lanes` unless set otherwise
 }
 
 func newWidener(e *elemental.Elemental, pre, b *llir.Block, mem map[llir.Instruction]memOp) *widener {
-	return &widener{e: e, pre: pre, b: b, mem: mem, m: map[value.Value]value.Value{}, splats: map[value.Value]value.Value{}}
+	return &widener{e: e, pre: pre, b: b, mem: mem, m: map[value.Value]value.Value{}, splats: map[value.Value]value.Value{}, n: lanes}
 }
 
 func vec(t types.Type) *types.VectorType { return types.NewVector(lanes, t) }
+
+// vec is the vector type of w's width with elements of type t.
+func (w *widener) vec(t types.Type) *types.VectorType { return types.NewVector(uint64(w.n), t) }
 
 func lane(i int) constant.Constant { return constant.NewInt(types.I32, int64(i)) }
 
@@ -62,18 +67,18 @@ func (w *widener) get(x value.Value) (value.Value, error) {
 		if _, isVec := c.Type().(*types.VectorType); isVec {
 			return nil, fmt.Errorf("widen: vector constant %s", c.Ident())
 		}
-		elems := make([]constant.Constant, lanes)
+		elems := make([]constant.Constant, w.n)
 		for i := range elems {
 			elems[i] = c
 		}
-		v = constant.NewVector(vec(c.Type()), elems...)
+		v = constant.NewVector(w.vec(c.Type()), elems...)
 	} else {
 		if w.code[x] {
 			return nil, fmt.Errorf("widen: %s is used before it is widened", x.Ident())
 		}
-		vt := vec(x.Type())
+		vt := w.vec(x.Type())
 		ins := w.pre.NewInsertElement(constant.NewUndef(vt), x, lane(0))
-		v = w.pre.NewShuffleVector(ins, constant.NewUndef(vt), constant.NewZeroInitializer(vec(types.I32)))
+		v = w.pre.NewShuffleVector(ins, constant.NewUndef(vt), constant.NewZeroInitializer(w.vec(types.I32)))
 	}
 	w.splats[x] = v
 	return v, nil
@@ -235,43 +240,43 @@ func (w *widener) widen(inst llir.Instruction) error {
 		}
 	case *llir.InstBitCast:
 		if err = get(in.From); err == nil {
-			r = b.NewBitCast(args[0], vec(in.To))
+			r = b.NewBitCast(args[0], w.vec(in.To))
 		}
 	case *llir.InstTrunc:
 		if err = get(in.From); err == nil {
-			r = b.NewTrunc(args[0], vec(in.To))
+			r = b.NewTrunc(args[0], w.vec(in.To))
 		}
 	case *llir.InstZExt:
 		if err = get(in.From); err == nil {
-			r = b.NewZExt(args[0], vec(in.To))
+			r = b.NewZExt(args[0], w.vec(in.To))
 		}
 	case *llir.InstSExt:
 		if err = get(in.From); err == nil {
-			r = b.NewSExt(args[0], vec(in.To))
+			r = b.NewSExt(args[0], w.vec(in.To))
 		}
 	case *llir.InstFPTrunc:
 		if err = get(in.From); err == nil {
-			r = b.NewFPTrunc(args[0], vec(in.To))
+			r = b.NewFPTrunc(args[0], w.vec(in.To))
 		}
 	case *llir.InstFPExt:
 		if err = get(in.From); err == nil {
-			r = b.NewFPExt(args[0], vec(in.To))
+			r = b.NewFPExt(args[0], w.vec(in.To))
 		}
 	case *llir.InstSIToFP:
 		if err = get(in.From); err == nil {
-			r = b.NewSIToFP(args[0], vec(in.To))
+			r = b.NewSIToFP(args[0], w.vec(in.To))
 		}
 	case *llir.InstUIToFP:
 		if err = get(in.From); err == nil {
-			r = b.NewUIToFP(args[0], vec(in.To))
+			r = b.NewUIToFP(args[0], w.vec(in.To))
 		}
 	case *llir.InstFPToSI:
 		if err = get(in.From); err == nil {
-			r = b.NewFPToSI(args[0], vec(in.To))
+			r = b.NewFPToSI(args[0], w.vec(in.To))
 		}
 	case *llir.InstFPToUI:
 		if err = get(in.From); err == nil {
-			r = b.NewFPToUI(args[0], vec(in.To))
+			r = b.NewFPToUI(args[0], w.vec(in.To))
 		}
 	case *llir.InstFreeze:
 		if err = get(in.X); err == nil {
@@ -332,6 +337,17 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 	if !ok {
 		return nil, fmt.Errorf("widen: indirect call")
 	}
+	if tw, ok := w.twins[callee]; ok {
+		args := make([]value.Value, len(in.Args))
+		for i, a := range in.Args {
+			v, err := w.get(a)
+			if err != nil {
+				return nil, err
+			}
+			args[i] = v
+		}
+		return w.b.NewCall(tw, args...), nil
+	}
 	if base, ok := vectorIntrinsicBase(callee.Name()); ok {
 		info := vectorIntrinsics[base]
 		var args []value.Value
@@ -349,7 +365,7 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 			args = append(args, v)
 			params = append(params, v.Type())
 		}
-		ret := vec(in.Type())
+		ret := w.vec(in.Type())
 		vname := base + "." + vectorSuffix(ret)
 		if info.suffixes == 2 {
 			vname += "." + vectorSuffix(params[0])
@@ -365,8 +381,8 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 		}
 		vargs[i] = v
 	}
-	var r value.Value = constant.NewUndef(vec(in.Type()))
-	for l := 0; l < lanes; l++ {
+	var r value.Value = constant.NewUndef(w.vec(in.Type()))
+	for l := 0; l < w.n; l++ {
 		args := make([]value.Value, len(vargs))
 		for i, v := range vargs {
 			args[i] = w.b.NewExtractElement(v, lane(l))
@@ -392,8 +408,8 @@ func (w *widener) memory(inst llir.Instruction, op memOp) error {
 	case memLoad:
 		gep := b.NewGetElementPtr(op.typ, op.ptr, w.j)
 		gep.InBounds = true
-		p := b.NewBitCast(gep, types.NewPointer(vec(op.typ)))
-		ld := b.NewLoad(vec(op.typ), p)
+		p := b.NewBitCast(gep, types.NewPointer(w.vec(op.typ)))
+		ld := b.NewLoad(w.vec(op.typ), p)
 		ld.Align = llir.Align(memSize(op.typ))
 		w.m[inst.(value.Value)] = ld
 	case memGather:
@@ -401,21 +417,21 @@ func (w *widener) memory(inst llir.Instruction, op memOp) error {
 		if err != nil {
 			return err
 		}
-		var r value.Value = constant.NewUndef(vec(op.typ))
-		for l := 0; l < lanes; l++ {
+		var r value.Value = constant.NewUndef(w.vec(op.typ))
+		for l := 0; l < w.n; l++ {
 			gep := b.NewGetElementPtr(op.typ, op.ptr, b.NewExtractElement(idx, lane(l)))
 			gep.InBounds = true
 			r = b.NewInsertElement(r, b.NewLoad(op.typ, gep), lane(l))
 		}
 		w.m[inst.(value.Value)] = r
 	case memIota:
-		idx := make([]constant.Constant, lanes)
+		idx := make([]constant.Constant, w.n)
 		for i := range idx {
 			idx[i] = constant.NewInt(types.I64, int64(i))
 		}
 		// j changes every iteration: splat it here, not in the preheader.
-		vt := vec(types.I64)
-		j := b.NewShuffleVector(b.NewInsertElement(constant.NewUndef(vt), w.j, lane(0)), constant.NewUndef(vt), constant.NewZeroInitializer(vec(types.I32)))
+		vt := w.vec(types.I64)
+		j := b.NewShuffleVector(b.NewInsertElement(constant.NewUndef(vt), w.j, lane(0)), constant.NewUndef(vt), constant.NewZeroInitializer(w.vec(types.I32)))
 		w.m[inst.(value.Value)] = b.NewAdd(j, constant.NewVector(vt, idx...))
 	case memStore:
 		x, err := w.get(op.val)
@@ -424,7 +440,7 @@ func (w *widener) memory(inst llir.Instruction, op memOp) error {
 		}
 		gep := b.NewGetElementPtr(op.typ, op.ptr, w.j)
 		gep.InBounds = true
-		p := b.NewBitCast(gep, types.NewPointer(vec(op.typ)))
+		p := b.NewBitCast(gep, types.NewPointer(w.vec(op.typ)))
 		st := b.NewStore(x, p)
 		st.Align = llir.Align(memSize(op.typ))
 	}

@@ -29,6 +29,35 @@ type Elemental struct {
 	// bf16Bits maps a float that Round made from bf16 bits to those bits, so
 	// that storing it reuses them instead of rounding it again (storage.go).
 	bf16Bits map[value.Value]value.Value
+	// outline holds the ops with an inline f32 form that are called instead,
+	// by their MathCalls name; DefineInline gives that function the inline body.
+	outline map[ir.Op]bool
+}
+
+// Outline makes the emitter call the f32 forms of ops through their MathCalls
+// names instead of expanding them in place, for a target where each copy
+// costs more than a call (a GPU whose driver compiles every copy at load).
+// The caller gives each function called its body with DefineInline.
+func (e *Elemental) Outline(ops ...ir.Op) {
+	if e.outline == nil {
+		e.outline = map[ir.Op]bool{}
+	}
+	for _, op := range ops {
+		e.outline[op] = true
+	}
+}
+
+// DefineInline gives f, a function float(float), the body of op's inline f32
+// form: the instructions mathFunc would have expanded at the call, so a call
+// computes the same bits. It fails for an op without an inline form.
+func (e *Elemental) DefineInline(f *llir.Func, op ir.Op) error {
+	form, ok := vecMath32[op]
+	if !ok || len(f.Params) != 1 || !f.Sig.RetType.Equal(types.Float) || !f.Params[0].Type().Equal(types.Float) {
+		return fmt.Errorf("%s has no inline f32 form to define %s with", op, f.Name())
+	}
+	b := f.NewBlock("")
+	b.NewRet(form(fb{b, e}, f.Params[0]))
+	return nil
 }
 
 // NewElemental returns an emitter for target t that declares functions in m
@@ -179,7 +208,7 @@ func emitRsqrt(c *elemCtx) value.Value {
 // bf16) to its inline function of vecmath.go when it has one, else, and on
 // double, to a call of its library function (mathlib.go).
 func mathFunc(c *elemCtx) value.Value {
-	if f, ok := vecMath32[c.op]; ok && c.d != ir.F64 {
+	if f, ok := vecMath32[c.op]; ok && c.d != ir.F64 && !c.e.outline[c.op] {
 		return f(fb{c.b, c.e}, c.x[0])
 	}
 	return callMath(c)

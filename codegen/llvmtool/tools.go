@@ -111,6 +111,21 @@ func llvmVersion(tool string) (int, error) {
 	return strconv.Atoi(string(m[1]))
 }
 
+var llcVersionLine = regexp.MustCompile(`(?m)^\s*(.*LLVM version \S+)`)
+
+// Version is what llc says its version is: "Debian LLVM version 14.0.6".
+func Version(ctx context.Context, tools *Tools) (string, error) {
+	out, err := Run(ctx, tools.LLC, []string{"--version"}, "")
+	if err != nil {
+		return "", err
+	}
+	m := llcVersionLine.FindStringSubmatch(out)
+	if m == nil {
+		return "", fmt.Errorf("%s --version does not say which LLVM it is", tools.LLC)
+	}
+	return m[1], nil
+}
+
 var llcHostCPU = regexp.MustCompile(`(?m)^\s*Host CPU: (\S+)`)
 
 // HostCPU is the CPU of this machine as LLVM names it (what -mcpu=native
@@ -126,3 +141,33 @@ func HostCPU(ctx context.Context, tools *Tools) (string, error) {
 	}
 	return m[1], nil
 }
+
+// FindLLC locates an llc of LLVM min or newer: llc, then llc-N from the
+// newest Debian version down, in PATH and in /usr/lib/llvm-N/bin. The PTX
+// backend needs it for GPUs that LLVM 14 does not know (sm_90 needs 16); it
+// feeds that llc bitcode, which every newer LLVM reads.
+func FindLLC(min int) (path string, version int, err error) {
+	try := func(p string) bool {
+		if _, err := exec.LookPath(p); err != nil {
+			return false
+		}
+		v, err := llvmVersion(p)
+		if err != nil || v < min {
+			return false
+		}
+		path, version = p, v
+		return true
+	}
+	if try("llc") {
+		return path, version, nil
+	}
+	for v := newestLLVM; v >= max(min, minLLVM); v-- {
+		if try("llc-"+strconv.Itoa(v)) || try(filepath.Join("/usr/lib/llvm-"+strconv.Itoa(v), "bin", "llc")) {
+			return path, version, nil
+		}
+	}
+	return "", 0, fmt.Errorf("no llc of LLVM %d or newer found in PATH or /usr/lib/llvm-N/bin", min)
+}
+
+// newestLLVM is the newest LLVM version FindLLC looks for.
+const newestLLVM = 21

@@ -32,6 +32,8 @@ type Kernel struct {
 	Dims []string
 	// Units and UnitWork are the descriptor's Units and UnitWork.
 	Units, UnitWork ir.Shape
+	// Contraction is the plan of a contraction kernel's values; nil for other kinds.
+	Contraction *Contraction
 }
 
 // Buffer is one buffer argument and the IR value it holds.
@@ -130,6 +132,14 @@ func unsupported(v *ir.Value, kind ir.KernelKind) string {
 	case ir.AxisKernel:
 		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather && v.Op != ir.OpScatterAdd {
 			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction, gather or scatter_add)", v.Op)
+		}
+	case ir.ContractionKernel:
+		if !v.Op.Has(ir.Contraction) && !elementwise {
+			return fmt.Sprintf("op %s cannot be compiled into a contraction kernel (only one contraction and elementwise ops)", v.Op)
+		}
+	case ir.TransposeKernel:
+		if v.Op != ir.OpTranspose {
+			return fmt.Sprintf("op %s cannot be compiled into a transpose kernel", v.Op)
 		}
 	default:
 		return fmt.Sprintf("kernel %s has unknown kind %s", v.Group, kind)
@@ -232,6 +242,16 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 	}
 	sortByID(hostUsed)
 	p.Scalars = append(p.Scalars, hostUsed...)
+	var err error
+	switch p.Kind {
+	case ir.ContractionKernel:
+		err = p.planContraction()
+	case ir.TransposeKernel:
+		err = p.planTranspose()
+	}
+	if err != nil {
+		return nil, p.ownKernelError(err)
+	}
 	p.planUnits()
 	return p, nil
 }
@@ -269,6 +289,12 @@ func (p *Kernel) planUnits() {
 			p.Units = append(append(ir.Shape{}, s[:v.Axis]...), s[v.Axis+1:]...)
 			p.UnitWork = ir.Shape{s[v.Axis]}
 		}
+	case ir.TransposeKernel:
+		// Units are the rows of the output; a unit copies one.
+		s := p.Values[0].Type.Shape
+		p.Units, p.UnitWork = s[:len(s)-1], s[len(s)-1:]
+	case ir.ContractionKernel:
+		// The runtime plans the units of each call (internal/gemm).
 	}
 	seen := map[string]bool{}
 	add := func(s ir.Shape) {
@@ -334,6 +360,9 @@ func (p *Kernel) Descriptor() artifact.Kernel {
 	for i, b := range p.Buffers {
 		k.Buffers[i] = b.Ref
 	}
+	if p.Contraction != nil {
+		k.Contraction = p.Contraction.descriptor()
+	}
 	for _, s := range p.Scalars {
 		name := ir.Ref(s)
 		if s.Op == ir.OpParam {
@@ -344,7 +373,42 @@ func (p *Kernel) Descriptor() artifact.Kernel {
 	for _, d := range p.Dims {
 		k.Scalars = append(k.Scalars, artifact.ScalarRef{Name: "#" + d, DType: ir.I64.String()})
 	}
+	k.Cost = p.cost()
+	k.Source = p.source()
 	return k
+}
+
+// source is the first position on each source line of the kernel's values.
+func (p *Kernel) source() []string {
+	type line struct {
+		file string
+		n    int
+	}
+	seen := map[line]bool{}
+	var out []string
+	for _, pos := range p.Fn.KernelPos(p.Group) {
+		l := line{pos.File, pos.Line}
+		if !pos.IsValid() || seen[l] || len(out) == artifact.MaxKernelSource {
+			continue
+		}
+		seen[l] = true
+		out = append(out, pos.String())
+	}
+	return out
+}
+
+// cost is the kernel's minimum traffic (each buffer once) and its work.
+func (p *Kernel) cost() *artifact.Cost {
+	bytes, ops, trans := ir.Count{}, ir.Count{}, ir.Count{}
+	for _, b := range p.Buffers {
+		bytes.Add(ir.CountOf(b.Value.Type.Shape).Scale(int64(b.Value.Type.DType.Size())))
+	}
+	for _, v := range p.Values {
+		o, t := ir.Work(v)
+		ops.Add(o)
+		trans.Add(t)
+	}
+	return &artifact.Cost{Bytes: bytes.String(), Ops: ops.String(), Transcendentals: trans.String()}
 }
 
 // describeValue says what kind of value v is, for error messages.

@@ -1,0 +1,170 @@
+// This file emits an axis kernel: one reduction or gather along a non-last
+// axis, or one scatter_add along any axis, a thread per output position
+// p = o*inner + i (grid-stride). A
+// reduction reads x[o, k, i] for k = 0, 1, ... in order, so each position
+// gives the CPU's order and the same bits for any grid; neighbouring threads
+// read neighbouring elements, so the loads coalesce.
+package ptx
+
+import (
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/types"
+	"github.com/llir/llvm/ir/value"
+)
+
+// emitAxis emits axis kernel k.
+func emitAxis(k *kernel) (err error) {
+	defer catch(&err)
+	p := k.p
+	if len(p.Values) != 1 {
+		fail("an axis kernel computes one value, this one %d (compiler bug)", len(p.Values))
+	}
+	v := p.Values[0]
+	in := map[*ir.Value]int{}
+	var outs []int
+	for i, b := range p.Buffers {
+		if b.Ref.Writes {
+			outs = append(outs, i)
+		} else {
+			in[b.Value] = i
+		}
+	}
+	for i, a := range v.Args {
+		if _, ok := in[a]; !ok {
+			fail("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
+		}
+	}
+	if len(outs) == 0 {
+		fail("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
+	}
+	var exit *llir.Block
+	switch v.Op {
+	case ir.OpGather:
+		exit = k.axisGather(v, in[v.Args[0]], in[v.Args[1]], outs)
+		// A gather reads its data wherever the indices say: no output may share it.
+		p.Buffers[in[v.Args[0]]].Ref.Reread = true
+	case ir.OpScatterAdd:
+		exit = k.axisScatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+	default:
+		exit = k.axisReduce(v, in[v.Args[0]], outs)
+	}
+	exit.NewRet(nil)
+	return nil
+}
+
+// store writes register value x of v's dtype to every output at position pos.
+func (k *kernel) storeAll(b *llir.Block, outs []int, pos, x value.Value) {
+	for _, oi := range outs {
+		d := k.p.Buffers[oi].Value.Type.DType
+		b.NewStore(k.e.Narrow(b, d, x), k.elem(b, oi, pos))
+	}
+}
+
+// axisReduce emits the reduction v of buffer xi along v.Axis.
+func (k *kernel) axisReduce(v *ir.Value, xi int, outs []int) *llir.Block {
+	s := v.Args[0].Type.Shape
+	entry := k.entry
+	n := k.dim(s[v.Axis])
+	inner := k.product(entry, s[v.Axis+1:])
+	red := elemental.NewReduction(k.e, v)
+	xd := v.Args[0].Type.DType
+	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
+		o, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)
+		start := b.NewAdd(b.NewMul(b.NewMul(o, n), inner), i)
+		init := red.Init()
+		body, done := k.block("k"), k.block("k.done")
+		b.NewCondBr(b.NewICmp(enum.IPredSLT, i64(0), n), body, done)
+		kk := body.NewPhi(llir.NewIncoming(i64(0), b))
+		var phis []*llir.InstPhi
+		st := make(elemental.State, len(init))
+		for c, x := range init {
+			ph := body.NewPhi(llir.NewIncoming(x, b))
+			phis = append(phis, ph)
+			st[c] = ph
+		}
+		at := body.NewAdd(start, body.NewMul(kk, inner))
+		x := k.e.Widen(body, xd, body.NewLoad(k.e.MemType(xd), k.elem(body, xi, at)))
+		upd := red.Update(body, st, x)
+		kn := body.NewAdd(kk, i64(1))
+		body.NewCondBr(body.NewICmp(enum.IPredSLT, kn, n), body, done)
+		kk.Incs = append(kk.Incs, llir.NewIncoming(kn, body))
+		final := make(elemental.State, len(init))
+		for c, ph := range phis {
+			ph.Incs = append(ph.Incs, llir.NewIncoming(upd[c], body))
+			final[c] = done.NewPhi(llir.NewIncoming(init[c], b), llir.NewIncoming(upd[c], body))
+		}
+		k.storeAll(done, outs, pos, red.Finish(done, final))
+		return done
+	})
+}
+
+// axisGather emits take_along_axis along v.Axis: out[o, j, i] = x[o, idx[o, j, i], i],
+// the index clamped to [0, n) (and an empty axis read from a constant).
+func (k *kernel) axisGather(v *ir.Value, xi, ii int, outs []int) *llir.Block {
+	x, idx := v.Args[0], v.Args[1]
+	s, si := x.Type.Shape, idx.Type.Shape
+	entry := k.entry
+	n, kdim := k.dim(s[v.Axis]), k.dim(si[v.Axis])
+	inner := k.product(entry, si[v.Axis+1:])
+	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
+	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
+	base := entry.NewSelect(nonEmpty, k.ptrs[xi], emptyElement(k, xd))
+	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
+	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
+		q, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)
+		o := b.NewUDiv(q, kdim)
+		var ix value.Value = k.e.Widen(b, id, b.NewLoad(im, k.elem(b, ii, pos)))
+		if id != ir.I64 {
+			ix = b.NewSExt(ix, types.I64)
+		}
+		ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
+		ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+		off := b.NewAdd(b.NewMul(b.NewAdd(b.NewMul(o, n), ix), inner), i)
+		src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
+		src.InBounds = true
+		k.storeAll(b, outs, pos, k.e.Widen(b, xd, b.NewLoad(xm, src)))
+		return b
+	})
+}
+
+// axisScatter emits scatter_add along v.Axis as the CPU does (codegen/cpu's
+// axis.go): a thread per output position p = (o, j, i) adds, k = 0, 1, ... in
+// order, the updates upd[o, k, i] whose index idx[o, k, i] is j, in the
+// register dtype. Every position adds its updates in the interpreter's order
+// with no atomics, so the bits are the CPU's on any grid; an index outside
+// [0, n) matches no position.
+func (k *kernel) axisScatter(v *ir.Value, ui, ii int, outs []int) *llir.Block {
+	upd, idx := v.Args[0], v.Args[1]
+	s := v.Type.Shape
+	entry := k.entry
+	n, kdim := k.dim(s[v.Axis]), k.dim(upd.Type.Shape[v.Axis])
+	inner := k.product(entry, s[v.Axis+1:])
+	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
+	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
+	reg := elemental.RegType(v.Type.DType)
+	acc := entry.NewAlloca(reg)
+	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
+		q, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)
+		j, o := b.NewURem(q, n), b.NewUDiv(q, n)
+		first := b.NewAdd(b.NewMul(b.NewMul(o, kdim), inner), i) // upd[o, 0, i]
+		b.NewStore(elemental.Const(v.Type.DType, 0), acc)
+		b = k.loop(b, "k", i64(0), kdim, i64(1), func(b *llir.Block, kk value.Value) *llir.Block {
+			at := b.NewAdd(first, b.NewMul(kk, inner))
+			var ix value.Value = b.NewLoad(im, k.elem(b, ii, at))
+			if id != ir.I64 {
+				ix = b.NewSExt(ix, types.I64)
+			}
+			x := k.e.Widen(b, ud, b.NewLoad(um, k.elem(b, ui, at)))
+			sum := b.NewFAdd(b.NewLoad(reg, acc), x)
+			b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+			return b
+		})
+		k.storeAll(b, outs, pos, b.NewLoad(reg, acc))
+		return b
+	})
+}

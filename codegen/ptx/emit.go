@@ -1,0 +1,423 @@
+// This file builds the NVPTX module: for each kernel an entry (ptx_kernel)
+// with the grid calling convention (artifact.ABIGrid) whose parameters are
+// the unit count, the buffers, the scalars in their register types and the
+// symbolic dimensions; and the body of a loop kernel, a grid-stride loop
+// over elements around the elemental code. rows.go and axis.go emit the
+// other kinds.
+package ptx
+
+import (
+	"fmt"
+	"runtime/debug"
+
+	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
+	"dlc.dev/dlc/ir"
+
+	llir "github.com/llir/llvm/ir"
+	"github.com/llir/llvm/ir/constant"
+	"github.com/llir/llvm/ir/enum"
+	"github.com/llir/llvm/ir/types"
+	"github.com/llir/llvm/ir/value"
+)
+
+// sourceFilename is the fixed source_filename of every module.
+const sourceFilename = "dlc"
+
+// Threads per block. A loop or axis kernel is indifferent to it (every
+// thread does the same per element); a row kernel's reductions combine in an
+// order that depends on it, so it is fixed for every target and recorded in
+// the entry.
+const (
+	loopBlock = 256
+	rowBlock  = 256
+	warp      = 32
+)
+
+// Symbol is the PTX entry name of kernel k of function fn: the CPU's name,
+// so that a kernel is called the same on every target.
+func Symbol(fn, k string) string { return "dlc_" + fn + "_" + k }
+
+// Emit builds the NVPTX module of m for cuda target t: one entry per kernel,
+// the target-neutral kernel descriptors per function in launch order, and
+// the entry of every kernel on the GPU. Private functions are skipped. An
+// error in the user's program that only this target cannot compile (a math
+// function without a device form) is a positioned error; anything else is a
+// *codegen.InternalError.
+func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]artifact.Kernel, entries []artifact.Entry, err error) {
+	if t.Kind != codegen.CUDA {
+		return "", nil, nil, fmt.Errorf("ptx.Emit: target %s is not a cuda target", t.Name())
+	}
+	if err := checkMath(m, t); err != nil {
+		return "", nil, nil, err
+	}
+	mod := llir.NewModule()
+	mod.SourceFilename = sourceFilename
+	mod.TargetTriple = t.Triple
+	mod.DataLayout = t.DataLayout
+	e := newElemental(mod, t)
+	kernels = map[string][]artifact.Kernel{}
+	entries = []artifact.Entry{}
+	for _, f := range m.Funcs {
+		if f.Private {
+			continue
+		}
+		plans, err := plan.Kernels(f)
+		if err != nil {
+			return "", nil, nil, err
+		}
+		descs := make([]artifact.Kernel, 0, len(plans))
+		for _, p := range plans {
+			entry, err := emitKernel(e, mod, p)
+			if err != nil {
+				return "", nil, nil, err
+			}
+			descs = append(descs, p.Descriptor())
+			entries = append(entries, entry)
+		}
+		kernels[f.Name] = descs
+	}
+	if err := defineMath(mod, e); err != nil {
+		return "", nil, nil, err
+	}
+	return mod.String(), kernels, entries, nil
+}
+
+// emitKernel emits the entry of kernel p and returns its artifact entry. A
+// failure, or a panic below, is a *codegen.InternalError naming the kernel.
+func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) (entry artifact.Entry, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = codegen.KernelError(p.Fn, p.Group, fmt.Errorf("panic: %v", r), string(debug.Stack()))
+		}
+	}()
+	k := newKernel(e, mod, p)
+	block := loopBlock
+	switch p.Kind {
+	case ir.RowKernel:
+		block = rowBlock
+		err = emitRows(k)
+	case ir.AxisKernel:
+		err = emitAxis(k)
+	case ir.LoopKernel:
+		err = emitLoop(k)
+	default:
+		err = fmt.Errorf("the GPU backend has no %s kernels", p.Kind)
+	}
+	if err != nil {
+		return entry, codegen.KernelError(p.Fn, p.Group, err, "")
+	}
+	return artifact.Entry{Function: p.Fn.Name, Kernel: p.Group, Symbol: Symbol(p.Fn.Name, p.Group), ABI: artifact.ABIGrid, Block: block}, nil
+}
+
+// emitError is a problem found deep in an emitter; catch turns it (and an
+// elemental.Bug) back into an error.
+type emitError struct{ err error }
+
+func fail(format string, args ...any) {
+	panic(emitError{fmt.Errorf(format, args...)})
+}
+
+func catch(err *error) {
+	if r := recover(); r != nil {
+		switch ee := r.(type) {
+		case emitError:
+			*err = ee.err
+		case elemental.Bug:
+			*err = ee.Err
+		default:
+			panic(r)
+		}
+	}
+}
+
+// kernel is one kernel entry being emitted: its parameters in register form
+// and the blocks emitted so far.
+type kernel struct {
+	e       *elemental.Elemental
+	mod     *llir.Module
+	p       *plan.Kernel
+	fn      *llir.Func
+	count   value.Value               // the number of units (i64)
+	ptrs    []value.Value             // per buffer, its element pointer
+	scalars map[*ir.Value]value.Value // scalar parameters and host values, in register form
+	dims    map[string]value.Value    // symbolic dimensions (i64)
+	entry   *llir.Block
+	blocks  int
+}
+
+// ScalarType is the PTX parameter type of a scalar of dtype d under
+// artifact.ABIGrid: f32 for f32, f16 and bf16, double, i32, i64, i8 for bool.
+func ScalarType(d ir.DType) types.Type {
+	switch d {
+	case ir.F32, ir.F16, ir.BF16:
+		return types.Float
+	case ir.F64:
+		return types.Double
+	case ir.I32:
+		return types.I32
+	case ir.I64:
+		return types.I64
+	case ir.Bool:
+		return types.I8
+	}
+	panic(fmt.Sprintf("no scalar parameter type for %s", d))
+}
+
+// newKernel declares the entry of p and converts its scalars in the entry
+// block: f16 and bf16 are rounded to their precision (the host rounded them
+// to f32 already), a bool is the byte != 0.
+func newKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) *kernel {
+	k := &kernel{e: e, mod: mod, p: p, scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
+	count := llir.NewParam("count", types.I64)
+	params := []*llir.Param{count}
+	k.count = count
+	for _, b := range p.Buffers {
+		bp := llir.NewParam(bufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
+		params = append(params, bp)
+		k.ptrs = append(k.ptrs, bp)
+	}
+	var sps []*llir.Param
+	for _, s := range p.Scalars {
+		sp := llir.NewParam("s."+plan.ValueName(s), ScalarType(s.Type.DType))
+		params = append(params, sp)
+		sps = append(sps, sp)
+	}
+	for _, d := range p.Dims {
+		dp := llir.NewParam("dim."+d, types.I64)
+		params = append(params, dp)
+		k.dims[d] = dp
+	}
+	k.fn = mod.NewFunc(Symbol(p.Fn.Name, p.Group), types.Void, params...)
+	k.fn.CallingConv = enum.CallingConvPTXKernel
+	k.fn.FuncAttrs = append(k.fn.FuncAttrs, enum.FuncAttrNoUnwind)
+	k.entry = k.fn.NewBlock("entry")
+	for i, s := range p.Scalars {
+		var x value.Value = sps[i]
+		switch d := s.Type.DType; d {
+		case ir.F16, ir.BF16:
+			x = e.Round(k.entry, d, x)
+		case ir.Bool:
+			x = k.entry.NewICmp(enum.IPredNE, x, constant.NewInt(types.I8, 0))
+		}
+		k.scalars[s] = x
+	}
+	return k
+}
+
+// bufferParamName is the LLVM name of a buffer pointer: kind-prefixed, since a
+// result may share its name with a parameter.
+func bufferParamName(b plan.Buffer) string {
+	switch b.Ref.Kind {
+	case artifact.BufInput:
+		return "in." + b.Ref.Name
+	case artifact.BufOutput:
+		return "out." + b.Ref.Name
+	}
+	return "tmp." + plan.ValueName(b.Value)
+}
+
+// block appends a new block named after what it does.
+func (k *kernel) block(name string) *llir.Block {
+	k.blocks++
+	return k.fn.NewBlock(fmt.Sprintf("%s.%d", name, k.blocks))
+}
+
+// sreg reads a PTX special register (tid.x, ntid.x, ctaid.x, nctaid.x) as i64.
+func (k *kernel) sreg(b *llir.Block, name string) value.Value {
+	f := k.e.Intrinsic("llvm.nvvm.read.ptx.sreg."+name, types.I32)
+	return b.NewZExt(b.NewCall(f), types.I64)
+}
+
+// dim is the size of dimension d as an i64.
+func (k *kernel) dim(d ir.Dim) value.Value {
+	if !d.IsSym() {
+		return i64(d.N)
+	}
+	x, ok := k.dims[d.Sym]
+	if !ok {
+		fail("dimension %s is not an argument of the kernel (compiler bug)", d.Sym)
+	}
+	return x
+}
+
+// product is the product of the dimensions of s, in block b.
+func (k *kernel) product(b *llir.Block, s ir.Shape) value.Value {
+	var x value.Value = i64(1)
+	for _, d := range s {
+		if d == ir.ConstDim(1) {
+			continue
+		}
+		if c, ok := x.(*constant.Int); ok && c.X.Int64() == 1 {
+			x = k.dim(d)
+			continue
+		}
+		x = b.NewMul(x, k.dim(d))
+	}
+	return x
+}
+
+// gridLoop emits for (u = ctaid*ntid + tid; u < count; u += nctaid*ntid)
+// after b: body gets the block and u and returns the block where an
+// iteration ends. It returns the block after the loop.
+func (k *kernel) gridLoop(b *llir.Block, name string, body func(b *llir.Block, u value.Value) *llir.Block) *llir.Block {
+	ntid := k.sreg(b, "ntid.x")
+	first := b.NewAdd(b.NewMul(k.sreg(b, "ctaid.x"), ntid), k.sreg(b, "tid.x"))
+	stride := b.NewMul(k.sreg(b, "nctaid.x"), ntid)
+	return k.loop(b, name, first, k.count, stride, body)
+}
+
+// loop emits for (i = from; i < to; i += step) { body } after b and returns
+// the block after the loop.
+func (k *kernel) loop(b *llir.Block, name string, from, to, step value.Value, body func(b *llir.Block, i value.Value) *llir.Block) *llir.Block {
+	head, after := k.block(name), k.block(name+".done")
+	b.NewCondBr(b.NewICmp(enum.IPredSLT, from, to), head, after)
+	i := head.NewPhi(llir.NewIncoming(from, b))
+	last := body(head, i)
+	next := last.NewAdd(i, step)
+	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNSW}
+	last.NewCondBr(last.NewICmp(enum.IPredSLT, next, to), head, after)
+	i.Incs = append(i.Incs, llir.NewIncoming(next, last))
+	// after last, for readability
+	k.fn.Blocks = append(without(k.fn.Blocks, after), after)
+	return after
+}
+
+func without(bs []*llir.Block, x *llir.Block) []*llir.Block {
+	out := bs[:0]
+	for _, b := range bs {
+		if b != x {
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func i64(n int64) constant.Constant { return constant.NewInt(types.I64, n) }
+
+// elem is the address of element i of buffer bi.
+func (k *kernel) elem(b *llir.Block, bi int, i value.Value) value.Value {
+	g := b.NewGetElementPtr(k.e.MemType(k.p.Buffers[bi].Value.Type.DType), k.ptrs[bi], i)
+	g.InBounds = true
+	return g
+}
+
+// emitLoop emits a loop kernel: scalar buffers are read and scalar-typed
+// values computed once per thread, thread 0 of block 0 stores the
+// scalar-typed outputs, and a grid-stride loop loads, computes and stores
+// every element.
+func emitLoop(k *kernel) (err error) {
+	defer catch(&err)
+	p, e := k.p, k.e
+	vals := map[*ir.Value]value.Value{}
+	for s, x := range k.scalars {
+		vals[s] = x
+	}
+	b := k.entry
+	for i, buf := range p.Buffers {
+		if !buf.Ref.Writes && buf.Value.Type.IsScalar() {
+			d := buf.Value.Type.DType
+			vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.ptrs[i]))
+		}
+	}
+	var index value.Value
+	compute := func(b *llir.Block, scalar bool) error {
+		return computeValues(k, b, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(k, b, v, index) })
+	}
+	if err := compute(b, true); err != nil {
+		return err
+	}
+	var scalarWrites []int
+	for i, buf := range p.Buffers {
+		if buf.Ref.Writes && buf.Value.Type.IsScalar() {
+			scalarWrites = append(scalarWrites, i)
+		}
+	}
+	if len(scalarWrites) > 0 {
+		first, rest := k.block("first"), k.block("elements")
+		gid := b.NewAdd(b.NewMul(k.sreg(b, "ctaid.x"), k.sreg(b, "ntid.x")), k.sreg(b, "tid.x"))
+		b.NewCondBr(b.NewICmp(enum.IPredEQ, gid, i64(0)), first, rest)
+		for _, i := range scalarWrites {
+			buf := p.Buffers[i]
+			first.NewStore(e.Narrow(first, buf.Value.Type.DType, vals[buf.Value]), k.ptrs[i])
+		}
+		first.NewBr(rest)
+		b = rest
+	}
+	var cerr error
+	exit := k.gridLoop(b, "elem", func(b *llir.Block, i value.Value) *llir.Block {
+		index = i
+		for bi, buf := range p.Buffers {
+			if !buf.Ref.Writes && !buf.Value.Type.IsScalar() {
+				d := buf.Value.Type.DType
+				vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.elem(b, bi, i)))
+			}
+		}
+		if cerr = computeValues(k, b, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, b, v, i) }); cerr != nil {
+			return b
+		}
+		for bi, buf := range p.Buffers {
+			if buf.Ref.Writes && !buf.Value.Type.IsScalar() {
+				b.NewStore(e.Narrow(b, buf.Value.Type.DType, vals[buf.Value]), k.elem(b, bi, i))
+			}
+		}
+		return b
+	})
+	if cerr != nil {
+		return cerr
+	}
+	exit.NewRet(nil)
+	return nil
+}
+
+// computeValues emits the scalar-typed values of loop kernel k (or the
+// per-element ones) into b in IR order, reading operands from vals and adding
+// the results to it; iota gives the value of an iota.
+func computeValues(k *kernel, b *llir.Block, vals map[*ir.Value]value.Value, scalar bool, iota func(*ir.Value) value.Value) error {
+	for _, v := range k.p.Values {
+		if v.Type.IsScalar() != scalar {
+			continue
+		}
+		if v.Op == ir.OpIota {
+			vals[v] = iota(v)
+			continue
+		}
+		args := make([]value.Value, len(v.Args))
+		for i, a := range v.Args {
+			if a.Op == ir.OpConst {
+				args[i] = elemental.Const(a.Type.DType, a.Const)
+				continue
+			}
+			x, ok := vals[a]
+			if !ok {
+				return fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
+			}
+			args[i] = x
+		}
+		r, err := k.e.Emit(b, v, args)
+		if err != nil {
+			return err
+		}
+		vals[v] = r
+	}
+	return nil
+}
+
+// iotaOf is element i's index along v.Axis of v's shape, (i / inner) % n,
+// in v's integer dtype.
+func iotaOf(k *kernel, b *llir.Block, v *ir.Value, i value.Value) value.Value {
+	s := v.Type.Shape
+	inner := k.product(b, s[v.Axis+1:])
+	x := b.NewURem(b.NewUDiv(i, inner), k.dim(s[v.Axis]))
+	return intOf(b, x, v.Type.DType)
+}
+
+// intOf converts a non-negative i64 index to integer dtype d.
+func intOf(b *llir.Block, x value.Value, d ir.DType) value.Value {
+	if d == ir.I32 {
+		return b.NewTrunc(x, types.I32)
+	}
+	return x
+}
