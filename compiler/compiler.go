@@ -288,6 +288,9 @@ func provenance(opt Options, files []sourceFile) (*artifact.BuildInfo, map[strin
 		id += " " + v
 	}
 	info := &artifact.BuildInfo{DLC: id, CPU: opt.CPU, GPU: opt.GPU}
+	if opt.Precision != ir.Invalid {
+		info.Precision = opt.Precision.String()
+	}
 	sections := map[string][]byte{}
 	for i, f := range files {
 		sec := artifact.SourceSection(i)

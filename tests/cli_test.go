@@ -692,6 +692,19 @@ func TestCLIReproducibleVerify(t *testing.T) {
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "verified: rebuilt byte for byte from its 3 source files")
 
+	// A mixed-precision build records -precision and is rebuilt with it.
+	out, code = run(dirs[0], "build", "main.dl", "-precision", "bf16", "-o", "mixed.dla")
+	require.Equal(t, 0, code, out)
+	mixed, err := os.ReadFile(filepath.Join(dirs[0], "mixed.dla"))
+	require.NoError(t, err)
+	mman, _, err := artifact.Decode(mixed)
+	require.NoError(t, err)
+	require.Equal(t, "bf16", mman.Build.Precision)
+	require.Empty(t, man.Build.Precision, "an f32 build records no precision")
+	out, code = run(elsewhere, "verify", filepath.Join(dirs[0], "mixed.dla"))
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "verified: rebuilt byte for byte")
+
 	tampered := func(edit func(m *artifact.Manifest, s map[string][]byte)) string {
 		m, s, err := artifact.Decode(bytes.Clone(arts[0])) // sections share the buffer
 		require.NoError(t, err)
