@@ -48,6 +48,8 @@ type BuildInfo struct {
 	Tools []string `json:"tools"`         // each backend's tools, such as "LLVM version 14.0.6"
 	CPU   string   `json:"cpu"`           // the -cpu option as given ("" for the default)
 	GPU   string   `json:"gpu,omitempty"` // the compute capability of a cuda target, if any
+	// Precision is the -precision option (bf16, f16) when one was given.
+	Precision string `json:"precision,omitempty"`
 	// Sources are the files read, the main file first, by the names
 	// positions give them (as given on the command line).
 	Sources []SourceFile `json:"sources"`

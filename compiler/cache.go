@@ -24,6 +24,7 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/internal/buildcache"
+	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/stdlib"
 )
 
@@ -92,6 +93,10 @@ func newCacheInputs(filename string, src []byte, opt Options, backends []backend
 		cpu = "default"
 	}
 	in.Flags = []string{"cpu=" + cpu, "gpu=" + opt.GPU}
+	if opt.Precision != ir.Invalid {
+		// Only when on, so that the keys of builds without it stay the same.
+		in.Flags = append(in.Flags, "precision="+opt.Precision.String())
+	}
 	return in, nil
 }
 

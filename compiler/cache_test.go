@@ -15,6 +15,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"dlc.dev/dlc/internal/buildcache"
+	"dlc.dev/dlc/ir"
 )
 
 // cachedProgram is a main file that imports a local file, which imports the
@@ -39,17 +40,20 @@ kernel lion_twice(w: f32[N], g: f32[N], m: f32[N]) -> (w_new: f32[N], m_new: f32
 // and what the cache said.
 func cachedBuild(t *testing.T, c *buildcache.Cache, files map[string]string, cpu string) ([]byte, string) {
 	t.Helper()
+	return cachedBuildWith(t, c, files, Options{CPU: cpu})
+}
+
+// cachedBuildWith is cachedBuild with the other options of opt.
+func cachedBuildWith(t *testing.T, c *buildcache.Cache, files map[string]string, opt Options) ([]byte, string) {
+	t.Helper()
 	var said []string
-	opt := Options{
-		CPU:          cpu,
-		Cache:        c,
-		ExplainCache: func(l string) { said = append(said, l) },
-		ReadFile: func(p string) ([]byte, error) {
-			if s, ok := files[filepath.ToSlash(p)]; ok {
-				return []byte(s), nil
-			}
-			return nil, fs.ErrNotExist
-		},
+	opt.Cache = c
+	opt.ExplainCache = func(l string) { said = append(said, l) }
+	opt.ReadFile = func(p string) ([]byte, error) {
+		if s, ok := files[filepath.ToSlash(p)]; ok {
+			return []byte(s), nil
+		}
+		return nil, fs.ErrNotExist
 	}
 	b, _, err := Build(context.Background(), "main.dl", []byte(files["main.dl"]), opt)
 	require.NoError(t, err)
@@ -89,6 +93,29 @@ func TestCacheExplainsMisses(t *testing.T) {
 	again, said = cachedBuild(t, c, files, "")
 	require.True(t, strings.HasPrefix(said, "hit: "), said)
 	require.Equal(t, first, again)
+}
+
+// TestCachePrecisionIsAFlag checks that a -precision bf16 build after an f32
+// build of the same file misses, naming the flag, and that each then hits.
+func TestCachePrecisionIsAFlag(t *testing.T) {
+	needTools(t)
+	c, err := buildcache.Open(t.TempDir(), 0)
+	require.NoError(t, err)
+	files := map[string]string{"main.dl": `kernel dense(x: f32[B, K], w: f32[K, M]) -> (y: f32[B, M]) {
+    y = x @ w
+}
+`}
+	f32, said := cachedBuildWith(t, c, files, Options{})
+	require.Equal(t, "miss: nothing built from main.dl is in the cache", said)
+	bf16, said := cachedBuildWith(t, c, files, Options{Precision: ir.BF16})
+	require.Equal(t, `miss: flag precision changed: was "", now "precision=bf16"`, said)
+	require.NotEqual(t, f32, bf16, "the bf16 build reads 16-bit copies of x and w")
+	again, said := cachedBuildWith(t, c, files, Options{Precision: ir.BF16})
+	require.True(t, strings.HasPrefix(said, "hit: "), said)
+	require.Equal(t, bf16, again)
+	again, said = cachedBuildWith(t, c, files, Options{})
+	require.True(t, strings.HasPrefix(said, "hit: "), said)
+	require.Equal(t, f32, again)
 }
 
 func TestCacheCorruptEntryIsRebuilt(t *testing.T) {

@@ -43,6 +43,10 @@ type Options struct {
 	Explain func(line string)
 	// ReadFile reads imported files; os.ReadFile when nil.
 	ReadFile func(path string) ([]byte, error)
+	// Precision is the -precision of the build: ir.F16 or ir.BF16 compiles
+	// every function in mixed precision (the precision pass); ir.Invalid, the
+	// zero value, leaves the program as written. ParsePrecision reads the flag.
+	Precision ir.DType
 	// Cache, if set, is the build cache Build looks in first and stores its
 	// artifact in. It is not used when DumpDir or Explain is set: those want
 	// the pipeline to run.
@@ -71,6 +75,20 @@ func (o Options) explainCache(format string, args ...any) {
 	if o.ExplainCache != nil {
 		o.ExplainCache(fmt.Sprintf(format, args...))
 	}
+}
+
+// ParsePrecision reads a -precision value: bf16, f16, or off (or empty) for
+// none.
+func ParsePrecision(s string) (ir.DType, error) {
+	switch s {
+	case "", "off":
+		return ir.Invalid, nil
+	case "bf16":
+		return ir.BF16, nil
+	case "f16":
+		return ir.F16, nil
+	}
+	return ir.Invalid, fmt.Errorf("-precision %q: mixed precision is bf16 or f16 (or off)", s)
 }
 
 // Target returns the target opt.CPU names. For native it asks llc (from
@@ -173,7 +191,7 @@ func lowerFiles(filename string, src []byte, opt Options, t codegen.Target, stop
 	if err != nil {
 		return nil, nil, err
 	}
-	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Sources: sourcesOf(files)}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Sources: sourcesOf(files), Precision: opt.Precision}
 	if err := passes.Run(m, popt); err != nil {
 		return nil, nil, err
 	}
@@ -270,6 +288,9 @@ func provenance(opt Options, files []sourceFile) (*artifact.BuildInfo, map[strin
 		id += " " + v
 	}
 	info := &artifact.BuildInfo{DLC: id, CPU: opt.CPU, GPU: opt.GPU}
+	if opt.Precision != ir.Invalid {
+		info.Precision = opt.Precision.String()
+	}
 	sections := map[string][]byte{}
 	for i, f := range files {
 		sec := artifact.SourceSection(i)

@@ -160,8 +160,10 @@ func InversePerm(perm []int) []int {
 // dotGeneralType is the rule of dot_general: two float operands of one
 // dtype; dimension numbers that pair as many axes on each side, each axis in
 // range and used once per operand; paired axes of equal size (a symbolic
-// dimension equals only itself). The result has the operands' dtype and
-// shape DotShape.
+// dimension equals only itself). The result has shape DotShape and the
+// operands' dtype, or f32 for f16 or bf16 operands when the value declares
+// f32: the sums accumulate in f32 and are not rounded to 16 bits (XLA's
+// preferred element type), which is how mixed precision contracts.
 func dotGeneralType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 	lhs, rhs := in[0], in[1]
 	dt, err := sameDType(in, 0)
@@ -192,6 +194,9 @@ func dotGeneralType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 		if err := checkPaired(ErrContract, "contracts", lhs, rhs, d.LhsContract[i], d.RhsContract[i]); err != nil {
 			return Type{}, err
 		}
+	}
+	if (dt == F16 || dt == BF16) && a.Type.DType == F32 {
+		dt = F32
 	}
 	return Type{DType: dt, Shape: DotShape(lhs.Shape, rhs.Shape, d)}, nil
 }

@@ -206,6 +206,23 @@ func TestDotGeneralRounds(t *testing.T) {
 	require.Equal(t, 1.0, got["y"].Data[0])
 }
 
+// TestDotGeneralAccumulatesInF32 checks that 16-bit operands may declare an
+// f32 result, which the interpreter rounds once to f32, not to 16 bits.
+func TestDotGeneralAccumulatesInF32(t *testing.T) {
+	for _, dt := range []string{"bf16", "f16"} {
+		src := fmt.Sprintf("func @f(%%a: %[1]s[K], %%b: %[1]s[K]) -> (y: f32) {\n  %%2 = dot_general %%a, %%b contract=[0]x[0] : f32\n  return y = %%2\n}\n", dt)
+		m, err := Parse(src)
+		require.NoError(t, err)
+		require.NoError(t, Verify(m), dt)
+		// 1 + 2^-12 needs 13 significant bits: f32 holds it, neither 16-bit dtype does.
+		a := &Array{Shape: []int64{2}, Data: []float64{1, 0x1p-6}}
+		b := &Array{Shape: []int64{2}, Data: []float64{1, 0x1p-6}}
+		got, err := Interpret(m, "f", Inputs{Tensors: map[string]*Array{"a": a, "b": b}})
+		require.NoError(t, err)
+		require.Equal(t, 1+0x1p-12, got["y"].Data[0], dt)
+	}
+}
+
 // TestTransposeAgainstReference transposes random tensors of rank 1 to 4 by
 // random permutations and checks every element against its index mapping.
 func TestTransposeAgainstReference(t *testing.T) {
@@ -274,6 +291,12 @@ func TestContractionTypeErrors(t *testing.T) {
 			"dot_general lists axis 0 of f32[K,K] twice"},
 		{fn("%a: f32[M,K], %b: f32[K,N]", "dot_general %a, %b contract=[1]x[0]", "f32[N,M]"),
 			"declared type f32[N,M], but dot_general of these operands is f32[M,N]"},
+		{fn("%a: bf16[M,K], %b: bf16[K,N]", "dot_general %a, %b contract=[1]x[0]", "f16[M,N]"),
+			"declared type f16[M,N], but dot_general of these operands is bf16[M,N]"},
+		{fn("%a: bf16[M,K], %b: bf16[K,N]", "dot_general %a, %b contract=[1]x[0]", "f64[M,N]"),
+			"declared type f64[M,N], but dot_general of these operands is bf16[M,N]"},
+		{fn("%a: f32[M,K], %b: f32[K,N]", "dot_general %a, %b contract=[1]x[0]", "f64[M,N]"),
+			"declared type f64[M,N], but dot_general of these operands is f32[M,N]"},
 		{fn("%x: f32[M,K]", "transpose %x perm=[0,0]", "f32[M,M]"),
 			"perm=[0,0] is not a permutation of the 2 axes of f32[M,K]"},
 		{fn("%x: f32[M,K]", "transpose %x perm=[1]", "f32[K]"),

@@ -171,7 +171,9 @@ func Convert(x float64, d DType) float64 {
 	return x
 }
 
-// F32ToBF16 rounds to bfloat16 with round-to-nearest-even; NaN stays a quiet NaN.
+// F32ToBF16 rounds to bfloat16 with round-to-nearest-even. A NaN keeps its
+// sign and the top 7 bits of its payload and is made quiet; a finite value
+// from the largest bf16 plus half an ulp on becomes inf.
 func F32ToBF16(f float32) uint16 {
 	b := math.Float32bits(f)
 	if f != f {
@@ -181,10 +183,13 @@ func F32ToBF16(f float32) uint16 {
 	return uint16(b >> 16)
 }
 
-// BF16ToF32 widens a bfloat16 exactly.
+// BF16ToF32 widens a bfloat16 exactly: its bits are the top half of an f32
+// (a signalling NaN stays signalling).
 func BF16ToF32(h uint16) float32 { return math.Float32frombits(uint32(h) << 16) }
 
-// F32ToF16 rounds to IEEE half precision with round-to-nearest-even.
+// F32ToF16 rounds to IEEE half precision with round-to-nearest-even. A NaN
+// keeps its sign and the top 10 bits of its payload and is made quiet, as
+// F16C's vcvtps2ph does (and the compiled kernels).
 func F32ToF16(f float32) uint16 {
 	b := math.Float32bits(f)
 	sign := uint16(b>>16) & 0x8000
@@ -193,7 +198,7 @@ func F32ToF16(f float32) uint16 {
 	switch {
 	case exp == 0xff: // inf or NaN
 		if man != 0 {
-			return sign | 0x7e00
+			return sign | 0x7e00 | uint16(man>>13)
 		}
 		return sign | 0x7c00
 	case exp-127 > 15: // overflow
@@ -221,14 +226,17 @@ func F32ToF16(f float32) uint16 {
 	return sign
 }
 
-// F16ToF32 widens a half exactly.
+// F16ToF32 widens a half exactly. A NaN keeps its sign and payload and is
+// made quiet, as F16C's vcvtph2ps does (and the compiled kernels).
 func F16ToF32(h uint16) float32 {
 	sign := uint32(h&0x8000) << 16
 	exp := uint32(h>>10) & 0x1f
 	man := uint32(h & 0x3ff)
 	switch {
+	case exp == 0x1f && man != 0:
+		return math.Float32frombits(sign | 0x7fc00000 | man<<13)
 	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | man<<13)
+		return math.Float32frombits(sign | 0x7f800000)
 	case exp == 0:
 		if man == 0 {
 			return math.Float32frombits(sign)

@@ -2,6 +2,7 @@ package passes
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,12 +26,16 @@ func TestPasses(t *testing.T) {
 				ar, err := txtar.ParseFile(file)
 				require.NoError(t, err)
 				var in, want *txtar.File
+				var log []string
+				opt := &Options{Explain: func(l string) { log = append(log, l) }}
 				for i := range ar.Files {
 					switch ar.Files[i].Name {
 					case "in.ir":
 						in = &ar.Files[i]
 					case "want.ir":
 						want = &ar.Files[i]
+					case "options":
+						require.NoError(t, parseTestOptions(string(ar.Files[i].Data), opt))
 					}
 				}
 				require.NotNil(t, in, "no in.ir section")
@@ -38,8 +43,6 @@ func TestPasses(t *testing.T) {
 				require.NoError(t, err)
 				require.NoError(t, ir.Verify(m))
 				before := ir.Print(m)
-				var log []string
-				opt := &Options{Explain: func(l string) { log = append(log, l) }}
 				require.NoError(t, runOne(p, m, opt))
 				got := ir.Print(m)
 				if want == nil {
@@ -63,6 +66,34 @@ func TestPasses(t *testing.T) {
 			})
 		}
 	}
+}
+
+// parseTestOptions reads the "options" section of a pass test, one setting
+// per line: "precision=bf16" (or f16) switches mixed precision on for every
+// function, "precision@NAME=bf16" (or off) for function NAME.
+func parseTestOptions(text string, opt *Options) error {
+	for _, line := range strings.Fields(text) {
+		k, v, _ := strings.Cut(line, "=")
+		d, ok := ir.ParseDType(v)
+		if v == "off" {
+			d, ok = ir.Invalid, true
+		}
+		if !ok {
+			return fmt.Errorf("options: %q is not a dtype", v)
+		}
+		switch fn, isFunc := strings.CutPrefix(k, "precision@"); {
+		case k == "precision":
+			opt.Precision = d
+		case isFunc:
+			if opt.FuncPrecision == nil {
+				opt.FuncPrecision = map[string]ir.DType{}
+			}
+			opt.FuncPrecision[fn] = d
+		default:
+			return fmt.Errorf("options: unknown setting %q", k)
+		}
+	}
+	return nil
 }
 
 func TestOrderingFacts(t *testing.T) {

@@ -25,6 +25,14 @@ type Options struct {
 	// each followed by a line per value it names with the value's source
 	// position and text (indented by four spaces).
 	Explain func(line string)
+	// Precision switches on mixed precision (the precision pass) for every
+	// function: ir.F16 or ir.BF16; ir.Invalid (the zero value) leaves the
+	// program's precision as the source wrote it.
+	Precision ir.DType
+	// FuncPrecision overrides Precision for the functions it names (ir.Invalid
+	// switches it off for one): how a declaration that asks for mixed
+	// precision for its own function, such as a train step's, reaches the pass.
+	FuncPrecision map[string]ir.DType
 	// Sources holds the source files by position file name, for messages
 	// that quote the source a value came from. It may be nil.
 	Sources ir.Sources
@@ -64,6 +72,7 @@ func Pipeline() []Pass {
 		{Name: "simplify", Run: Fix(simplifyAll)},
 		{Name: "cse", Run: cse},
 		{Name: "fold-layouts", Run: foldLayouts},
+		{Name: "precision", Run: precision},
 		{Name: "dce", Run: dce},
 		{Name: "hoist-scalars", Run: hoistScalars},
 		{Name: "fuse", Run: fuse},
@@ -83,6 +92,10 @@ var ordering = [][3]string{
 	{"hoist-scalars", "fuse", "kernels only take tensor work; scalars arrive as arguments"},
 	{"inline", "fold-layouts", "a callee's transposes meet the caller's contractions"},
 	{"fold-layouts", "fuse", "a folded transpose is no kernel: the contraction reads its operand in place"},
+	{"autodiff", "precision", "the backward's contractions read 16-bit operands too"},
+	{"fold-layouts", "precision", "casts go on the operands a contraction reads in place, below folded transposes"},
+	{"cse", "precision", "one cast per value: duplicates are merged before the pass keys casts by value"},
+	{"precision", "fuse", "casts fuse into the kernels of the values they read"},
 }
 
 // Names returns the pass names in order.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -301,6 +302,37 @@ func TestCLIIRDumps(t *testing.T) {
 	require.Contains(t, stderr, "unknown pass")
 }
 
+// TestCLIPrecision checks -precision on dlc ir and dlc build: the IR after
+// the precision pass has bf16 operands for the contraction, off (the default)
+// leaves it f32 and builds the same artifact bytes as no flag, and a wrong
+// value is a usage error that names it.
+func TestCLIPrecision(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "mm.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel mm(x: f32[B, D], w: f32[D, H]) -> y: f32[B, H] {\n    y = x @ w\n}\n"), 0o644))
+	stdout, stderr, code := dlc(t, nil, "ir", src, "--after", "precision", "-precision", "bf16", "--explain-fusion")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "cast %x : bf16[B,D]")
+	require.Contains(t, stdout, "dot_general %2, %3 contract=[1]x[0] : f32[B,H]")
+	require.Contains(t, stdout, "// fusion: @mm: %y (dot_general) reads bf16 copies of %x and %w and accumulates in f32")
+	stdout, _, code = dlc(t, nil, "ir", src, "--after", "precision")
+	require.Equal(t, 0, code)
+	require.NotContains(t, stdout, "bf16")
+	_, stderr, code = dlc(t, nil, "ir", src, "-precision", "fp8")
+	require.Equal(t, 2, code)
+	require.Contains(t, stderr, `-precision "fp8": mixed precision is bf16 or f16 (or off)`)
+
+	lion := "../stdlib/optim/lion.dl"
+	a, b := filepath.Join(dir, "a.dla"), filepath.Join(dir, "b.dla")
+	_, stderr, code = dlc(t, nil, "build", lion, "-o", a)
+	require.Equal(t, 0, code, stderr)
+	_, stderr, code = dlc(t, nil, "build", lion, "-o", b, "-precision", "off")
+	require.Equal(t, 0, code, stderr)
+	ab, _ := os.ReadFile(a)
+	bb, _ := os.ReadFile(b)
+	require.Equal(t, ab, bb, "-precision off builds the artifact of no flag")
+}
+
 // TestCLIBuildDumps checks that build -dump-dir writes the graph IR after
 // every pass and the LLVM IR before and after opt, the optimized one with the
 // kernel vectorised.
@@ -308,7 +340,7 @@ func TestCLIBuildDumps(t *testing.T) {
 	dir := t.TempDir()
 	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", filepath.Join(dir, "lion.dla"), "-dump-dir", filepath.Join(dir, "dump"))
 	require.Equal(t, 0, code, stderr)
-	require.FileExists(t, filepath.Join(dir, "dump", "08_fuse.ir"))
+	require.FileExists(t, filepath.Join(dir, "dump", "09_fuse.ir"))
 	ll, err := os.ReadFile(filepath.Join(dir, "dump", "kernels.ll"))
 	require.NoError(t, err)
 	require.Contains(t, string(ll), "define void @dlc_lion_k0(")
@@ -421,6 +453,61 @@ func TestCLIRunBF16(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(outDir, "z.npy"))
 	require.NoError(t, err)
 	require.Contains(t, string(raw), "'descr': '<u2'")
+}
+
+// TestCLIRunConverts feeds f32 .npy data to bf16 and f16 inputs with
+// --in NAME=PATH:DTYPE and reads the 16-bit outputs back as f32 with
+// --out-f32; the expected values are roundings worked out by hand.
+func TestCLIRunConverts(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "conv.dl")
+	require.NoError(t, os.WriteFile(src, []byte("kernel conv(x: bf16[N], h: f16[N]) -> (z: bf16[N], g: f16[N]) {\n    z = x * 2.0\n    g = h\n}\n"), 0o644))
+	art := filepath.Join(dir, "conv.dla")
+	_, stderr, code := dlc(t, nil, "build", src, "-o", art)
+	require.Equal(t, 0, code, stderr)
+	// 1 + 2^-8 and 1 + 2^-11 are ties that round to even (down) in bf16 and
+	// f16; 1 + 3·2^-8 rounds up in bf16 and is exact in f16; 65520 is f16's
+	// overflow tie; 2^-25 is the tie below f16's smallest subnormal.
+	x := []float32{1 + 0x1p-8, 1 + 3*0x1p-8, 1 + 0x1p-11, 65520, 0x1p-25, -3}
+	in := filepath.Join(dir, "x.npy")
+	writeF32(t, in, []int64{int64(len(x))}, x)
+	outDir := filepath.Join(dir, "out")
+	_, stderr, code = dlc(t, nil, "run", art, "conv", "--in", "x="+in+":bf16", "--in", "h="+in+":f16", "--out-f32", "--out", outDir)
+	require.Equal(t, 0, code, stderr)
+	inf := float32(math.Inf(1))
+	for name, want := range map[string][]float32{
+		"z": {2, 2 + 0x1p-5, 2, 131072, 0x1p-24, -6},
+		"g": {1 + 0x1p-8, 1 + 3*0x1p-8, 1, inf, 0, -3},
+	} {
+		arr, err := npy.ReadFile(filepath.Join(outDir, name+".npy"))
+		require.NoError(t, err)
+		require.Equal(t, runtime.Float32, arr.DType, name)
+		got := make([]float32, len(want))
+		for i := range got {
+			got[i] = mathFloat32frombits(le32(arr.Bytes()[4*i:]))
+		}
+		require.Equal(t, want, got, name)
+	}
+
+	// Mistakes: an unknown dtype, a conversion the runtime does not do, f32
+	// data for a bf16 input without a conversion.
+	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), runtime.F64(make([]float64, 6))))
+	f64 := filepath.Join(dir, "f64.npy")
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--in", "x=" + in + ":bf61", "--in", "h=" + in + ":f16"}, `unknown dtype "bf61"`},
+		{[]string{"--in", "x=" + f64 + ":bf16", "--in", "h=" + in + ":f16"}, "cannot convert f64 to bf16"},
+		{[]string{"--in", "x=" + in, "--in", "h=" + in + ":f16"}, "input x: " + in + " holds f32 data, the function takes bf16: give --in x=" + in + ":bf16"},
+	} {
+		out := filepath.Join(dir, "bad")
+		_, stderr, code := dlc(t, nil, append([]string{"run", art, "conv", "--out", out}, c.args...)...)
+		require.NotEqual(t, 0, code, c.args)
+		require.Contains(t, stderr, c.want)
+		_, err := os.Stat(out)
+		require.True(t, os.IsNotExist(err), "no output may be left behind")
+	}
 }
 
 // TestCLICodegenError builds a kernel whose result only scalars compute, which
@@ -604,6 +691,19 @@ func TestCLIReproducibleVerify(t *testing.T) {
 	out, code := run(elsewhere, "verify", art)
 	require.Equal(t, 0, code, out)
 	require.Contains(t, out, "verified: rebuilt byte for byte from its 3 source files")
+
+	// A mixed-precision build records -precision and is rebuilt with it.
+	out, code = run(dirs[0], "build", "main.dl", "-precision", "bf16", "-o", "mixed.dla")
+	require.Equal(t, 0, code, out)
+	mixed, err := os.ReadFile(filepath.Join(dirs[0], "mixed.dla"))
+	require.NoError(t, err)
+	mman, _, err := artifact.Decode(mixed)
+	require.NoError(t, err)
+	require.Equal(t, "bf16", mman.Build.Precision)
+	require.Empty(t, man.Build.Precision, "an f32 build records no precision")
+	out, code = run(elsewhere, "verify", filepath.Join(dirs[0], "mixed.dla"))
+	require.Equal(t, 0, code, out)
+	require.Contains(t, out, "verified: rebuilt byte for byte")
 
 	tampered := func(edit func(m *artifact.Manifest, s map[string][]byte)) string {
 		m, s, err := artifact.Decode(bytes.Clone(arts[0])) // sections share the buffer

@@ -146,7 +146,7 @@ func compareWithInterpreter(t *testing.T, m *ir.Module, f *ir.Func, art *runtime
 		for i := range a.Data {
 			switch {
 			case p.Type.DType.IsFloat():
-				a.Data[i] = float64(float32(rng.NormFloat64()))
+				a.Data[i] = ir.Convert(rng.NormFloat64(), p.Type.DType)
 			case p.Type.DType == ir.Bool:
 				a.Data[i] = float64(rng.IntN(2))
 			default:
@@ -177,8 +177,15 @@ func compareWithInterpreter(t *testing.T, m *ir.Module, f *ir.Func, art *runtime
 		if tol, ok := f32Tolerance[file+"/"+f.Name]; ok {
 			rtol, atol = tol.rtol, tol.atol
 		}
-		if r.Value.Type.DType == ir.F64 {
+		switch r.Value.Type.DType {
+		case ir.F64:
 			rtol, atol = 1e-12, 1e-300
+		case ir.BF16, ir.F16:
+			// A 16-bit output rounds an f32 value that is within the f32
+			// tolerance of the interpreter's; where the two straddle a
+			// rounding boundary they land one 16-bit ulp apart: at most 2^-7
+			// (bf16) or 2^-10 (f16) of the value.
+			rtol = max(rtol, map[ir.DType]float64{ir.BF16: 0x1p-7, ir.F16: 0x1p-10}[r.Value.Type.DType])
 		}
 		if !r.Value.Type.DType.IsFloat() {
 			rtol, atol = 0, 0
@@ -226,13 +233,18 @@ func toTensorFlat(d ir.DType, a *ir.Array) runtime.Tensor {
 			x[i] = v != 0
 		}
 		return runtime.Bool(x, a.Shape...)
-	case ir.BF16:
-		b := make([]byte, 2*len(a.Data))
+	case ir.BF16, ir.F16:
+		x := make([]float32, len(a.Data))
 		for i, v := range a.Data {
-			h := ir.F32ToBF16(float32(v))
-			b[2*i], b[2*i+1] = byte(h), byte(h>>8)
+			x[i] = float32(v)
 		}
-		return runtime.FromBytes(runtime.BFloat16, a.Shape, b)
+		h := make([]uint16, len(x))
+		if d == ir.BF16 {
+			runtime.BF16FromF32(h, x)
+			return runtime.BF16(h, a.Shape...)
+		}
+		runtime.F16FromF32(h, x)
+		return runtime.F16(h, a.Shape...)
 	}
 	panic("toTensor: unsupported dtype " + d.String())
 }
@@ -254,6 +266,8 @@ func fromTensor(d ir.DType, t runtime.Tensor) []float64 {
 			out[i] = float64(b[i])
 		case ir.BF16:
 			out[i] = float64(ir.BF16ToF32(uint16(b[2*i]) | uint16(b[2*i+1])<<8))
+		case ir.F16:
+			out[i] = float64(ir.F16ToF32(uint16(b[2*i]) | uint16(b[2*i+1])<<8))
 		}
 	}
 	return out

@@ -24,6 +24,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	cpu := fs.String("cpu", "", "`CPU`: the CPU to build for, one of "+strings.Join(codegen.CPUs(), ", ")+" (default "+codegen.DefaultCPU+"; native: this machine); the runtime checks its features before loading")
 	target := fs.String("target", "cpu", "`TARGET`: cpu, or cuda[:sm_XX] for PTX beside the CPU code (sm_XX one of "+strings.Join(codegen.SMs(), ", ")+"; default "+codegen.DefaultSM+", which the driver JIT-compiles for newer GPUs; sm_90 needs LLVM 16 or newer)")
 	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll; kernels.ptx.ll for a GPU); the build cache is not used")
+	prec := fs.String("precision", "off", precisionUsage)
 	cf := addCacheFlags(fs)
 	noCache := fs.Bool("no-cache", false, "neither look in the build cache nor store the artifact there")
 	explainCache := fs.Bool("explain-cache", false, "say whether the artifact came from the build cache, and if not, which input changed (the source, an import, the compiler, LLVM, the target or a flag)")
@@ -31,6 +32,10 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	low, err := compiler.ParsePrecision(*prec)
+	if err != nil {
+		return &usageError{err.Error()}
 	}
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
@@ -51,7 +56,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	opt := compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir}
+	opt := compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir, Precision: low}
 	if !*noCache {
 		if opt.Cache, err = cf.open(); err != nil {
 			return err
@@ -76,14 +81,23 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	return nil
 }
 
+// precisionUsage documents -precision of dlc build and dlc ir.
+const precisionUsage = "`P`: mixed precision, bf16 or f16: contractions read 16-bit copies of their operands and accumulate in f32, " +
+	"everything else stays f32 (docs/MATH.md §4); off compiles the program as written"
+
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ir", flag.ContinueOnError)
 	after := fs.String("after", "", "`PASS`: print the IR after this pass (default: after the whole pipeline)")
 	dumpDir := fs.String("dump-dir", "", "`DIR`: also write the IR after every pass there")
 	explain := fs.Bool("explain-fusion", false, "print every fusion decision with its reason")
+	prec := fs.String("precision", "off", precisionUsage)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
 		return err
+	}
+	low, err := compiler.ParsePrecision(*prec)
+	if err != nil {
+		return &usageError{err.Error()}
 	}
 	if len(pos) != 1 {
 		return &usageError{"need exactly one .dl file"}
@@ -93,7 +107,7 @@ func runIR(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	var lines []string
-	opt := compiler.Options{DumpDir: *dumpDir}
+	opt := compiler.Options{DumpDir: *dumpDir, Precision: low}
 	if *explain {
 		opt.Explain = func(l string) { lines = append(lines, l) }
 	}

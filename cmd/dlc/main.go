@@ -2,10 +2,10 @@
 // benchmarks them. "dlc help" lists every command with its flags; "dlc CMD -h"
 // shows one command.
 //
-//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--no-cache] [--explain-cache] [-v]
-//	dlc run ART.dla FUNC --in NAME=PATH.npy ... [--set NAME=VALUE ...] --out DIR
+//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--precision bf16|f16] [--no-cache] [--explain-cache] [-v]
+//	dlc run ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... [--set NAME=VALUE ...] [--out-f32] --out DIR
 //	dlc inspect ART.dla [--json]
-//	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion]
+//	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion] [--precision bf16|f16]
 //	dlc bench ART.dla FUNC --dim NAME=SIZE ... [--threads N] [--alias OUT=IN] [--set NAME=VALUE] [--time D] [--json]
 //	dlc verify ART.dla
 //	dlc cache show|trim|clear [--cache-dir DIR] [--cache-limit SIZE]
@@ -33,7 +33,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"build", "FILE.dl", "compile a .dl file into an artifact", runBuild},
-		{"run", "ART.dla FUNC --in NAME=PATH.npy ... --out DIR", "run a function on .npy inputs, write one .npy per output", runRun},
+		{"run", "ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... --out DIR", "run a function on .npy inputs, write one .npy per output", runRun},
 		{"inspect", "ART.dla", "describe the functions and kernels of an artifact", runInspect},
 		{"ir", "FILE.dl", "print the graph IR after a pass", runIR},
 		{"bench", "ART.dla FUNC --dim NAME=SIZE ...", "time a function on generated data against its roof: the copy bandwidth or the FMA peak", runBench},

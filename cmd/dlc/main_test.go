@@ -62,9 +62,9 @@ func TestHelpOfEveryCommand(t *testing.T) {
 
 func TestHelpListsTheFlagsWithTheirArguments(t *testing.T) {
 	want := map[string][]string{
-		"build":   {"-o OUT.dla", "--cpu CPU", "--dump-dir DIR", "--cache-dir DIR", "--cache-limit SIZE", "--no-cache", "--explain-cache", "-v"},
+		"build":   {"-o OUT.dla", "--cpu CPU", "--dump-dir DIR", "--precision P", "--cache-dir DIR", "--cache-limit SIZE", "--no-cache", "--explain-cache", "-v"},
 		"cache":   {"--cache-dir DIR", "--cache-limit SIZE"},
-		"run":     {"--in NAME=PATH.npy", "--set NAME=VALUE", "--out DIR", "--threads N"},
+		"run":     {"--in NAME=PATH.npy[:DTYPE]", "--set NAME=VALUE", "--out DIR", "--out-f32", "--threads N"},
 		"inspect": {"--json", "--dim NAME=SIZE", "--balance OPS/BYTE"},
 		"ir":      {"--after PASS", "--dump-dir DIR", "--explain-fusion"},
 		"bench":   {"--dim NAME=SIZE", "--alias OUT=IN", "--set NAME=VALUE", "--time DURATION", "--threads N", "--json"},

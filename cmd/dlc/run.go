@@ -19,10 +19,12 @@ import (
 func runRun(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var ins, sets pairs
-	fs.Var(&ins, "in", "`NAME=PATH.npy`: read input NAME from PATH.npy (repeatable; every input is required)")
+	fs.Var(&ins, "in", "`NAME=PATH.npy[:DTYPE]`: read input NAME from PATH.npy (repeatable; every input is required); "+
+		"with :bf16 or :f16, f32 data is rounded to that dtype (to nearest even), with :f32 bf16 or f16 data is widened")
 	fs.Var(&sets, "set", "`NAME=VALUE`: set scalar parameter NAME (repeatable; true and false are 1 and 0)")
 	outDir := fs.String("out", "", "`DIR`: write each output to DIR/OUTPUT_NAME.npy (required)")
 	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
+	outF32 := fs.Bool("out-f32", false, "write bf16 and f16 outputs widened to f32 (exactly), as '<f4' .npy files")
 	devFlags := addDeviceFlags(fs)
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -46,9 +48,9 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: map[string]float64{}}
 	shapes := map[string][]int64{}
 	for i, name := range ins.keys {
-		t, err := npy.ReadFile(ins.vals[i])
+		t, err := readInput(name, ins.vals[i], desc)
 		if err != nil {
-			return fmt.Errorf("input %s: %w", name, err)
+			return err
 		}
 		a.Inputs[name] = t
 		shapes[name] = t.Shape
@@ -99,11 +101,68 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 	}
 	sort.Strings(names)
 	for _, n := range names {
-		if err := npy.WriteFile(filepath.Join(*outDir, n+".npy"), a.Outputs[n]); err != nil {
+		t := a.Outputs[n]
+		if *outF32 && (t.DType == runtime.BFloat16 || t.DType == runtime.Float16) {
+			if t, err = runtime.ConvertFloat(t, runtime.Float32); err != nil {
+				return fmt.Errorf("output %s: %w", n, err)
+			}
+		}
+		if err := npy.WriteFile(filepath.Join(*outDir, n+".npy"), t); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// readInput reads the --in value spec of input name: PATH.npy, or
+// PATH.npy:DTYPE to convert its data to DTYPE (runtime.ConvertFloat). A file
+// of f32 data for a bf16 or f16 input without a conversion is an error that
+// says how to convert it.
+func readInput(name, spec string, desc *artifact.Function) (runtime.Tensor, error) {
+	path, to, err := splitInputSpec(spec)
+	if err != nil {
+		return runtime.Tensor{}, fmt.Errorf("--in %s=%s: %w", name, spec, err)
+	}
+	t, err := npy.ReadFile(path)
+	if err != nil {
+		return runtime.Tensor{}, fmt.Errorf("input %s: %w", name, err)
+	}
+	if to == nil {
+		if want := inputDType(desc, name); t.DType == runtime.Float32 && (want == "bf16" || want == "f16") {
+			return runtime.Tensor{}, fmt.Errorf("input %s: %s holds f32 data, the function takes %s: give --in %s=%s:%s to round it", name, path, want, name, path, want)
+		}
+		return t, nil
+	}
+	c, err := runtime.ConvertFloat(t, *to)
+	if err != nil {
+		return runtime.Tensor{}, fmt.Errorf("--in %s=%s: %w", name, spec, err)
+	}
+	return c, nil
+}
+
+// splitInputSpec splits PATH[:DTYPE]. A suffix after the last colon that
+// names no directory or file extension is a dtype and must be one; any other
+// colon belongs to the path.
+func splitInputSpec(spec string) (string, *runtime.DType, error) {
+	i := strings.LastIndexByte(spec, ':')
+	if i < 0 || strings.ContainsAny(spec[i+1:], "/.") {
+		return spec, nil, nil
+	}
+	d, err := runtime.ParseDType(spec[i+1:])
+	if err != nil {
+		return "", nil, err
+	}
+	return spec[:i], &d, nil
+}
+
+// inputDType is the dtype name of input name of f, or "" when f has none.
+func inputDType(f *artifact.Function, name string) string {
+	for _, in := range f.Inputs {
+		if in.Name == name {
+			return in.DType
+		}
+	}
+	return ""
 }
 
 func parseScalar(s string) (float64, error) {

@@ -52,7 +52,11 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		}
 		return nil, fmt.Errorf("%s is not among the sources the artifact records: %w", p, fs.ErrNotExist)
 	}
-	rebuilt, rman, err := compiler.Build(context.Background(), main.Name, secs[main.Section], compiler.Options{CPU: man.Build.CPU, GPU: man.Build.GPU, ReadFile: read})
+	low, err := compiler.ParsePrecision(man.Build.Precision)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	rebuilt, rman, err := compiler.Build(context.Background(), main.Name, secs[main.Section], compiler.Options{CPU: man.Build.CPU, GPU: man.Build.GPU, Precision: low, ReadFile: read})
 	if err != nil {
 		return fmt.Errorf("rebuilding %s from its sources: %w", path, err)
 	}

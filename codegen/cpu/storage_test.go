@@ -16,6 +16,7 @@ import (
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/internal/hostcpu"
 	"dlc.dev/dlc/ir"
+	dlcrt "dlc.dev/dlc/runtime"
 
 	"github.com/ebitengine/purego"
 )
@@ -156,4 +157,78 @@ func TestF16RowsWithoutF16C(t *testing.T) {
 			t.Errorf("%s: %v without F16C, %v with it", name, g, w)
 		}
 	}
+}
+
+// convertKernels widen and narrow bf16 and f16 with loop kernels.
+const convertKernels = `func @bf16_widen(%h: bf16[N]) -> (y: f32[N]) {
+  %1 = cast %h : f32[N] @k0
+  return y = %1
+}
+func @bf16_narrow(%x: f32[N]) -> (h: bf16[N]) {
+  %1 = cast %x : bf16[N] @k0
+  return h = %1
+}
+func @f16_widen(%h: f16[N]) -> (y: f32[N]) {
+  %1 = cast %h : f32[N] @k0
+  return y = %1
+}
+func @f16_narrow(%x: f32[N]) -> (h: f16[N]) {
+  %1 = cast %x : f16[N] @k0
+  return h = %1
+}
+`
+
+// bf16Inputs are f32 patterns at every bf16 rounding decision: each upper
+// half with the lower halves that round down, tie and round up, and the
+// neighbours of bf16's subnormal, overflow and NaN boundaries.
+func bf16Inputs() []uint32 {
+	var in []uint32
+	for hi := uint32(0); hi < 1<<16; hi++ {
+		for _, lo := range []uint32{0, 1, 0x7fff, 0x8000, 0x8001, 0xffff} {
+			in = append(in, hi<<16|lo)
+		}
+	}
+	return in
+}
+
+// TestStorageConversionsMatchRuntime checks that the kernels' storage
+// conversions give the bits of the runtime's slice conversions
+// (runtime.BF16FromF32 and friends, tested against an independent reference
+// there): every 16-bit pattern widened, f32 patterns at every rounding
+// decision narrowed, NaN payloads included, on x86-64-v3 (F16C) and on
+// x86-64 (f16 in integer code).
+func TestStorageConversionsMatchRuntime(t *testing.T) {
+	needF16C(t)
+	halves := make([]uint16, 1<<16)
+	for i := range halves {
+		halves[i] = uint16(i)
+	}
+	in := append(narrowInputs(), bf16Inputs()...)
+	xs := unsafe.Slice((*float32)(unsafe.Pointer(&in[0])), len(in))
+	for _, cpuName := range []string{codegen.DefaultCPU, "x86-64"} {
+		l := buildLibraryFor(t, convertKernels, codegen.CPUTarget(cpuName))
+		for _, c := range []struct {
+			name   string
+			widen  func([]float32, []uint16) int
+			narrow func([]uint16, []float32) int
+		}{{"bf16", dlcrt.F32FromBF16, dlcrt.BF16FromF32}, {"f16", dlcrt.F32FromF16, dlcrt.F16FromF32}} {
+			got, want := make([]float32, len(halves)), make([]float32, len(halves))
+			callLoop(t, l, "dlc_"+c.name+"_widen_k0", len(halves), unsafe.Pointer(&halves[0]), unsafe.Pointer(&got[0]))
+			c.widen(want, halves)
+			for h := range halves {
+				if g, w := math.Float32bits(got[h]), math.Float32bits(want[h]); g != w {
+					t.Fatalf("%s: %s %#04x widens to %#08x in a kernel, %#08x in the runtime", cpuName, c.name, h, g, w)
+				}
+			}
+			gotN, wantN := make([]uint16, len(in)), make([]uint16, len(in))
+			callLoop(t, l, "dlc_"+c.name+"_narrow_k0", len(in), unsafe.Pointer(&in[0]), unsafe.Pointer(&gotN[0]))
+			c.narrow(wantN, xs)
+			for j, x := range in {
+				if gotN[j] != wantN[j] {
+					t.Fatalf("%s: f32 %#08x narrows to %s %#04x in a kernel, %#04x in the runtime", cpuName, x, c.name, gotN[j], wantN[j])
+				}
+			}
+		}
+	}
+	t.Logf("%d patterns widened, %d narrowed, to the same bits in kernels and the runtime", len(halves), len(in))
 }

@@ -26,6 +26,9 @@ type Elemental struct {
 	decls map[string]*llir.Func
 	fma   bool // the target has FMA: exp uses llvm.fma (vecmath.go)
 	f16c  bool // the target converts f16 in hardware: f16 is stored as half (storage.go)
+	// bf16Bits maps a float that Round made from bf16 bits to those bits, so
+	// that storing it reuses them instead of rounding it again (storage.go).
+	bf16Bits map[value.Value]value.Value
 	// outline holds the ops with an inline f32 form that are called instead,
 	// by their MathCalls name; DefineInline gives that function the inline body.
 	outline map[ir.Op]bool
@@ -60,7 +63,7 @@ func (e *Elemental) DefineInline(f *llir.Func, op ir.Op) error {
 // NewElemental returns an emitter for target t that declares functions in m
 // and lowers transcendental ops to calls of the functions named by calls.
 func NewElemental(m *llir.Module, calls MathCalls, t codegen.Target) *Elemental {
-	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: t.Caps.FMA, f16c: t.Caps.F16C}
+	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: t.Caps.FMA, f16c: t.Caps.F16C, bf16Bits: map[value.Value]value.Value{}}
 }
 
 // elemCtx is what a lowering sees: the op, its result and operand dtypes, the

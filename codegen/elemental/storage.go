@@ -100,10 +100,15 @@ func (e *Elemental) Widen(b *llir.Block, d ir.DType, x value.Value) value.Value 
 }
 
 // Narrow converts a register value of dtype d to its memory form, rounding
-// f16 and bf16 to nearest even.
+// f16 and bf16 to nearest even. A bf16 value that Round produced is stored
+// as the bits it was made from: rounding it again would give the same bits
+// (its NaNs are quiet already), at the cost of a second rounding per element.
 func (e *Elemental) Narrow(b *llir.Block, d ir.DType, x value.Value) value.Value {
 	if d == ir.F16 && !e.f16c {
 		return floatToF16(b, x)
+	}
+	if h, ok := e.bf16Bits[x]; ok && d == ir.BF16 {
+		return h
 	}
 	switch d {
 	case ir.F16:
@@ -147,7 +152,10 @@ func (e *Elemental) Round(b *llir.Block, d ir.DType, x value.Value) value.Value 
 	case ir.F16:
 		return b.NewFPExt(b.NewFPTrunc(x, types.Half), types.Float)
 	case ir.BF16:
-		return bf16ToFloat(b, floatToBF16(b, x))
+		h := floatToBF16(b, x)
+		r := bf16ToFloat(b, h)
+		e.bf16Bits[r] = h
+		return r
 	}
 	return x
 }

@@ -36,8 +36,9 @@ func Dims(shape []string) ([]int64, int64) {
 }
 
 // Arguments makes seeded inputs (floats in [-4, 4) with a few specials,
-// integers within their index bounds) and zeroed outputs for fn, and returns
-// the outputs' bytes by name.
+// 16-bit ones rounded to nearest even from such an f32, integers within their
+// index bounds) and zeroed outputs for fn, and returns the outputs' bytes by
+// name.
 func Arguments(fn artifact.Function) (runtime.Args, map[string][]byte, error) {
 	rng := rand.New(rand.NewPCG(1, uint64(len(fn.Name))))
 	bounds := map[string]int64{}
@@ -64,6 +65,14 @@ func Arguments(fn artifact.Function) (runtime.Args, map[string][]byte, error) {
 				binary.LittleEndian.PutUint32(at, math.Float32bits(x))
 			case runtime.Float64:
 				binary.LittleEndian.PutUint64(at, math.Float64bits(rng.Float64()*8-4))
+			case runtime.BFloat16, runtime.Float16:
+				h := make([]uint16, 1)
+				if x := []float32{float32(rng.Float64()*8 - 4)}; dt == runtime.BFloat16 {
+					runtime.BF16FromF32(h, x)
+				} else {
+					runtime.F16FromF32(h, x)
+				}
+				binary.LittleEndian.PutUint16(at, h[0])
 			case runtime.Int32, runtime.Int64:
 				bound := int64(7)
 				if b, ok := bounds[in.Name]; ok {
