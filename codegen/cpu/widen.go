@@ -37,7 +37,7 @@ type widener struct {
 	j      value.Value               // the vector loop's element index (lane 0)
 	forbid value.Value               // the scalar loop's index, which only memOps may use
 	twins  map[*llir.Func]*llir.Func // outlined functions and their vector twins
-	n      int // lanes per vector: `lanes` unless set otherwise
+	n      int                       // lanes per vector: `lanes` unless set otherwise
 }
 
 func newWidener(e *elemental.Elemental, pre, b *llir.Block, mem map[llir.Instruction]memOp) *widener {
