@@ -69,12 +69,20 @@ func (t *Trainer) newDist(art *runtime.Artifact, opt Options) error {
 		return err
 	}
 	d.invSize = 1 / float64(d.comm.Size())
+	if err := d.sync(t); err != nil {
+		return err
+	}
+	t.dist = d
+	return nil
+}
+
+// sync makes every rank's parameters and state rank 0's.
+func (d *dist) sync(t *Trainer) error {
 	for _, s := range append(append([]*slot(nil), t.params...), t.state...) {
 		if err := d.comm.Bcast(s.tensor, 0); err != nil {
 			return fmt.Errorf("train: making every rank's %s rank 0's: %w", s.spec.Name, err)
 		}
 	}
-	t.dist = d
 	return nil
 }
 

@@ -119,15 +119,15 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if !lead {
-		return nil
-	}
 	if err := os.MkdirAll(o.out, 0o755); err != nil {
 		return err
 	}
 	ck := filepath.Join(o.out, "fashion.safetensors")
-	if err := tr.Save(ck); err != nil {
+	if err := tr.Save(ck); err != nil { // every rank: rank 0 writes, the others wait
 		return err
+	}
+	if !lead {
+		return nil
 	}
 	png := filepath.Join(o.out, "fashion.png")
 	if err := plotHistory(png, h); err != nil {

@@ -8,6 +8,9 @@
 //
 //	mpirun -np 2 --mca pml ob1 --mca btl self,vader dpcheck -art net.dla -steps 20 -out params.bin
 //
+// -ckpt writes a checkpoint after the last step; -resume loads one first and
+// trains on from its step counter to -steps.
+//
 // A rank prints "rank R of P: steps N loss L hash H".
 package main
 
@@ -31,38 +34,53 @@ func main() {
 	rows := flag.Int("rows", 8, "rows of the global batch")
 	bucket := flag.Int("bucket", 0, "bytes per gradient all-reduce (0: the default)")
 	out := flag.String("out", "", "rank 0 writes the parameters and state here")
+	ckpt := flag.String("ckpt", "", "save a checkpoint here after the last step")
+	resume := flag.String("resume", "", "load this checkpoint first")
 	flag.Parse()
-	if err := run(*art, *steps, *rows, *bucket, *out); err != nil {
+	if err := run(job{*art, *steps, *rows, *bucket, *out, *ckpt, *resume}); err != nil {
 		fmt.Fprintln(os.Stderr, "dpcheck:", err)
 		os.Exit(1)
 	}
 }
 
-func run(path string, steps, rows, bucket int, out string) error {
+// job is what to run.
+type job struct {
+	art               string
+	steps, rows       int
+	bucket            int
+	out, ckpt, resume string
+}
+
+func run(j job) error {
 	c, err := mpi.Init(mpi.Config{Timeout: time.Minute})
 	if err != nil {
 		return err
 	}
-	err = train1(c, path, steps, rows, bucket, out)
+	err = train1(c, j)
 	if ferr := c.Finalize(); err == nil {
 		err = ferr
 	}
 	return err
 }
 
-func train1(c *mpi.Comm, path string, steps, rows, bucket int, out string) error {
-	art, err := runtime.Load(path, runtime.Config{Threads: 1})
+func train1(c *mpi.Comm, j job) error {
+	art, err := runtime.Load(j.art, runtime.Config{Threads: 1})
 	if err != nil {
 		return err
 	}
 	defer art.Close()
-	tr, err := train.New(art, train.Options{Step: "step", Seed: 3, Comm: c, BucketBytes: bucket})
+	tr, err := train.New(art, train.Options{Step: "step", Seed: 3, Comm: c, BucketBytes: j.bucket})
 	if err != nil {
 		return err
 	}
+	if j.resume != "" {
+		if err := tr.Load(j.resume); err != nil {
+			return err
+		}
+	}
 	var loss float64
-	for i := range steps {
-		part, err := train.Shard(Batch(i, rows), c.Rank(), c.Size())
+	for i := int(tr.Steps()); i < j.steps; i++ {
+		part, err := train.Shard(Batch(i, j.rows), c.Rank(), c.Size())
 		if err != nil {
 			return err
 		}
@@ -78,8 +96,13 @@ func train1(c *mpi.Comm, path string, steps, rows, bucket int, out string) error
 	h := fnv.New64a()
 	h.Write(all)
 	fmt.Printf("rank %d of %d: steps %d loss %.9g hash %016x\n", c.Rank(), c.Size(), tr.Steps(), loss, h.Sum64())
-	if c.Rank() == 0 && out != "" {
-		return os.WriteFile(out, all, 0o644)
+	if j.ckpt != "" {
+		if err := tr.Save(j.ckpt); err != nil {
+			return err
+		}
+	}
+	if c.Rank() == 0 && j.out != "" {
+		return os.WriteFile(j.out, all, 0o644)
 	}
 	return nil
 }
