@@ -129,11 +129,16 @@ func checkSM(arch string, major, minor int, dev Device, name string) error {
 // loadPTX loads the PTX text into a module; a JIT failure carries the driver's log.
 func (l *cudaLauncher) loadPTX(ptx []byte) error {
 	image := append(append([]byte{}, ptx...), 0)
+	// The driver writes the JIT log through an address held as a uintptr,
+	// which escape analysis does not see: pinning keeps the buffer on the
+	// heap and in place (a stack buffer would move when the stack grows).
 	log := make([]byte, 8192)
+	var pin goruntime.Pinner
+	pin.Pin(&log[0])
+	defer pin.Unpin()
 	opts := []int32{cuJitErrorLog, cuJitErrorLogSize}
 	vals := []uintptr{uintptr(unsafe.Pointer(&log[0])), uintptr(len(log))}
 	code := l.d.cuModuleLoadDataEx(&l.mod, &image[0], uint32(len(opts)), &opts[0], &vals[0])
-	goruntime.KeepAlive(log)
 	if err := l.d.check("cuModuleLoadDataEx", code); err != nil {
 		msg := strings.TrimSpace(cString(&log[0]))
 		if msg != "" {

@@ -18,6 +18,10 @@ echo
 echo "== training a least-squares model from Go with the compiled Lion"
 go run ./examples/lion -steps 301
 echo
+echo "== training an MLP on Fashion-MNIST: one compiled train step (forward, backward,"
+echo "   Lion over every parameter in one launch); a short run on 12,000 images"
+(cd examples/fashion && go run . -epochs 2 -train 12000 -out ../../out/fashion)
+echo
 echo "== dlc bench: Lion at N = 16M, in place"
 bin/dlc bench out/lion.dla lion --dim N=16777216 --alias theta_new=theta --alias m_new=m
 echo

@@ -84,3 +84,36 @@ func TestNNLayers(t *testing.T) {
 		closeTo(t, name+" compiled", toF32(compiled["y"]), want, 2e-5, 1e-6)
 	}
 }
+
+// TestNNDense checks dense against plain loops, interpreted and compiled.
+func TestNNDense(t *testing.T) {
+	const file = "stdlib/nn/dense.dl"
+	m := lowerFile(t, file)
+	art := load(t, file)
+	rng := rand.New(rand.NewPCG(3, 4))
+	rnd := func(shape ...int64) *ir.Array {
+		a := ir.NewArray(shape...)
+		for i := range a.Data {
+			a.Data[i] = float64(float32(rng.NormFloat64()))
+		}
+		return a
+	}
+	const b, in, out = 6, 33, 17
+	x, w, bias := rnd(b, in), rnd(in, out), rnd(out)
+	want := make([]float64, b*out)
+	for r := range b {
+		for o := range out {
+			s := bias.Data[o]
+			for k := range in {
+				s += x.Data[r*in+k] * w.Data[k*out+o]
+			}
+			want[r*out+o] = s
+		}
+	}
+	dense := ir.Inputs{Tensors: map[string]*ir.Array{"x": x, "w": w, "b": bias}}
+	got, err := ir.Interpret(m, "dense", dense)
+	require.NoError(t, err)
+	requireRowsClose(t, "dense interpreted", out, got["y"].Data, want, 2e-7) // rounded once to f32
+	closeTo(t, "dense compiled", toF32(runCompiled(t, art, m.Func("dense"), dense, b, out)["y"]), want, 2e-5, 1e-5)
+
+}
