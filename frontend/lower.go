@@ -28,6 +28,9 @@ func lowerProgram(p *program) *ir.Module {
 		if k.file.main {
 			mark(k)
 			m.Funcs = append(m.Funcs, lowerKernel(k))
+			if k.decl.Train != nil && k.sigOK {
+				m.Funcs = append(m.Funcs, lowerTrainPhases(k)...)
+			}
 		}
 	}
 	for _, k := range p.order {

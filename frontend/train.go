@@ -6,7 +6,9 @@
 // state to the loss, the updated parameters and the updated state. Lowering
 // calls the model and the loss, takes the gradient of the loss with respect to
 // every model parameter (a grad value, which the autodiff pass expands) and
-// applies the optimizer's body to each parameter at its own shape.
+// applies the optimizer's body to each parameter at its own shape. Beside it
+// go step.grad and step.update, the step cut between backward and update,
+// for a data-parallel trainer that sums gradients across processes there.
 package frontend
 
 import (
@@ -386,16 +388,110 @@ func lowerOptimizer(k *kernel) (*ir.Func, error) {
 // loss, a grad value per parameter and the optimizer's body per parameter.
 func lowerTrainKernel(k *kernel) *ir.Func {
 	t := k.train
-	d := k.decl.Train
 	f := &ir.Func{Name: k.name, Kernels: k.count, Private: !k.file.main, Pos: irPos(k.decl.Name.Pos)}
-	for i, pr := range k.params {
-		v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: ir.At(irPos(pr.pos)), Init: pr.init}
-		if pr.def != nil {
-			x := *pr.def
-			v.Default = &x
-		}
-		f.Params = append(f.Params, v)
+	trainParams(f, k, func(*param) bool { return true })
+	loss := lowerTrainLoss(f, k)
+	f.Results = append(f.Results, ir.Result{Name: k.outputs[0].name, Value: loss})
+	for i, w := range t.weights {
+		g := f.NewValue(ir.OpGrad, w.typ, loss, f.Param(w.name))
+		g.Pos = ir.At(irPos(w.pos))
+		lowerTrainUpdate(f, k, i, g)
 	}
+	return f
+}
+
+// The phases of a train step, for a data-parallel trainer that sums the
+// gradients of every rank between backward and update: step.grad is the
+// forward and backward pass, step.update the optimizer's update alone.
+const (
+	gradSuffix   = ".grad"
+	updateSuffix = ".update"
+	// gradScaleName is the scalar of step.update that multiplies every
+	// gradient (1/P when P ranks each took the mean over their rows).
+	gradScaleName = "grad_scale"
+)
+
+// lowerTrainPhases builds step.grad and step.update of train step k: the
+// fused step cut where the update reads the gradients. step.grad takes the
+// batch, the parameters and the model's and loss's scalars and returns the
+// loss and d_<param> per parameter; step.update takes the parameters, the
+// state, the gradients, the optimizer's scalars and grad_scale and returns
+// the updated parameters and state, like the step.
+func lowerTrainPhases(k *kernel) []*ir.Func {
+	t := k.train
+	optScalar := map[string]bool{}
+	for _, pr := range t.opt.params[t.opt.tensors:] {
+		optScalar[pr.name] = t.fixed[pr.name] == nil
+	}
+	isState := map[*param]bool{}
+	for _, st := range t.states {
+		for _, s := range st {
+			isState[s] = true
+		}
+	}
+	isWeight := map[*param]bool{}
+	for _, w := range t.weights {
+		isWeight[w] = true
+	}
+	pos := irPos(k.decl.Name.Pos)
+	g := &ir.Func{Name: k.name + gradSuffix, Private: !k.file.main, Pos: pos}
+	trainParams(g, k, func(pr *param) bool { return !isState[pr] && !optScalar[pr.name] })
+	loss := lowerTrainLoss(g, k)
+	g.Results = append(g.Results, ir.Result{Name: k.outputs[0].name, Value: loss})
+	for _, w := range t.weights {
+		d := g.NewValue(ir.OpGrad, w.typ, loss, g.Param(w.name))
+		d.Pos = ir.At(irPos(w.pos))
+		g.Results = append(g.Results, ir.Result{Name: gradPrefix + w.name, Value: d})
+	}
+	u := &ir.Func{Name: k.name + updateSuffix, Private: !k.file.main, Pos: pos}
+	trainParams(u, k, func(pr *param) bool { return isWeight[pr] || isState[pr] })
+	var grads []*ir.Value
+	for _, w := range t.weights {
+		grads = append(grads, addParam(u, &param{name: gradPrefix + w.name, pos: w.pos, typ: w.typ}))
+	}
+	trainParams(u, k, func(pr *param) bool { return optScalar[pr.name] })
+	one := 1.0
+	dt := t.weights[0].typ.DType
+	scale := addParam(u, &param{name: gradScaleName, pos: k.decl.Name.Pos, typ: ir.Type{DType: dt}, def: &one})
+	for i, w := range t.weights {
+		s := scale
+		if w.typ.DType != dt {
+			s = u.NewValue(ir.OpCast, ir.Type{DType: w.typ.DType}, s)
+		}
+		d := u.NewValue(ir.OpMul, w.typ, grads[i], s)
+		d.Pos = ir.At(irPos(w.pos))
+		lowerTrainUpdate(u, k, i, d)
+	}
+	return []*ir.Func{g, u}
+}
+
+// trainParams adds to f the parameters of train step k that keep selects,
+// in the step's order.
+func trainParams(f *ir.Func, k *kernel, keep func(*param) bool) {
+	for _, pr := range k.params {
+		if keep(pr) {
+			addParam(f, pr)
+		}
+	}
+}
+
+// addParam appends parameter pr to f.
+func addParam(f *ir.Func, pr *param) *ir.Value {
+	i := len(f.Params)
+	v := &ir.Value{ID: i, Op: ir.OpParam, Type: pr.typ, Name: pr.name, Index: i, Pos: ir.At(irPos(pr.pos)), Init: pr.init}
+	if pr.def != nil {
+		x := *pr.def
+		v.Default = &x
+	}
+	f.Params = append(f.Params, v)
+	return v
+}
+
+// lowerTrainLoss calls the model and the loss of train step k in f and
+// returns the loss.
+func lowerTrainLoss(f *ir.Func, k *kernel) *ir.Value {
+	t := k.train
+	d := k.decl.Train
 	call := func(callee *kernel, first *ir.Value, pos lexer.Position) *ir.Value {
 		var args []*ir.Value
 		for i, pr := range callee.params {
@@ -412,39 +508,40 @@ func lowerTrainKernel(k *kernel) *ir.Func {
 		return y
 	}
 	out := call(t.model, nil, d.Model.Pos)
-	loss := call(t.loss, out, d.Loss.Pos)
-	f.Results = append(f.Results, ir.Result{Name: k.outputs[0].name, Value: loss})
+	return call(t.loss, out, d.Loss.Pos)
+}
+
+// lowerTrainUpdate applies the optimizer of train step k to its i-th
+// parameter with gradient g in f, and adds the updated parameter and state
+// to f's results.
+func lowerTrainUpdate(f *ir.Func, k *kernel, i int, g *ir.Value) {
+	t := k.train
+	w := t.weights[i]
 	opt, err := lowerOptimizer(t.opt)
 	if err != nil {
 		panic(fmt.Sprintf("optimizer %s was checked: %v", t.opt.name, err))
 	}
-	for i, w := range t.weights {
-		x := f.Param(w.name)
-		g := f.NewValue(ir.OpGrad, x.Type, loss, x)
-		g.Pos = ir.At(irPos(w.pos))
-		args := []*ir.Value{x, g}
-		for _, s := range t.states[i] {
-			args = append(args, f.Param(s.name))
-		}
-		for _, pr := range t.opt.params[t.opt.tensors:] {
-			a := t.fixed[pr.name]
-			if a == nil {
-				args = append(args, f.Param(pr.name))
-				continue
-			}
-			val := a.val
-			if a.scale {
-				val = w.init.ScaleOf(constShape(w.typ))
-			}
-			c := f.NewValue(ir.OpConst, pr.typ)
-			c.Const, c.Pos = val, ir.At(irPos(a.pos))
-			args = append(args, c)
-		}
-		for j, r := range applyAt(f, opt, args, w.typ.Shape) {
-			f.Results = append(f.Results, ir.Result{Name: k.outputs[1+i*(1+len(t.states[i]))+j].name, Value: r})
-		}
+	args := []*ir.Value{f.Param(w.name), g}
+	for _, s := range t.states[i] {
+		args = append(args, f.Param(s.name))
 	}
-	return f
+	for _, pr := range t.opt.params[t.opt.tensors:] {
+		a := t.fixed[pr.name]
+		if a == nil {
+			args = append(args, f.Param(pr.name))
+			continue
+		}
+		val := a.val
+		if a.scale {
+			val = w.init.ScaleOf(constShape(w.typ))
+		}
+		c := f.NewValue(ir.OpConst, pr.typ)
+		c.Const, c.Pos = val, ir.At(irPos(a.pos))
+		args = append(args, c)
+	}
+	for j, r := range applyAt(f, opt, args, w.typ.Shape) {
+		f.Results = append(f.Results, ir.Result{Name: k.outputs[1+i*(1+len(t.states[i]))+j].name, Value: r})
+	}
 }
 
 // applyAt copies the body of elementwise function opt into f with args for

@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"dlc.dev/dlc/artifact"
@@ -113,12 +114,22 @@ func TestTrainStepSameBitsOnThreads(t *testing.T) {
 
 // TestTrainStepOneUpdateLaunch checks that each train step updates all its
 // parameters and state in one loops kernel, its last, which writes every
-// updated tensor and nothing else.
+// updated tensor and nothing else; its update phase (step.update) is that
+// kernel alone, and its gradient phase (step.grad) has none.
 func TestTrainStepOneUpdateLaunch(t *testing.T) {
 	art := load(t, trainProgram)
 	for _, f := range art.Manifest().Functions {
 		if f.Name == "linear" || f.Name == "ce" {
 			continue
+		}
+		if strings.HasSuffix(f.Name, ".grad") {
+			for _, k := range f.Kernels {
+				require.NotEqual(t, artifact.KindLoops, k.Kind, f.Name)
+			}
+			continue
+		}
+		if strings.HasSuffix(f.Name, ".update") {
+			require.Len(t, f.Kernels, 1, f.Name)
 		}
 		last := f.Kernels[len(f.Kernels)-1]
 		require.Equal(t, artifact.KindLoops, last.Kind, f.Name)

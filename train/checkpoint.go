@@ -26,8 +26,25 @@ const (
 )
 
 // Save writes every parameter, the optimizer state and the step counter to
-// path, atomically: a failed save leaves no partial file.
+// path, atomically: a failed save leaves no partial file. A data-parallel
+// Trainer writes on rank 0 only (every rank holds the same values), and
+// every rank returns once the file is written.
 func (t *Trainer) Save(path string) error {
+	if t.dist == nil {
+		return t.save(path)
+	}
+	var err error
+	if t.dist.comm.Rank() == 0 {
+		err = t.save(path)
+	}
+	if berr := t.dist.comm.Barrier(); err == nil {
+		err = berr
+	}
+	return err
+}
+
+// save is Save on one process.
+func (t *Trainer) save(path string) error {
 	views := map[string]safetensors.TensorView{}
 	for _, s := range append(slices.Clone(t.params), t.state...) {
 		shape := make([]uint64, len(s.shape))
@@ -51,8 +68,19 @@ func (t *Trainer) Save(path string) error {
 // optimizer state and the step counter are loaded when the file has them
 // (all of them); a file with parameters only resets the state to zero and the
 // counter to 0. A missing tensor, a wrong shape or dtype, or a bad file is an
-// error that names it, and changes nothing.
+// error that names it, and changes nothing. A data-parallel Trainer loads
+// on every rank (the file must be readable there, whatever the rank count
+// that wrote it) and then takes rank 0's values, so a rank that fails to
+// load leaves the others waiting until Comm's timeout.
 func (t *Trainer) Load(path string) error {
+	if err := t.load(path); err != nil || t.dist == nil {
+		return err
+	}
+	return t.dist.sync(t)
+}
+
+// load is Load on one process.
+func (t *Trainer) load(path string) error {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("train: %w", err)

@@ -4,8 +4,9 @@
 // (updating both in place), runs the model's predict function with its
 // parameters, and saves and loads checkpoints in the safetensors format.
 //
-// This file holds the Trainer and its steps; init.go draws initial values and
-// checkpoint.go reads and writes checkpoints.
+// This file holds the Trainer and its steps; init.go draws initial values,
+// checkpoint.go reads and writes checkpoints, and distributed.go runs the
+// step data-parallel over MPI.
 package train
 
 import (
@@ -16,6 +17,7 @@ import (
 
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/runtime"
+	"dlc.dev/dlc/runtime/mpi"
 )
 
 // Options configures a Trainer.
@@ -31,6 +33,15 @@ type Options struct {
 	// take their defaults. A scalar named "step" is set by the Trainer to the
 	// 1-based number of the step unless given here.
 	Scalars map[string]float64
+	// Comm, when set, makes the Trainer data-parallel over the ranks of
+	// Comm (distributed.go): Step takes this rank's part of the global
+	// batch (Shard cuts it), and the artifact must hold the step's phases
+	// step.grad and step.update, which dlc builds beside every train step.
+	// Every rank starts from rank 0's parameters and state.
+	Comm *mpi.Comm
+	// BucketBytes is the size of each gradient all-reduce when Comm is
+	// set; 0 means DefaultBucketBytes.
+	BucketBytes int
 }
 
 // slot is one tensor the Trainer owns: a model parameter or a state tensor.
@@ -57,6 +68,7 @@ type Trainer struct {
 	steps         int64
 	seed          uint64
 	lossBuf       []float32
+	dist          *dist // set when data-parallel
 }
 
 // New returns a Trainer over the train-step function opt.Step of art, with
@@ -92,6 +104,11 @@ func New(art *runtime.Artifact, opt Options) (*Trainer, error) {
 	_, given := opt.Scalars["step"]
 	t.autoStep = !given && slices.ContainsFunc(spec.Scalars, func(s artifact.Scalar) bool { return s.Name == "step" })
 	t.Init(opt.Seed)
+	if opt.Comm != nil {
+		if err := t.newDist(art, opt); err != nil {
+			return nil, err
+		}
+	}
 	return t, nil
 }
 
@@ -170,7 +187,8 @@ func (t *Trainer) Init(seed uint64) {
 
 // Step runs one train step on batch (the step's inputs that are neither
 // parameters nor state, by name), updates the parameters and state in place
-// and returns the loss.
+// and returns the loss. A data-parallel Trainer takes this rank's part of the
+// global batch and returns the mean of every rank's loss.
 func (t *Trainer) Step(batch map[string]runtime.Tensor) (float64, error) {
 	args := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{}, Scalars: t.scalars}
 	for _, b := range t.batch {
@@ -185,6 +203,21 @@ func (t *Trainer) Step(batch map[string]runtime.Tensor) (float64, error) {
 			return 0, fmt.Errorf("train: %s takes no batch input %q", t.stepSpec.Name, name)
 		}
 	}
+	if t.autoStep {
+		sc := make(map[string]float64, len(t.scalars)+1)
+		for k, v := range t.scalars {
+			sc[k] = v
+		}
+		sc["step"] = float64(t.steps + 1)
+		args.Scalars = sc
+	}
+	if t.dist != nil {
+		loss, err := t.distStep(args.Inputs, args.Scalars)
+		if err == nil {
+			t.steps++
+		}
+		return loss, err
+	}
 	for _, s := range append(slices.Clone(t.params), t.state...) {
 		args.Inputs[s.spec.Name] = s.tensor
 	}
@@ -194,14 +227,6 @@ func (t *Trainer) Step(batch map[string]runtime.Tensor) (float64, error) {
 	loss := runtime.F32(t.lossBuf)
 	loss.Shape = []int64{}
 	args.Outputs[t.loss] = loss
-	if t.autoStep {
-		sc := make(map[string]float64, len(t.scalars)+1)
-		for k, v := range t.scalars {
-			sc[k] = v
-		}
-		sc["step"] = float64(t.steps + 1)
-		args.Scalars = sc
-	}
 	if err := t.step.Run(args); err != nil {
 		return 0, err
 	}

@@ -10,3 +10,7 @@ import (
 func unsafeSliceI32(ts runtime.Tensor) []int32 {
 	return unsafe.Slice((*int32)(ts.Data), ts.Len/4)
 }
+
+func unsafeSliceF32(ts runtime.Tensor) []float32 {
+	return unsafe.Slice((*float32)(ts.Data), ts.Len/4)
+}

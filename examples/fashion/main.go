@@ -5,7 +5,11 @@
 // epoch (steps/s, mean training loss, test accuracy), writes a PNG of the
 // loss and accuracy curves and a safetensors checkpoint. The data comes from
 // Debian's dataset-fashion-mnist (scripts/setup.sh installs it); the model
-// source is embedded, so the program runs from any directory.
+// source is embedded, so the program runs from any directory. With -mpi,
+// under mpirun, it trains data-parallel: each rank takes its part of every
+// batch, and rank 0 prints, plots and saves.
+//
+//	mpirun -np 2 fashion -mpi -threads 1
 package main
 
 import (
@@ -22,6 +26,7 @@ import (
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/data/fashionmnist"
 	"dlc.dev/dlc/runtime"
+	"dlc.dev/dlc/runtime/mpi"
 	"dlc.dev/dlc/train"
 )
 
@@ -34,6 +39,7 @@ type options struct {
 	lr                             float64
 	seed                           uint64
 	data, out                      string
+	mpi                            bool
 }
 
 func main() {
@@ -46,6 +52,7 @@ func main() {
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the initial weights and the batch order")
 	flag.StringVar(&o.data, "data", fashionmnist.Dir, "directory of the Fashion-MNIST files")
 	flag.StringVar(&o.out, "out", "out/fashion", "directory for the plot and the checkpoint")
+	flag.BoolVar(&o.mpi, "mpi", false, "train data-parallel across the ranks of an mpirun job")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
@@ -79,13 +86,36 @@ func run(o options) error {
 		return err
 	}
 	defer art.Close()
-	tr, err := train.New(art, train.Options{Step: "step", Predict: "mlp", Seed: o.seed})
+	topt := train.Options{Step: "step", Predict: "mlp", Seed: o.seed}
+	if o.mpi {
+		c, err := mpi.Init(mpi.Config{Timeout: 5 * time.Minute})
+		if err != nil {
+			return err
+		}
+		defer c.Finalize()
+		if o.batch%c.Size() != 0 {
+			return fmt.Errorf("-batch %d is not a multiple of the %d ranks", o.batch, c.Size())
+		}
+		topt.Comm = c
+	}
+	tr, err := train.New(art, topt)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("Fashion-MNIST: %d training images, %d test; MLP 784-512-512-10, softmax cross-entropy, Lion, batch %d, %d threads\n",
-		o.trainN, test.N, o.batch, art.Threads())
-	h, err := fit(tr, trainSet, test, o)
+	lead := topt.Comm == nil || topt.Comm.Rank() == 0
+	ranks := 1
+	if topt.Comm != nil {
+		ranks = topt.Comm.Size()
+	}
+	if lead {
+		across := ""
+		if ranks > 1 {
+			across = fmt.Sprintf(" on each of %d ranks", ranks)
+		}
+		fmt.Printf("Fashion-MNIST: %d training images, %d test; MLP 784-512-512-10, softmax cross-entropy, Lion, batch %d, %d threads%s\n",
+			o.trainN, test.N, o.batch, art.Threads(), across)
+	}
+	h, err := fit(tr, trainSet, test, o, topt.Comm, lead)
 	if err != nil {
 		return err
 	}
@@ -93,8 +123,11 @@ func run(o options) error {
 		return err
 	}
 	ck := filepath.Join(o.out, "fashion.safetensors")
-	if err := tr.Save(ck); err != nil {
+	if err := tr.Save(ck); err != nil { // every rank: rank 0 writes, the others wait
 		return err
+	}
+	if !lead {
+		return nil
 	}
 	png := filepath.Join(o.out, "fashion.png")
 	if err := plotHistory(png, h); err != nil {
@@ -106,8 +139,9 @@ func run(o options) error {
 
 // fit trains for o.epochs on the first o.trainN images in a new random order
 // each epoch, with the learning rate decaying from o.lr to 0 on a cosine,
-// and evaluates on the test set after each epoch.
-func fit(tr *train.Trainer, set, test *fashionmnist.Set, o options) (history, error) {
+// and evaluates on the test set after each epoch. With comm, every rank
+// draws the same batches and steps on its part of each; lead prints.
+func fit(tr *train.Trainer, set, test *fashionmnist.Set, o options, comm *mpi.Comm, lead bool) (history, error) {
 	var h history
 	rng := rand.New(rand.NewPCG(o.seed, 99))
 	perm := make([]int, o.trainN)
@@ -132,7 +166,14 @@ func fit(tr *train.Trainer, set, test *fashionmnist.Set, o options) (history, er
 			if err := tr.SetScalar("lr", o.lr*0.5*(1+math.Cos(math.Pi*done))); err != nil {
 				return h, err
 			}
-			loss, err := tr.Step(batch)
+			part := batch
+			if comm != nil {
+				var err error
+				if part, err = train.Shard(batch, comm.Rank(), comm.Size()); err != nil {
+					return h, err
+				}
+			}
+			loss, err := tr.Step(part)
 			if err != nil {
 				return h, err
 			}
@@ -145,7 +186,9 @@ func fit(tr *train.Trainer, set, test *fashionmnist.Set, o options) (history, er
 		}
 		h.loss = append(h.loss, sum/float64(perEpoch))
 		h.acc = append(h.acc, acc)
-		fmt.Printf("epoch %d/%d  %.0f steps/s  loss %.4f  test accuracy %.2f%%\n", epoch, o.epochs, rate, h.loss[epoch-1], 100*acc)
+		if lead {
+			fmt.Printf("epoch %d/%d  %.0f steps/s  loss %.4f  test accuracy %.2f%%\n", epoch, o.epochs, rate, h.loss[epoch-1], 100*acc)
+		}
 	}
 	return h, nil
 }
