@@ -61,7 +61,11 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 		return fmt.Errorf("rebuilding %s from its sources: %w", path, err)
 	}
 	if bytes.Equal(rebuilt, data) {
-		fmt.Fprintf(stdout, "%s: verified: rebuilt byte for byte from its %d source files by dlc %s with %s\n", path, len(man.Build.Sources), rman.Build.DLC, joinComma(rman.Build.Tools))
+		files := "source files"
+		if len(man.Build.Sources) == 1 {
+			files = "source file"
+		}
+		fmt.Fprintf(stdout, "%s: verified: rebuilt byte for byte from its %d %s by dlc %s with %s\n", path, len(man.Build.Sources), files, rman.Build.DLC, joinComma(rman.Build.Tools))
 		return nil
 	}
 	diffs := artifactDiffs(man, secs, rman, rebuilt)
