@@ -180,6 +180,13 @@ func (l *cudaLauncher) resolve(e *artifact.Entry, contraction bool) (int, error)
 		ck.scalars = append(ck.scalars, s.DType)
 	}
 	name := append([]byte(e.Symbol), 0)
+	// Resolving runs after Load's setup has unlocked its thread: the context
+	// must be made current on whichever thread this goroutine runs now.
+	goruntime.LockOSThread()
+	defer goruntime.UnlockOSThread()
+	if err := l.current(); err != nil {
+		return 0, err
+	}
 	if err := l.d.check("cuModuleGetFunction", l.d.cuModuleGetFunction(&ck.fn, l.mod, &name[0])); err != nil {
 		return 0, fmt.Errorf("entry %s: %w", e.Symbol, err)
 	}
