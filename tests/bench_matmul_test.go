@@ -29,10 +29,38 @@ import (
 // (testdata/baseline/matmul_numpy.py), so that its rounds alternate with
 // dlc's in one run.
 type numpyServer struct {
-	cmd  *exec.Cmd
-	in   io.WriteCloser
-	out  *bufio.Scanner
+	*pyServer
 	blas string
+}
+
+// pyServer is a Python process answering requests line by line on its
+// standard input and output, as the baseline servers of the benchmarks do.
+type pyServer struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Scanner
+}
+
+// startPyServer starts python running script with args, its BLAS and OpenMP
+// limited to threads threads.
+func startPyServer(python, script string, threads int, args ...string) (*pyServer, error) {
+	cmd := exec.Command(python, append([]string{script}, args...)...)
+	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(threads), "OMP_NUM_THREADS="+strconv.Itoa(threads))
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &pyServer{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	s.out.Buffer(make([]byte, 1<<20), 1<<20)
+	return s, nil
 }
 
 // startNumpy starts the server with OpenBLAS on threads threads, or returns
@@ -48,22 +76,11 @@ func startNumpy(threads int) (*numpyServer, error) {
 	if py == "" {
 		return nil, fmt.Errorf("python3 with numpy not found (scripts/setup.sh --bench installs it)")
 	}
-	cmd := exec.Command(py, "testdata/baseline/matmul_numpy.py")
-	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(threads), "OMP_NUM_THREADS="+strconv.Itoa(threads))
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	ps, err := startPyServer(py, "testdata/baseline/matmul_numpy.py", threads)
 	if err != nil {
 		return nil, err
 	}
-	outp, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &numpyServer{cmd: cmd, in: in, out: bufio.NewScanner(outp)}
-	s.out.Buffer(make([]byte, 1<<20), 1<<20)
+	s := &numpyServer{pyServer: ps}
 	if s.blas, err = s.line(); err != nil {
 		return nil, err
 	}

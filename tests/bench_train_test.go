@@ -8,12 +8,9 @@
 package tests
 
 import (
-	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"math/rand/v2"
-	"os"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -82,9 +79,7 @@ var benchShapes = map[string][]int64{
 
 // torchServer is python3 running testdata/baseline/train_torch.py.
 type torchServer struct {
-	cmd  *exec.Cmd
-	in   io.WriteCloser
-	out  *bufio.Scanner
+	*pyServer
 	info string
 }
 
@@ -92,21 +87,11 @@ func startTorch(threads int) (*torchServer, error) {
 	if exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
 		return nil, fmt.Errorf("python3 with torch not found (scripts/setup.sh --bench installs Debian's python3-torch)")
 	}
-	cmd := exec.Command("/usr/bin/python3", "testdata/baseline/train_torch.py", strconv.Itoa(threads))
-	cmd.Env = append(os.Environ(), "OPENBLAS_NUM_THREADS="+strconv.Itoa(threads), "OMP_NUM_THREADS="+strconv.Itoa(threads))
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
+	ps, err := startPyServer("/usr/bin/python3", "testdata/baseline/train_torch.py", threads, strconv.Itoa(threads))
 	if err != nil {
 		return nil, err
 	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	s := &torchServer{cmd: cmd, in: in, out: bufio.NewScanner(out)}
+	s := &torchServer{pyServer: ps}
 	if !s.out.Scan() {
 		return nil, fmt.Errorf("torch server: %v", s.out.Err())
 	}
