@@ -79,11 +79,11 @@ type outlinePlan struct {
 // planOutline finds the regions of loop l worth outlining.
 func (k *rowKernel) planOutline(l *rowLoop) *outlinePlan {
 	op := &outlinePlan{calls: map[*ir.Value]*region{}, inside: map[*ir.Value]bool{}, class: map[string]*outlined{}}
-	if !k.outline || len(l.needed) < outlineMinLoop || len(l.share.repl) > 0 || len(l.share.lse) > 0 {
+	if !k.outline || len(l.Needed) < outlineMinLoop || len(l.share.repl) > 0 || len(l.share.lse) > 0 {
 		return op
 	}
 	eligible := map[*ir.Value]bool{}
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		eligible[v] = k.outlinable(v, l)
 	}
 	ipdom, children := k.postDominators(l, eligible)
@@ -97,14 +97,14 @@ func (k *rowKernel) planOutline(l *rowLoop) *outlinePlan {
 	// sum's region would take time quadratic in the chain.
 	roots := map[string]int{}
 	rootKey := func(v *ir.Value) string { return fmt.Sprintf("%s %s %d", v.Op, v.Type, tree.size(v)) }
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		if eligible[v] && tree.size(v) >= outlineMinSize {
 			roots[rootKey(v)]++
 		}
 	}
 	regions := map[*ir.Value]*region{}
 	count := map[string]int{}
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		if !eligible[v] || tree.size(v) < outlineMinSize || roots[rootKey(v)] < outlineMinCount {
 			continue
 		}
@@ -147,7 +147,7 @@ func (k *rowKernel) outlinable(v *ir.Value, l *rowLoop) bool {
 	if _, ok := l.reload[v]; ok || k.synthetic[v] {
 		return false
 	}
-	return v.Op.Has(ir.Elementwise) && elemental.Supports(v.Op) && k.cls[v].perElem
+	return v.Op.Has(ir.Elementwise) && elemental.Supports(v.Op) && k.Class[v].PerElem
 }
 
 // postDominators computes, for every eligible value of loop l, the value
@@ -157,17 +157,17 @@ func (k *rowKernel) outlinable(v *ir.Value, l *rowLoop) bool {
 // ineligible value is used at the exit.
 func (k *rowKernel) postDominators(l *rowLoop, eligible map[*ir.Value]bool) (map[*ir.Value]*ir.Value, map[*ir.Value][]*ir.Value) {
 	atExit := map[*ir.Value]bool{}
-	for _, r := range l.reds {
+	for _, r := range l.Reds {
 		atExit[r.Args[0]] = true
 	}
-	for _, v := range l.stores {
+	for _, v := range l.Stores {
 		atExit[v] = true
 	}
 	for _, kv := range l.keep {
 		atExit[kv.v] = true
 	}
 	users := map[*ir.Value][]*ir.Value{}
-	for _, u := range l.needed {
+	for _, u := range l.Needed {
 		for _, a := range u.Args {
 			if !eligible[u] {
 				atExit[a] = true
@@ -191,8 +191,8 @@ func (k *rowKernel) postDominators(l *rowLoop, eligible map[*ir.Value]bool) (map
 		}
 		return a
 	}
-	for i := len(l.needed) - 1; i >= 0; i-- {
-		v := l.needed[i]
+	for i := len(l.Needed) - 1; i >= 0; i-- {
+		v := l.Needed[i]
 		if !eligible[v] {
 			continue
 		}
@@ -209,7 +209,7 @@ func (k *rowKernel) postDominators(l *rowLoop, eligible map[*ir.Value]bool) (map
 		}
 	}
 	children := map[*ir.Value][]*ir.Value{}
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		if eligible[v] {
 			children[ipdom[v]] = append(children[ipdom[v]], v)
 		}

@@ -61,8 +61,8 @@ func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
 	if x, ok := k.outside(a); ok {
 		return x
 	}
-	if k.inGroup[a] {
-		if !k.cls[a].perElem {
+	if k.InGroup[a] {
+		if !k.Class[a].PerElem {
 			return k.rowOperand(ec.b, a, t, flat)
 		}
 		if _, ok := ec.vals[a]; !ok {
@@ -70,7 +70,7 @@ func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
 		}
 		return ec.vals[a]
 	}
-	bi := k.readBuf[a]
+	bi := k.ReadBuf[a]
 	if !k.contiguous(bi, t, flat) {
 		return k.invariantLoad(bi, t, flat)
 	}
@@ -79,7 +79,7 @@ func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
 		return x
 	}
 	x := ec.loadAt(bi, k.rowPtr(bi, t, flat))
-	k.loads[bi] = append(k.loads[bi], ec.phase)
+	k.Loads[bi] = append(k.Loads[bi], ec.phase)
 	ec.loads[key] = x
 	return x
 }
@@ -136,7 +136,7 @@ func (ec *elemCode) compute(v *ir.Value) {
 	case v.Op == ir.OpGather:
 		idx := ec.operand(v.Args[1], v.Args[1].Type.Shape, false)
 		x = k.gather(ec.b, v, idx, ec.phase, ec)
-	case v.Op == ir.OpIota && v.Axis == k.rank:
+	case v.Op == ir.OpIota && v.Axis == k.Rank:
 		// The element's index along the row: j (lanes j, j+1, ... once widened).
 		j := ec.b.NewAdd(ec.j, i64(0))
 		ec.mem[j] = memOp{kind: memIota}
@@ -156,7 +156,7 @@ func (ec *elemCode) compute(v *ir.Value) {
 
 // store writes per-element value v to its buffers at element j.
 func (ec *elemCode) store(v *ir.Value) {
-	for _, bi := range ec.k.writeBuf[v] {
+	for _, bi := range ec.k.WriteBuf[v] {
 		ec.storeAt(bi, v)
 	}
 }
@@ -172,7 +172,7 @@ func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 	st := ec.b.NewStore(x, gep)
 	ec.mem[gep] = memOp{kind: memSkip}
 	ec.mem[st] = memOp{kind: memStore, ptr: ptr, val: x, typ: mt}
-	k.stores[bi] = append(k.stores[bi], ec.phase)
+	k.Stores[bi] = append(k.Stores[bi], ec.phase)
 }
 
 // emitLoop emits loop l of pass s after cur and returns the block where the
@@ -195,10 +195,10 @@ func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 // keeps their registers from spilling. The order of every combination
 // depends only on X.
 func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
-	n := k.dim(l.extent)
-	tag := "p" + itoa(s) + "." + l.extent.String()
-	reds := make([]*elemental.Reduction, len(l.reds))
-	for i, v := range l.reds {
+	n := k.dim(l.Extent)
+	tag := "p" + itoa(s) + "." + l.Extent.String()
+	reds := make([]*elemental.Reduction, len(l.Reds))
+	for i, v := range l.Reds {
 		reds[i] = elemental.NewReduction(k.e, v)
 	}
 
@@ -225,13 +225,13 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	defer func() { k.loopPre = nil }()
 	ec := &elemCode{k: k, b: tbody, j: j, phase: 2*s + 1, vals: map[*ir.Value]value.Value{},
 		loads: map[viewKey]value.Value{}, mem: map[llir.Instruction]memOp{}, share: l.share, reload: l.reload, outline: l.outline}
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		if !l.outline.inside[v] {
 			ec.compute(v)
 		}
 	}
 	upd := k.updates(ec, reds, stT)
-	for _, v := range l.stores {
+	for _, v := range l.Stores {
 		ec.store(v)
 	}
 	for _, kv := range l.keep {
@@ -265,7 +265,7 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 	}
 
 	// The vector loops, unless the row is known to be shorter than a vector.
-	if !l.extent.IsSym() && l.extent.N < lanes {
+	if !l.Extent.IsSym() && l.Extent.N < lanes {
 		cur.NewBr(tpre)
 		return texit
 	}

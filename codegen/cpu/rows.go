@@ -22,7 +22,6 @@ package cpu
 
 import (
 	"fmt"
-	"sort"
 
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/elemental"
@@ -63,30 +62,20 @@ func catch(err *error) {
 }
 
 // class says how a value of a row kernel is indexed.
-type class struct {
-	perElem bool
-	extent  ir.Dim // per-element values: the length of the row
-}
+type class = plan.RowClass
 
 // rowKernel is the state of one row kernel's emission.
 type rowKernel struct {
-	e    *elemental.Elemental
-	mod  *llir.Module
-	p    *plan.Kernel
-	t    codegen.Target
-	bf   *bodyFunc
-	rows ir.Shape
-	rank int
+	e   *elemental.Elemental
+	mod *llir.Module
+	p   *plan.Kernel
+	t   codegen.Target
+	bf  *bodyFunc
 	// twins maps an outlined scalar function to its vector twin (outline.go).
 	twins   map[*llir.Func]*llir.Func
 	outline bool // outline repeated element code of large loops
 
-	readBuf  map[*ir.Value]int   // a value read from memory: its buffer
-	writeBuf map[*ir.Value][]int // a value this kernel writes: its buffers
-	inGroup  map[*ir.Value]bool
-	cls      map[*ir.Value]class
-	stage    map[*ir.Value]int
-	accPass  map[*ir.Value]int // a reduction: the pass it accumulates in, or -1 (one element)
+	*plan.Rows // the target-neutral analysis: classes, stages, passes
 
 	entry, head *llir.Block
 	row         value.Value // the row index, in head
@@ -104,10 +93,9 @@ type rowKernel struct {
 	computing  map[*ir.Value]bool // element values being computed (a cycle is a bug)
 	loopPre    *llir.Block        // the block before the loop being emitted
 
-	// The aliasing analysis: phases are 2s for stage s and 2s+1 for pass s.
-	loads    map[int][]int // buffer -> phases it is read in
-	gathered map[int][]int // buffer -> phases it is gathered from
-	stores   map[int][]int // buffer -> phases it is written in
+	// The aliasing analysis: the phases each buffer is read, gathered from
+	// and written in.
+	plan.Phases
 }
 
 // viewKey identifies a buffer seen at a consumer's shape.
@@ -127,119 +115,20 @@ type gatherBase struct {
 // emitRows emits the body of row kernel p.
 func emitRows(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target, opt emitOptions) (fn *llir.Func, err error) {
 	defer catch(&err)
+	rows, err := plan.AnalyseRows(p)
+	if err != nil {
+		return nil, err
+	}
 	k := &rowKernel{
-		e: e, mod: mod, p: p, t: t, bf: newBody(e, mod, p, t), rows: p.Domain, rank: len(p.Domain), twins: map[*llir.Func]*llir.Func{},
-		readBuf: map[*ir.Value]int{}, writeBuf: map[*ir.Value][]int{}, inGroup: map[*ir.Value]bool{},
-		cls: map[*ir.Value]class{}, stage: map[*ir.Value]int{}, accPass: map[*ir.Value]int{},
+		e: e, mod: mod, p: p, t: t, bf: newBody(e, mod, p, t), Rows: rows, Phases: plan.NewPhases(), twins: map[*llir.Func]*llir.Func{},
 		names: map[string]int{}, invariants: map[string]value.Value{},
 		rowPtrs: map[viewKey]value.Value{}, denseRows: map[value.Value]bool{}, rowLoads: map[viewKey]value.Value{}, rowVals: map[*ir.Value]value.Value{},
-		gathers: map[int]gatherBase{}, loads: map[int][]int{}, gathered: map[int][]int{}, stores: map[int][]int{},
+		gathers:   map[int]gatherBase{},
 		synthetic: map[*ir.Value]bool{}, computing: map[*ir.Value]bool{}, outline: opt.outline,
 	}
-	for i, b := range p.Buffers {
-		if b.Ref.Writes {
-			k.writeBuf[b.Value] = append(k.writeBuf[b.Value], i)
-		} else {
-			k.readBuf[b.Value] = i
-		}
-	}
-	for _, v := range p.Values {
-		k.inGroup[v] = true
-	}
-	passes := k.analyse()
-	k.emit(passes)
-	k.markRereads()
+	k.emit(rows.Passes)
+	k.MarkRereads(p)
 	return k.bf.fn, nil
-}
-
-// classify returns the class of a value of shape s in this kernel.
-func (k *rowKernel) classify(v *ir.Value) class {
-	s := v.Type.Shape
-	r := k.rank
-	withOne := append(append(ir.Shape{}, k.rows...), ir.ConstDim(1))
-	switch {
-	case s.Equal(k.rows) || s.Equal(withOne):
-		return class{}
-	case len(s) == r+1 && s[:r].Equal(k.rows):
-		return class{perElem: true, extent: s[r]}
-	}
-	fail("%s: shape %s is neither per-row nor per-element in a row kernel over rows %s", ir.FormatValue(v), s, k.rows)
-	return class{}
-}
-
-// analyse classifies the group's values, gives each its stage and returns the
-// number of passes.
-func (k *rowKernel) analyse() int {
-	passes := 0
-	for _, v := range k.p.Values {
-		c := k.classify(v)
-		k.cls[v] = c
-		st := 0
-		switch {
-		case v.Op.Has(ir.Reduction):
-			if c.perElem {
-				fail("%s: a reduction's result is per-row", ir.FormatValue(v))
-			}
-			x := v.Args[0]
-			xs := x.Type.Shape
-			if len(xs) == 0 {
-				fail("%s: a reduction of a scalar", ir.FormatValue(v))
-			}
-			perElemOperand := xs[len(xs)-1] != ir.ConstDim(1)
-			if k.inGroup[x] {
-				perElemOperand = k.cls[x].perElem
-			} else if perElemOperand {
-				k.classifyShape(v, xs)
-			}
-			if perElemOperand {
-				pass := 0
-				if k.inGroup[x] {
-					pass = k.stage[x]
-				}
-				k.accPass[v] = pass
-				st = pass + 1
-				passes = max(passes, pass+1)
-			} else {
-				k.accPass[v] = -1
-				st = k.stageOf(x)
-			}
-		case v.Op == ir.OpGather:
-			if !k.isBuffer(v.Args[0]) {
-				fail("%s: take_along_axis reads data computed in the same kernel; it must be a kernel input", ir.FormatValue(v))
-			}
-			st = k.stageOf(v.Args[1])
-		default:
-			for _, a := range v.Args {
-				st = max(st, k.stageOf(a))
-			}
-		}
-		k.stage[v] = st
-		if c.perElem && len(k.writeBuf[v]) > 0 {
-			passes = max(passes, st+1)
-		}
-	}
-	return passes
-}
-
-// classifyShape checks that a buffer operand of shape s is per-element in this kernel.
-func (k *rowKernel) classifyShape(v *ir.Value, s ir.Shape) {
-	if !(len(s) == k.rank+1 && s[:k.rank].Equal(k.rows)) {
-		fail("%s: operand shape %s does not have the rows %s", ir.FormatValue(v), s, k.rows)
-	}
-}
-
-// stageOf is the stage of an operand: values outside the group are available from the start.
-func (k *rowKernel) stageOf(a *ir.Value) int {
-	if k.inGroup[a] {
-		return k.stage[a]
-	}
-	return 0
-}
-
-// isBuffer reports whether a is read from memory.
-func (k *rowKernel) isBuffer(a *ir.Value) bool {
-	_, ok := k.readBuf[a]
-	return ok
 }
 
 // uniq returns name, or name with a suffix if the function already has it.
@@ -368,11 +257,8 @@ func (k *rowKernel) emit(passes int) {
 
 // rowLoop is one loop of a pass: the roots over one extent.
 type rowLoop struct {
-	extent ir.Dim
-	reds   []*ir.Value // reductions accumulating here
-	stores []*ir.Value // per-element values written here
-	needed []*ir.Value // per-element values to compute, in body order
-	share  *sharePlan
+	*plan.RowLoop
+	share *sharePlan
 	// outline are the values computed by calls of outlined functions (outline.go).
 	outline *outlinePlan
 	// keep are expensive values this loop also stores into an output that a
@@ -387,59 +273,15 @@ type kept struct {
 	buf int
 }
 
-// loopsOf groups the roots of pass s by extent, in order of first appearance.
+// loopsOf returns the loops of pass s (plan.Rows.Loops).
 func (k *rowKernel) loopsOf(s int) []*rowLoop {
-	var loops []*rowLoop
-	at := func(x ir.Dim) *rowLoop {
-		for _, l := range loops {
-			if l.extent == x {
-				return l
-			}
-		}
-		l := &rowLoop{extent: x}
-		loops = append(loops, l)
-		return l
+	pls, err := k.Loops(s)
+	if err != nil {
+		fail("%v", err)
 	}
-	for _, v := range k.p.Values {
-		switch {
-		case v.Op.Has(ir.Reduction) && k.accPass[v] == s:
-			xs := v.Args[0].Type.Shape
-			l := at(xs[len(xs)-1])
-			l.reds = append(l.reds, v)
-		case k.cls[v].perElem && k.stage[v] == s && len(k.writeBuf[v]) > 0:
-			l := at(k.cls[v].extent)
-			l.stores = append(l.stores, v)
-		}
-	}
-	order := map[*ir.Value]int{}
-	for i, v := range k.p.Values {
-		order[v] = i
-	}
-	for _, l := range loops {
-		need := map[*ir.Value]bool{}
-		var visit func(v *ir.Value)
-		visit = func(v *ir.Value) {
-			if !k.inGroup[v] || !k.cls[v].perElem || need[v] {
-				return
-			}
-			if k.cls[v].extent != l.extent {
-				fail("%s: per-element over %s, needed in a loop over %s", ir.FormatValue(v), k.cls[v].extent, l.extent)
-			}
-			need[v] = true
-			for _, a := range v.Args {
-				visit(a)
-			}
-		}
-		for _, v := range l.reds {
-			visit(v.Args[0])
-		}
-		for _, v := range l.stores {
-			visit(v)
-		}
-		for v := range need {
-			l.needed = append(l.needed, v)
-		}
-		sort.Slice(l.needed, func(i, j int) bool { return order[l.needed[i]] < order[l.needed[j]] })
+	loops := make([]*rowLoop, len(pls))
+	for i, pl := range pls {
+		loops[i] = &rowLoop{RowLoop: pl}
 	}
 	return loops
 }
@@ -449,22 +291,22 @@ func (k *rowKernel) loopsOf(s int) []*rowLoop {
 func (k *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
 	var written []*ir.Value
 	for _, v := range k.p.Values {
-		if k.cls[v].perElem || k.stage[v] != s {
+		if k.Class[v].PerElem || k.Stage[v] != s {
 			continue
 		}
-		if len(k.writeBuf[v]) > 0 {
+		if len(k.WriteBuf[v]) > 0 {
 			written = append(written, v)
 		}
-		if v.Op.Has(ir.Reduction) && k.accPass[v] >= 0 {
+		if v.Op.Has(ir.Reduction) && k.AccPass[v] >= 0 {
 			continue // finished by its pass
 		}
 		k.rowVals[v] = k.rowValue(cur, v, 2*s)
 	}
 	for _, v := range written {
-		for _, bi := range k.writeBuf[v] {
+		for _, bi := range k.WriteBuf[v] {
 			ptr := k.rowPtr(bi, v.Type.Shape, true)
 			cur.NewStore(k.e.Narrow(cur, v.Type.DType, k.rowVals[v]), ptr)
-			k.stores[bi] = append(k.stores[bi], 2*s)
+			k.Stores[bi] = append(k.Stores[bi], 2*s)
 		}
 	}
 	return cur
@@ -515,7 +357,7 @@ func (k *rowKernel) rowValue(b *llir.Block, v *ir.Value, phase int) value.Value 
 // rowIota is an iota that is the same for the whole row: the row's index
 // along a row axis (computed in head), or 0 along a last axis of size 1.
 func (k *rowKernel) rowIota(v *ir.Value) value.Value {
-	if v.Axis >= k.rank {
+	if v.Axis >= k.Rank {
 		return elemental.Const(v.Type.DType, 0)
 	}
 	return intOf(k.head, k.rowIndex()[v.Axis], v.Type.DType)
@@ -536,7 +378,7 @@ func (k *rowKernel) rowOperand(b *llir.Block, a *ir.Value, t ir.Shape, flat bool
 	if x, ok := k.outside(a); ok {
 		return x
 	}
-	if k.inGroup[a] {
+	if k.InGroup[a] {
 		x, ok := k.rowVals[a]
 		if !ok && k.synthetic[a] && k.loopPre != nil {
 			x, ok = k.rowValue(k.loopPre, a, -1), true
@@ -547,7 +389,7 @@ func (k *rowKernel) rowOperand(b *llir.Block, a *ir.Value, t ir.Shape, flat bool
 		}
 		return x
 	}
-	bi := k.readBuf[a]
+	bi := k.ReadBuf[a]
 	if k.contiguous(bi, t, flat) {
 		fail("%s: per-row use of %s at %s varies along the row (compiler bug)", ir.Ref(a), a.Type, t)
 	}
@@ -562,8 +404,8 @@ func (k *rowKernel) outside(a *ir.Value) (value.Value, bool) {
 	if x, ok := k.bf.scalars[a]; ok {
 		return x, true
 	}
-	if !k.inGroup[a] {
-		if _, ok := k.readBuf[a]; !ok {
+	if !k.InGroup[a] {
+		if _, ok := k.ReadBuf[a]; !ok {
 			fail("%s reads %s, which is not an argument of the kernel (compiler bug)", Symbol(k.p.Fn.Name, k.p.Group), ir.Ref(a))
 		}
 	}
@@ -583,7 +425,7 @@ type view struct {
 
 // viewOf works out the view of buffer bi at shape t, emitting the row offset in head.
 func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
-	r := k.rank
+	r := k.Rank
 	perElem := len(t) == r+1 && t[r] != ir.ConstDim(1)
 	if flat {
 		if perElem {
@@ -643,7 +485,7 @@ func (k *rowKernel) viewOf(bi int, t ir.Shape, flat bool) view {
 
 // contiguous reports whether the view of buffer bi at t varies along the row.
 func (k *rowKernel) contiguous(bi int, t ir.Shape, flat bool) bool {
-	r := k.rank
+	r := k.Rank
 	perElem := len(t) == r+1 && t[r] != ir.ConstDim(1)
 	if !perElem {
 		return false
@@ -660,11 +502,11 @@ func (k *rowKernel) rowIndex() []value.Value {
 	if k.rowIdx != nil {
 		return k.rowIdx
 	}
-	r := k.rank
+	r := k.Rank
 	k.rowIdx = make([]value.Value, r)
 	q := k.row
 	for i := r - 1; i > 0; i-- {
-		n := k.dim(k.rows[i])
+		n := k.dim(k.Shape[i])
 		k.rowIdx[i] = k.head.NewURem(q, n)
 		q = k.head.NewUDiv(q, n)
 	}
@@ -698,7 +540,7 @@ func (k *rowKernel) invariantLoad(bi int, t ir.Shape, flat bool) value.Value {
 	ld := k.head.NewLoad(k.e.MemType(d), k.rowPtr(bi, t, flat))
 	x := k.e.Widen(k.head, d, ld)
 	k.rowLoads[key] = x
-	k.loads[bi] = append(k.loads[bi], -1)
+	k.Loads[bi] = append(k.Loads[bi], -1)
 	return x
 }
 
@@ -709,7 +551,7 @@ func (k *rowKernel) invariantLoad(bi int, t ir.Shape, flat bool) value.Value {
 // kernel ever reads out of bounds).
 func (k *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase int, ec *elemCode) value.Value {
 	data := v.Args[0]
-	bi := k.readBuf[data]
+	bi := k.ReadBuf[data]
 	g, ok := k.gathers[bi]
 	if !ok {
 		c := k.dim(data.Type.Shape[len(data.Type.Shape)-1])
@@ -733,7 +575,7 @@ func (k *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 		ec.mem[gep] = memOp{kind: memSkip}
 		ec.mem[ld] = memOp{kind: memGather, ptr: g.ptr, idx: ix, typ: k.e.MemType(d)}
 	}
-	k.gathered[bi] = append(k.gathered[bi], phase)
+	k.Gathered[bi] = append(k.Gathered[bi], phase)
 	return k.e.Widen(b, d, ld)
 }
 
@@ -762,34 +604,4 @@ func emptyElement(e *elemental.Elemental, mod *llir.Module, d ir.DType) value.Va
 	g.Linkage = enum.LinkageInternal
 	g.Immutable = true
 	return g
-}
-
-// markRereads flags the buffers that are read after an output that could
-// share their memory was written in the same row: by a later pass, or by a
-// gather at a position of its own choosing. The runtime lets an output share
-// memory only with an input of the same dtype and shape, so only those pairs
-// matter.
-func (k *rowKernel) markRereads() {
-	for bi, in := range k.p.Buffers {
-		if in.Ref.Writes {
-			continue
-		}
-		for bo, out := range k.p.Buffers {
-			if !out.Ref.Writes || out.Ref.DType != in.Ref.DType || !out.Value.Type.Shape.Equal(in.Value.Type.Shape) {
-				continue
-			}
-			for _, st := range k.stores[bo] {
-				for _, ph := range k.loads[bi] {
-					if ph > st {
-						k.p.Buffers[bi].Ref.Reread = true
-					}
-				}
-				for _, ph := range k.gathered[bi] {
-					if ph >= st {
-						k.p.Buffers[bi].Ref.Reread = true
-					}
-				}
-			}
-		}
-	}
 }

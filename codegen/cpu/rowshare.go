@@ -79,12 +79,12 @@ type lsePair struct {
 // synth makes a synthetic value of the kernel: op on args, of v's type.
 func (k *rowKernel) synth(op ir.Op, t ir.Type, perElem bool, args ...*ir.Value) *ir.Value {
 	s := &ir.Value{ID: -1, Op: op, Type: t, Args: args}
-	k.inGroup[s] = true
+	k.InGroup[s] = true
 	k.synthetic[s] = true
 	if perElem {
-		k.cls[s] = class{perElem: true, extent: t.Shape[len(t.Shape)-1]}
+		k.Class[s] = class{PerElem: true, Extent: t.Shape[len(t.Shape)-1]}
 	} else {
-		k.cls[s] = class{}
+		k.Class[s] = class{}
 	}
 	return s
 }
@@ -98,10 +98,10 @@ func (k *rowKernel) invariant(x *ir.Value, t ir.Shape) bool {
 	if _, ok := k.bf.scalars[x]; ok {
 		return true
 	}
-	if k.inGroup[x] {
-		return !k.cls[x].perElem
+	if k.InGroup[x] {
+		return !k.Class[x].PerElem
 	}
-	bi, ok := k.readBuf[x]
+	bi, ok := k.ReadBuf[x]
 	return ok && !k.contiguous(bi, t, false)
 }
 
@@ -111,7 +111,7 @@ func (k *rowKernel) sinkSelect(v *ir.Value, memo map[*ir.Value]*sunk) *sunk {
 		return s
 	}
 	memo[v] = nil
-	if !k.inGroup[v] || !k.cls[v].perElem || !v.Op.Has(ir.Elementwise) {
+	if !k.InGroup[v] || !k.Class[v].PerElem || !v.Op.Has(ir.Elementwise) {
 		return nil
 	}
 	t := v.Type.Shape
@@ -158,7 +158,7 @@ func (k *rowKernel) sinkSelect(v *ir.Value, memo map[*ir.Value]*sunk) *sunk {
 // guardOf returns (c, pol) if every use of v in the group is the pol arm of a
 // select on c (and v is not written to memory).
 func (k *rowKernel) guardOf(v *ir.Value) (*ir.Value, bool, bool) {
-	if len(k.writeBuf[v]) > 0 {
+	if len(k.WriteBuf[v]) > 0 {
 		return nil, false, false
 	}
 	var c *ir.Value
@@ -215,7 +215,7 @@ func (k *rowKernel) planSharing(l *rowLoop) *sharePlan {
 		s    *sunk     // non-nil when x is the varying arm of from's sunk form
 	}
 	var cands []cand
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		if !expensive(v.Op) || !v.Type.DType.IsFloat() {
 			continue
 		}
@@ -270,9 +270,9 @@ func (k *rowKernel) planSharing(l *rowLoop) *sharePlan {
 	// Log-sum-exps whose operands are absent on complementary lanes.
 	var lses []*ir.Value
 	var forms []*sunk
-	for _, v := range l.reds {
+	for _, v := range l.Reds {
 		x := v.Args[0]
-		if v.Op != ir.OpReduceLSE || !k.inGroup[x] {
+		if v.Op != ir.OpReduceLSE || !k.InGroup[x] {
 			continue
 		}
 		s := k.sinkSelect(x, memo)
@@ -319,7 +319,7 @@ func (k *rowKernel) expensiveValues(l *rowLoop) []*ir.Value {
 	seen := map[*ir.Value]bool{}
 	var visit func(v *ir.Value)
 	visit = func(v *ir.Value) {
-		if seen[v] || !k.inGroup[v] || !k.cls[v].perElem {
+		if seen[v] || !k.InGroup[v] || !k.Class[v].PerElem {
 			return
 		}
 		seen[v] = true
@@ -334,13 +334,13 @@ func (k *rowKernel) expensiveValues(l *rowLoop) []*ir.Value {
 			out = append(out, v)
 		}
 	}
-	for _, v := range l.reds {
+	for _, v := range l.Reds {
 		visit(v.Args[0])
 	}
 	for _, p := range l.share.lse {
 		visit(p.c)
 	}
-	for _, v := range l.stores {
+	for _, v := range l.Stores {
 		visit(v)
 	}
 	return out
@@ -366,7 +366,7 @@ func (k *rowKernel) planReuse(loops [][]*rowLoop) {
 					computed[key] = first{l, v}
 					continue
 				}
-				if prev.l == l || prev.l.extent != l.extent {
+				if prev.l == l || prev.l.Extent != l.Extent {
 					continue
 				}
 				if bo, ok := k.scratchFor(l, v, used); ok {
@@ -384,8 +384,8 @@ func (k *rowKernel) planReuse(loops [][]*rowLoop) {
 
 // scratchFor picks an output written by loop l that can carry v from an earlier pass.
 func (k *rowKernel) scratchFor(l *rowLoop, v *ir.Value, used map[int]bool) (int, bool) {
-	for _, w := range l.stores {
-		for _, bo := range k.writeBuf[w] {
+	for _, w := range l.Stores {
+		for _, bo := range k.WriteBuf[w] {
 			if !used[bo] && w.Type.Equal(v.Type) {
 				return bo, true
 			}

@@ -18,10 +18,10 @@
 package ptx
 
 import (
-	"sort"
 	"strconv"
 
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -35,23 +35,12 @@ import (
 const warps = rowBlock / warp
 
 // class says how a value of a row kernel is indexed.
-type class struct {
-	perElem bool
-	extent  ir.Dim // per-element values: the length of the row
-}
+type class = plan.RowClass
 
 // rowKernel is the state of one row kernel's emission.
 type rowKernel struct {
 	*kernel
-	rows ir.Shape
-	rank int
-
-	readBuf  map[*ir.Value]int   // a value read from memory: its buffer
-	writeBuf map[*ir.Value][]int // a value this kernel writes: its buffers
-	inGroup  map[*ir.Value]bool
-	cls      map[*ir.Value]class
-	stage    map[*ir.Value]int
-	accPass  map[*ir.Value]int // a reduction: the pass it accumulates in, or -1 (one element)
+	*plan.Rows // the target-neutral analysis: classes, stages, passes
 
 	tid, lane, wid value.Value // the thread's index in the block, in its warp, its warp's (i64)
 	shared         int         // shared arrays made so far
@@ -65,109 +54,22 @@ type rowKernel struct {
 	rowVals  map[*ir.Value]value.Value
 	gathers  map[int]gatherBase
 
-	// The aliasing analysis: phases are 2s for stage s and 2s+1 for pass s.
-	loads    map[int][]int
-	gathered map[int][]int
-	stores   map[int][]int
+	// The aliasing analysis: the phases each buffer is read, gathered from
+	// and written in.
+	plan.Phases
 }
 
 // emitRows emits row kernel k.
 func emitRows(k *kernel) (err error) {
 	defer catch(&err)
-	p := k.p
-	r := &rowKernel{
-		kernel: k, rows: p.Domain, rank: len(p.Domain),
-		readBuf: map[*ir.Value]int{}, writeBuf: map[*ir.Value][]int{}, inGroup: map[*ir.Value]bool{},
-		cls: map[*ir.Value]class{}, stage: map[*ir.Value]int{}, accPass: map[*ir.Value]int{},
-		loads: map[int][]int{}, gathered: map[int][]int{}, stores: map[int][]int{},
+	rows, err := plan.AnalyseRows(k.p)
+	if err != nil {
+		return err
 	}
-	for i, b := range p.Buffers {
-		if b.Ref.Writes {
-			r.writeBuf[b.Value] = append(r.writeBuf[b.Value], i)
-		} else {
-			r.readBuf[b.Value] = i
-		}
-	}
-	for _, v := range p.Values {
-		r.inGroup[v] = true
-	}
-	passes := r.analyse()
-	r.emit(passes)
-	r.markRereads()
+	r := &rowKernel{kernel: k, Rows: rows, Phases: plan.NewPhases()}
+	r.emit(rows.Passes)
+	r.MarkRereads(k.p)
 	return nil
-}
-
-// classify returns the class of value v in this kernel.
-func (r *rowKernel) classify(v *ir.Value) class {
-	s := v.Type.Shape
-	withOne := append(append(ir.Shape{}, r.rows...), ir.ConstDim(1))
-	switch {
-	case s.Equal(r.rows) || s.Equal(withOne):
-		return class{}
-	case len(s) == r.rank+1 && s[:r.rank].Equal(r.rows):
-		return class{perElem: true, extent: s[r.rank]}
-	}
-	fail("%s: shape %s is neither per-row nor per-element in a row kernel over rows %s", ir.FormatValue(v), s, r.rows)
-	return class{}
-}
-
-// analyse classifies the group's values, gives each its stage and returns
-// the number of passes (codegen/cpu/rows.go's rules).
-func (r *rowKernel) analyse() int {
-	passes := 0
-	for _, v := range r.p.Values {
-		c := r.classify(v)
-		r.cls[v] = c
-		st := 0
-		switch {
-		case v.Op.Has(ir.Reduction):
-			if c.perElem {
-				fail("%s: a reduction's result is per-row", ir.FormatValue(v))
-			}
-			x := v.Args[0]
-			xs := x.Type.Shape
-			if len(xs) == 0 {
-				fail("%s: a reduction of a scalar", ir.FormatValue(v))
-			}
-			perElemOperand := xs[len(xs)-1] != ir.ConstDim(1)
-			if r.inGroup[x] {
-				perElemOperand = r.cls[x].perElem
-			} else if perElemOperand && !(len(xs) == r.rank+1 && xs[:r.rank].Equal(r.rows)) {
-				fail("%s: operand shape %s does not have the rows %s", ir.FormatValue(v), xs, r.rows)
-			}
-			if perElemOperand {
-				pass := r.stageOf(x)
-				r.accPass[v] = pass
-				st = pass + 1
-				passes = max(passes, pass+1)
-			} else {
-				r.accPass[v] = -1
-				st = r.stageOf(x)
-			}
-		case v.Op == ir.OpGather:
-			if _, ok := r.readBuf[v.Args[0]]; !ok {
-				fail("%s: take_along_axis reads data computed in the same kernel; it must be a kernel input", ir.FormatValue(v))
-			}
-			st = r.stageOf(v.Args[1])
-		default:
-			for _, a := range v.Args {
-				st = max(st, r.stageOf(a))
-			}
-		}
-		r.stage[v] = st
-		if c.perElem && len(r.writeBuf[v]) > 0 {
-			passes = max(passes, st+1)
-		}
-	}
-	return passes
-}
-
-// stageOf is the stage of an operand: values outside the group are available from the start.
-func (r *rowKernel) stageOf(a *ir.Value) int {
-	if r.inGroup[a] {
-		return r.stage[a]
-	}
-	return 0
 }
 
 // emit writes the kernel: the thread's indices, then the grid-stride loop
@@ -205,66 +107,13 @@ func (r *rowKernel) emit(passes int) {
 }
 
 // rowLoop is one loop of a pass: the roots over one extent.
-type rowLoop struct {
-	extent ir.Dim
-	reds   []*ir.Value // reductions accumulating here
-	stores []*ir.Value // per-element values written here
-	needed []*ir.Value // per-element values to compute, in body order
-}
+type rowLoop = plan.RowLoop
 
-// loopsOf groups the roots of pass s by extent, in order of first appearance.
+// loopsOf returns the loops of pass s (plan.Rows.Loops).
 func (r *rowKernel) loopsOf(s int) []*rowLoop {
-	var loops []*rowLoop
-	at := func(x ir.Dim) *rowLoop {
-		for _, l := range loops {
-			if l.extent == x {
-				return l
-			}
-		}
-		l := &rowLoop{extent: x}
-		loops = append(loops, l)
-		return l
-	}
-	for _, v := range r.p.Values {
-		switch {
-		case v.Op.Has(ir.Reduction) && r.accPass[v] == s:
-			xs := v.Args[0].Type.Shape
-			l := at(xs[len(xs)-1])
-			l.reds = append(l.reds, v)
-		case r.cls[v].perElem && r.stage[v] == s && len(r.writeBuf[v]) > 0:
-			l := at(r.cls[v].extent)
-			l.stores = append(l.stores, v)
-		}
-	}
-	order := map[*ir.Value]int{}
-	for i, v := range r.p.Values {
-		order[v] = i
-	}
-	for _, l := range loops {
-		need := map[*ir.Value]bool{}
-		var visit func(v *ir.Value)
-		visit = func(v *ir.Value) {
-			if !r.inGroup[v] || !r.cls[v].perElem || need[v] {
-				return
-			}
-			if r.cls[v].extent != l.extent {
-				fail("%s: per-element over %s, needed in a loop over %s", ir.FormatValue(v), r.cls[v].extent, l.extent)
-			}
-			need[v] = true
-			for _, a := range v.Args {
-				visit(a)
-			}
-		}
-		for _, v := range l.reds {
-			visit(v.Args[0])
-		}
-		for _, v := range l.stores {
-			visit(v)
-		}
-		for v := range need {
-			l.needed = append(l.needed, v)
-		}
-		sort.Slice(l.needed, func(i, j int) bool { return order[l.needed[i]] < order[l.needed[j]] })
+	loops, err := r.Loops(s)
+	if err != nil {
+		fail("%v", err)
 	}
 	return loops
 }
@@ -276,13 +125,13 @@ func (r *rowKernel) loopsOf(s int) []*rowLoop {
 func (r *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
 	var written []*ir.Value
 	for _, v := range r.p.Values {
-		if r.cls[v].perElem || r.stage[v] != s {
+		if r.Class[v].PerElem || r.Stage[v] != s {
 			continue
 		}
-		if len(r.writeBuf[v]) > 0 {
+		if len(r.WriteBuf[v]) > 0 {
 			written = append(written, v)
 		}
-		if v.Op.Has(ir.Reduction) && r.accPass[v] >= 0 {
+		if v.Op.Has(ir.Reduction) && r.AccPass[v] >= 0 {
 			continue // finished by its pass
 		}
 		r.rowVals[v] = r.rowValue(cur, v, 2*s)
@@ -294,10 +143,10 @@ func (r *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
 	store, next := r.block("rowstore"), r.block("stage")
 	cur.NewCondBr(cur.NewICmp(enum.IPredEQ, r.tid, i64(0)), store, next)
 	for _, v := range written {
-		for _, bi := range r.writeBuf[v] {
+		for _, bi := range r.WriteBuf[v] {
 			ptr := r.rowPtr(bi, v.Type.Shape, true)
 			store.NewStore(r.e.Narrow(store, v.Type.DType, r.rowVals[v]), ptr)
-			r.stores[bi] = append(r.stores[bi], 2*s)
+			r.Stores[bi] = append(r.Stores[bi], 2*s)
 		}
 	}
 	store.NewBr(next)
@@ -348,14 +197,14 @@ func (r *rowKernel) rowOperand(b *llir.Block, a *ir.Value, t ir.Shape, flat bool
 	if x, ok := r.outside(a); ok {
 		return x
 	}
-	if r.inGroup[a] {
+	if r.InGroup[a] {
 		x, ok := r.rowVals[a]
 		if !ok {
 			fail("%s is used before it is computed (compiler bug)", ir.Ref(a))
 		}
 		return x
 	}
-	bi := r.readBuf[a]
+	bi := r.ReadBuf[a]
 	if r.contiguous(bi, t, flat) {
 		fail("%s: per-row use of %s at %s varies along the row (compiler bug)", ir.Ref(a), a.Type, t)
 	}
@@ -370,8 +219,8 @@ func (r *rowKernel) outside(a *ir.Value) (value.Value, bool) {
 	if x, ok := r.scalars[a]; ok {
 		return x, true
 	}
-	if !r.inGroup[a] {
-		if _, ok := r.readBuf[a]; !ok {
+	if !r.InGroup[a] {
+		if _, ok := r.ReadBuf[a]; !ok {
 			fail("%s reads %s, which is not an argument of the kernel (compiler bug)", Symbol(r.p.Fn.Name, r.p.Group), ir.Ref(a))
 		}
 	}
@@ -394,8 +243,8 @@ func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
 	if x, ok := r.outside(a); ok {
 		return x
 	}
-	if r.inGroup[a] {
-		if !r.cls[a].perElem {
+	if r.InGroup[a] {
+		if !r.Class[a].PerElem {
 			return r.rowOperand(ec.b, a, t, flat)
 		}
 		x, ok := ec.vals[a]
@@ -404,7 +253,7 @@ func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
 		}
 		return x
 	}
-	bi := r.readBuf[a]
+	bi := r.ReadBuf[a]
 	if !r.contiguous(bi, t, flat) {
 		return r.invariantLoad(bi, t, flat)
 	}
@@ -417,7 +266,7 @@ func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
 	g := ec.b.NewGetElementPtr(mt, r.rowPtr(bi, t, flat), ec.j)
 	g.InBounds = true
 	x := r.e.Widen(ec.b, d, ec.b.NewLoad(mt, g))
-	r.loads[bi] = append(r.loads[bi], ec.phase)
+	r.Loads[bi] = append(r.Loads[bi], ec.phase)
 	ec.loads[key] = x
 	return x
 }
@@ -433,7 +282,7 @@ func (ec *elemCode) compute(v *ir.Value) {
 		x = ec.operand(v.Args[0], v.Type.Shape, false)
 	case v.Op == ir.OpGather:
 		x = r.gather(ec.b, v, ec.operand(v.Args[1], v.Args[1].Type.Shape, false), ec.phase)
-	case v.Op == ir.OpIota && v.Axis == r.rank:
+	case v.Op == ir.OpIota && v.Axis == r.Rank:
 		x = intOf(ec.b, ec.j, v.Type.DType)
 	case v.Op == ir.OpIota:
 		x = r.rowIota(v)
@@ -452,11 +301,11 @@ func (ec *elemCode) compute(v *ir.Value) {
 // states combine across the block and the reductions are finished into
 // rowVals. It returns the block where the row continues.
 func (r *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
-	n := r.dim(l.extent)
-	reds := make([]*elemental.Reduction, len(l.reds))
-	init := make([]elemental.State, len(l.reds))
+	n := r.dim(l.Extent)
+	reds := make([]*elemental.Reduction, len(l.Reds))
+	init := make([]elemental.State, len(l.Reds))
 	first := cur.NewICmp(enum.IPredEQ, r.tid, i64(0))
-	for i, v := range l.reds {
+	for i, v := range l.Reds {
 		reds[i] = elemental.NewReduction(r.e, v)
 		in, id := reds[i].Initial(), reds[i].Identity()
 		for c := range in {
@@ -474,7 +323,7 @@ func (r *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 		}
 	}
 	ec := &elemCode{r: r, b: body, j: j, phase: 2*s + 1, vals: map[*ir.Value]value.Value{}, loads: map[viewKey]value.Value{}}
-	for _, v := range l.needed {
+	for _, v := range l.Needed {
 		ec.compute(v)
 	}
 	upd := make([]elemental.State, len(reds))
@@ -486,14 +335,14 @@ func (r *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 		}
 		upd[i] = red.Update(body, st, ec.operand(a, a.Type.Shape, false))
 	}
-	for _, v := range l.stores {
-		for _, bi := range r.writeBuf[v] {
+	for _, v := range l.Stores {
+		for _, bi := range r.WriteBuf[v] {
 			d := v.Type.DType
 			mt := r.e.MemType(d)
 			g := body.NewGetElementPtr(mt, r.rowPtr(bi, v.Type.Shape, true), j)
 			g.InBounds = true
 			body.NewStore(r.e.Narrow(body, d, ec.operand(v, v.Type.Shape, false)), g)
-			r.stores[bi] = append(r.stores[bi], 2*s+1)
+			r.Stores[bi] = append(r.Stores[bi], 2*s+1)
 		}
 	}
 	jn := body.NewAdd(j, i64(rowBlock))
@@ -613,31 +462,4 @@ func (r *rowKernel) sharedAt(b *llir.Block, g *llir.Global, w value.Value) value
 	gep := b.NewGetElementPtr(g.ContentType, g, i64(0), w)
 	gep.InBounds = true
 	return gep
-}
-
-// markRereads flags the buffers that are read after an output that could
-// share their memory was written in the same row (codegen/cpu/rows.go's rule).
-func (r *rowKernel) markRereads() {
-	for bi, in := range r.p.Buffers {
-		if in.Ref.Writes {
-			continue
-		}
-		for bo, out := range r.p.Buffers {
-			if !out.Ref.Writes || out.Ref.DType != in.Ref.DType || !out.Value.Type.Shape.Equal(in.Value.Type.Shape) {
-				continue
-			}
-			for _, st := range r.stores[bo] {
-				for _, ph := range r.loads[bi] {
-					if ph > st {
-						r.p.Buffers[bi].Ref.Reread = true
-					}
-				}
-				for _, ph := range r.gathered[bi] {
-					if ph >= st {
-						r.p.Buffers[bi].Ref.Reread = true
-					}
-				}
-			}
-		}
-	}
 }

@@ -33,7 +33,7 @@ type gatherBase struct {
 
 // perElemShape reports whether shape t varies along the row.
 func (r *rowKernel) perElemShape(t ir.Shape) bool {
-	return len(t) == r.rank+1 && t[r.rank] != ir.ConstDim(1)
+	return len(t) == r.Rank+1 && t[r.Rank] != ir.ConstDim(1)
 }
 
 // rowOffset is the offset of the row's first element of buffer bi seen at
@@ -43,7 +43,7 @@ func (r *rowKernel) rowOffset(bi int, t ir.Shape, flat bool) value.Value {
 	h := r.head
 	if flat {
 		if r.perElemShape(t) {
-			return h.NewMul(r.row, r.dim(t[r.rank]))
+			return h.NewMul(r.row, r.dim(t[r.Rank]))
 		}
 		return r.row
 	}
@@ -54,13 +54,13 @@ func (r *rowKernel) rowOffset(bi int, t ir.Shape, flat bool) value.Value {
 		fail("%s of shape %s does not broadcast to %s", name, s, t)
 	}
 	if r.perElemShape(t) && len(s) > 0 {
-		if last := s[len(s)-1]; last != t[r.rank] && last != ir.ConstDim(1) {
+		if last := s[len(s)-1]; last != t[r.Rank] && last != ir.ConstDim(1) {
 			fail("%s of shape %s does not broadcast to %s", name, s, t)
 		}
 	}
 	present, broadcast := 0, 0
-	strides := make([]ir.Shape, r.rank)
-	for i := 0; i < r.rank; i++ {
+	strides := make([]ir.Shape, r.Rank)
+	for i := 0; i < r.Rank; i++ {
 		si := i - off
 		switch {
 		case t[i] == ir.ConstDim(1):
@@ -77,11 +77,11 @@ func (r *rowKernel) rowOffset(bi int, t ir.Shape, flat bool) value.Value {
 	case present == 0:
 		return i64(0)
 	case broadcast == 0:
-		return h.NewMul(r.row, r.product(h, s[max(0, r.rank-off):]))
+		return h.NewMul(r.row, r.product(h, s[max(0, r.Rank-off):]))
 	}
 	idx := r.rowIndex()
 	var sum value.Value = i64(0)
-	for i := 0; i < r.rank; i++ {
+	for i := 0; i < r.Rank; i++ {
 		if strides[i] != nil {
 			sum = h.NewAdd(sum, h.NewMul(idx[i], r.product(h, strides[i])))
 		}
@@ -98,7 +98,7 @@ func (r *rowKernel) contiguous(bi int, t ir.Shape, flat bool) bool {
 		return true
 	}
 	s := r.p.Buffers[bi].Value.Type.Shape
-	return len(s) > 0 && s[len(s)-1] == t[r.rank]
+	return len(s) > 0 && s[len(s)-1] == t[r.Rank]
 }
 
 // rowIndex is the multi-index of the row, computed once per row in head.
@@ -107,14 +107,14 @@ func (r *rowKernel) rowIndex() []value.Value {
 		return r.rowIdx
 	}
 	h := r.head
-	r.rowIdx = make([]value.Value, r.rank)
+	r.rowIdx = make([]value.Value, r.Rank)
 	q := r.row
-	for i := r.rank - 1; i > 0; i-- {
-		n := r.dim(r.rows[i])
+	for i := r.Rank - 1; i > 0; i-- {
+		n := r.dim(r.Shape[i])
 		r.rowIdx[i] = h.NewURem(q, n)
 		q = h.NewUDiv(q, n)
 	}
-	if r.rank > 0 {
+	if r.Rank > 0 {
 		r.rowIdx[0] = q
 	}
 	return r.rowIdx
@@ -143,14 +143,14 @@ func (r *rowKernel) invariantLoad(bi int, t ir.Shape, flat bool) value.Value {
 	d := r.p.Buffers[bi].Value.Type.DType
 	x := r.e.Widen(r.head, d, r.head.NewLoad(r.e.MemType(d), r.rowPtr(bi, t, flat)))
 	r.rowLoads[key] = x
-	r.loads[bi] = append(r.loads[bi], -1)
+	r.Loads[bi] = append(r.Loads[bi], -1)
 	return x
 }
 
 // rowIota is an iota that is the same for the whole row: the row's index
 // along a row axis, or 0 along a last axis of size 1.
 func (r *rowKernel) rowIota(v *ir.Value) value.Value {
-	if v.Axis >= r.rank {
+	if v.Axis >= r.Rank {
 		return elemental.Const(v.Type.DType, 0)
 	}
 	return intOf(r.head, r.rowIndex()[v.Axis], v.Type.DType)
@@ -162,7 +162,7 @@ func (r *rowKernel) rowIota(v *ir.Value) value.Value {
 // so that no kernel reads out of bounds).
 func (r *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase int) value.Value {
 	data := v.Args[0]
-	bi := r.readBuf[data]
+	bi := r.ReadBuf[data]
 	g, ok := r.gathers[bi]
 	if !ok {
 		h := r.head
@@ -181,7 +181,7 @@ func (r *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 	d := data.Type.DType
 	gep := b.NewGetElementPtr(r.e.MemType(d), g.ptr, ix)
 	gep.InBounds = true
-	r.gathered[bi] = append(r.gathered[bi], phase)
+	r.Gathered[bi] = append(r.Gathered[bi], phase)
 	return r.e.Widen(b, d, b.NewLoad(r.e.MemType(d), gep))
 }
 
