@@ -18,7 +18,6 @@ import (
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
-	"github.com/llir/llvm/ir/constant"
 	"github.com/llir/llvm/ir/enum"
 	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
@@ -42,34 +41,16 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	defer catch(&err)
 	k := &axisKernel{e: e, mod: mod, p: p, bf: newBody(e, mod, p, t)}
 	k.fn = k.bf.fn
-	v := p.Values[0]
-	in := map[*ir.Value]int{}
-	var outs []int
-	for i, b := range p.Buffers {
-		if b.Ref.Writes {
-			outs = append(outs, i)
-		} else {
-			in[b.Value] = i
-		}
+	ax, err := plan.AnalyseAxis(p)
+	if err != nil {
+		return nil, err
 	}
-	for i, a := range v.Args {
-		if _, ok := in[a]; !ok {
-			fail("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
-		}
-	}
-	if len(outs) == 0 {
-		fail("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
-	}
+	v, in, outs := ax.Value, ax.In, ax.Outs
 	switch v.Op {
 	case ir.OpGather:
 		k.gather(v, in[v.Args[0]], in[v.Args[1]], outs)
-		// A gather reads its data wherever the indices say: no output may share it.
-		p.Buffers[in[v.Args[0]]].Ref.Reread = true
 	case ir.OpScatterAdd:
 		k.scatter(v, in[v.Args[0]], in[v.Args[1]], outs)
-		// Each output position reads every update and index along the axis.
-		p.Buffers[in[v.Args[0]]].Ref.Reread = true
-		p.Buffers[in[v.Args[1]]].Ref.Reread = true
 	default:
 		k.reduce(v, in[v.Args[0]], outs)
 	}
@@ -85,18 +66,7 @@ func (k *axisKernel) dim(d ir.Dim) value.Value { return dimValue(k.bf, d) }
 
 // product multiplies dimensions in block b.
 func (k *axisKernel) product(b *llir.Block, s ir.Shape) value.Value {
-	var x value.Value = i64(1)
-	for _, d := range s {
-		if d == ir.ConstDim(1) {
-			continue
-		}
-		if c, ok := x.(*constant.Int); ok && c.X.Int64() == 1 {
-			x = k.dim(d)
-			continue
-		}
-		x = b.NewMul(x, k.dim(d))
-	}
-	return x
+	return elemental.Product(b, s, k.dim)
 }
 
 // loop emits for i in [from, to) { body } after b and returns the block after

@@ -171,7 +171,7 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 
 	var index value.Value // the loop's element index, once inside the loop
 	compute := func(b *llir.Block, scalar bool) error {
-		return computeValues(e, b, p, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(b, bf, v, index) })
+		return e.EmitValues(b, p.Values, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(b, bf, v, index) }, nameIR)
 	}
 
 	// Before the loop: scalar buffers read, scalar values computed.
@@ -236,40 +236,6 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	i.Incs = append(i.Incs, llir.NewIncoming(next, loop))
 	exit.NewRet(nil)
 	return fn, nil
-}
-
-// computeValues emits the scalar-typed values of loop kernel p (or the
-// per-element ones) into b in IR order, reading operands from vals and adding
-// the results to it; iota gives the value of an iota.
-func computeValues(e *elemental.Elemental, b *llir.Block, p *plan.Kernel, vals map[*ir.Value]value.Value, scalar bool, iota func(*ir.Value) value.Value) error {
-	for _, v := range p.Values {
-		if v.Type.IsScalar() != scalar {
-			continue
-		}
-		if v.Op == ir.OpIota {
-			vals[v] = iota(v)
-			continue
-		}
-		args := make([]value.Value, len(v.Args))
-		for i, a := range v.Args {
-			if a.Op == ir.OpConst {
-				args[i] = elemental.Const(a.Type.DType, a.Const)
-				continue
-			}
-			x, ok := vals[a]
-			if !ok {
-				return fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
-			}
-			args[i] = x
-		}
-		r, err := e.Emit(b, v, args)
-		if err != nil {
-			return err
-		}
-		nameValue(r, plan.ValueName(v))
-		vals[v] = r
-	}
-	return nil
 }
 
 // bodyFunc is the internal body function of a kernel and its parameters:
@@ -397,3 +363,6 @@ func nameValue(x value.Value, name string) {
 		n.SetName(name)
 	}
 }
+
+// nameIR names x, the LLVM value of v, after v (plan.ValueName).
+func nameIR(v *ir.Value, x value.Value) { nameValue(x, plan.ValueName(v)) }

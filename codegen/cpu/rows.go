@@ -39,25 +39,13 @@ import (
 // target, so that a reduction gives the same bits on every CPU.
 const lanes = 8
 
-// emitError is a problem found while emitting a kernel; emitters panic with it
-// deep in the recursion and emitRows/emitAxis turn it back into an error.
-type emitError struct{ err error }
+// fail ends the emission of a kernel with an error (elemental.Fail).
+func fail(format string, args ...any) { elemental.Fail(format, args...) }
 
-func fail(format string, args ...any) {
-	panic(emitError{fmt.Errorf(format, args...)})
-}
-
-// catch turns an emitError (or elemental.Bug) panic into *err.
+// catch, deferred by each kernel emitter, turns a fail back into *err.
 func catch(err *error) {
 	if r := recover(); r != nil {
-		switch ee := r.(type) {
-		case emitError:
-			*err = ee.err
-		case elemental.Bug:
-			*err = ee.Err
-		default:
-			panic(r)
-		}
+		*err = elemental.Recovered(r)
 	}
 }
 
@@ -289,17 +277,8 @@ func (k *rowKernel) loopsOf(s int) []*rowLoop {
 // emitStage computes the per-row values of stage s into cur and stores the
 // per-row outputs among them.
 func (k *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
-	var written []*ir.Value
-	for _, v := range k.p.Values {
-		if k.Class[v].PerElem || k.Stage[v] != s {
-			continue
-		}
-		if len(k.WriteBuf[v]) > 0 {
-			written = append(written, v)
-		}
-		if v.Op.Has(ir.Reduction) && k.AccPass[v] >= 0 {
-			continue // finished by its pass
-		}
+	compute, written := k.StageValues(s)
+	for _, v := range compute {
 		k.rowVals[v] = k.rowValue(cur, v, 2*s)
 	}
 	for _, v := range written {

@@ -141,7 +141,7 @@ func (s *streamFunc) scalarValues() error {
 			s.vals[b.Value] = s.e.Widen(entry, d, entry.NewLoad(s.e.MemType(d), s.a.ptrs[i]))
 		}
 	}
-	return computeValues(s.e, entry, s.p, s.vals, true, nil)
+	return s.e.EmitValues(entry, s.p.Values, s.vals, true, nil, nameIR)
 }
 
 // vectorBytes is the size of one vector of buffer i's elements: the
@@ -211,7 +211,7 @@ func (s *streamFunc) elementCode() ([]llir.Instruction, map[llir.Instruction]mem
 			vals[b.Value] = e.Widen(code, b.Value.Type.DType, ld)
 		}
 	}
-	if err := computeValues(e, code, p, vals, false, nil); err != nil {
+	if err := e.EmitValues(code, p.Values, vals, false, nil, nameIR); err != nil {
 		return nil, nil
 	}
 	for _, i := range s.streamed {

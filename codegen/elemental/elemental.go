@@ -124,8 +124,27 @@ var elementalOps = map[ir.Op]lowering{
 // found deep in a recursion; the backend recovers it as an error.
 type Bug struct{ Err error }
 
-func fail(format string, args ...any) {
+// Fail panics with a Bug: the emitters' way out of a deep recursion. A
+// backend's entry points turn it back into an error with Recovered.
+func Fail(format string, args ...any) {
 	panic(Bug{fmt.Errorf(format, args...)})
+}
+
+func fail(format string, args ...any) { Fail(format, args...) }
+
+// Recovered turns r, a value recovered from a panic, back into the error of a
+// Bug; any other panic goes on. The caller recovers:
+//
+//	defer func() {
+//		if r := recover(); r != nil {
+//			*err = elemental.Recovered(r)
+//		}
+//	}()
+func Recovered(r any) error {
+	if b, ok := r.(Bug); ok {
+		return b.Err
+	}
+	panic(r)
 }
 
 // Supports reports whether op has an elemental lowering.
@@ -369,4 +388,59 @@ func emitCast(c *elemCtx) value.Value {
 		return b.NewFPExt(x, types.Double)
 	}
 	return c.e.Round(b, to, x)
+}
+
+// EmitValues emits, in order, the values of vs whose type is scalar (or, with
+// scalar false, the per-element ones) into b, reading operands from vals and
+// adding the results to it: a loop kernel's body. iota gives the value of an
+// iota; name, when not nil, is told each value emitted (to name it in the IR).
+func (e *Elemental) EmitValues(b *llir.Block, vs []*ir.Value, vals map[*ir.Value]value.Value, scalar bool, iota func(*ir.Value) value.Value, name func(*ir.Value, value.Value)) error {
+	for _, v := range vs {
+		if v.Type.IsScalar() != scalar {
+			continue
+		}
+		if v.Op == ir.OpIota {
+			vals[v] = iota(v)
+			continue
+		}
+		args := make([]value.Value, len(v.Args))
+		for i, a := range v.Args {
+			if a.Op == ir.OpConst {
+				args[i] = Const(a.Type.DType, a.Const)
+				continue
+			}
+			x, ok := vals[a]
+			if !ok {
+				return fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
+			}
+			args[i] = x
+		}
+		r, err := e.Emit(b, v, args)
+		if err != nil {
+			return err
+		}
+		if name != nil {
+			name(v, r)
+		}
+		vals[v] = r
+	}
+	return nil
+}
+
+// Product is the product of the dimensions of s as an i64, multiplied in b;
+// dim gives a dimension's value. Unit dimensions are skipped, and a product
+// of none is the constant 1.
+func Product(b *llir.Block, s ir.Shape, dim func(ir.Dim) value.Value) value.Value {
+	var x value.Value = constant.NewInt(types.I64, 1)
+	for _, d := range s {
+		if d == ir.ConstDim(1) {
+			continue
+		}
+		if c, ok := x.(*constant.Int); ok && c.X.Int64() == 1 {
+			x = dim(d)
+			continue
+		}
+		x = b.NewMul(x, dim(d))
+	}
+	return x
 }

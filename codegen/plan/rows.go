@@ -159,6 +159,24 @@ func (r *Rows) IsBuffer(a *ir.Value) bool {
 	return ok
 }
 
+// StageValues returns the per-row values of stage s in body order: those to
+// compute (all but the reductions a pass has finished) and those the kernel
+// writes.
+func (r *Rows) StageValues(s int) (compute, written []*ir.Value) {
+	for _, v := range r.Kernel.Values {
+		if r.Class[v].PerElem || r.Stage[v] != s {
+			continue
+		}
+		if len(r.WriteBuf[v]) > 0 {
+			written = append(written, v)
+		}
+		if !v.Op.Has(ir.Reduction) || r.AccPass[v] < 0 {
+			compute = append(compute, v)
+		}
+	}
+	return compute, written
+}
+
 // Loops groups the roots of pass s by extent, in order of first appearance,
 // with the per-element values each loop computes in body order.
 func (r *Rows) Loops(s int) ([]*RowLoop, error) {
@@ -271,4 +289,48 @@ func (ph Phases) MarkRereads(p *Kernel) {
 			}
 		}
 	}
+}
+
+// Axis is what an axis kernel computes: its one value, the buffer of each
+// operand and the buffers it writes.
+type Axis struct {
+	Value *ir.Value
+	In    map[*ir.Value]int // operand -> buffer
+	Outs  []int
+}
+
+// AnalyseAxis finds the operands and outputs of axis kernel p and marks the
+// inputs no output may share memory with: a gather reads its data wherever
+// the indices say, and each position of a scatter-add's output reads every
+// update and index along the axis. An error is a broken invariant of the
+// passes that formed the group.
+func AnalyseAxis(p *Kernel) (*Axis, error) {
+	if len(p.Values) != 1 {
+		return nil, fmt.Errorf("an axis kernel computes one value, this one %d (compiler bug)", len(p.Values))
+	}
+	a := &Axis{Value: p.Values[0], In: map[*ir.Value]int{}}
+	v := a.Value
+	for i, b := range p.Buffers {
+		if b.Ref.Writes {
+			a.Outs = append(a.Outs, i)
+		} else {
+			a.In[b.Value] = i
+		}
+	}
+	for i, x := range v.Args {
+		if _, ok := a.In[x]; !ok {
+			return nil, fmt.Errorf("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
+		}
+	}
+	if len(a.Outs) == 0 {
+		return nil, fmt.Errorf("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
+	}
+	switch v.Op {
+	case ir.OpGather:
+		p.Buffers[a.In[v.Args[0]]].Ref.Reread = true
+	case ir.OpScatterAdd:
+		p.Buffers[a.In[v.Args[0]]].Ref.Reread = true
+		p.Buffers[a.In[v.Args[1]]].Ref.Reread = true
+	}
+	return a, nil
 }

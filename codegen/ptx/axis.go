@@ -8,6 +8,7 @@ package ptx
 
 import (
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -20,33 +21,15 @@ import (
 func emitAxis(k *kernel) (err error) {
 	defer catch(&err)
 	p := k.p
-	if len(p.Values) != 1 {
-		fail("an axis kernel computes one value, this one %d (compiler bug)", len(p.Values))
+	ax, err := plan.AnalyseAxis(p)
+	if err != nil {
+		return err
 	}
-	v := p.Values[0]
-	in := map[*ir.Value]int{}
-	var outs []int
-	for i, b := range p.Buffers {
-		if b.Ref.Writes {
-			outs = append(outs, i)
-		} else {
-			in[b.Value] = i
-		}
-	}
-	for i, a := range v.Args {
-		if _, ok := in[a]; !ok {
-			fail("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
-		}
-	}
-	if len(outs) == 0 {
-		fail("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
-	}
+	v, in, outs := ax.Value, ax.In, ax.Outs
 	var exit *llir.Block
 	switch v.Op {
 	case ir.OpGather:
 		exit = k.axisGather(v, in[v.Args[0]], in[v.Args[1]], outs)
-		// A gather reads its data wherever the indices say: no output may share it.
-		p.Buffers[in[v.Args[0]]].Ref.Reread = true
 	case ir.OpScatterAdd:
 		exit = k.axisScatter(v, in[v.Args[0]], in[v.Args[1]], outs)
 	default:

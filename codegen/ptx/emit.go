@@ -114,24 +114,13 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) (entry
 	return artifact.Entry{Function: p.Fn.Name, Kernel: p.Group, Symbol: Symbol(p.Fn.Name, p.Group), ABI: artifact.ABIGrid, Block: block}, nil
 }
 
-// emitError is a problem found deep in an emitter; catch turns it (and an
-// elemental.Bug) back into an error.
-type emitError struct{ err error }
+// fail ends the emission of a kernel with an error (elemental.Fail).
+func fail(format string, args ...any) { elemental.Fail(format, args...) }
 
-func fail(format string, args ...any) {
-	panic(emitError{fmt.Errorf(format, args...)})
-}
-
+// catch, deferred by each kernel emitter, turns a fail back into *err.
 func catch(err *error) {
 	if r := recover(); r != nil {
-		switch ee := r.(type) {
-		case emitError:
-			*err = ee.err
-		case elemental.Bug:
-			*err = ee.Err
-		default:
-			panic(r)
-		}
+		*err = elemental.Recovered(r)
 	}
 }
 
@@ -247,18 +236,7 @@ func (k *kernel) dim(d ir.Dim) value.Value {
 
 // product is the product of the dimensions of s, in block b.
 func (k *kernel) product(b *llir.Block, s ir.Shape) value.Value {
-	var x value.Value = i64(1)
-	for _, d := range s {
-		if d == ir.ConstDim(1) {
-			continue
-		}
-		if c, ok := x.(*constant.Int); ok && c.X.Int64() == 1 {
-			x = k.dim(d)
-			continue
-		}
-		x = b.NewMul(x, k.dim(d))
-	}
-	return x
+	return elemental.Product(b, s, k.dim)
 }
 
 // gridLoop emits for (u = ctaid*ntid + tid; u < count; u += nctaid*ntid)
@@ -326,7 +304,7 @@ func emitLoop(k *kernel) (err error) {
 	}
 	var index value.Value
 	compute := func(b *llir.Block, scalar bool) error {
-		return computeValues(k, b, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(k, b, v, index) })
+		return k.e.EmitValues(b, k.p.Values, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(k, b, v, index) }, nil)
 	}
 	if err := compute(b, true); err != nil {
 		return err
@@ -357,7 +335,7 @@ func emitLoop(k *kernel) (err error) {
 				vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.elem(b, bi, i)))
 			}
 		}
-		if cerr = computeValues(k, b, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, b, v, i) }); cerr != nil {
+		if cerr = k.e.EmitValues(b, k.p.Values, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, b, v, i) }, nil); cerr != nil {
 			return b
 		}
 		for bi, buf := range p.Buffers {
@@ -371,39 +349,6 @@ func emitLoop(k *kernel) (err error) {
 		return cerr
 	}
 	exit.NewRet(nil)
-	return nil
-}
-
-// computeValues emits the scalar-typed values of loop kernel k (or the
-// per-element ones) into b in IR order, reading operands from vals and adding
-// the results to it; iota gives the value of an iota.
-func computeValues(k *kernel, b *llir.Block, vals map[*ir.Value]value.Value, scalar bool, iota func(*ir.Value) value.Value) error {
-	for _, v := range k.p.Values {
-		if v.Type.IsScalar() != scalar {
-			continue
-		}
-		if v.Op == ir.OpIota {
-			vals[v] = iota(v)
-			continue
-		}
-		args := make([]value.Value, len(v.Args))
-		for i, a := range v.Args {
-			if a.Op == ir.OpConst {
-				args[i] = elemental.Const(a.Type.DType, a.Const)
-				continue
-			}
-			x, ok := vals[a]
-			if !ok {
-				return fmt.Errorf("%s: operand %s has no value (compiler bug)", ir.FormatValue(v), ir.Ref(a))
-			}
-			args[i] = x
-		}
-		r, err := k.e.Emit(b, v, args)
-		if err != nil {
-			return err
-		}
-		vals[v] = r
-	}
 	return nil
 }
 

@@ -44,7 +44,7 @@ func emitLoops(k *kernel) (err error) {
 				}
 			}
 			k.p = part.Kernel
-			cerr = computeValues(k, in, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, in, v, j) })
+			cerr = k.e.EmitValues(in, k.p.Values, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, in, v, j) }, nil)
 			k.p = p
 			if cerr != nil {
 				return join

@@ -123,17 +123,8 @@ func (r *rowKernel) loopsOf(s int) []*rowLoop {
 // thread has then read what it reads of the row before, so an output may
 // replace an input of its shape.
 func (r *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
-	var written []*ir.Value
-	for _, v := range r.p.Values {
-		if r.Class[v].PerElem || r.Stage[v] != s {
-			continue
-		}
-		if len(r.WriteBuf[v]) > 0 {
-			written = append(written, v)
-		}
-		if v.Op.Has(ir.Reduction) && r.AccPass[v] >= 0 {
-			continue // finished by its pass
-		}
+	compute, written := r.StageValues(s)
+	for _, v := range compute {
 		r.rowVals[v] = r.rowValue(cur, v, 2*s)
 	}
 	if len(written) == 0 {
