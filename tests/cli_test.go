@@ -47,6 +47,16 @@ type buildErr struct{ out string }
 
 func (e *buildErr) Error() string { return "go build ./cmd/dlc: " + e.out }
 
+// buildLion compiles the stdlib's Lion into dir/lion.dla and returns the
+// artifact's path.
+func buildLion(t *testing.T, dir string) string {
+	t.Helper()
+	art := filepath.Join(dir, "lion.dla")
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
+	require.Equal(t, 0, code, stderr)
+	return art
+}
+
 // dlc runs the command and returns stdout, stderr and the exit code.
 func dlc(t *testing.T, env []string, args ...string) (string, string, int) {
 	t.Helper()
@@ -158,9 +168,7 @@ func TestCLIInspectOneKernelEach(t *testing.T) {
 
 func TestCLIRunMatchesInterpreter(t *testing.T) {
 	dir := t.TempDir()
-	art := filepath.Join(dir, "lion.dla")
-	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
-	require.Equal(t, 0, code, stderr)
+	art := buildLion(t, dir)
 	n := 1000
 	vals := map[string][]float32{}
 	for k, name := range []string{"theta", "grad", "m"} {
@@ -172,7 +180,7 @@ func TestCLIRunMatchesInterpreter(t *testing.T) {
 		writeF32(t, filepath.Join(dir, name+".npy"), []int64{int64(n)}, v)
 	}
 	outDir := filepath.Join(dir, "out")
-	_, stderr, code = dlc(t, nil, "run", art, "lion", "--in", "theta="+filepath.Join(dir, "theta.npy"),
+	_, stderr, code := dlc(t, nil, "run", art, "lion", "--in", "theta="+filepath.Join(dir, "theta.npy"),
 		"--in", "grad="+filepath.Join(dir, "grad.npy"), "--in", "m="+filepath.Join(dir, "m.npy"),
 		"--set", "lr=0.01", "--set", "wd=0.1", "--out", outDir)
 	require.Equal(t, 0, code, stderr)
@@ -204,9 +212,7 @@ func TestCLIRunMatchesInterpreter(t *testing.T) {
 
 func TestCLIBadInput(t *testing.T) {
 	dir := t.TempDir()
-	art := filepath.Join(dir, "lion.dla")
-	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
-	require.Equal(t, 0, code, stderr)
+	art := buildLion(t, dir)
 	writeF32(t, filepath.Join(dir, "x.npy"), []int64{8}, make([]float32, 8))
 	writeF32(t, filepath.Join(dir, "y.npy"), []int64{9}, make([]float32, 9))
 	require.NoError(t, npy.WriteFile(filepath.Join(dir, "f64.npy"), runtime.F64(make([]float64, 8))))
@@ -223,7 +229,7 @@ func TestCLIBadInput(t *testing.T) {
 	bad1 := filepath.Join(dir, "bad.dl")
 	require.NoError(t, os.WriteFile(bad1, []byte("kernel f(x: f32[N]) -> (y: f32[N]) {\n    y = x * undefined_name\n}\n"), 0o644))
 	gpuArt := filepath.Join(dir, "lion-cuda.dla")
-	_, stderr, code = dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-target", "cuda", "-o", gpuArt)
+	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-target", "cuda", "-o", gpuArt)
 	require.Equal(t, 0, code, stderr)
 	mm := filepath.Join(dir, "mm.dl")
 	require.NoError(t, os.WriteFile(mm, []byte("kernel f(x: bf16[B, D], w: bf16[D, H]) -> (y: bf16[B, H]) {\n    y = x @ w\n}\n"), 0o644))
@@ -351,9 +357,7 @@ func TestCLIBuildDumps(t *testing.T) {
 
 func TestCLIBenchJSON(t *testing.T) {
 	dir := t.TempDir()
-	art := filepath.Join(dir, "lion.dla")
-	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
-	require.Equal(t, 0, code, stderr)
+	art := buildLion(t, dir)
 	stdout, stderr, code := dlc(t, nil, "bench", art, "lion", "--dim", "N=100000", "--time", "50ms", "--json")
 	require.Equal(t, 0, code, stderr)
 	var r map[string]any
@@ -391,9 +395,7 @@ func TestCLIBenchContraction(t *testing.T) {
 
 func TestCLIInspectTargets(t *testing.T) {
 	dir := t.TempDir()
-	art := filepath.Join(dir, "lion.dla")
-	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
-	require.Equal(t, 0, code, stderr)
+	art := buildLion(t, dir)
 	stdout, stderr, code := dlc(t, nil, "inspect", art)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "(format 3, from lion.dl)")
@@ -736,9 +738,7 @@ func TestCLIReproducibleVerify(t *testing.T) {
 // lr*, -) and 3 for m_new; (1 - beta) is computed once on the host.
 func TestCLIRoofline(t *testing.T) {
 	dir := t.TempDir()
-	art := filepath.Join(dir, "lion.dla")
-	_, stderr, code := dlc(t, nil, "build", "../stdlib/optim/lion.dl", "-o", art)
-	require.Equal(t, 0, code, stderr)
+	art := buildLion(t, dir)
 	stdout, stderr, code := dlc(t, nil, "inspect", art)
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, "      cpu: dlc_lion_k0 (chunk), streaming stores: dlc_lion_k0.stream\n      roofline: 20*N bytes, 11*N ops, 0 transcendentals; 0.55 ops/byte for large sizes (dlc bench measures the machine balance that decides the roof; or give --balance)\n")
