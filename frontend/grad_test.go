@@ -106,3 +106,44 @@ kernel d = grad(kinks, wrt=(x))
 		}
 	}
 }
+
+// TestStopGradient interprets grad.dl's dlse: the gradient of a row's
+// log-sum-exp shifted by stop_gradient(max) is the row's softmax, as without
+// the shift, but the reverse sweep never reaches the max: no tie mask (eq)
+// and no reduce_max in the backward part.
+func TestStopGradient(t *testing.T) {
+	m := compileFile(t, "testdata/programs/grad.dl")
+	x := &ir.Array{Shape: []int64{2, 3}, Data: []float64{1, -2, 3, 0.5, 4, 4}}
+	out, err := ir.Interpret(m, "dlse", ir.Inputs{Tensors: map[string]*ir.Array{"x": x}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 0; r < 2; r++ {
+		row := x.Data[3*r : 3*r+3]
+		z := 0.0
+		for _, v := range row {
+			z += math.Exp(v)
+		}
+		for j, v := range row {
+			if got, want := out["d_x"].Data[3*r+j], math.Exp(v)/z; math.Abs(got-want) > 1e-15 {
+				t.Errorf("d_x[%d,%d] = %v, want softmax %v", r, j, got, want)
+			}
+		}
+	}
+	d := m.Func("dlse").Clone()
+	if err := ir.Differentiate(m, d); err != nil {
+		t.Fatal(err)
+	}
+	maxes := 0
+	for _, v := range d.Body {
+		if v.Op == ir.OpEq {
+			t.Errorf("the sweep differentiates the stopped max: %s", ir.FormatValue(v))
+		}
+		if v.Op == ir.OpReduceMax {
+			maxes++
+		}
+	}
+	if maxes != 1 {
+		t.Errorf("%d reduce_max after autodiff, want the forward's one:\n%s", maxes, ir.PrintFunc(d))
+	}
+}

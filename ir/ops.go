@@ -216,6 +216,10 @@ const (
 	// element of upd added at the position idx gives along the axis, in
 	// increasing order of its position in upd. The gradient of take_along_axis.
 	OpScatterAdd
+	// stop_gradient(x): x, through which autodiff passes no gradient (JAX's
+	// stop_gradient, PyTorch's detach). The simplify pass, which runs after
+	// autodiff, replaces it by its operand.
+	OpStopGradient
 	numOps
 )
 
@@ -256,23 +260,26 @@ var opTable = [numOps]OpInfo{
 	OpParam:   {Name: "param", Attrs: AttrName | AttrIndex | AttrDefault},
 	OpConst:   {Name: "const", Traits: Pure | NoGrad, Attrs: AttrConst, Type: constType},
 
-	OpNeg:     elementwise("neg", 1, 0, evalNeg, vjpNeg, CostCheap, follow),
-	OpAbs:     elementwise("abs", 1, 0, evalAbs, vjpAbs, CostCheap, follow),
-	OpSign:    unary("sign", NoGrad, evalSign, nil, CostCheap, follow),
-	OpExp:     unary("exp", FloatOnly, math.Exp, vjpExp, CostTranscendental, f32),
-	OpLog:     unary("log", FloatOnly, math.Log, vjpLog, CostTranscendental, f32),
-	OpLog1p:   unary("log1p", FloatOnly, math.Log1p, vjpLog1p, CostTranscendental, f32),
-	OpExpm1:   unary("expm1", FloatOnly, math.Expm1, vjpExpm1, CostTranscendental, f32),
-	OpSqrt:    unary("sqrt", FloatOnly, math.Sqrt, vjpSqrt, CostDivide, follow),
-	OpRsqrt:   unary("rsqrt", FloatOnly, evalRsqrt, vjpRsqrt, CostDivide, f32),
-	OpTanh:    unary("tanh", FloatOnly, math.Tanh, vjpTanh, CostTranscendental, follow),
-	OpSigmoid: unary("sigmoid", FloatOnly, evalSigmoid, vjpSigmoid, CostTranscendental, follow),
-	OpErf:     unary("erf", FloatOnly, math.Erf, vjpErf, CostTranscendental, follow),
-	OpErfc:    unary("erfc", FloatOnly, math.Erfc, vjpErfc, CostTranscendental, follow),
-	OpSin:     unary("sin", FloatOnly, math.Sin, vjpSin, CostTranscendental, follow),
-	OpCos:     unary("cos", FloatOnly, math.Cos, vjpCos, CostTranscendental, follow),
-	OpFloor:   unary("floor", FloatOnly|NoGrad, math.Floor, nil, CostCheap, follow),
-	OpNot:     unary("not", Logical|NoGrad, evalNot, nil, CostCheap, follow),
+	OpNeg:  elementwise("neg", 1, 0, evalNeg, vjpNeg, CostCheap, follow),
+	OpAbs:  elementwise("abs", 1, 0, evalAbs, vjpAbs, CostCheap, follow),
+	OpSign: unary("sign", NoGrad, evalSign, nil, CostCheap, follow),
+	// stop_gradient is removed by simplify before fusion; where it is not,
+	// it is as cheap as any elementwise op.
+	OpStopGradient: unary("stop_gradient", NoGrad, func(x float64) float64 { return x }, nil, CostCheap, follow),
+	OpExp:          unary("exp", FloatOnly, math.Exp, vjpExp, CostTranscendental, f32),
+	OpLog:          unary("log", FloatOnly, math.Log, vjpLog, CostTranscendental, f32),
+	OpLog1p:        unary("log1p", FloatOnly, math.Log1p, vjpLog1p, CostTranscendental, f32),
+	OpExpm1:        unary("expm1", FloatOnly, math.Expm1, vjpExpm1, CostTranscendental, f32),
+	OpSqrt:         unary("sqrt", FloatOnly, math.Sqrt, vjpSqrt, CostDivide, follow),
+	OpRsqrt:        unary("rsqrt", FloatOnly, evalRsqrt, vjpRsqrt, CostDivide, f32),
+	OpTanh:         unary("tanh", FloatOnly, math.Tanh, vjpTanh, CostTranscendental, follow),
+	OpSigmoid:      unary("sigmoid", FloatOnly, evalSigmoid, vjpSigmoid, CostTranscendental, follow),
+	OpErf:          unary("erf", FloatOnly, math.Erf, vjpErf, CostTranscendental, follow),
+	OpErfc:         unary("erfc", FloatOnly, math.Erfc, vjpErfc, CostTranscendental, follow),
+	OpSin:          unary("sin", FloatOnly, math.Sin, vjpSin, CostTranscendental, follow),
+	OpCos:          unary("cos", FloatOnly, math.Cos, vjpCos, CostTranscendental, follow),
+	OpFloor:        unary("floor", FloatOnly|NoGrad, math.Floor, nil, CostCheap, follow),
+	OpNot:          unary("not", Logical|NoGrad, evalNot, nil, CostCheap, follow),
 
 	OpAdd:    elementwise("add", 2, Commutative, evalAdd, vjpAdd, CostCheap, follow),
 	OpSub:    elementwise("sub", 2, 0, evalSub, vjpSub, CostCheap, follow),

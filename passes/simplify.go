@@ -76,6 +76,8 @@ func simplifyValue(f *ir.Func, v *ir.Value) *ir.Value {
 		return nil
 	}
 	switch v.Op {
+	case ir.OpStopGradient:
+		return same(a[0]) // autodiff has run: it only stopped gradients
 	case ir.OpMul:
 		if isConst(a[1], 1) {
 			return same(a[0])
