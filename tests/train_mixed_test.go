@@ -417,3 +417,42 @@ func TestLionBF16Step(t *testing.T) {
 	require.NoError(t, tr.Load(path))
 	require.Equal(t, saved, snapshot(t, tr))
 }
+
+// TestF16PhasesMatchStep interprets step_f16.grad then step_f16.update and
+// requires step_f16's own results exactly, on a clean batch and with a
+// scale that overflows: step.grad returns the gradients of the scaled loss,
+// and step.update unscales, checks, skips and moves the scale as the step
+// does, so data-parallel ranks that sum scaled gradients skip together.
+func TestF16PhasesMatchStep(t *testing.T) {
+	art := load(t, mixedProgram)
+	src, err := os.ReadFile(filepath.Join("..", mixedProgram))
+	require.NoError(t, err)
+	m, err := compiler.Lower(filepath.Join("..", mixedProgram), src, compiler.Options{}, "")
+	require.NoError(t, err)
+	tr, err := train.New(art, train.Options{Step: "step_f16", Seed: 4})
+	require.NoError(t, err)
+	x, labels := mixedBatch(rand.New(rand.NewPCG(1, 1)))
+	for _, scale := range []float64{65536, math.Ldexp(1, 40)} {
+		in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{"step": 1}}
+		for _, name := range append(tr.Params(), tr.State()...) {
+			in.Tensors[name] = tensorArray(t, tr, name)
+		}
+		in.Tensors[train.LossScale] = &ir.Array{Shape: []int64{1}, Data: []float64{scale}}
+		in.Tensors["x"] = &ir.Array{Shape: []int64{16, 6}, Data: widen(x)}
+		in.Tensors["labels"] = &ir.Array{Shape: []int64{16}, Data: widenInts(labels)}
+		whole, err := ir.Interpret(m, "step_f16", in)
+		require.NoError(t, err)
+		grads, err := ir.Interpret(m, "step_f16.grad", in)
+		require.NoError(t, err)
+		require.Equal(t, whole["loss"].Data, grads["loss"].Data)
+		for _, p := range tr.Params() {
+			in.Tensors["d_"+p] = grads["d_"+p]
+		}
+		out, err := ir.Interpret(m, "step_f16.update", in)
+		require.NoError(t, err)
+		for _, name := range append(tr.Params(), tr.State()...) {
+			require.Equal(t, whole[name+"_new"].Data, out[name+"_new"].Data, "scale %v: %s", scale, name)
+		}
+		require.Equal(t, scale/2 == whole[train.LossScale+"_new"].Data[0], scale > 65536, "scale %v: the overflow halves it", scale)
+	}
+}

@@ -9,7 +9,15 @@
 // under mpirun, it trains data-parallel: each rank takes its part of every
 // batch, and rank 0 prints, plots and saves.
 //
+// mlp.dl declares the step four ways, which -precision and -lion-bf16
+// choose: f32; bf16 mixed precision (the matrix products read bf16 copies of
+// f32 master weights); f16 mixed precision with dynamic loss scaling; and
+// f32 with Lion's momentum stored in bf16. Each run also writes its curves
+// to history.csv, and -compare draws several runs in one PNG:
+//
 //	mpirun -np 2 fashion -mpi -threads 1
+//	fashion -precision bf16 -out out/bf16
+//	fashion -compare f32=out/fashion,bf16=out/bf16 -out out
 package main
 
 import (
@@ -40,6 +48,11 @@ type options struct {
 	seed                           uint64
 	data, out                      string
 	mpi                            bool
+	// precision is -precision: f32, or bf16/f16 mixed precision (the
+	// contractions read 16-bit copies; f16 adds dynamic loss scaling).
+	precision string
+	lionBF16  bool   // Lion's momentum in bf16
+	compare   string // -compare: runs to plot together instead of training
 }
 
 func main() {
@@ -53,11 +66,29 @@ func main() {
 	flag.StringVar(&o.data, "data", fashionmnist.Dir, "directory of the Fashion-MNIST files")
 	flag.StringVar(&o.out, "out", "out/fashion", "directory for the plot and the checkpoint")
 	flag.BoolVar(&o.mpi, "mpi", false, "train data-parallel across the ranks of an mpirun job")
+	flag.StringVar(&o.precision, "precision", "f32", "f32, or mixed precision: bf16, or f16 with dynamic loss scaling")
+	flag.BoolVar(&o.lionBF16, "lion-bf16", false, "keep Lion's momentum in bf16 (with -precision f32)")
+	flag.StringVar(&o.compare, "compare", "", "plot earlier runs together instead of training: LABEL=DIR,... (each DIR an -out of a run), into -out/compare.png")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
 		os.Exit(1)
 	}
+}
+
+// stepOf is the train step of mlp.dl that -precision and -lion-bf16 choose.
+func stepOf(o options) (string, error) {
+	switch {
+	case o.lionBF16 && o.precision != "f32":
+		return "", fmt.Errorf("-lion-bf16 goes with -precision f32, not %s", o.precision)
+	case o.lionBF16:
+		return "step_lion_bf16", nil
+	case o.precision == "f32":
+		return "step", nil
+	case o.precision == "bf16" || o.precision == "f16":
+		return "step_" + o.precision, nil
+	}
+	return "", fmt.Errorf("-precision %q: want f32, bf16 or f16", o.precision)
 }
 
 // history is what the plot shows, per epoch.
@@ -66,6 +97,13 @@ type history struct {
 }
 
 func run(o options) error {
+	if o.compare != "" {
+		return compareRuns(o.compare, o.out)
+	}
+	step, err := stepOf(o)
+	if err != nil {
+		return err
+	}
 	trainSet, err := fashionmnist.Load(o.data, "train")
 	if err != nil {
 		return err
@@ -86,7 +124,7 @@ func run(o options) error {
 		return err
 	}
 	defer art.Close()
-	topt := train.Options{Step: "step", Predict: "mlp", Seed: o.seed}
+	topt := train.Options{Step: step, Predict: "mlp", Seed: o.seed}
 	if o.mpi {
 		c, err := mpi.Init(mpi.Config{Timeout: 5 * time.Minute})
 		if err != nil {
@@ -112,8 +150,8 @@ func run(o options) error {
 		if ranks > 1 {
 			across = fmt.Sprintf(" on each of %d ranks", ranks)
 		}
-		fmt.Printf("Fashion-MNIST: %d training images, %d test; MLP 784-512-512-10, softmax cross-entropy, Lion, batch %d, %d threads%s\n",
-			o.trainN, test.N, o.batch, art.Threads(), across)
+		fmt.Printf("Fashion-MNIST: %d training images, %d test; MLP 784-512-512-10, softmax cross-entropy, Lion, %s (train step %s), batch %d, %d threads%s\n",
+			o.trainN, test.N, o.precision, step, o.batch, art.Threads(), across)
 	}
 	h, err := fit(tr, trainSet, test, o, topt.Comm, lead)
 	if err != nil {
@@ -131,6 +169,9 @@ func run(o options) error {
 	}
 	png := filepath.Join(o.out, "fashion.png")
 	if err := plotHistory(png, h); err != nil {
+		return err
+	}
+	if err := writeHistory(filepath.Join(o.out, "history.csv"), h); err != nil {
 		return err
 	}
 	fmt.Printf("final test accuracy %.2f%%\nwrote %s and %s\n", 100*h.acc[len(h.acc)-1], png, ck)
