@@ -125,9 +125,10 @@ func plotRuns(path string, runs []labelled) error {
 			p.p.Legend.Add(r.label, line, points)
 		}
 	}
+	// The legends go where the curves are not: loss falls, accuracy rises.
+	loss.Legend.Top = true
 	for _, p := range []*plot.Plot{loss, acc} {
 		p.Add(plotter.NewGrid())
-		p.Legend.Top = true
 		p.Legend.TextStyle.Color = color.Black
 	}
 	const w, ht = 10 * vg.Inch, 4 * vg.Inch
