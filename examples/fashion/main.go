@@ -9,11 +9,12 @@
 // under mpirun, it trains data-parallel: each rank takes its part of every
 // batch, and rank 0 prints, plots and saves.
 //
-// mlp.dl declares the step four ways, which -precision and -lion-bf16
-// choose: f32; bf16 mixed precision (the matrix products read bf16 copies of
-// f32 master weights); f16 mixed precision with dynamic loss scaling; and
-// f32 with Lion's momentum stored in bf16. Each run also writes its curves
-// to history.csv, and -compare draws several runs in one PNG:
+// -precision and -lion-bf16 train with another step, which the program
+// declares after mlp.dl's (variants): bf16 mixed precision (the matrix
+// products read bf16 copies of f32 master weights), f16 mixed precision
+// with dynamic loss scaling, or f32 with Lion's momentum stored in bf16.
+// Each run also writes its curves to history.csv, and -compare draws
+// several runs in one PNG:
 //
 //	mpirun -np 2 fashion -mpi -threads 1
 //	fashion -precision bf16 -out out/bf16
@@ -76,19 +77,38 @@ func main() {
 	}
 }
 
-// stepOf is the train step of mlp.dl that -precision and -lion-bf16 choose.
-func stepOf(o options) (string, error) {
+// variants are the train steps -precision and -lion-bf16 add to mlp.dl,
+// each with its kernel count: the bf16 step has the f32 step's 14 kernels
+// (every matrix product reads bf16 copies of its operands, a parameter's
+// rounded while it is packed, a hidden layer's by the kernel that computes
+// it); f16 loss scaling adds five (the scaled loss's cotangent, a row sum
+// per weight gradient and the check over all gradients that the update,
+// still one launch, waits for).
+var variants = map[string]string{
+	"step_bf16":      "@kernels(14)\nkernel step_bf16 = train(mlp, loss=ce, opt=lion(wd=0.0), precision=bf16)\n",
+	"step_f16":       "@kernels(19)\nkernel step_f16 = train(mlp, loss=ce, opt=lion(wd=0.0), precision=f16)\n",
+	"step_lion_bf16": "@kernels(14)\nkernel step_lion_bf16 = train(mlp, loss=ce, opt=lion_bf16(wd=0.0))\n",
+}
+
+// stepOf is the train step that -precision and -lion-bf16 choose, and the
+// source that declares it: mlp.dl, with the step's declaration added when
+// it is not mlp.dl's own.
+func stepOf(o options) (string, []byte, error) {
+	var step string
 	switch {
 	case o.lionBF16 && o.precision != "f32":
-		return "", fmt.Errorf("-lion-bf16 goes with -precision f32, not %s", o.precision)
+		return "", nil, fmt.Errorf("-lion-bf16 goes with -precision f32, not %s", o.precision)
 	case o.lionBF16:
-		return "step_lion_bf16", nil
+		step = "step_lion_bf16"
 	case o.precision == "f32":
-		return "step", nil
+		return "step", source, nil
 	case o.precision == "bf16" || o.precision == "f16":
-		return "step_" + o.precision, nil
+		step = "step_" + o.precision
+	default:
+		return "", nil, fmt.Errorf("-precision %q: want f32, bf16 or f16", o.precision)
 	}
-	return "", fmt.Errorf("-precision %q: want f32, bf16 or f16", o.precision)
+	src := append(append([]byte(nil), source...), "\n"+variants[step]...)
+	return step, src, nil
 }
 
 // history is what the plot shows, per epoch.
@@ -100,7 +120,7 @@ func run(o options) error {
 	if o.compare != "" {
 		return compareRuns(o.compare, o.out)
 	}
-	step, err := stepOf(o)
+	step, src, err := stepOf(o)
 	if err != nil {
 		return err
 	}
@@ -115,7 +135,7 @@ func run(o options) error {
 	if o.trainN <= 0 || o.trainN > trainSet.N || o.batch <= 0 || o.batch > o.trainN || o.epochs <= 0 {
 		return fmt.Errorf("need 0 < -batch <= -train <= %d and -epochs > 0", trainSet.N)
 	}
-	b, _, err := compiler.Build(context.Background(), "mlp.dl", source, compiler.Options{})
+	b, _, err := compiler.Build(context.Background(), "mlp.dl", src, compiler.Options{})
 	if err != nil {
 		return err
 	}
