@@ -187,11 +187,14 @@ func lowerFiles(filename string, src []byte, opt Options, t codegen.Target, stop
 	loaded := func(name string, std bool, data []byte) {
 		files = append(files, sourceFile{name, std, data})
 	}
-	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read, Loaded: loaded})
+	funcPrecision := map[string]ir.DType{}
+	report := func(fn string, low ir.DType) { funcPrecision[fn] = low }
+	m, err := frontend.Compile(filename, src, frontend.Options{Stdlib: stdlib.FS(), ReadFile: read, Loaded: loaded, Precision: opt.Precision, FuncPrecision: report})
 	if err != nil {
 		return nil, nil, err
 	}
-	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Sources: sourcesOf(files), Precision: opt.Precision}
+	popt := &passes.Options{Target: t, DumpDir: opt.DumpDir, StopAfter: stopAfter, Explain: opt.Explain, Sources: sourcesOf(files),
+		Precision: opt.Precision, FuncPrecision: funcPrecision}
 	if err := passes.Run(m, popt); err != nil {
 		return nil, nil, err
 	}

@@ -10,7 +10,8 @@
 //	               "->" ("(" Output ("," Output)* ")" | Output)
 //	               "{" Stmt* "}" ) .
 //	Grad       = "grad" "(" Ident "," "wrt" "=" ("(" Ident ("," Ident)* ")" | Ident) ")" .
-//	Train      = "train" "(" Ident "," "loss" "=" Ident "," "opt" "=" Ident ("(" (Arg ("," Arg)*)? ")")? ")" .
+//	Train      = "train" "(" Ident "," "loss" "=" Ident "," "opt" "=" Ident ("(" (Arg ("," Arg)*)? ")")?
+//	             ("," "precision" "=" Ident)? ")" .  // bf16, f16 or f32
 //	Annotation = "@" (Ident | Keyword) ("(" (Arg ("," Arg)*)? ")")? .  // a keyword only to report it
 //	Param      = Ident (":" Type)? ("=" Expr)? .      // tensors before ";", scalars after
 //	Output     = Ident ":" Type .
@@ -126,8 +127,9 @@ type Grad struct {
 }
 
 // Train defines a kernel as one training step of model Model with loss
-// kernel Loss and optimizer kernel Opt, whose scalars Args fix:
-// kernel step = train(mlp, loss=ce, opt=lion(lr=1e-3)).
+// kernel Loss and optimizer kernel Opt, whose scalars Args fix, in the
+// precision Precision names when set (bf16 or f16 mixed precision, or f32):
+// kernel step = train(mlp, loss=ce, opt=lion(lr=1e-3), precision=bf16).
 type Train struct {
 	Pos   lexer.Position
 	Model *Ident `parser:"'train' '(' @@ ','"`
@@ -135,7 +137,9 @@ type Train struct {
 	Opt   *Ident `parser:"'opt' '=' @@"`
 	// Paren is set when the optimizer is written with parentheses, opt=lion().
 	Paren bool   `parser:"( @'('"`
-	Args  []*Arg `parser:"  ( @@ ( ',' @@ )* )? ')' )? ')'"`
+	Args  []*Arg `parser:"  ( @@ ( ',' @@ )* )? ')' )?"`
+	// Precision is the step's precision, when the declaration sets it.
+	Precision *Ident `parser:"( ',' 'precision' '=' @@ )? ')'"`
 }
 
 // Annotation is @name or @name(args) before a kernel.
@@ -506,6 +510,9 @@ func (n *Train) String() string {
 	s := "train(" + n.Model.String() + ", loss=" + n.Loss.String() + ", opt=" + n.Opt.String()
 	if n.Paren {
 		s += "(" + joinNodes(n.Args, ", ") + ")"
+	}
+	if n.Precision != nil {
+		s += ", precision=" + n.Precision.String()
 	}
 	return s + ")"
 }

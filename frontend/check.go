@@ -18,6 +18,8 @@ type program struct {
 	files   []*srcFile         // imports before importers; the main file last
 	kernels map[string]*kernel // every kernel of every file; names are unique
 	order   []*kernel          // kernels by file, then in source order
+	// precision is the build's mixed precision (Options.Precision).
+	precision ir.DType
 }
 
 // kernel is a declared kernel and what the checker learned about it.
@@ -98,8 +100,8 @@ type checker struct {
 }
 
 // checkProgram checks every file of a compilation.
-func checkProgram(files []*srcFile, errs *errorSink) *program {
-	p := &program{files: files, kernels: map[string]*kernel{}}
+func checkProgram(files []*srcFile, precision ir.DType, errs *errorSink) *program {
+	p := &program{files: files, kernels: map[string]*kernel{}, precision: precision}
 	for _, f := range files {
 		if f.ast == nil {
 			continue

@@ -26,6 +26,15 @@ type Options struct {
 	// standard library) and its text: what a build depends on, and what
 	// messages quote.
 	Loaded func(name string, std bool, src []byte)
+	// Precision is the build's mixed precision (ir.BF16, ir.F16, or
+	// ir.Invalid for none): train steps whose declaration sets no precision
+	// take it, and an f16 step gets dynamic loss scaling (train.go).
+	Precision ir.DType
+	// FuncPrecision, if set, is called for every function whose precision a
+	// train declaration sets (the step and its phases), with that precision
+	// (ir.Invalid for f32): the precision pass compiles it so
+	// (passes.Options.FuncPrecision).
+	FuncPrecision func(fn string, low ir.DType)
 }
 
 // Compile parses, checks and lowers one source file and the files it
@@ -41,13 +50,16 @@ func Compile(filename string, src []byte, opt Options) (m *ir.Module, err error)
 	}()
 	errs := &errorSink{}
 	files := loadFiles(filename, src, opt, errs)
-	prog := checkProgram(files, errs)
+	prog := checkProgram(files, opt.Precision, errs)
 	if err := errs.err(); err != nil {
 		return nil, err
 	}
 	m = lowerProgram(prog)
 	if err := ir.Verify(m); err != nil {
 		return nil, &InternalError{File: filename, Value: fmt.Sprintf("lowering produced invalid IR: %v", err)}
+	}
+	if opt.FuncPrecision != nil {
+		reportPrecisions(prog, opt.FuncPrecision)
 	}
 	return m, nil
 }

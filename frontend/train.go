@@ -35,6 +35,13 @@ type trainInfo struct {
 	weights          []*param             // the model's parameters with an initializer
 	states           [][]*param           // per weight, its optimizer state
 	fixed            map[string]*trainArg // optimizer scalars the declaration sets
+	// low is the step's mixed precision (ir.BF16 or ir.F16), ir.Invalid for
+	// f32; set says the declaration chose it rather than the build.
+	low ir.DType
+	set bool
+	// scale and tracker are the loss-scale state of an f16 step, nil
+	// otherwise (lossscale.go).
+	scale, tracker *param
 }
 
 // trainArg is an optimizer scalar set by the declaration: a constant, or the
@@ -64,8 +71,9 @@ func (k *kernel) checkTrainSignature(p *program, errs *errorSink) {
 	k.train = t
 	out, ok := checkTrainModel(d, model, t, errs)
 	dims, ok2 := checkTrainLoss(d, loss, out, t, errs)
-	stateNames, ok3 := checkTrainOpt(p, k, d, opt, t, errs)
-	if !ok || !ok2 || !ok3 {
+	stateOf, ok3 := checkTrainOpt(p, k, d, opt, t, errs)
+	ok4 := checkTrainPrecision(p, d, t, errs)
+	if !ok || !ok2 || !ok3 || !ok4 {
 		return
 	}
 	for _, pr := range loss.params[1:loss.tensors] {
@@ -73,7 +81,7 @@ func (k *kernel) checkTrainSignature(p *program, errs *errorSink) {
 		q.typ = substDims(pr.typ, dims)
 		t.lossExtra = append(t.lossExtra, &q)
 	}
-	k.assembleTrain(d, stateNames, errs)
+	k.assembleTrain(d, stateOf, errs)
 	k.sigOK = errs.count() == n
 }
 
@@ -184,21 +192,21 @@ func substDims(t ir.Type, dims map[string]ir.Dim) ir.Type {
 
 // checkTrainOpt checks the optimizer: tensors (theta, grad, state...) all of
 // one rank-1 float type, outputs (theta_new, state_new...) of that type, and
-// the arguments the declaration gives its scalars. It returns the state names.
-func checkTrainOpt(p *program, k *kernel, d *Train, opt *kernel, t *trainInfo, errs *errorSink) ([]string, bool) {
+// the arguments the declaration gives its scalars. It returns the state
+// tensors.
+func checkTrainOpt(p *program, k *kernel, d *Train, opt *kernel, t *trainInfo, errs *errorSink) ([]*param, bool) {
 	tensors := opt.params[:opt.tensors]
-	shape := "an optimizer takes (theta, grad, state...) of one type f32[N] and returns (theta_new, state_new...) of that type"
+	shape := "an optimizer takes (theta, grad, state...) of one type f32[N] (state may be bf16[N] or f16[N]) and returns (theta_new, state_new...) of those types"
 	if len(tensors) < 2 || len(opt.outputs) != len(tensors)-1 {
 		errs.add(d.Opt.Pos, "%s; %s takes %d tensors and returns %d", shape, opt.name, len(tensors), len(opt.outputs))
 		return nil, false
 	}
 	typ := tensors[0].typ
-	same := len(typ.Shape) == 1 && typ.Shape[0].IsSym() && typ.DType.IsFloat()
-	for _, pr := range tensors {
-		same = same && pr.typ.Equal(typ)
-	}
-	for _, o := range opt.outputs {
-		same = same && o.typ.Equal(typ)
+	same := len(typ.Shape) == 1 && typ.Shape[0].IsSym() && typ.DType.IsFloat() && tensors[1].typ.Equal(typ) && opt.outputs[0].typ.Equal(typ)
+	for i, pr := range tensors[2:] {
+		// State may be stored in another float dtype (lion_bf16's bf16
+		// momentum), at the parameter's shape.
+		same = same && pr.typ.DType.IsFloat() && pr.typ.Shape.Equal(typ.Shape) && opt.outputs[1+i].typ.Equal(pr.typ)
 	}
 	if !same {
 		errs.add(d.Opt.Pos, "%s; %s does not", shape, opt.name)
@@ -217,9 +225,9 @@ func checkTrainOpt(p *program, k *kernel, d *Train, opt *kernel, t *trainInfo, e
 	for _, a := range d.Args {
 		ok = k.checkOptArg(p, opt, a, t, errs) && ok
 	}
-	var states []string
+	var states []*param
 	for _, pr := range tensors[2:] {
-		states = append(states, pr.name)
+		states = append(states, pr)
 	}
 	return states, ok
 }
@@ -272,6 +280,41 @@ func (k *kernel) checkOptArg(p *program, opt *kernel, a *Arg, t *trainInfo, errs
 	return true
 }
 
+// checkTrainPrecision sets the step's precision: the declaration's
+// precision=bf16|f16|f32 when given, the build's otherwise. Mixed precision
+// keeps f32 master weights, so it trains f32 parameters only.
+func checkTrainPrecision(p *program, d *Train, t *trainInfo, errs *errorSink) bool {
+	t.low = p.precision
+	if d.Precision != nil {
+		t.set = true
+		switch d.Precision.Name {
+		case "bf16":
+			t.low = ir.BF16
+		case "f16":
+			t.low = ir.F16
+		case "f32":
+			t.low = ir.Invalid
+		default:
+			errs.add(d.Precision.Pos, "precision is bf16, f16 (mixed precision) or f32, not %s", d.Precision.Name)
+			return false
+		}
+	}
+	if t.low == ir.Invalid {
+		return true
+	}
+	for _, w := range t.weights {
+		if w.typ.DType != ir.F32 {
+			at := d.Pos
+			if d.Precision != nil {
+				at = d.Precision.Pos
+			}
+			errs.add(at, "%s mixed precision keeps f32 master weights, but parameter %s of %s is %s", t.low, w.name, t.model.name, w.typ)
+			return false
+		}
+	}
+	return true
+}
+
 // constShape is the constant shape of a model parameter's type.
 func constShape(t ir.Type) []int64 {
 	s := make([]int64, len(t.Shape))
@@ -283,7 +326,7 @@ func constShape(t ir.Type) []int64 {
 
 // assembleTrain lays out the train step's parameters and outputs and reports
 // names that clash.
-func (k *kernel) assembleTrain(d *Train, stateNames []string, errs *errorSink) {
+func (k *kernel) assembleTrain(d *Train, stateOf []*param, errs *errorSink) {
 	t := k.train
 	seen := map[string]string{}
 	add := func(pr *param, from string) {
@@ -305,12 +348,19 @@ func (k *kernel) assembleTrain(d *Train, stateNames []string, errs *errorSink) {
 	}
 	for _, w := range t.weights {
 		var st []*param
-		for _, s := range stateNames {
-			pr := &param{name: w.name + "_" + s, pos: w.pos, typ: w.typ}
-			add(pr, "the state "+s+" of optimizer "+t.opt.name)
+		for _, s := range stateOf {
+			typ := w.typ
+			typ.DType = s.typ.DType
+			pr := &param{name: w.name + "_" + s.name, pos: w.pos, typ: typ}
+			add(pr, "the state "+s.name+" of optimizer "+t.opt.name)
 			st = append(st, pr)
 		}
 		t.states = append(t.states, st)
+	}
+	if t.low == ir.F16 {
+		t.scale, t.tracker = lossScaleParams(k.decl.Name.Pos)
+		add(t.scale, "the loss scaling of an f16 train step")
+		add(t.tracker, "the loss scaling of an f16 train step")
 	}
 	k.tensors = len(k.params)
 	for _, src := range []*kernel{t.model, t.loss, t.opt} {
@@ -321,10 +371,18 @@ func (k *kernel) assembleTrain(d *Train, stateNames []string, errs *errorSink) {
 			add(pr, "kernel "+src.name)
 		}
 	}
+	if t.low == ir.F16 {
+		add(growthIntervalParam(k.decl.Name.Pos), "the loss scaling of an f16 train step")
+	}
 	outs := []*output{{name: t.loss.outputs[0].name, pos: d.Loss.Pos, typ: t.loss.outputs[0].typ}}
 	for i, w := range t.weights {
 		outs = append(outs, &output{name: w.name + newSuffix, pos: w.pos, typ: w.typ})
 		for _, s := range t.states[i] {
+			outs = append(outs, &output{name: s.name + newSuffix, pos: s.pos, typ: s.typ})
+		}
+	}
+	if t.scale != nil {
+		for _, s := range []*param{t.scale, t.tracker} {
 			outs = append(outs, &output{name: s.name + newSuffix, pos: s.pos, typ: s.typ})
 		}
 	}
@@ -392,10 +450,14 @@ func lowerTrainKernel(k *kernel) *ir.Func {
 	trainParams(f, k, func(*param) bool { return true })
 	loss := lowerTrainLoss(f, k)
 	f.Results = append(f.Results, ir.Result{Name: k.outputs[0].name, Value: loss})
+	if t.scale != nil {
+		lowerScaledUpdate(f, k, loss)
+		return f
+	}
 	for i, w := range t.weights {
 		g := f.NewValue(ir.OpGrad, w.typ, loss, f.Param(w.name))
 		g.Pos = ir.At(irPos(w.pos))
-		lowerTrainUpdate(f, k, i, g)
+		lowerTrainUpdate(f, k, i, g, nil)
 	}
 	return f
 }
@@ -434,25 +496,39 @@ func lowerTrainPhases(k *kernel) []*ir.Func {
 		isWeight[w] = true
 	}
 	pos := irPos(k.decl.Name.Pos)
+	scaling := map[string]bool{}
+	if t.scale != nil {
+		scaling = map[string]bool{lossScaleName: true, lossTrackerName: true, growthIntervalName: true}
+	}
 	g := &ir.Func{Name: k.name + gradSuffix, Private: !k.file.main, Pos: pos}
-	trainParams(g, k, func(pr *param) bool { return !isState[pr] && !optScalar[pr.name] })
+	trainParams(g, k, func(pr *param) bool {
+		return !isState[pr] && !optScalar[pr.name] && (!scaling[pr.name] || pr == t.scale)
+	})
 	loss := lowerTrainLoss(g, k)
 	g.Results = append(g.Results, ir.Result{Name: k.outputs[0].name, Value: loss})
+	seed := loss
+	if t.scale != nil {
+		seed, _ = scaleLoss(g, k, loss)
+	}
 	for _, w := range t.weights {
-		d := g.NewValue(ir.OpGrad, w.typ, loss, g.Param(w.name))
+		d := g.NewValue(ir.OpGrad, w.typ, seed, g.Param(w.name))
 		d.Pos = ir.At(irPos(w.pos))
 		g.Results = append(g.Results, ir.Result{Name: gradPrefix + w.name, Value: d})
 	}
 	u := &ir.Func{Name: k.name + updateSuffix, Private: !k.file.main, Pos: pos}
-	trainParams(u, k, func(pr *param) bool { return isWeight[pr] || isState[pr] })
+	trainParams(u, k, func(pr *param) bool { return isWeight[pr] || isState[pr] || pr == t.scale || pr == t.tracker })
 	var grads []*ir.Value
 	for _, w := range t.weights {
 		grads = append(grads, addParam(u, &param{name: gradPrefix + w.name, pos: w.pos, typ: w.typ}))
 	}
 	trainParams(u, k, func(pr *param) bool { return optScalar[pr.name] })
+	if t.scale != nil {
+		trainParams(u, k, func(pr *param) bool { return pr.name == growthIntervalName })
+	}
 	one := 1.0
 	dt := t.weights[0].typ.DType
 	scale := addParam(u, &param{name: gradScaleName, pos: k.decl.Name.Pos, typ: ir.Type{DType: dt}, def: &one})
+	var summed []*ir.Value
 	for i, w := range t.weights {
 		s := scale
 		if w.typ.DType != dt {
@@ -460,9 +536,31 @@ func lowerTrainPhases(k *kernel) []*ir.Func {
 		}
 		d := u.NewValue(ir.OpMul, w.typ, grads[i], s)
 		d.Pos = ir.At(irPos(w.pos))
-		lowerTrainUpdate(u, k, i, d)
+		summed = append(summed, d)
+	}
+	if t.scale != nil {
+		// step.grad's gradients are of the scaled loss.
+		s := u.NewValue(ir.OpReshape, ir.Scalar(ir.F32), u.Param(lossScaleName))
+		s.Pos = ir.At(pos)
+		lowerCheckedUpdate(u, k, summed, s)
+		return []*ir.Func{g, u}
+	}
+	for i, d := range summed {
+		lowerTrainUpdate(u, k, i, d, nil)
 	}
 	return []*ir.Func{g, u}
+}
+
+// reportPrecisions tells report the precision of every train step of p's
+// main file whose declaration sets one, and of its phases.
+func reportPrecisions(p *program, report func(fn string, low ir.DType)) {
+	for _, k := range p.order {
+		if k.file.main && k.train != nil && k.train.set {
+			for _, name := range []string{k.name, k.name + gradSuffix, k.name + updateSuffix} {
+				report(name, k.train.low)
+			}
+		}
+	}
 }
 
 // trainParams adds to f the parameters of train step k that keep selects,
@@ -513,8 +611,9 @@ func lowerTrainLoss(f *ir.Func, k *kernel) *ir.Value {
 
 // lowerTrainUpdate applies the optimizer of train step k to its i-th
 // parameter with gradient g in f, and adds the updated parameter and state
-// to f's results.
-func lowerTrainUpdate(f *ir.Func, k *kernel, i int, g *ir.Value) {
+// to f's results. With ok (a 0-d bool) set, each result is the update where
+// ok holds and the value read otherwise, bit for bit.
+func lowerTrainUpdate(f *ir.Func, k *kernel, i int, g, ok *ir.Value) {
 	t := k.train
 	w := t.weights[i]
 	opt, err := lowerOptimizer(t.opt)
@@ -540,6 +639,14 @@ func lowerTrainUpdate(f *ir.Func, k *kernel, i int, g *ir.Value) {
 		args = append(args, c)
 	}
 	for j, r := range applyAt(f, opt, args, w.typ.Shape) {
+		if ok != nil {
+			old := args[0]
+			if j > 0 {
+				old = args[1+j]
+			}
+			r = f.NewValue(ir.OpSelect, r.Type, ok, r, old)
+			r.Pos = ir.At(irPos(w.pos))
+		}
 		f.Results = append(f.Results, ir.Result{Name: k.outputs[1+i*(1+len(t.states[i]))+j].name, Value: r})
 	}
 }

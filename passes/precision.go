@@ -31,18 +31,19 @@ func checkPrecision(d ir.DType, what string) error {
 // the precision policy of each op's row (ir.OpInfo.Precision):
 //
 //   - PrecisionLow ops (contractions) with f32 operands read them cast to
-//     the 16-bit dtype, one cast per value however many contractions read
-//     it, and keep their f32 result: the sum accumulates in f32 and is
-//     rounded once, to f32;
+//     the 16-bit dtype and keep their f32 result: the sum accumulates in f32
+//     and is rounded once, to f32. A computed value gets one cast however
+//     many contractions read it (the cast joins its producer's kernel, which
+//     then writes the 16-bit copy); a parameter gets one cast per
+//     contraction that reads it, which that contraction's kernel computes
+//     while it packs the operand, so no cast is a kernel of its own;
 //   - PrecisionFollow ops compute in their operands' dtype, which this pass
 //     leaves f32, and PrecisionF32 ops (reductions, log-sum-exp, exp, log,
 //     pow, rsqrt) stay f32.
 //
 // So the only roundings the pass adds are casts, which the interpreter and
 // the kernels both round to nearest even: compiled and interpreted programs
-// round at the same points whatever fusion does. A cast joins the kernel of
-// the value it reads (or, for a parameter, is a loop of its own until the
-// contraction kernel packs its operands). Values the source declares f16 or
+// round at the same points whatever fusion does. Values the source declares f16 or
 // bf16, and contractions on them, are left as they are.
 func precision(m *ir.Module, opt *Options) (bool, error) {
 	changed := false
@@ -70,12 +71,17 @@ func castContractionOperands(f *ir.Func, low ir.DType, opt *Options) bool {
 			continue
 		}
 		orig := slices.Clone(v.Args)
+		own := map[*ir.Value]*ir.Value{} // this contraction's parameter casts
 		for i, a := range v.Args {
-			c, ok := casts[a]
+			keyed := casts
+			if a.Op == ir.OpParam {
+				keyed = own
+			}
+			c, ok := keyed[a]
 			if !ok {
 				var added bool
 				c, added = lowCopy(f, a, low)
-				casts[a] = c
+				keyed[a] = c
 				if added {
 					body = append(body, c)
 				}

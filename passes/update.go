@@ -13,8 +13,9 @@ import (
 
 // updateValues returns the update values of f: in a function with model
 // parameters (parameters with an initializer), the results X_new that update
-// an input X of the same type, and every elementwise value whose uses are
-// all update values or such results. Other functions have none.
+// an input X of the same type, and every elementwise value but a 0-d one
+// whose uses are all update values or such results. Other functions have
+// none.
 func updateValues(f *ir.Func) map[*ir.Value]bool {
 	model := false
 	for _, p := range f.Params {
@@ -40,7 +41,10 @@ func updateValues(f *ir.Func) map[*ir.Value]bool {
 	}
 	for i := len(f.Body) - 1; i >= 0; i-- {
 		v := f.Body[i]
-		if !v.Op.Has(ir.Elementwise) || v.Group == ir.GroupHost || uses[v] == 0 || updUses[v] != uses[v] {
+		// A 0-d value is not an update value: it is a fact about all the
+		// gradients (an f16 step's finiteness check), which the update
+		// reads once it is known, in the kernel that computes it.
+		if !v.Op.Has(ir.Elementwise) || v.Group == ir.GroupHost || v.Type.IsScalar() || uses[v] == 0 || updUses[v] != uses[v] {
 			continue
 		}
 		upd[v] = true

@@ -266,3 +266,71 @@ func maxF(xs []float64) float64 {
 	}
 	return m
 }
+
+// BenchmarkMixedTrainStep times the MLP train step of
+// BenchmarkTrainStepVsPyTorch in bf16 and in f16 mixed precision against
+// the f32 step, rounds alternated in one run, and reports each ratio (f32
+// time over mixed time) as median [min, max]. The mixed steps' contractions
+// read 16-bit operands, which the packing widens to f32 (no vdpbf16ps here),
+// so what they save is operand bytes; f16 adds its loss-scaling kernels.
+func BenchmarkMixedTrainStep(b *testing.B) {
+	needContractions(b)
+	const threads, batch, rounds, reps = 2, 256, 7, 10
+	src := benchTrainSrc + `
+kernel step_bf16 = train(mlp, loss=zlpr_mean, opt=lion(lr=1e-4), precision=bf16)
+kernel step_f16 = train(mlp, loss=zlpr_mean, opt=lion(lr=1e-4), precision=f16)
+`
+	bin, _, err := compiler.Build(context.Background(), "bench_train.dl", []byte(src), compiler.Options{})
+	require.NoError(b, err)
+	art, err := runtime.LoadBytes(bin, runtime.Config{Threads: threads})
+	require.NoError(b, err)
+	defer art.Close()
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, labels := make([]float32, batch*512), make([]float32, batch*1000)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for i := range labels {
+		if rng.Float64() < 0.01 {
+			labels[i] = 1
+		}
+	}
+	data := map[string]runtime.Tensor{"x": runtime.F32(x, batch, 512), "labels": runtime.F32(labels, batch, 1000)}
+	steps := []string{"step", "step_bf16", "step_f16"}
+	run := map[string]func(){}
+	for _, name := range steps {
+		tr, err := train.New(art, train.Options{Step: name, Seed: 1})
+		require.NoError(b, err)
+		run[name] = func() {
+			_, err := tr.Step(data)
+			require.NoError(b, err)
+		}
+		run[name]()
+	}
+	median := func(f func()) time.Duration {
+		ts := make([]time.Duration, reps)
+		for i := range ts {
+			t := time.Now()
+			f()
+			ts[i] = time.Since(t)
+		}
+		return medianOf(ts)
+	}
+	times := map[string][]time.Duration{}
+	b.ResetTimer()
+	for range rounds {
+		for _, name := range steps {
+			times[name] = append(times[name], median(run[name]))
+		}
+	}
+	b.StopTimer()
+	b.Logf("%d rounds of %d steps, alternated; f32 step %s", rounds, reps, medianOf(times["step"]))
+	for _, name := range steps[1:] {
+		ratios := make([]float64, rounds)
+		for i := range rounds {
+			ratios[i] = times["step"][i].Seconds() / times[name][i].Seconds()
+		}
+		b.ReportMetric(medianF(ratios), "x_"+name[len("step_"):])
+		b.Logf("  %s %s: %.2fx the f32 step's speed [%.2f, %.2f]", name, medianOf(times[name]), medianF(ratios), minF(ratios), maxF(ratios))
+	}
+}

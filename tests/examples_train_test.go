@@ -3,6 +3,7 @@ package tests
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -44,6 +45,23 @@ func checkFashion(t *testing.T, out, dir string) {
 	fi, err := os.Stat(filepath.Join(dir, "out", "fashion.safetensors"))
 	require.NoError(t, err)
 	require.Greater(t, fi.Size(), int64(4*(784*512+512*512+512*10)), "the checkpoint holds the weights and Lion's momentum")
+
+	// A short f16 run (the step with loss scaling), then both runs' curves
+	// in one plot.
+	bin := filepath.Join(dir, "fashion")
+	f16 := exec.Command(bin, "-precision", "f16", "-epochs", "1", "-train", "2000", "-out", filepath.Join(dir, "f16"))
+	b, err := f16.CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	require.Contains(t, string(b), "(train step step_f16)")
+	cmp := exec.Command(bin, "-compare", "f32="+filepath.Join(dir, "out")+",f16="+filepath.Join(dir, "f16"), "-out", filepath.Join(dir, "cmp"))
+	b, err = cmp.CombinedOutput()
+	require.NoError(t, err, "%s", b)
+	require.Regexp(t, `(?m)^f16: final test accuracy \d+\.\d+%$`, string(b))
+	checkPNG(t, filepath.Join(dir, "cmp", "compare.png"))
+	bad := exec.Command(bin, "-precision", "f8")
+	b, err = bad.CombinedOutput()
+	require.Error(t, err)
+	require.Contains(t, string(b), `-precision "f8": want f32, bf16 or f16`)
 }
 
 // checkMultilabel requires both losses' scores, each far above what

@@ -66,8 +66,8 @@ func (t *Trainer) save(path string) error {
 // Load reads a checkpoint written by Save, or by Python's safetensors with
 // the same names, shapes and dtypes. Every parameter must be present. The
 // optimizer state and the step counter are loaded when the file has them
-// (all of them); a file with parameters only resets the state to zero and the
-// counter to 0. A missing tensor, a wrong shape or dtype, or a bad file is an
+// (all of them); a file with parameters only resets the state to its start
+// (zero, the loss scale 2¹⁶) and the counter to 0. A missing tensor, a wrong shape or dtype, or a bad file is an
 // error that names it, and changes nothing. A data-parallel Trainer loads
 // on every rank (the file must be readable there, whatever the rank count
 // that wrote it) and then takes rank 0's values, so a rank that fails to
@@ -126,9 +126,7 @@ func (t *Trainer) load(path string) error {
 			}
 		}
 	}
-	for _, s := range t.state {
-		clear(s.data)
-	}
+	t.resetState()
 	for name, v := range views {
 		copy(t.byName[name].data, v.Data())
 	}
@@ -152,10 +150,17 @@ func checkView(st safetensors.SafeTensors, s *slot, path string) (safetensors.Te
 	return v, nil
 }
 
-// stDType is the safetensors dtype of d (f32 or f64, the dtypes a Trainer keeps).
+// stDType is the safetensors dtype of d, one of the dtypes a Trainer keeps.
 func stDType(d runtime.DType) safetensors.DType {
-	if d == runtime.Float64 {
+	switch d {
+	case runtime.Float64:
 		return safetensors.F64
+	case runtime.BFloat16:
+		return safetensors.BF16
+	case runtime.Float16:
+		return safetensors.F16
+	case runtime.Int32:
+		return safetensors.I32
 	}
 	return safetensors.F32
 }

@@ -122,8 +122,10 @@ func (t *Trainer) distStep(batch map[string]runtime.Tensor, scalars map[string]f
 	for k, v := range batch {
 		a.Inputs[k] = v
 	}
-	for _, s := range t.params {
-		a.Inputs[s.spec.Name] = s.tensor
+	for _, in := range d.gradSpec.Inputs { // the parameters, and an f16 step's loss scale
+		if s := t.byName[in.Name]; s != nil {
+			a.Inputs[in.Name] = s.tensor
+		}
 	}
 	for _, o := range d.gradSpec.Outputs {
 		a.Outputs[o.Name] = d.grads[o.Name]

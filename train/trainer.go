@@ -131,11 +131,12 @@ func (t *Trainer) layout(spec *artifact.Function) error {
 			t.batch = append(t.batch, in)
 			continue
 		}
-		s, err := newSlot(in)
+		param := in.Init != nil && in.Name != LossScale
+		s, err := newSlot(in, param)
 		if err != nil {
 			return fmt.Errorf("train: %s: %w", spec.Name, err)
 		}
-		if in.Init != nil {
+		if param {
 			t.params = append(t.params, s)
 		} else {
 			t.state = append(t.state, s)
@@ -148,14 +149,28 @@ func (t *Trainer) layout(spec *artifact.Function) error {
 	return nil
 }
 
-// newSlot allocates the tensor of a parameter or state input.
-func newSlot(in artifact.Tensor) (*slot, error) {
+// The loss-scale state of a train step built with f16 mixed precision
+// (MATH.md §4): LossScale starts at its initializer (2¹⁶), not at zero, and
+// LossScaleTracker counts the clean steps since the scale last changed. Both
+// are state: Step updates them, checkpoints carry them.
+const (
+	LossScale        = "loss_scale"
+	LossScaleTracker = "loss_scale_tracker"
+)
+
+// newSlot allocates the tensor of a parameter or state input. Parameters
+// are f32 or f64; state may also be 16-bit (Lion's bf16 momentum) or i32
+// (the loss-scale counter).
+func newSlot(in artifact.Tensor, param bool) (*slot, error) {
 	dt, err := runtime.ParseDType(in.DType)
 	if err != nil {
 		return nil, err
 	}
-	if dt != runtime.Float32 && dt != runtime.Float64 {
+	switch {
+	case param && dt != runtime.Float32 && dt != runtime.Float64:
 		return nil, fmt.Errorf("%s is %s; the trainer keeps f32 and f64 parameters", in.Name, in.DType)
+	case !param && dt != runtime.Float32 && dt != runtime.Float64 && dt != runtime.BFloat16 && dt != runtime.Float16 && dt != runtime.Int32:
+		return nil, fmt.Errorf("%s is %s; the trainer keeps f32, f64, bf16, f16 and i32 state", in.Name, in.DType)
 	}
 	s := &slot{spec: in, dtype: dt}
 	n := int64(1)
@@ -173,16 +188,27 @@ func newSlot(in artifact.Tensor) (*slot, error) {
 }
 
 // Init sets every parameter to a fresh draw from its initializer with seed,
-// the optimizer state to zero and the step counter to 0.
+// the optimizer state to zero (the loss scale to its initializer) and the
+// step counter to 0.
 func (t *Trainer) Init(seed uint64) {
 	t.seed = seed
 	for _, s := range t.params {
 		fill(s, seed)
 	}
-	for _, s := range t.state {
-		clear(s.data)
-	}
+	t.resetState()
 	t.steps = 0
+}
+
+// resetState sets the state to its start: its initializer where it has one
+// (the loss scale), zero otherwise.
+func (t *Trainer) resetState() {
+	for _, s := range t.state {
+		if s.spec.Init != nil {
+			fill(s, t.seed)
+		} else {
+			clear(s.data)
+		}
+	}
 }
 
 // Step runs one train step on batch (the step's inputs that are neither

@@ -9,7 +9,16 @@
 // under mpirun, it trains data-parallel: each rank takes its part of every
 // batch, and rank 0 prints, plots and saves.
 //
+// -precision and -lion-bf16 train with another step, which the program
+// declares after mlp.dl's (variants): bf16 mixed precision (the matrix
+// products read bf16 copies of f32 master weights), f16 mixed precision
+// with dynamic loss scaling, or f32 with Lion's momentum stored in bf16.
+// Each run also writes its curves to history.csv, and -compare draws
+// several runs in one PNG:
+//
 //	mpirun -np 2 fashion -mpi -threads 1
+//	fashion -precision bf16 -out out/bf16
+//	fashion -compare f32=out/fashion,bf16=out/bf16 -out out
 package main
 
 import (
@@ -40,6 +49,11 @@ type options struct {
 	seed                           uint64
 	data, out                      string
 	mpi                            bool
+	// precision is -precision: f32, or bf16/f16 mixed precision (the
+	// contractions read 16-bit copies; f16 adds dynamic loss scaling).
+	precision string
+	lionBF16  bool   // Lion's momentum in bf16
+	compare   string // -compare: runs to plot together instead of training
 }
 
 func main() {
@@ -53,11 +67,48 @@ func main() {
 	flag.StringVar(&o.data, "data", fashionmnist.Dir, "directory of the Fashion-MNIST files")
 	flag.StringVar(&o.out, "out", "out/fashion", "directory for the plot and the checkpoint")
 	flag.BoolVar(&o.mpi, "mpi", false, "train data-parallel across the ranks of an mpirun job")
+	flag.StringVar(&o.precision, "precision", "f32", "f32, or mixed precision: bf16, or f16 with dynamic loss scaling")
+	flag.BoolVar(&o.lionBF16, "lion-bf16", false, "keep Lion's momentum in bf16 (with -precision f32)")
+	flag.StringVar(&o.compare, "compare", "", "plot earlier runs together instead of training: LABEL=DIR,... (each DIR an -out of a run), into -out/compare.png")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
 		os.Exit(1)
 	}
+}
+
+// variants are the train steps -precision and -lion-bf16 add to mlp.dl,
+// each with its kernel count: the bf16 step has the f32 step's 14 kernels
+// (every matrix product reads bf16 copies of its operands, a parameter's
+// rounded while it is packed, a hidden layer's by the kernel that computes
+// it); f16 loss scaling adds five (the scaled loss's cotangent, a row sum
+// per weight gradient and the check over all gradients that the update,
+// still one launch, waits for).
+var variants = map[string]string{
+	"step_bf16":      "@kernels(14)\nkernel step_bf16 = train(mlp, loss=ce, opt=lion(wd=0.0), precision=bf16)\n",
+	"step_f16":       "@kernels(19)\nkernel step_f16 = train(mlp, loss=ce, opt=lion(wd=0.0), precision=f16)\n",
+	"step_lion_bf16": "@kernels(14)\nkernel step_lion_bf16 = train(mlp, loss=ce, opt=lion_bf16(wd=0.0))\n",
+}
+
+// stepOf is the train step that -precision and -lion-bf16 choose, and the
+// source that declares it: mlp.dl, with the step's declaration added when
+// it is not mlp.dl's own.
+func stepOf(o options) (string, []byte, error) {
+	var step string
+	switch {
+	case o.lionBF16 && o.precision != "f32":
+		return "", nil, fmt.Errorf("-lion-bf16 goes with -precision f32, not %s", o.precision)
+	case o.lionBF16:
+		step = "step_lion_bf16"
+	case o.precision == "f32":
+		return "step", source, nil
+	case o.precision == "bf16" || o.precision == "f16":
+		step = "step_" + o.precision
+	default:
+		return "", nil, fmt.Errorf("-precision %q: want f32, bf16 or f16", o.precision)
+	}
+	src := append(append([]byte(nil), source...), "\n"+variants[step]...)
+	return step, src, nil
 }
 
 // history is what the plot shows, per epoch.
@@ -66,6 +117,13 @@ type history struct {
 }
 
 func run(o options) error {
+	if o.compare != "" {
+		return compareRuns(o.compare, o.out)
+	}
+	step, src, err := stepOf(o)
+	if err != nil {
+		return err
+	}
 	trainSet, err := fashionmnist.Load(o.data, "train")
 	if err != nil {
 		return err
@@ -77,7 +135,7 @@ func run(o options) error {
 	if o.trainN <= 0 || o.trainN > trainSet.N || o.batch <= 0 || o.batch > o.trainN || o.epochs <= 0 {
 		return fmt.Errorf("need 0 < -batch <= -train <= %d and -epochs > 0", trainSet.N)
 	}
-	b, _, err := compiler.Build(context.Background(), "mlp.dl", source, compiler.Options{})
+	b, _, err := compiler.Build(context.Background(), "mlp.dl", src, compiler.Options{})
 	if err != nil {
 		return err
 	}
@@ -86,7 +144,7 @@ func run(o options) error {
 		return err
 	}
 	defer art.Close()
-	topt := train.Options{Step: "step", Predict: "mlp", Seed: o.seed}
+	topt := train.Options{Step: step, Predict: "mlp", Seed: o.seed}
 	if o.mpi {
 		c, err := mpi.Init(mpi.Config{Timeout: 5 * time.Minute})
 		if err != nil {
@@ -112,8 +170,8 @@ func run(o options) error {
 		if ranks > 1 {
 			across = fmt.Sprintf(" on each of %d ranks", ranks)
 		}
-		fmt.Printf("Fashion-MNIST: %d training images, %d test; MLP 784-512-512-10, softmax cross-entropy, Lion, batch %d, %d threads%s\n",
-			o.trainN, test.N, o.batch, art.Threads(), across)
+		fmt.Printf("Fashion-MNIST: %d training images, %d test; MLP 784-512-512-10, softmax cross-entropy, Lion, %s (train step %s), batch %d, %d threads%s\n",
+			o.trainN, test.N, o.precision, step, o.batch, art.Threads(), across)
 	}
 	h, err := fit(tr, trainSet, test, o, topt.Comm, lead)
 	if err != nil {
@@ -131,6 +189,9 @@ func run(o options) error {
 	}
 	png := filepath.Join(o.out, "fashion.png")
 	if err := plotHistory(png, h); err != nil {
+		return err
+	}
+	if err := writeHistory(filepath.Join(o.out, "history.csv"), h); err != nil {
 		return err
 	}
 	fmt.Printf("final test accuracy %.2f%%\nwrote %s and %s\n", 100*h.acc[len(h.acc)-1], png, ck)
