@@ -39,8 +39,8 @@ func loadMatmulNative(b *testing.B, threads int, prec ir.DType) (*runtime.Artifa
 // BenchmarkBF16MatmulVsF32 times a @ b built with -precision bf16 (the
 // operands rounded to bf16 while they are packed, multiplied in pairs with
 // vdpbf16ps, summed in f32) against the same product built in f32, both
-// for -cpu native on 2 threads, in alternating rounds of one run, with
-// the FMA peak measured between rounds. It reports median GFLOP/s of each,
+// for -cpu native on 2 threads and on 1, in alternating rounds of one run,
+// with the FMA peak measured between rounds. It reports median GFLOP/s of each,
 // the ratio f32_time/bf16_time of the medians (the goal at 1024³ is at least
 // 1.8: vdpbf16ps does twice the flops of an fma) and of the fastest calls
 // (what a loaded machine disturbs least), and each one's fraction of its peak
@@ -53,18 +53,20 @@ func BenchmarkBF16MatmulVsF32(b *testing.B) {
 	if err != nil || !flags["avx512_bf16"] {
 		b.Skip("this machine has no avx512_bf16: no vdpbf16ps to measure")
 	}
-	const threads, reps = 2, 10
-	f32, _ := loadMatmulNative(b, threads, ir.Invalid)
-	defer f32.Close()
-	bf16, pairs := loadMatmulNative(b, threads, ir.BF16)
-	defer bf16.Close()
-	require.True(b, pairs, "the bf16 build of mm does not multiply bf16 pairs")
-	peak := fmaPeak(b, threads)
-	for _, m := range []matmulBench{
-		{"1024x1024x1024", "mm", "mm", []int64{1024, 1024, 1024}},
-		{"256x1024x1024", "mm", "mm", []int64{256, 1024, 1024}},
-	} {
-		b.Run(m.name, func(b *testing.B) { benchBF16Case(b, m, f32, bf16, peak, reps) })
+	const reps = 10
+	for _, threads := range []int{2, 1} {
+		f32, _ := loadMatmulNative(b, threads, ir.Invalid)
+		defer f32.Close()
+		bf16, pairs := loadMatmulNative(b, threads, ir.BF16)
+		defer bf16.Close()
+		require.True(b, pairs, "the bf16 build of mm does not multiply bf16 pairs")
+		peak := fmaPeak(b, threads)
+		for _, m := range []matmulBench{
+			{"1024x1024x1024", "mm", "mm", []int64{1024, 1024, 1024}},
+			{"256x1024x1024", "mm", "mm", []int64{256, 1024, 1024}},
+		} {
+			b.Run(fmt.Sprintf("%s/threads=%d", m.name, threads), func(b *testing.B) { benchBF16Case(b, m, f32, bf16, peak, reps) })
+		}
 	}
 }
 
