@@ -115,7 +115,7 @@ func pairsAlongDepth(b *llir.Block, x value.Value) value.Value {
 func (k *gemmKernel) pairLoops(m *microFn, pre *llir.Block, acc []value.Value) (*llir.Block, []value.Value) {
 	ip := types.NewPointer(types.I32)
 	pa, pb := pre.NewBitCast(m.a, ip), pre.NewBitCast(m.b, ip)
-	pairs := pre.NewSDiv(pre.NewAdd(m.kb, i64(1)), i64(2))
+	pairs := numPairs(pre, m.kb)
 	u := int64(microUnroll)
 	nmain := pre.NewSDiv(pairs, i64(u))
 	after, acc, qa, qb := k.pairLoop(m.f, pre, "pm", nmain, int(u), acc, pa, pb)

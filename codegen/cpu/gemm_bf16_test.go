@@ -211,6 +211,34 @@ func TestBF16DotAgainstInterpreter(t *testing.T) {
 	}
 }
 
+// TestBF16DotStrided runs a batched bf16 product whose left operand has
+// its batch axis innermost, so that it is contiguous neither along its
+// rows nor along k and is packed one pair at a time.
+func TestBF16DotStrided(t *testing.T) {
+	tg := needBF16Dot(t)
+	src := `func @f(%a: bf16[M,K,B], %b: bf16[B,K,N]) -> (c: f32[B,M,N]) {
+  kernel k0 contraction [B,M,N]
+  %2 = dot_general %a, %b batch=[2]x[0] contract=[1]x[1] : f32[B,M,N] @k0
+  return c = %2
+}
+`
+	abs := `func @abs(%a: bf16[M,K,B], %b: bf16[B,K,N]) -> (c: f32[B,M,N]) {
+  %2 = abs %a : bf16[M,K,B]
+  %3 = abs %b : bf16[B,K,N]
+  %4 = dot_general %2, %3 batch=[2]x[0] contract=[1]x[1] : f32[B,M,N]
+  return c = %4
+}
+`
+	lib := buildLibraryFor(t, src, tg)
+	r := rand.New(rand.NewPCG(27, 28))
+	for _, sz := range [][4]int64{{1, 1, 1, 1}, {2, 7, 13, 5}, {3, 37, 41, 70}} {
+		b, m, k, n := sz[0], sz[1], sz[2], sz[3]
+		c := dotCase{name: fmt.Sprintf("strided/%v", sz), src: src, abs: abs, k: k, d: ir.F32,
+			inputs: map[string]*ir.Array{"a": randomArray(r, ir.BF16, m, k, b), "b": randomArray(r, ir.BF16, b, k, n)}}
+		checkBF16Dot(t, lib, c, runOptions{})
+	}
+}
+
 // castProduct is (a, b f32) -> (cast(a) * cast(a)) @ cast(b) with the
 // bf16 prologue in KC (the contraction kernel, or loop kernels of their
 // own that store the operands). The bf16 product is computed in f32
