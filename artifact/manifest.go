@@ -118,10 +118,13 @@ type Entry struct {
 	// units; Tile is the kernel's register tile [MR, NR], and PackByDepth says,
 	// for each operand, whether the packing launch splits it by rows of k
 	// (an operand stored contiguous along its rows or columns) or by slivers:
-	// internal/gemm plans a call from these.
+	// internal/gemm plans a call from these. KStep, when above 1, is what the
+	// depth of each K block but the last must be a multiple of (2 for a
+	// kernel that packs k in bf16 pairs); 0 or 1 puts no constraint.
 	Pack        string  `json:"pack,omitempty"`
 	Tile        []int64 `json:"tile,omitempty"`
 	PackByDepth []bool  `json:"pack_by_depth,omitempty"`
+	KStep       int64   `json:"k_step,omitempty"`
 }
 
 // ABIChunk is the CPU calling convention of a kernel:

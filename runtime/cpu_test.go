@@ -5,6 +5,7 @@ package runtime
 import (
 	goruntime "runtime"
 	"slices"
+	"strings"
 	"testing"
 
 	"dlc.dev/dlc/codegen"
@@ -22,6 +23,17 @@ func TestCheckCPU(t *testing.T) {
 	}
 	if err := checkCPU(features, map[string]bool{"avx": true, "avx2": true, "fma": true, "popcnt": true}); err != nil {
 		t.Error(err)
+	}
+	// An artifact built for bf16 dot products (vdpbf16ps) on a machine with
+	// AVX-512 but without AVX512_BF16.
+	v4 := map[string]bool{}
+	for _, f := range codegen.CPUTarget("x86-64-v4").CPUFeatures {
+		v4[f] = true
+	}
+	err = checkCPU(codegen.CPUTarget("cooperlake").CPUFeatures, v4)
+	if err == nil || !strings.HasPrefix(err.Error(), "artifact needs CPU features [") || !strings.Contains(err.Error(), " avx512_bf16") ||
+		!strings.HasSuffix(err.Error(), "that this machine lacks; rebuild with -cpu x86-64-v4") {
+		t.Errorf("cooperlake on x86-64-v4: got %v", err)
 	}
 	if got := bestLevel(map[string]bool{}); got != "x86-64" {
 		t.Errorf("bestLevel(none) = %s", got)

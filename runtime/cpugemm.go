@@ -19,18 +19,19 @@ type cpuGemm struct {
 	pack    uintptr // the packing launch's entry point
 	tile    [2]int64
 	byDepth [2]bool
+	kStep   int64
 }
 
 // resolveGemm reads the contraction part of a kernel's CPU entry.
 func (l *cpuLauncher) resolveGemm(e *artifact.Entry) (*cpuGemm, error) {
-	if e.Pack == "" || len(e.Tile) != 2 || e.Tile[0] <= 0 || e.Tile[1] <= 0 || len(e.PackByDepth) != 2 {
-		return nil, fmt.Errorf("entry %s of a contraction kernel does not give its packing entry point, tile and packing order", e.Symbol)
+	if e.Pack == "" || len(e.Tile) != 2 || e.Tile[0] <= 0 || e.Tile[1] <= 0 || len(e.PackByDepth) != 2 || e.KStep < 0 || e.KStep > 64 {
+		return nil, fmt.Errorf("entry %s of a contraction kernel does not give its packing entry point, tile, packing order and K step", e.Symbol)
 	}
 	pack, err := purego.Dlsym(l.lib, e.Pack)
 	if err != nil {
 		return nil, fmt.Errorf("symbol %s is missing from %s", e.Pack, l.target.Section)
 	}
-	return &cpuGemm{pack: pack, tile: [2]int64{e.Tile[0], e.Tile[1]}, byDepth: [2]bool{e.PackByDepth[0], e.PackByDepth[1]}}, nil
+	return &cpuGemm{pack: pack, tile: [2]int64{e.Tile[0], e.Tile[1]}, byDepth: [2]bool{e.PackByDepth[0], e.PackByDepth[1]}, kStep: e.KStep}, nil
 }
 
 // launchGemm plans and runs one call of a contraction kernel.
@@ -39,7 +40,7 @@ func (q *cpuQueue) launchGemm(l *launch) error {
 	if g == nil {
 		return fmt.Errorf("kernel is not a contraction on the CPU")
 	}
-	k := gemm.Kernel{MR: g.tile[0], NR: g.tile[1], ElemSize: l.gemm.elemSize, ByDepth: g.byDepth}
+	k := gemm.Kernel{MR: g.tile[0], NR: g.tile[1], ElemSize: l.gemm.elemSize, ByDepth: g.byDepth, KStep: g.kStep}
 	p := gemm.New(l.gemm.shape, k, q.l.pool.threads)
 	need := p.Workspace*k.ElemSize + 64
 	if int64(len(q.ws)) < need {

@@ -8,11 +8,13 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"strconv"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
@@ -92,11 +94,24 @@ func TestPrecisionDenseMatchesInterpreter(t *testing.T) {
 		m, err := compiler.Lower(precisionSource, src, opt, "")
 		require.NoError(t, err)
 		var fns []*runtime.Func
-		// The AVX2 and the AVX-512 micro-kernels, where this machine runs them.
-		for _, cpu := range []string{"x86-64-v3", "x86-64-v4"} {
+		// The AVX2 and the AVX-512 micro-kernels, where this machine runs them,
+		// and this machine's: with avx512_bf16, bf16 products are summed in
+		// pairs by vdpbf16ps, within the same bound of recursive f32 summation
+		// (codegen/cpu/gemm_bf16_test.go; random normal operands make no
+		// subnormal that it would flush).
+		for _, cpu := range []string{"x86-64-v3", "x86-64-v4", "native"} {
 			opt.CPU = cpu
-			bin, _, err := compiler.Build(context.Background(), precisionSource, src, opt)
+			bin, man, err := compiler.Build(context.Background(), precisionSource, src, opt)
 			require.NoError(t, err)
+			if cpu == "native" && low == ir.BF16 && slices.Contains(man.Target(artifact.TargetCPU).Features, "avx512_bf16") {
+				paired := 0
+				for _, e := range man.Target(artifact.TargetCPU).Entries {
+					if e.Function == "ddense" && e.KStep == 2 {
+						paired++
+					}
+				}
+				require.Equal(t, 3, paired, "contraction kernels of ddense that multiply bf16 pairs")
+			}
 			art, err := runtime.LoadBytes(bin, runtime.Config{Threads: 2})
 			if err != nil {
 				t.Logf("%s: not run here: %v", cpu, err)

@@ -45,6 +45,7 @@ type gemmKernel struct {
 	vw, mr int               // lanes per vector, rows of the register tile
 	nv     int               // vectors per row of the register tile
 	fma    bool              // accumulate with llvm.fma (else fmul and fadd)
+	pairs  bool              // bf16 operands packed in pairs along k, multiplied with vdpbf16ps (gemm_bf16.go)
 
 	sides [2]*gemmSide
 	// epi are the buffers the epilogue reads or the kernel writes, each with
@@ -116,6 +117,7 @@ func emitContraction(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t
 	if err := k.classify(); err != nil {
 		return entry, err
 	}
+	k.pairs = k.usePairs()
 	k.micro = k.emitMicro()
 	for s := range k.sides {
 		k.pack[s] = k.emitPanel(k.sides[s])
@@ -125,7 +127,7 @@ func emitContraction(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t
 	tile := []int64{int64(k.mr), int64(k.nr())}
 	byDepth := []bool{k.sides[0].mode == packRowContig, k.sides[1].mode == packRowContig}
 	return artifact.Entry{Function: p.Fn.Name, Kernel: p.Group, Symbol: k.sym, ABI: artifact.ABIChunk,
-		Pack: k.sym + ".pack", Tile: tile, PackByDepth: byDepth}, nil
+		Pack: k.sym + ".pack", Tile: tile, PackByDepth: byDepth, KStep: k.kStep()}, nil
 }
 
 // classify works out which buffers each side reads, how, and how each
@@ -385,12 +387,12 @@ func (k *gemmKernel) emitCompute() {
 			})
 			return f.step(b, "jr", n0, n1, nr, func(b *llir.Block, jr value.Value) *llir.Block {
 				cols := smin(b, nr, sub(b, n1, jr))
-				bLaunch := gep(b, k.et, bpB, add(b, mul(b, b.NewSDiv(jr, nr), mul(b, cc.kk, nr)), mul(b, pc, nr)))
+				bLaunch := gep(b, k.et, bpB, add(b, mul(b, b.NewSDiv(jr, nr), mul(b, cc.kk, nr)), mul(b, k.packedDepth(b, pc), nr)))
 				bUnit := gep(b, k.et, bReg, mul(b, b.NewSDiv(sub(b, jr, n0), nr), mul(b, kb, nr)))
 				bs := b.NewSelect(isPackedB, bLaunch, bUnit)
 				return f.step(b, "ir", m0, m1, mr, func(b *llir.Block, ir_ value.Value) *llir.Block {
 					rows := smin(b, mr, sub(b, m1, ir_))
-					aLaunch := gep(b, k.et, apB, add(b, mul(b, b.NewSDiv(ir_, mr), mul(b, cc.kk, mr)), mul(b, pc, mr)))
+					aLaunch := gep(b, k.et, apB, add(b, mul(b, b.NewSDiv(ir_, mr), mul(b, cc.kk, mr)), mul(b, k.packedDepth(b, pc), mr)))
 					aUnit := gep(b, k.et, aReg, mul(b, b.NewSDiv(sub(b, ir_, m0), mr), mul(b, kb, mr)))
 					as := b.NewSelect(isPackedA, aLaunch, aUnit)
 					part := rawGep(b, k.et, cReg, add(b, mul(b, sub(b, ir_, m0), cc.nc), sub(b, jr, n0)))

@@ -61,6 +61,11 @@ func (k *gemmKernel) emitMicro() *llir.Func {
 	tile.Align = 64
 	m.tile = entry.NewBitCast(tile, tp)
 	pre, acc := k.microInit(m, entry)
+	if k.pairs {
+		done, acc := k.pairLoops(m, pre, acc)
+		k.microFinish(m, done, acc)
+		return fn
+	}
 	u := int64(microUnroll)
 	nmain := pre.NewUDiv(m.kb, i64(u))
 	after, acc, pa, pb := k.kloop(m.f, pre, "km", nmain, int(u), acc, m.a, m.b)

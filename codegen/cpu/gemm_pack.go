@@ -62,10 +62,12 @@ func (k *gemmKernel) emitPanel(sd *gemmSide) *llir.Func {
 	entry := pf.f.block("entry")
 	pf.scal = k.fusedScalars(entry, scal)
 	var end *llir.Block
-	switch sd.mode {
-	case packDepthContig:
+	switch {
+	case k.pairs:
+		end = k.packPairs(pf, entry)
+	case sd.mode == packDepthContig:
 		end = k.packDepthContig(pf, entry)
-	case packRowContig:
+	case sd.mode == packRowContig:
 		end = k.packRowContig(pf, entry)
 	default:
 		end = k.packGeneral(pf, entry)
@@ -270,7 +272,7 @@ func (k *gemmKernel) emitPackLaunch() {
 				if o.sd.mode == packRowContig {
 					k0 := mul(b, r, depth)
 					kb := smin(b, depth, sub(b, cc.kk, k0))
-					head := []value.Value{gep(b, k.et, dst, mul(b, k0, w)), i64(0), o.extent, k0, kb, sstride, cc.a.raw}
+					head := []value.Value{gep(b, k.et, dst, mul(b, k.packedDepth(b, k0), w)), i64(0), o.extent, k0, kb, sstride, cc.a.raw}
 					b.NewCall(k.pack[o.sd.side], append(head, args...)...)
 					return b
 				}

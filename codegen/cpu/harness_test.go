@@ -332,7 +332,7 @@ func runContraction(t testing.TB, sym uintptr, l *library, e *artifact.Entry, k 
 	c := k.Contraction
 	dt, _ := ir.ParseDType(c.DType)
 	shape := gemm.Shape{Batch: size(c.Batch), M: size(c.M), N: size(c.N), K: size(c.K)}
-	kern := gemm.Kernel{MR: e.Tile[0], NR: e.Tile[1], ElemSize: int64(dt.Size()), ByDepth: [2]bool{e.PackByDepth[0], e.PackByDepth[1]}}
+	kern := gemm.Kernel{MR: e.Tile[0], NR: e.Tile[1], ElemSize: int64(dt.Size()), ByDepth: [2]bool{e.PackByDepth[0], e.PackByDepth[1]}, KStep: e.KStep}
 	threads := opt.threads
 	if threads == 0 {
 		threads = 2

@@ -24,11 +24,20 @@ func (s Shape) FMAs() int64 { return s.Batch * s.M * s.N * s.K }
 // unit: an operand stored contiguous along its rows or columns, whose packed
 // slivers take a few elements from each stored row) or by slivers (one
 // sliver over all of K per unit: an operand stored contiguous in k).
+//
+// KStep, when above 1, is what the depth of every K block but the last must
+// be a multiple of: 2 for a kernel that packs k in pairs (bf16 dot
+// products), so that no pair is split between two blocks and the pairs are
+// the same whatever the blocking.
 type Kernel struct {
 	MR, NR   int64
 	ElemSize int64 // 4 for f32, 8 for f64
 	ByDepth  [2]bool
+	KStep    int64
 }
+
+// kStep is k's KStep, at least 1.
+func (k Kernel) kStep() int64 { return max(1, k.KStep) }
 
 // PackDepth is how many rows of k one unit of the packing launch copies of
 // an operand split by depth: 16 whole stored rows, read in long runs.
@@ -93,7 +102,7 @@ func New(s Shape, k Kernel, threads int) Plan {
 	}
 	p := Plan{Shape: s, Kernel: k, Threads: threads}
 	kcMax := kcMaxBytes / k.ElemSize
-	p.KC = max(1, cdiv(s.K, max(1, cdiv(s.K, kcMax))))
+	p.KC = roundUp(max(1, cdiv(s.K, max(1, cdiv(s.K, kcMax)))), k.kStep())
 	slivM, slivN := max(1, cdiv(s.M, k.MR)), max(1, cdiv(s.N, k.NR))
 	p.RowBlocks = cdiv(slivM, max(1, mcMax/k.MR))
 	p.MC = cdiv(slivM, p.RowBlocks) * k.MR
@@ -210,11 +219,12 @@ func (p Plan) Scalars(dst []float64) {
 }
 
 // Reblock replaces the blocking of p (a multiple of MR rows and of NR
-// columns per tile, a depth per K block, and where each operand is packed)
+// columns per tile, a multiple of KStep as depth per K block, and where each
+// operand is packed)
 // and lays the workspace out again: how tests try other blockings, which
 // must give the same bits.
 func (p *Plan) Reblock(mc, nc, kc int64, packedA, packedB bool) {
-	p.MC, p.NC, p.KC = roundUp(max(1, mc), p.MR), roundUp(max(1, nc), p.NR), max(1, kc)
+	p.MC, p.NC, p.KC = roundUp(max(1, mc), p.MR), roundUp(max(1, nc), p.NR), roundUp(max(1, kc), p.kStep())
 	p.RowBlocks = max(1, cdiv(p.M, p.MC))
 	p.ColBlocks = max(1, cdiv(p.N, p.NC))
 	p.PackedA, p.PackedB = packedA, packedB

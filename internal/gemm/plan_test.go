@@ -10,12 +10,13 @@ func TestPlanInvariants(t *testing.T) {
 		{MR: 6, NR: 16, ElemSize: 4},
 		{MR: 6, NR: 64, ElemSize: 4, ByDepth: [2]bool{true, false}},
 		{MR: 6, NR: 8, ElemSize: 8, ByDepth: [2]bool{false, true}},
+		{MR: 6, NR: 64, ElemSize: 4, ByDepth: [2]bool{false, true}, KStep: 2},
 	}
 	var shapes []Shape
 	for _, b := range []int64{1, 3, 16} {
 		for _, m := range []int64{0, 1, 7, 256, 1031} {
 			for _, n := range []int64{1, 17, 1000, 1024} {
-				for _, k := range []int64{0, 1, 64, 1024, 3000} {
+				for _, k := range []int64{0, 1, 64, 1024, 1025, 3000, 3001} {
 					shapes = append(shapes, Shape{Batch: b, M: m, N: n, K: k})
 				}
 			}
@@ -47,6 +48,9 @@ func checkPlan(t *testing.T, p Plan) {
 	}
 	if p.KC < 1 || p.KBlocks()*p.KC < p.K || p.KC*p.ElemSize > kcMaxBytes {
 		fail("K blocks of %d for K = %d", p.KC, p.K)
+	}
+	if p.KC%p.kStep() != 0 {
+		fail("K blocks of %d, not a multiple of %d", p.KC, p.kStep())
 	}
 	if p.M > 0 && p.Units() != p.Batch*p.RowBlocks*p.ColBlocks {
 		fail("%d units", p.Units())
@@ -91,6 +95,15 @@ func TestReblock(t *testing.T) {
 		t.Fatalf("reblocked to %+v", p)
 	}
 	checkPlanLayout(t, p)
+	// A kernel that packs k in pairs gets even K blocks but the last.
+	q := New(Shape{Batch: 1, M: 37, N: 41, K: 29}, Kernel{MR: 6, NR: 64, ElemSize: 4, KStep: 2}, 2)
+	q.Reblock(6, 64, 5, false, false)
+	if q.KC != 6 || q.KBlocks() != 5 {
+		t.Fatalf("reblocked a paired kernel to K blocks of %d", q.KC)
+	}
+	if r := New(Shape{Batch: 1, M: 8, N: 8, K: 1025}, Kernel{MR: 6, NR: 64, ElemSize: 4, KStep: 2}, 1); r.KC != 514 {
+		t.Fatalf("K = 1025 in blocks of %d, want 514", r.KC)
+	}
 }
 
 func checkPlanLayout(t *testing.T, p Plan) {
