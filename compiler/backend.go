@@ -126,8 +126,9 @@ func (b *cpuBackend) llvmVersion(ctx context.Context) (string, error) {
 }
 
 // unsupportedContractions reports the first contraction of m that the CPU
-// backend does not compile, with its source position: one whose operands
-// are f16 or bf16, which needs f32 accumulation (the mixed-precision work).
+// backend does not compile, with its source position: one with an f16 or
+// bf16 result. Contractions accumulate and write f32 or f64; 16-bit operands
+// with an f32 result are compiled, and are what -precision makes.
 func unsupportedContractions(m *ir.Module) error {
 	for _, f := range m.Funcs {
 		for _, v := range f.Body {
@@ -138,8 +139,8 @@ func unsupportedContractions(m *ir.Module) error {
 			if v.Pos.IsValid() {
 				at = v.Pos.First().String() + ": "
 			}
-			return fmt.Errorf("%scannot compile %s %s of %s operands: contractions accumulate in f32 or f64, and %s operands with f32 accumulation are not supported yet; cast them to f32",
-				at, v.Op, ir.Ref(v), v.Type.DType, v.Type.DType)
+			return fmt.Errorf("%scannot compile %s %s of %s operands: contractions accumulate in f32 or f64 and write that; cast the operands to f32 (the casts fuse into the contraction's packing), or write the program in f32 and build it with -precision %s, which gives its contractions %s operands and f32 results",
+				at, v.Op, ir.Ref(v), v.Type.DType, v.Type.DType, v.Type.DType)
 		}
 	}
 	return nil

@@ -132,14 +132,13 @@ func (p *Kernel) planContraction() error {
 }
 
 // contractionDType says why the kernel cannot compute dot, or "": it
-// multiplies and accumulates in f32 or f64. 16-bit operands need f32
-// accumulation, which the mixed-precision work adds.
+// accumulates in f32 or f64 and writes that, whatever its operands.
 func contractionDType(dot *ir.Value) string {
 	switch d := dot.Type.DType; d {
 	case ir.F32, ir.F64:
 		return ""
 	default:
-		return fmt.Sprintf("a %s contraction is not compiled yet: contractions of f16 and bf16 operands (which accumulate in f32) come with mixed precision; cast the operands to f32", d)
+		return fmt.Sprintf("a contraction with a %s result is not compiled: contractions accumulate in f32 or f64 and write that (16-bit operands are fine); cast the operands to f32", d)
 	}
 }
 
