@@ -18,13 +18,15 @@ build: setup
 
 # examples/diffusion and examples/fashion are modules of their own (their
 # plots need gonum/plot); their test is TestExamplesRun in ./tests, which
-# builds and runs them.
+# builds and runs them. The end-to-end package ./tests takes 3-5 minutes on
+# a quiet 2-core machine, beyond go test's default 10-minute limit when
+# the cores are shared: hence -timeout.
 test: setup
 	@unformatted=$$("$$($(GO) env GOROOT)/bin/gofmt" -l .); if [ -n "$$unformatted" ]; then echo "not gofmt-formatted:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	cd examples/diffusion && $(GO) vet ./...
 	cd examples/fashion && $(GO) vet ./...
-	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -timeout 30m ./...
 	$(MAKE) --no-print-directory race
 
 # The runtime's worker pool and concurrent calls under the race detector.
