@@ -1,5 +1,6 @@
 // This file emits the body of an axis kernel: one reduction or gather along a
-// non-last axis, or one scatter_add along any axis. Its units are the output positions in row-major order; an
+// non-last axis, or one scatter_add along any axis (a gather or scatter_add
+// that broadcasts an operand is in axis_bcast.go). Its units are the output positions in row-major order; an
 // output position p = o*inner + i (o indexing the axes before the reduced
 // one, i those after it) reads x[o, k, i] for k along the axis.
 //
@@ -42,7 +43,7 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	defer catch(&err)
 	k := &axisKernel{e: e, mod: mod, p: p, bf: newBody(e, mod, p, t)}
 	k.fn = k.bf.fn
-	v := p.Values[0]
+	v := p.AxisValue()
 	in := map[*ir.Value]int{}
 	var outs []int
 	for i, b := range p.Buffers {
@@ -53,7 +54,7 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 		}
 	}
 	for i, a := range v.Args {
-		if _, ok := in[a]; !ok {
+		if _, ok := in[p.Operand(a)]; !ok {
 			fail("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
 		}
 	}
@@ -62,16 +63,24 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	}
 	switch v.Op {
 	case ir.OpGather:
-		k.gather(v, in[v.Args[0]], in[v.Args[1]], outs)
+		if ir.GatherBroadcasts(v) {
+			k.gatherBroadcast(v, in[p.Operand(v.Args[0])], in[p.Operand(v.Args[1])], outs)
+		} else {
+			k.gather(v, in[p.Operand(v.Args[0])], in[p.Operand(v.Args[1])], outs)
+		}
 		// A gather reads its data wherever the indices say: no output may share it.
-		p.Buffers[in[v.Args[0]]].Ref.Reread = true
+		p.Buffers[in[p.Operand(v.Args[0])]].Ref.Reread = true
 	case ir.OpScatterAdd:
-		k.scatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+		if !v.Args[1].Type.Shape.Equal(v.Args[0].Type.Shape) {
+			k.scatterBroadcast(v, in[p.Operand(v.Args[0])], in[p.Operand(v.Args[1])], outs)
+		} else {
+			k.scatter(v, in[p.Operand(v.Args[0])], in[p.Operand(v.Args[1])], outs)
+		}
 		// Each output position reads every update and index along the axis.
-		p.Buffers[in[v.Args[0]]].Ref.Reread = true
-		p.Buffers[in[v.Args[1]]].Ref.Reread = true
+		p.Buffers[in[p.Operand(v.Args[0])]].Ref.Reread = true
+		p.Buffers[in[p.Operand(v.Args[1])]].Ref.Reread = true
 	default:
-		k.reduce(v, in[v.Args[0]], outs)
+		k.reduce(v, in[p.Operand(v.Args[0])], outs)
 	}
 	return k.fn, nil
 }

@@ -20,10 +20,10 @@ import (
 func emitAxis(k *kernel) (err error) {
 	defer catch(&err)
 	p := k.p
-	if len(p.Values) != 1 {
-		fail("an axis kernel computes one value, this one %d (compiler bug)", len(p.Values))
+	v := p.AxisValue()
+	if v == nil {
+		fail("an axis kernel computes one value after reshapes, this one %d values (compiler bug)", len(p.Values))
 	}
-	v := p.Values[0]
 	in := map[*ir.Value]int{}
 	var outs []int
 	for i, b := range p.Buffers {
@@ -34,7 +34,7 @@ func emitAxis(k *kernel) (err error) {
 		}
 	}
 	for i, a := range v.Args {
-		if _, ok := in[a]; !ok {
+		if _, ok := in[p.Operand(a)]; !ok {
 			fail("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
 		}
 	}
@@ -44,13 +44,21 @@ func emitAxis(k *kernel) (err error) {
 	var exit *llir.Block
 	switch v.Op {
 	case ir.OpGather:
-		exit = k.axisGather(v, in[v.Args[0]], in[v.Args[1]], outs)
+		gather := k.axisGather
+		if ir.GatherBroadcasts(v) {
+			gather = k.axisGatherBroadcast
+		}
+		exit = gather(v, in[p.Operand(v.Args[0])], in[p.Operand(v.Args[1])], outs)
 		// A gather reads its data wherever the indices say: no output may share it.
-		p.Buffers[in[v.Args[0]]].Ref.Reread = true
+		p.Buffers[in[p.Operand(v.Args[0])]].Ref.Reread = true
 	case ir.OpScatterAdd:
-		exit = k.axisScatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+		scatter := k.axisScatter
+		if !v.Args[1].Type.Shape.Equal(v.Args[0].Type.Shape) {
+			scatter = k.axisScatterBroadcast
+		}
+		exit = scatter(v, in[p.Operand(v.Args[0])], in[p.Operand(v.Args[1])], outs)
 	default:
-		exit = k.axisReduce(v, in[v.Args[0]], outs)
+		exit = k.axisReduce(v, in[p.Operand(v.Args[0])], outs)
 	}
 	exit.NewRet(nil)
 	return nil
