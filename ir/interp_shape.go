@@ -100,20 +100,7 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 			out.Data[j] = x.Data[idx(j)]
 		}
 	case OpGather:
-		ix := vals[v.Args[1]]
-		outer, n, inner := axisSplit(x.Shape, v.Axis)
-		_, k, _ := axisSplit(ix.Shape, v.Axis)
-		for o := 0; o < outer; o++ {
-			for j := 0; j < k; j++ {
-				for i := 0; i < inner; i++ {
-					at := ix.Data[(o*k+j)*inner+i]
-					if at < 0 || at >= float64(n) {
-						return nil, fmt.Errorf("index %v out of range [0, %d) along axis %d", at, n, v.Axis)
-					}
-					out.Data[(o*k+j)*inner+i] = x.Data[(o*n+int(at))*inner+i]
-				}
-			}
-		}
+		return gather(v, out, x, vals[v.Args[1]])
 	case OpScatterAdd:
 		return scatterAdd(v, out, x, vals[v.Args[1]])
 	default:
@@ -134,21 +121,66 @@ func evalStructural(v *Value, shape []int64, vals map[*Value]*Array) (*Array, er
 	return out, nil
 }
 
-// scatterAdd adds each update to out at the position its index gives along
-// the axis, updates taken in order.
-func scatterAdd(v *Value, out, upd, ix *Array) (*Array, error) {
-	outer, k, inner := axisSplit(upd.Shape, v.Axis)
-	_, n, _ := axisSplit(out.Shape, v.Axis)
-	for o := 0; o < outer; o++ {
-		for j := 0; j < k; j++ {
-			for i := 0; i < inner; i++ {
-				at := ix.Data[(o*k+j)*inner+i]
-				if at < 0 || at >= float64(n) {
-					return nil, fmt.Errorf("index %v out of range [0, %d) along axis %d", at, n, v.Axis)
-				}
-				out.Data[(o*n+int(at))*inner+i] += upd.Data[(o*k+j)*inner+i]
+// broadcastStrides returns the stride in a row-major array of shape in of each axis
+// of out, an index space of the same rank: 0 where in is of size 1 (the axis
+// it is broadcast along).
+func broadcastStrides(in, out []int64) []int {
+	st := make([]int, len(out))
+	s := 1
+	for i := len(in) - 1; i >= 0; i-- {
+		if in[i] != 1 {
+			st[i] = s
+		}
+		s *= int(in[i])
+	}
+	return st
+}
+
+// gather computes take_along_axis v: out[p] = x[p with its axis index
+// replaced by idx[p]], x and idx read through their broadcast size-1 axes.
+func gather(v *Value, out, x, ix *Array) (*Array, error) {
+	sx, si := broadcastStrides(x.Shape, out.Shape), broadcastStrides(ix.Shape, out.Shape)
+	n := x.Shape[v.Axis]
+	for p := range out.Data {
+		xo, io, rest := 0, 0, p
+		for d := len(out.Shape) - 1; d >= 0; d-- {
+			m := rest % int(out.Shape[d])
+			rest /= int(out.Shape[d])
+			io += m * si[d]
+			if d != v.Axis {
+				xo += m * sx[d]
 			}
 		}
+		at := ix.Data[io]
+		if at < 0 || at >= float64(n) {
+			return nil, fmt.Errorf("index %v out of range [0, %d) along axis %d", at, n, v.Axis)
+		}
+		out.Data[p] = x.Data[xo+int(at)*sx[v.Axis]]
+	}
+	return out, nil
+}
+
+// scatterAdd adds each update to out at the position its index gives along
+// the axis, updates taken in order; the indices are read through their
+// broadcast size-1 axes.
+func scatterAdd(v *Value, out, upd, ix *Array) (*Array, error) {
+	so, si := broadcastStrides(out.Shape, upd.Shape), broadcastStrides(ix.Shape, upd.Shape)
+	n := out.Shape[v.Axis]
+	for p := range upd.Data {
+		oo, io, rest := 0, 0, p
+		for d := len(upd.Shape) - 1; d >= 0; d-- {
+			m := rest % int(upd.Shape[d])
+			rest /= int(upd.Shape[d])
+			io += m * si[d]
+			if d != v.Axis {
+				oo += m * so[d]
+			}
+		}
+		at := ix.Data[io]
+		if at < 0 || at >= float64(n) {
+			return nil, fmt.Errorf("index %v out of range [0, %d) along axis %d", at, n, v.Axis)
+		}
+		out.Data[oo+int(at)*so[v.Axis]] += upd.Data[p]
 	}
 	return out, nil
 }

@@ -49,8 +49,9 @@ const (
 	// row, over the last axis of its per-element values, which may reduce to
 	// per-row values (shape Domain or Domain+[1]). An empty Domain is one row.
 	RowKernel
-	// AxisKernel computes one reduction or gather along a non-last axis; Domain
-	// is its operand's shape.
+	// AxisKernel computes one reduction or gather along a non-last axis, a
+	// gather that broadcasts an operand, or a scatter_add, reading reshapes of
+	// its operands in place; Domain is its operand's shape.
 	AxisKernel
 	// ContractionKernel computes one contraction (dot_general), reading its
 	// operands in the layout its dimension numbers give; Domain is its result's shape.

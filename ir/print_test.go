@@ -72,7 +72,7 @@ func TestVerifyCatches(t *testing.T) {
 		"func @f(%x: f32[B,C], %i: i32[K,C]) -> (y: f32[K,C]) {\n  %1 = take_along_axis %x, %i, axis=1 : f32[K,C]\n  return y = %1\n}\n": "dimension 0 of f32[B,C] and i32[K,C] differ (B and K); only the axis 1 may differ",
 		"func @f(%x: f32[B,C]) -> (y: f32[C,B]) {\n  %1 = reshape %x : f32[C,B]\n  return y = %1\n}\n":                                   "cannot reshape f32[B,C] to f32[C,B]",
 		"func @f(%u: i32[B,K], %i: i32[B,K]) -> (y: i32[B,C]) {\n  %1 = scatter_add %u, %i, axis=1 : i32[B,C]\n  return y = %1\n}\n":     "scatter_add adds float updates, got i32[B,K]",
-		"func @f(%u: f32[B,K], %i: i32[B,C]) -> (y: f32[B,C]) {\n  %1 = scatter_add %u, %i, axis=1 : f32[B,C]\n  return y = %1\n}\n":     "scatter_add needs indices of the shape of its updates f32[B,K], got i32[B,C]",
+		"func @f(%u: f32[B,K], %i: i32[B,C]) -> (y: f32[B,C]) {\n  %1 = scatter_add %u, %i, axis=1 : f32[B,C]\n  return y = %1\n}\n":     "scatter_add needs indices of the shape of its updates f32[B,K] (or of size 1 in a dimension other than the axis), got i32[B,C]",
 		"func @f(%u: f32[B,K], %i: i32[B,K]) -> (y: f32[N,C]) {\n  %1 = scatter_add %u, %i, axis=1 : f32[N,C]\n  return y = %1\n}\n":     "dimension 0 differs, and only the axis 1 may",
 		"func @f(%x: f32[N]) -> (y: f32[N]) {\n  %1 = grad %x, %x : f32[N]\n  return y = %1\n}\n":                                        "grad differentiates a 0-d float, not f32[N]",
 		"func @f(%x: i32[N]; %s: f32) -> (y: i32[N]) {\n  %2 = grad %s, %x : i32[N]\n  return y = %2\n}\n":                               "grad differentiates with respect to a float value, not i32[N]",

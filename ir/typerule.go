@@ -245,8 +245,10 @@ func reductionType(r OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 }
 
 // gatherType is the rule of take_along_axis(x, idx): integer indices of the
-// rank of x, equal to x in every dimension but the axis; the result has the
-// dtype of x and the shape of idx.
+// rank of x that, in every dimension but the axis, equal x or broadcast
+// against it (NumPy's take_along_axis: either side may be of constant size
+// 1 there). The result has the dtype of x, the axis of idx and, elsewhere,
+// the broadcast size (GatherShape).
 func gatherType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 	x, idx := in[0], in[1]
 	if !idx.DType.IsInt() {
@@ -263,18 +265,47 @@ func gatherType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 		return Type{}, err
 	}
 	for i := range x.Shape {
-		if i != a.Axis && x.Shape[i] != idx.Shape[i] {
+		if xd, id := x.Shape[i], idx.Shape[i]; i != a.Axis && xd != id && xd != ConstDim(1) && id != ConstDim(1) {
 			return Type{}, sayErr(ErrIndexDim, 1, func(what string, operand func(int) string) string {
-				return fmt.Sprintf("%s: dimension %d of %s and %s differ (%s and %s); only the axis %d may differ",
-					what, i, operand(0), operand(1), x.Shape[i], idx.Shape[i], a.Axis)
+				return fmt.Sprintf("%s: dimension %d of %s and %s differ (%s and %s); only the axis %d may differ, or either may be 1",
+					what, i, operand(0), operand(1), xd, id, a.Axis)
 			})
 		}
 	}
-	return Type{DType: x.DType, Shape: idx.Shape}, nil
+	return Type{DType: x.DType, Shape: GatherShape(x.Shape, idx.Shape, a.Axis)}, nil
+}
+
+// GatherShape is the shape of take_along_axis(x, idx) along axis for
+// operands that pass gatherType: idx's size along the axis and, in every
+// other dimension, the size that is not a broadcast 1.
+func GatherShape(x, idx Shape, axis int) Shape {
+	out := make(Shape, len(idx))
+	for i := range idx {
+		out[i] = idx[i]
+		if i != axis && idx[i] == ConstDim(1) {
+			out[i] = x[i]
+		}
+	}
+	return out
+}
+
+// GatherBroadcasts reports whether take_along_axis v broadcasts an operand:
+// x or its indices are of size 1 in a dimension where the result is not.
+func GatherBroadcasts(v *Value) bool {
+	out := v.Type.Shape
+	for _, a := range v.Args {
+		for i, d := range a.Type.Shape {
+			if i != v.Axis && d != out[i] {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // scatterAddType is the rule of scatter_add(upd, idx): float updates and
-// integer indices of one shape; the declared result has their rank and the
+// integer indices of one shape, except that the indices may be of size 1 in
+// a dimension other than the axis (broadcast along it); the declared result has their rank and the
 // dtype of upd, and equals them in every dimension but the axis (the shape
 // of the take_along_axis operand it is the gradient of).
 func scatterAddType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
@@ -290,11 +321,11 @@ func scatterAddType(_ OpInfo, in []Type, a Attrs) (Type, *TypeError) {
 			return fmt.Sprintf("the indices of %s must be i32 or i64, got %s", what, operand(1))
 		})
 	}
-	if !idx.Shape.Equal(upd.Shape) {
-		return Type{}, typeErr(ErrIndexDim, 1, "scatter_add needs indices of the shape of its updates %s, got %s", upd, idx)
-	}
 	if err := checkAxis(0, a.Axis, upd); err != nil {
 		return Type{}, err
+	}
+	if len(idx.Shape) != len(upd.Shape) || !BroadcastsTo(idx.Shape, upd.Shape) || idx.Shape[a.Axis] != upd.Shape[a.Axis] {
+		return Type{}, typeErr(ErrIndexDim, 1, "scatter_add needs indices of the shape of its updates %s (or of size 1 in a dimension other than the axis), got %s", upd, idx)
 	}
 	if len(t.Shape) != len(upd.Shape) {
 		return Type{}, typeErr(ErrIndexRank, -1, "scatter_add of %s cannot make %s: the ranks differ", upd, t)

@@ -282,7 +282,9 @@ func fitsKernel(v *Value, k *KernelDecl) string {
 			}
 		}
 	case AxisKernel:
-		if !v.Op.Has(AlongAxis) || !v.Args[0].Type.Shape.Equal(k.Domain) {
+		// Besides its reduction, gather or scatter_add, reshapes of its
+		// operands, which it reads in place.
+		if v.Op != OpReshape && (!v.Op.Has(AlongAxis) || !v.Args[0].Type.Shape.Equal(k.Domain)) {
 			return fmt.Sprintf("an axis kernel over %s computes one reduction or gather of an operand of that shape", k.Domain)
 		}
 	default:

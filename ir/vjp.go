@@ -281,23 +281,27 @@ func vjpReduceLSE(f *Func, v *Value, a []*Value, ct *Value) []*Value {
 // vjpGather adds ct back at the positions it was read from: a scatter_add
 // along the axis. With one index along the axis (take_along_axis(x,
 // expand_dims(labels))) that is select(iota == idx, ct, 0), elementwise, so
-// it fuses with its neighbours.
+// it fuses with its neighbours. Either way the cotangent has x's shape with
+// the result's size in every other dimension, so autodiff sums it over the
+// axes x was broadcast along (fit).
 func vjpGather(f *Func, v *Value, a []*Value, ct *Value) []*Value {
 	x, idx := a[0], a[1]
+	xs := append(Shape{}, v.Type.Shape...)
+	xs[v.Axis] = x.Type.Shape[v.Axis]
 	if idx.Type.Shape[v.Axis] == ConstDim(1) {
 		b := rule(f, v)
-		io := f.NewValue(OpIota, Type{DType: idx.Type.DType, Shape: x.Type.Shape})
+		io := f.NewValue(OpIota, Type{DType: idx.Type.DType, Shape: xs})
 		io.Axis = v.Axis
 		return []*Value{b.where(b.cmp(OpEq, io, idx), ct), nil}
 	}
-	s := f.NewValue(OpScatterAdd, x.Type.WithDType(ct.Type.DType), ct, idx)
+	s := f.NewValue(OpScatterAdd, Type{DType: ct.Type.DType, Shape: xs}, ct, idx)
 	s.Axis = v.Axis
 	return []*Value{s, nil}
 }
 
 // vjpScatterAdd reads ct back where the updates were added.
 func vjpScatterAdd(f *Func, v *Value, a []*Value, ct *Value) []*Value {
-	g := f.NewValue(OpGather, a[1].Type.WithDType(ct.Type.DType), ct, a[1])
+	g := f.NewValue(OpGather, a[0].Type.WithDType(ct.Type.DType), ct, a[1])
 	g.Axis = v.Axis
 	return []*Value{g, nil}
 }

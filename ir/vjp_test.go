@@ -216,6 +216,14 @@ func @bcast(%x: f64[B,C], %r: f64[C], %c: f64[B,1], %b: bool[B,1]; %s: f64) -> (
   return a = %5
 }
 
+func @gather_bcast(%x: f64[N,C], %i: i32[B,1], %y: f64[N,1,C], %j: i32[B,K,1], %z: f64[B,C], %l: i32[1,K], %u: f64[B,C]) -> (a: f64[B,C]) {
+  %8 = take_along_axis %x, %i, axis=0 : f64[B,C]
+  %9 = take_along_axis %y, %j, axis=0 : f64[B,K,C]
+  %10 = take_along_axis %z, %l, axis=1 : f64[B,K]
+  %11 = scatter_add %u, %i, axis=0 : f64[N,C]
+  return a = %8
+}
+
 func @contract(%a: f64[B,M,K], %b: f64[B,K,N], %w: f64[K,N], %v: f64[K], %t: f64[M,K]) -> (a: f64[B,M,N]) {
   %6 = dot_general %a, %b batch=[0]x[0] contract=[2]x[1] : f64[B,M,N]
   %7 = dot_general %a, %w contract=[2]x[0] : f64[B,M,N]

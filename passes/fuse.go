@@ -16,6 +16,7 @@ package passes
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -65,10 +66,39 @@ func lastAxis(v *ir.Value) bool {
 }
 
 // standalone reports whether v must be a kernel of its own: a reduction or
-// gather along a non-last axis, a scatter_add (each of whose elements reads
-// every update along its axis), a contraction or a transpose.
+// gather along a non-last axis, a gather that broadcasts an operand, a
+// scatter_add (each of whose elements reads every update along its axis), a
+// contraction or a transpose.
 func standalone(v *ir.Value) bool {
-	return v.Op.Has(ir.AlongAxis) && !lastAxis(v) || v.Op == ir.OpScatterAdd || ir.OwnKernel(v.Op) != 0
+	return v.Op.Has(ir.AlongAxis) && !lastAxis(v) || v.Op == ir.OpScatterAdd || ir.OwnKernel(v.Op) != 0 ||
+		v.Op == ir.OpGather && ir.GatherBroadcasts(v)
+}
+
+// readsInPlace reports whether producer p is a reshape that the axis kernel
+// of consumer c can read as its operand's buffer: p's group holds only
+// reshapes, and c is p's one use (no other kernel and no result needs p's
+// values written out).
+func (fu *fuser) readsInPlace(p, c *ir.Value) bool {
+	gp, gc := fu.of[p], fu.of[c]
+	if p.Op != ir.OpReshape || !gc.alone || ir.OwnKernel(gc.standalone().Op) != 0 {
+		return false
+	}
+	for _, v := range gp.members {
+		if v.Op != ir.OpReshape {
+			return false
+		}
+	}
+	for _, r := range fu.f.Results {
+		if r.Value == p {
+			return false
+		}
+	}
+	for _, v := range fu.f.Body {
+		if v != c && slices.Contains(v.Args, p) {
+			return false
+		}
+	}
+	return true
 }
 
 // aloneReason says why standalone value v runs as a kernel of its own.
@@ -80,6 +110,8 @@ func aloneReason(v *ir.Value) string {
 		return "a transpose that no contraction reads in place runs as a kernel of its own"
 	case v.Op == ir.OpScatterAdd:
 		return "scatter_add reads every update along its axis for each element: it runs as a kernel of its own"
+	case v.Op == ir.OpGather && lastAxis(v):
+		return "take_along_axis broadcasts an operand: it runs as a kernel of its own"
 	}
 	return fmt.Sprintf("%s along axis %d is not the last axis: it runs as a kernel of its own", v.Op, v.Axis)
 }
@@ -172,6 +204,11 @@ func fuseFunc(f *ir.Func, opt *Options) error {
 				continue
 			}
 			if fu.fuseContractionEdge(p, c, i) {
+				continue
+			}
+			if fu.readsInPlace(p, c) {
+				opt.explainAt([]*ir.Value{p, c}, "@%s: fuse %s into the axis kernel of %s: a reshape keeps the order of its elements, so the kernel reads its operand's buffer in place", f.Name, ir.Ref(p), ir.Ref(c))
+				fu.merge(fu.of[c], fu.of[p])
 				continue
 			}
 			if why := fu.refusal(p, c, i); why != "" {
@@ -511,7 +548,7 @@ func declare(name string, g *group) ir.KernelDecl {
 				return ir.KernelDecl{Group: name, Kind: k, Domain: v.Type.Shape}
 			}
 		}
-		v := g.members[0]
+		v := g.standalone()
 		return ir.KernelDecl{Group: name, Kind: ir.AxisKernel, Domain: v.Args[0].Type.Shape}
 	}
 	shape := g.members[0].Type.Shape

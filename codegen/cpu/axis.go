@@ -1,5 +1,6 @@
 // This file emits the body of an axis kernel: one reduction or gather along a
-// non-last axis, or one scatter_add along any axis. Its units are the output positions in row-major order; an
+// non-last axis, or one scatter_add along any axis (a gather or scatter_add
+// that broadcasts an operand is in axis_bcast.go). Its units are the output positions in row-major order; an
 // output position p = o*inner + i (o indexing the axes before the reduced
 // one, i those after it) reads x[o, k, i] for k along the axis.
 //
@@ -45,14 +46,22 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	if err != nil {
 		return nil, err
 	}
-	v, in, outs := ax.Value, ax.In, ax.Outs
+	v, args, outs := ax.Value, ax.Args, ax.Outs
 	switch v.Op {
 	case ir.OpGather:
-		k.gather(v, in[v.Args[0]], in[v.Args[1]], outs)
+		if ir.GatherBroadcasts(v) {
+			k.gatherBroadcast(v, args[0], args[1], outs)
+		} else {
+			k.gather(v, args[0], args[1], outs)
+		}
 	case ir.OpScatterAdd:
-		k.scatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+		if !v.Args[1].Type.Shape.Equal(v.Args[0].Type.Shape) {
+			k.scatterBroadcast(v, args[0], args[1], outs)
+		} else {
+			k.scatter(v, args[0], args[1], outs)
+		}
 	default:
-		k.reduce(v, in[v.Args[0]], outs)
+		k.reduce(v, args[0], outs)
 	}
 	return k.fn, nil
 }

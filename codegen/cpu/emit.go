@@ -7,6 +7,7 @@ package cpu
 import (
 	"fmt"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"dlc.dev/dlc/artifact"
@@ -38,13 +39,16 @@ func Symbol(fn, k string) string { return "dlc_" + fn + "_" + k }
 // means codegen.CPUTarget(codegen.DefaultCPU). An error is a
 // *codegen.InternalError naming the function and the kernel.
 func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]artifact.Kernel, entries []artifact.Entry, err error) {
-	return emit(m, t, emitOptions{outline: true})
+	return emit(m, t, emitOptions{outline: true, unswitch: true})
 }
 
-// emitOptions are choices of Emit that tests compare: outline repeated
-// element code of large row loops (outline.go), which Emit always does.
+// emitOptions are choices of Emit that tests compare, each of which Emit
+// always makes: outline repeated element code of large row loops
+// (outline.go), and unswitch loop kernels on their select flags
+// (emitWrapper).
 type emitOptions struct {
-	outline bool
+	outline  bool
+	unswitch bool
 }
 
 // emit is Emit with options.
@@ -118,7 +122,7 @@ func emitKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t code
 		return entry, codegen.KernelError(p.Fn, p.Group, err, "")
 	}
 	entry = artifact.Entry{Function: p.Fn.Name, Kernel: p.Group, Symbol: Symbol(p.Fn.Name, p.Group), ABI: artifact.ABIChunk}
-	wrapper := emitWrapper(e, mod, p, body, t)
+	wrapper := emitWrapper(e, mod, p, body, t, opt)
 	if p.Kind == ir.LoopKernel {
 		if entry.Stream, err = emitStream(e, mod, p, wrapper, t); err != nil {
 			return entry, codegen.KernelError(p.Fn, p.Group, err, "")
@@ -295,12 +299,61 @@ func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value
 // artifact.ABIChunk): void SYM(i64 begin, i64 end, i8** bufs, double* scalars).
 // It casts each buffer pointer to its element type, converts each scalar from
 // double to its dtype once (a dimension "#D" to i64), and calls the body,
-// which opt inlines.
-func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target) *llir.Func {
+// which opt inlines. A loop kernel whose per-element selects choose by bool
+// scalar arguments calls it once per combination of their values, each with
+// the values fixed (callUnswitched).
+func emitWrapper(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, body *llir.Func, t codegen.Target, opt emitOptions) *llir.Func {
 	a := newABIFunc(e, mod, p, Symbol(p.Fn.Name, p.Group), t)
-	a.entry.NewCall(body, a.bodyArgs(a.begin, a.end)...)
-	a.entry.NewRet(nil)
+	var conds []int
+	if p.Kind == ir.LoopKernel && opt.unswitch {
+		conds = selectFlags(p)
+	}
+	a.callUnswitched(a.entry, body, conds, a.scalars)
 	return a.fn
+}
+
+// selectFlags lists the bool scalar arguments of loop kernel p (indices
+// into p.Scalars) that choose between the arms of a per-element select,
+// such as ddim_step's clip_x0, at most maxUnswitch of them in order of
+// appearance.
+func selectFlags(p *plan.Kernel) []int {
+	var flags []int
+	for _, v := range p.Values {
+		if v.Op != ir.OpSelect || v.Type.IsScalar() || !v.Args[0].Type.IsScalar() {
+			continue
+		}
+		j := slices.Index(p.Scalars, v.Args[0])
+		if j >= 0 && !slices.Contains(flags, j) && len(flags) < maxUnswitch {
+			flags = append(flags, j)
+		}
+	}
+	return flags
+}
+
+// callUnswitched branches from b on each scalar argument of conds in turn
+// and, at each leaf, calls body with those arguments fixed to their value:
+// body is inlined once per combination, so opt drops the arm of each select
+// that is never taken instead of computing it for every element and throwing
+// it away (it does not unswitch a loop on a select itself). The kernel tests
+// the flags once per call, and each element computes what it did before.
+func (a *abiFunc) callUnswitched(b *llir.Block, body *llir.Func, conds []int, scalars []value.Value) {
+	if len(conds) == 0 {
+		b.NewCall(body, append(append([]value.Value{a.begin, a.end}, a.ptrs...), scalars...)...)
+		b.NewRet(nil)
+		return
+	}
+	j := conds[0]
+	n := len(a.fn.Blocks) // block names must be unique: the flags nest
+	yes, no := a.fn.NewBlock(fmt.Sprintf("flag%d.true.%d", j, n)), a.fn.NewBlock(fmt.Sprintf("flag%d.false.%d", j, n))
+	b.NewCondBr(scalars[j], yes, no)
+	for _, arm := range []struct {
+		b   *llir.Block
+		val bool
+	}{{yes, true}, {no, false}} {
+		fixed := slices.Clone(scalars)
+		fixed[j] = constant.NewBool(arm.val)
+		a.callUnswitched(arm.b, body, conds[1:], fixed)
+	}
 }
 
 // abiFunc is an exported function with the runtime's ABI and its arguments

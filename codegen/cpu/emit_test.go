@@ -201,7 +201,7 @@ func TestEmitPanicIsInternalError(t *testing.T) {
 	plans[0].Buffers[1].Value = nil // the buffer of %y holds nothing
 	tg := codegen.CPUTarget(codegen.DefaultCPU)
 	mod := llir.NewModule()
-	_, err = emitKernel(elemental.NewElemental(mod, elemental.LibmCalls(), tg), mod, plans[0], tg, emitOptions{outline: true})
+	_, err = emitKernel(elemental.NewElemental(mod, elemental.LibmCalls(), tg), mod, plans[0], tg, emitOptions{outline: true, unswitch: true})
 	ie := checkInternalError(t, err, "k0")
 	if !strings.Contains(ie.Stack, "newBody") || !strings.Contains(err.Error(), "panic: runtime error") {
 		t.Errorf("no stack of the panic: %q", ie.Stack)

@@ -49,7 +49,7 @@ func buildLibrary(t testing.TB, src string) *library {
 // buildLibraryFor is buildLibrary for target tg.
 func buildLibraryFor(t testing.TB, src string, tg codegen.Target) *library {
 	t.Helper()
-	return buildLibraryWith(t, src, tg, emitOptions{outline: true})
+	return buildLibraryWith(t, src, tg, emitOptions{outline: true, unswitch: true})
 }
 
 // buildLibraryWith is buildLibraryFor with emit options.

@@ -79,11 +79,11 @@ func TestOutlineSameBits(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := codegen.CPUTarget(codegen.DefaultCPU)
-	outlined, _, _, err := emit(m, tg, emitOptions{outline: true})
+	outlined, _, _, err := emit(m, tg, emitOptions{outline: true, unswitch: true})
 	if err != nil {
 		t.Fatal(err)
 	}
-	inline, _, _, err := emit(m, tg, emitOptions{})
+	inline, _, _, err := emit(m, tg, emitOptions{unswitch: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,8 +93,8 @@ func TestOutlineSameBits(t *testing.T) {
 	if len(outlined)*4 > len(inline) {
 		t.Errorf("outlined LLVM IR is %d bytes, inline %d: want at least 4x smaller", len(outlined), len(inline))
 	}
-	a := buildLibraryWith(t, src, tg, emitOptions{outline: true})
-	b := buildLibraryWith(t, src, tg, emitOptions{})
+	a := buildLibraryWith(t, src, tg, emitOptions{outline: true, unswitch: true})
+	b := buildLibraryWith(t, src, tg, emitOptions{unswitch: true})
 	r := rand.New(rand.NewPCG(7, 8))
 	for _, c := range []int64{1, 7, 8, 37, 100} {
 		x := ir.NewArray(3, c)

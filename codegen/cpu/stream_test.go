@@ -144,3 +144,24 @@ func TestStreamingStores(t *testing.T) {
 		t.Error("the streaming entry point does not fence its stores")
 	}
 }
+
+// TestUnswitchSameBits checks that a loop kernel unswitched on its select
+// flags (emitWrapper: %flag and %off of streamIR; %third is past
+// maxUnswitch) computes the same bytes as the kernel that selects per
+// element, for every combination of the flags, at sizes with and without a
+// vector loop.
+func TestUnswitchSameBits(t *testing.T) {
+	tg := codegen.CPUTarget(codegen.DefaultCPU)
+	split := buildLibraryWith(t, streamIR, tg, emitOptions{outline: true, unswitch: true})
+	whole := buildLibraryWith(t, streamIR, tg, emitOptions{outline: true})
+	r := rand.New(rand.NewPCG(11, 12))
+	for _, n := range []int64{1, 9, 100, 4099} {
+		in := streamInputs(r, split.mod.Func("wide"), n)
+		for c := range 8 {
+			scalars := map[string]float64{"flag": float64(c & 1), "off": float64(c >> 1 & 1), "third": float64(c >> 2 & 1)}
+			want := whole.run(t, "wide", in, scalars, runOptions{})
+			got := split.run(t, "wide", in, scalars, runOptions{})
+			sameBits(t, fmt.Sprintf("n=%d %v", n, scalars), got, want)
+		}
+	}
+}

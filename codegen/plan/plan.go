@@ -6,6 +6,7 @@ package plan
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -141,8 +142,8 @@ func unsupported(v *ir.Value, kind ir.KernelKind) string {
 			return fmt.Sprintf("op %s cannot be compiled into a row kernel", v.Op)
 		}
 	case ir.AxisKernel:
-		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather && v.Op != ir.OpScatterAdd {
-			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction, gather or scatter_add)", v.Op)
+		if !v.Op.Has(ir.Reduction) && v.Op != ir.OpGather && v.Op != ir.OpScatterAdd && v.Op != ir.OpReshape {
+			return fmt.Sprintf("op %s cannot be compiled into an axis kernel (only one reduction, gather or scatter_add, and reshapes of its operands)", v.Op)
 		}
 	case ir.ContractionKernel:
 		if !v.Op.Has(ir.Contraction) && !elementwise {
@@ -217,8 +218,8 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 			}
 		}
 	}
-	if p.Kind == ir.AxisKernel && len(p.Values) != 1 {
-		return nil, codegen.KernelError(f, g, fmt.Errorf("an axis kernel computes exactly one reduction or gather, this one %d values", len(p.Values)), "")
+	if p.Kind == ir.AxisKernel && p.AxisValue() == nil {
+		return nil, codegen.KernelError(f, g, fmt.Errorf("an axis kernel computes exactly one reduction, gather or scatter_add, after reshapes of its operands, this one %d values", len(p.Values)), "")
 	}
 
 	buf := func(kind, name string, v *ir.Value, writes bool) {
@@ -346,7 +347,7 @@ func (p *Kernel) planUnits() {
 			p.UnitWork = ir.Shape{x}
 		}
 	case ir.AxisKernel:
-		v := p.Values[0]
+		v := p.AxisValue()
 		switch v.Op {
 		case ir.OpGather:
 			p.Units = v.Type.Shape
@@ -511,4 +512,33 @@ func ValueName(v *ir.Value) string {
 		return v.Name
 	}
 	return "v" + strconv.Itoa(v.ID)
+}
+
+// AxisValue returns the reduction, gather or scatter_add that axis kernel p
+// computes: its last value, every other one a reshape that it reads in place
+// (Operand). It returns nil when p is not so.
+func (p *Kernel) AxisValue() *ir.Value {
+	if len(p.Values) == 0 {
+		return nil
+	}
+	v := p.Values[len(p.Values)-1]
+	if v.Op == ir.OpReshape {
+		return nil
+	}
+	for _, r := range p.Values[:len(p.Values)-1] {
+		if r.Op != ir.OpReshape {
+			return nil
+		}
+	}
+	return v
+}
+
+// Operand returns the value whose buffer holds operand a of an axis kernel:
+// a itself, or the operand of the kernel's reshapes that compute it (a
+// reshape keeps the order of the elements, so the buffer reads the same).
+func (p *Kernel) Operand(a *ir.Value) *ir.Value {
+	for a.Op == ir.OpReshape && slices.Contains(p.Values, a) {
+		a = a.Args[0]
+	}
+	return a
 }

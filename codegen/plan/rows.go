@@ -291,11 +291,12 @@ func (ph Phases) MarkRereads(p *Kernel) {
 	}
 }
 
-// Axis is what an axis kernel computes: its one value, the buffer of each
-// operand and the buffers it writes.
+// Axis is what an axis kernel computes: its value (after any reshapes of
+// its operands, which it reads in place), the buffer each operand is read
+// from and the buffers it writes.
 type Axis struct {
 	Value *ir.Value
-	In    map[*ir.Value]int // operand -> buffer
+	Args  []int // operand i of Value -> its buffer
 	Outs  []int
 }
 
@@ -305,32 +306,35 @@ type Axis struct {
 // update and index along the axis. An error is a broken invariant of the
 // passes that formed the group.
 func AnalyseAxis(p *Kernel) (*Axis, error) {
-	if len(p.Values) != 1 {
-		return nil, fmt.Errorf("an axis kernel computes one value, this one %d (compiler bug)", len(p.Values))
+	v := p.AxisValue()
+	if v == nil {
+		return nil, fmt.Errorf("an axis kernel computes one value after reshapes, this one %d values (compiler bug)", len(p.Values))
 	}
-	a := &Axis{Value: p.Values[0], In: map[*ir.Value]int{}}
-	v := a.Value
+	a := &Axis{Value: v}
+	in := map[*ir.Value]int{}
 	for i, b := range p.Buffers {
 		if b.Ref.Writes {
 			a.Outs = append(a.Outs, i)
 		} else {
-			a.In[b.Value] = i
+			in[b.Value] = i
 		}
 	}
 	for i, x := range v.Args {
-		if _, ok := a.In[x]; !ok {
+		b, ok := in[p.Operand(x)]
+		if !ok {
 			return nil, fmt.Errorf("%s: operand %d is not a buffer of the axis kernel (compiler bug)", ir.FormatValue(v), i)
 		}
+		a.Args = append(a.Args, b)
 	}
 	if len(a.Outs) == 0 {
 		return nil, fmt.Errorf("%s: the axis kernel writes nothing (compiler bug)", ir.FormatValue(v))
 	}
 	switch v.Op {
 	case ir.OpGather:
-		p.Buffers[a.In[v.Args[0]]].Ref.Reread = true
+		p.Buffers[a.Args[0]].Ref.Reread = true
 	case ir.OpScatterAdd:
-		p.Buffers[a.In[v.Args[0]]].Ref.Reread = true
-		p.Buffers[a.In[v.Args[1]]].Ref.Reread = true
+		p.Buffers[a.Args[0]].Ref.Reread = true
+		p.Buffers[a.Args[1]].Ref.Reread = true
 	}
 	return a, nil
 }

@@ -25,15 +25,23 @@ func emitAxis(k *kernel) (err error) {
 	if err != nil {
 		return err
 	}
-	v, in, outs := ax.Value, ax.In, ax.Outs
+	v, args, outs := ax.Value, ax.Args, ax.Outs
 	var exit *llir.Block
 	switch v.Op {
 	case ir.OpGather:
-		exit = k.axisGather(v, in[v.Args[0]], in[v.Args[1]], outs)
+		gather := k.axisGather
+		if ir.GatherBroadcasts(v) {
+			gather = k.axisGatherBroadcast
+		}
+		exit = gather(v, args[0], args[1], outs)
 	case ir.OpScatterAdd:
-		exit = k.axisScatter(v, in[v.Args[0]], in[v.Args[1]], outs)
+		scatter := k.axisScatter
+		if !v.Args[1].Type.Shape.Equal(v.Args[0].Type.Shape) {
+			scatter = k.axisScatterBroadcast
+		}
+		exit = scatter(v, args[0], args[1], outs)
 	default:
-		exit = k.axisReduce(v, in[v.Args[0]], outs)
+		exit = k.axisReduce(v, args[0], outs)
 	}
 	exit.NewRet(nil)
 	return nil
