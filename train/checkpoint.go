@@ -30,7 +30,7 @@ const (
 // Trainer writes on rank 0 only (every rank holds the same values), and
 // every rank returns once the file is written.
 func (t *Trainer) Save(path string) error {
-	if t.dist == nil {
+	if t.dist == nil || t.dist.comm == nil {
 		return t.save(path)
 	}
 	var err error

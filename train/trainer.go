@@ -5,8 +5,9 @@
 // parameters, and saves and loads checkpoints in the safetensors format.
 //
 // This file holds the Trainer and its steps; init.go draws initial values,
-// checkpoint.go reads and writes checkpoints, and distributed.go runs the
-// step data-parallel over MPI.
+// checkpoint.go reads and writes checkpoints, distributed.go runs the step
+// data-parallel over MPI, and deterministic.go sums the gradients in a fixed
+// order for bits that do not depend on the rank count.
 package train
 
 import (
@@ -42,6 +43,17 @@ type Options struct {
 	// BucketBytes is the size of each gradient all-reduce when Comm is
 	// set; 0 means DefaultBucketBytes.
 	BucketBytes int
+	// Deterministic makes data-parallel training give the same bits for
+	// every rank count that divides Microbatches (deterministic.go): the
+	// global batch is cut into Microbatches equal parts, each rank computes
+	// the gradients of its Microbatches/ranks parts one at a time, and every
+	// rank sums all of them in microbatch order. It needs the step's phases
+	// as Comm does; without Comm it runs the same sums in one process.
+	Deterministic bool
+	// Microbatches is the number of parts of the global batch in
+	// deterministic mode, a multiple of the number of ranks; the global
+	// batch's rows must be a multiple of it.
+	Microbatches int
 }
 
 // slot is one tensor the Trainer owns: a model parameter or a state tensor.
@@ -104,7 +116,10 @@ func New(art *runtime.Artifact, opt Options) (*Trainer, error) {
 	_, given := opt.Scalars["step"]
 	t.autoStep = !given && slices.ContainsFunc(spec.Scalars, func(s artifact.Scalar) bool { return s.Name == "step" })
 	t.Init(opt.Seed)
-	if opt.Comm != nil {
+	if opt.Microbatches != 0 && !opt.Deterministic {
+		return nil, fmt.Errorf("train: Microbatches is %d but Deterministic is not set; microbatches are the deterministic mode's", opt.Microbatches)
+	}
+	if opt.Comm != nil || opt.Deterministic {
 		if err := t.newDist(art, opt); err != nil {
 			return nil, err
 		}

@@ -9,7 +9,8 @@
 //	mpirun -np 2 --mca pml ob1 --mca btl self,vader dpcheck -art net.dla -steps 20 -out params.bin
 //
 // -ckpt writes a checkpoint after the last step; -resume loads one first and
-// trains on from its step counter to -steps.
+// trains on from its step counter to -steps. -micro M trains in the
+// deterministic mode with M microbatches.
 //
 // A rank prints "rank R of P: steps N loss L hash H".
 package main
@@ -36,8 +37,9 @@ func main() {
 	out := flag.String("out", "", "rank 0 writes the parameters and state here")
 	ckpt := flag.String("ckpt", "", "save a checkpoint here after the last step")
 	resume := flag.String("resume", "", "load this checkpoint first")
+	micro := flag.Int("micro", 0, "deterministic mode with this many microbatches (0: off)")
 	flag.Parse()
-	if err := run(job{*art, *steps, *rows, *bucket, *out, *ckpt, *resume}); err != nil {
+	if err := run(job{*art, *steps, *rows, *bucket, *micro, *out, *ckpt, *resume}); err != nil {
 		fmt.Fprintln(os.Stderr, "dpcheck:", err)
 		os.Exit(1)
 	}
@@ -47,7 +49,7 @@ func main() {
 type job struct {
 	art               string
 	steps, rows       int
-	bucket            int
+	bucket, micro     int
 	out, ckpt, resume string
 }
 
@@ -69,7 +71,8 @@ func train1(c *mpi.Comm, j job) error {
 		return err
 	}
 	defer art.Close()
-	tr, err := train.New(art, train.Options{Step: "step", Seed: 3, Comm: c, BucketBytes: j.bucket})
+	tr, err := train.New(art, train.Options{Step: "step", Seed: 3, Comm: c, BucketBytes: j.bucket,
+		Deterministic: j.micro > 0, Microbatches: j.micro})
 	if err != nil {
 		return err
 	}
