@@ -85,13 +85,13 @@ func TestDeterministicOptions(t *testing.T) {
 	require.ErrorContains(t, err, "multiple of the 3 microbatches")
 }
 
-// detLocal trains dpSteps deterministic steps without MPI in this process
+// detLocal trains dpSteps deterministic steps of source without MPI in this process
 // and returns the parameters and state, after checking the parameters
 // against fused, dpSteps fused steps' of which params are parameters,
 // within the rounding of another summation order.
-func detLocal(t *testing.T, fused []float32, params int) []float32 {
+func detLocal(t *testing.T, source string, fused []float32, params int) []float32 {
 	t.Helper()
-	tr := newTrainerWith(t, Options{Step: "step", Seed: 3, Deterministic: true, Microbatches: detMicro})
+	tr := newTrainerOf(t, source, Options{Step: "step", Seed: 3, Deterministic: true, Microbatches: detMicro})
 	for i := range dpSteps {
 		_, err := tr.Step(batch(i))
 		require.NoError(t, err)
@@ -112,7 +112,7 @@ func detLocal(t *testing.T, fused []float32, params int) []float32 {
 // mode run in this process without MPI.
 func TestDeterministic(t *testing.T) {
 	fused, params, prog, art := dpSetup(t)
-	want := detLocal(t, fused, params)
+	want := detLocal(t, src, fused, params)
 	micro := strconv.Itoa(detMicro)
 	for _, np := range []int{1, 2, 4} {
 		got, hashes := dpJob(t, prog, art, np, dpSteps, "-micro", micro)
@@ -130,7 +130,7 @@ func TestDeterministic(t *testing.T) {
 // bits of the uninterrupted run.
 func TestDeterministicResume(t *testing.T) {
 	fused, params, prog, art := dpSetup(t)
-	want := detLocal(t, fused, params)
+	want := detLocal(t, src, fused, params)
 	micro := strconv.Itoa(detMicro)
 	dir := t.TempDir()
 	for _, from := range []int{1, 2} {
@@ -144,4 +144,12 @@ func TestDeterministicResume(t *testing.T) {
 			require.Equal(t, want, got, "written on %d ranks, resumed on %d", from, to)
 		}
 	}
+}
+
+// newTrainerOf compiles source and returns a Trainer with opt.
+func newTrainerOf(t *testing.T, source string, opt Options) *Trainer {
+	t.Helper()
+	tr, err := New(loadSource(t, source), opt)
+	require.NoError(t, err)
+	return tr
 }

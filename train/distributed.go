@@ -40,6 +40,7 @@ type dist struct {
 	gradArgs, updArgs runtime.Args
 	gradScale         float64 // the update's grad_scale: 1/ranks, or 1/microbatches
 	det               *detSum // set in deterministic mode (deterministic.go)
+	zero              *zero   // set with ZeRO-1 sharding (zero.go)
 }
 
 // newDist prepares t to run data-parallel over opt.Comm (or, in
@@ -82,9 +83,14 @@ func (t *Trainer) newDist(art *runtime.Artifact, opt Options) error {
 		if err := d.newDetSum(t.params, opt.Microbatches); err != nil {
 			return err
 		}
-	} else {
+	} else if !opt.ZeRO {
 		d.arena = alignedF32(d.stride)
 		d.grads, d.loss = d.views(d.arena, t.params)
+	}
+	if opt.ZeRO {
+		if err := d.newZero(t); err != nil {
+			return err
+		}
 	}
 	if err := d.sync(t); err != nil {
 		return err
@@ -93,12 +99,17 @@ func (t *Trainer) newDist(art *runtime.Artifact, opt Options) error {
 	return nil
 }
 
-// sync makes every rank's parameters and state rank 0's.
+// sync makes every rank's parameters and state rank 0's (with ZeRO-1, the
+// parameters only: every rank holds its own block of the state).
 func (d *dist) sync(t *Trainer) error {
 	if d.comm == nil {
 		return nil
 	}
-	for _, s := range append(append([]*slot(nil), t.params...), t.state...) {
+	all := append([]*slot(nil), t.params...)
+	if d.zero == nil {
+		all = append(all, t.state...)
+	}
+	for _, s := range all {
 		if err := d.comm.Bcast(s.tensor, 0); err != nil {
 			return fmt.Errorf("train: making every rank's %s rank 0's: %w", s.spec.Name, err)
 		}
@@ -157,6 +168,13 @@ func (t *Trainer) distStep(batch map[string]runtime.Tensor, scalars map[string]f
 		if err := d.detGrads(t, batch, scalars); err != nil {
 			return 0, err
 		}
+	} else if d.zero != nil {
+		if err := d.runGrad(t, batch, scalars, d.grads, d.loss); err != nil {
+			return 0, err
+		}
+		if err := d.zeroSum(); err != nil {
+			return 0, err
+		}
 	} else {
 		if err := d.runGrad(t, batch, scalars, d.grads, d.loss); err != nil {
 			return 0, err
@@ -174,7 +192,12 @@ func (t *Trainer) distStep(batch map[string]runtime.Tensor, scalars map[string]f
 	for _, s := range append(append([]*slot(nil), t.params...), t.state...) {
 		u.Inputs[s.spec.Name] = s.tensor
 	}
-	for k, g := range d.grads {
+	grads := d.grads
+	u.Range = nil
+	if d.zero != nil {
+		grads, u.Range = d.zero.gradIn, &d.zero.rng
+	}
+	for k, g := range grads {
 		u.Inputs[k] = g
 	}
 	for _, o := range d.updSpec.Outputs {
@@ -182,6 +205,14 @@ func (t *Trainer) distStep(batch map[string]runtime.Tensor, scalars map[string]f
 	}
 	if err := d.update.Run(*u); err != nil {
 		return 0, err
+	}
+	if d.zero != nil {
+		if err := d.zeroGather(); err != nil {
+			return 0, err
+		}
+		if d.det == nil {
+			return float64(d.zero.loss[0]) * d.gradScale, nil
+		}
 	}
 	return float64(d.arena[d.lossAt]) * d.gradScale, nil
 }

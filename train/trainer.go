@@ -54,6 +54,13 @@ type Options struct {
 	// deterministic mode, a multiple of the number of ranks; the global
 	// batch's rows must be a multiple of it.
 	Microbatches int
+	// ZeRO shards the optimizer state over the ranks (ZeRO-1, zero.go):
+	// the gradients are reduce-scattered, each rank updates its block of
+	// the parameters with its block of the state, and the parameters are
+	// all-gathered. Each rank holds about 1/ranks of every state tensor:
+	// Tensor and Float32 give a state tensor's elements on this rank.
+	// Checkpoints hold the whole state whatever the rank count.
+	ZeRO bool
 }
 
 // slot is one tensor the Trainer owns: a model parameter or a state tensor.
@@ -61,8 +68,11 @@ type slot struct {
 	spec   artifact.Tensor
 	shape  []int64
 	dtype  runtime.DType
-	data   []byte // 64-byte aligned storage, see alloc
+	data   []byte // the elements this process holds
 	tensor runtime.Tensor
+	// win, for optimizer state sharded by ZeRO-1, is the range of elements
+	// this rank holds (data holds those alone); nil when data is whole.
+	win *[2]int
 }
 
 // Trainer owns a model's parameters and its optimizer's state.
@@ -119,7 +129,7 @@ func New(art *runtime.Artifact, opt Options) (*Trainer, error) {
 	if opt.Microbatches != 0 && !opt.Deterministic {
 		return nil, fmt.Errorf("train: Microbatches is %d but Deterministic is not set; microbatches are the deterministic mode's", opt.Microbatches)
 	}
-	if opt.Comm != nil || opt.Deterministic {
+	if opt.Comm != nil || opt.Deterministic || opt.ZeRO {
 		if err := t.newDist(art, opt); err != nil {
 			return nil, err
 		}
@@ -299,7 +309,9 @@ func (t *Trainer) State() []string {
 }
 
 // Tensor returns the parameter or state tensor name; the Trainer keeps
-// owning it, and the next Step changes it.
+// owning it, and the next Step changes it. With ZeRO-1, a state tensor
+// holds only this rank's elements (its Len is less than its shape's bytes,
+// as runtime.Range describes).
 func (t *Trainer) Tensor(name string) (runtime.Tensor, bool) {
 	s := t.byName[name]
 	if s == nil {
@@ -336,7 +348,9 @@ func funcNames(man *artifact.Manifest) string {
 
 // Float32 returns the f32 parameter or state tensor name as a slice of its
 // elements (row-major), which the Trainer keeps owning: the next Step or
-// Load changes it. It is false for an unknown name or another dtype.
+// Load changes it. With ZeRO-1, a state tensor's slice holds the elements
+// of this rank's block only. It is false for an unknown name or another
+// dtype.
 func (t *Trainer) Float32(name string) ([]float32, bool) {
 	s := t.byName[name]
 	if s == nil || s.dtype != runtime.Float32 {

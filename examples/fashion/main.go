@@ -7,9 +7,13 @@
 // Debian's dataset-fashion-mnist (scripts/setup.sh installs it); the model
 // source is embedded, so the program runs from any directory. With -mpi,
 // under mpirun, it trains data-parallel: each rank takes its part of every
-// batch, and rank 0 prints, plots and saves.
+// batch, and rank 0 prints, plots and saves; -zero shards Lion's momentum
+// over the ranks (ZeRO-1), and -micro M sums M microbatches' gradients in a
+// fixed order (the deterministic mode: the same weights for any rank count
+// that divides M).
 //
 //	mpirun -np 2 fashion -mpi -threads 1
+//	mpirun -np 2 fashion -mpi -threads 1 -zero
 package main
 
 import (
@@ -39,7 +43,8 @@ type options struct {
 	lr                             float64
 	seed                           uint64
 	data, out                      string
-	mpi                            bool
+	mpi, zero                      bool
+	micro                          int
 }
 
 func main() {
@@ -53,6 +58,8 @@ func main() {
 	flag.StringVar(&o.data, "data", fashionmnist.Dir, "directory of the Fashion-MNIST files")
 	flag.StringVar(&o.out, "out", "out/fashion", "directory for the plot and the checkpoint")
 	flag.BoolVar(&o.mpi, "mpi", false, "train data-parallel across the ranks of an mpirun job")
+	flag.BoolVar(&o.zero, "zero", false, "with -mpi: shard the optimizer state over the ranks (ZeRO-1)")
+	flag.IntVar(&o.micro, "micro", 0, "with -mpi: the deterministic mode with this many microbatches per batch (0: off)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
@@ -97,6 +104,13 @@ func run(o options) error {
 			return fmt.Errorf("-batch %d is not a multiple of the %d ranks", o.batch, c.Size())
 		}
 		topt.Comm = c
+		topt.ZeRO = o.zero
+		topt.Deterministic, topt.Microbatches = o.micro > 0, o.micro
+		if o.micro > 0 && o.batch%o.micro != 0 {
+			return fmt.Errorf("-batch %d is not a multiple of -micro %d", o.batch, o.micro)
+		}
+	} else if o.zero || o.micro != 0 {
+		return fmt.Errorf("-zero and -micro need -mpi")
 	}
 	tr, err := train.New(art, topt)
 	if err != nil {
