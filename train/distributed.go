@@ -164,28 +164,48 @@ const gradPrefix = "d_"
 // mean loss over every rank's rows.
 func (t *Trainer) distStep(batch map[string]runtime.Tensor, scalars map[string]float64) (float64, error) {
 	d := t.dist
-	if d.det != nil {
-		if err := d.detGrads(t, batch, scalars); err != nil {
+	if err := d.sumGrads(t, batch, scalars); err != nil {
+		return 0, err
+	}
+	if err := d.runUpdate(t, scalars); err != nil {
+		return 0, err
+	}
+	if d.zero != nil {
+		if err := d.zeroGather(); err != nil {
 			return 0, err
 		}
-	} else if d.zero != nil {
-		if err := d.runGrad(t, batch, scalars, d.grads, d.loss); err != nil {
-			return 0, err
-		}
-		if err := d.zeroSum(); err != nil {
-			return 0, err
-		}
-	} else {
-		if err := d.runGrad(t, batch, scalars, d.grads, d.loss); err != nil {
-			return 0, err
-		}
-		for off := 0; off < len(d.arena); off += d.bucket {
-			b := runtime.F32(d.arena[off:min(off+d.bucket, len(d.arena))])
-			if err := d.comm.Allreduce(b, b, mpi.Sum); err != nil {
-				return 0, fmt.Errorf("train: summing the gradients: %w", err)
-			}
+		if d.det == nil {
+			return float64(d.zero.params[len(d.zero.params)-1]) * d.gradScale, nil
 		}
 	}
+	return float64(d.arena[d.lossAt]) * d.gradScale, nil
+}
+
+// sumGrads runs step.grad on this rank's batch and sums the gradients and
+// losses over the ranks: all-reduced in buckets, or in microbatch order
+// (deterministic.go), or reduce-scattered (zero.go).
+func (d *dist) sumGrads(t *Trainer, batch map[string]runtime.Tensor, scalars map[string]float64) error {
+	if d.det != nil {
+		return d.detGrads(t, batch, scalars)
+	}
+	if err := d.runGrad(t, batch, scalars, d.grads, d.loss); err != nil {
+		return err
+	}
+	if d.zero != nil {
+		return d.zeroSum()
+	}
+	for off := 0; off < len(d.arena); off += d.bucket {
+		b := runtime.F32(d.arena[off:min(off+d.bucket, len(d.arena))])
+		if err := d.comm.Allreduce(b, b, mpi.Sum); err != nil {
+			return fmt.Errorf("train: summing the gradients: %w", err)
+		}
+	}
+	return nil
+}
+
+// runUpdate runs step.update on the summed gradients, over this rank's
+// block only with ZeRO-1.
+func (d *dist) runUpdate(t *Trainer, scalars map[string]float64) error {
 	u := &d.updArgs
 	u.Inputs, u.Outputs, u.Scalars = map[string]runtime.Tensor{}, map[string]runtime.Tensor{}, pick(scalars, d.updSpec.Scalars)
 	u.Scalars["grad_scale"] = d.gradScale
@@ -203,18 +223,7 @@ func (t *Trainer) distStep(batch map[string]runtime.Tensor, scalars map[string]f
 	for _, o := range d.updSpec.Outputs {
 		u.Outputs[o.Name] = t.byName[o.Updates].tensor
 	}
-	if err := d.update.Run(*u); err != nil {
-		return 0, err
-	}
-	if d.zero != nil {
-		if err := d.zeroGather(); err != nil {
-			return 0, err
-		}
-		if d.det == nil {
-			return float64(d.zero.loss[0]) * d.gradScale, nil
-		}
-	}
-	return float64(d.arena[d.lossAt]) * d.gradScale, nil
+	return d.update.Run(*u)
 }
 
 // runGrad runs step.grad on batch with t's parameters, writing the

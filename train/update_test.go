@@ -73,7 +73,7 @@ func TestUpdateLoops(t *testing.T) {
 // state and gradient by name), whole, updated in place.
 func updateArgs(t *testing.T, spec *artifact.Function, vals map[string][]float32) runtime.Args {
 	a := runtime.Args{Inputs: map[string]runtime.Tensor{}, Outputs: map[string]runtime.Tensor{},
-		Scalars: map[string]float64{"step": 1, "grad_scale": 0.5}}
+		Scalars: pick(map[string]float64{"step": 1, "grad_scale": 0.5, "lr": 0.01}, spec.Scalars)}
 	for _, in := range spec.Inputs {
 		a.Inputs[in.Name] = runtime.F32(vals[in.Name], shapeOf(t, in.Shape)...)
 	}
@@ -84,11 +84,22 @@ func updateArgs(t *testing.T, spec *artifact.Function, vals map[string][]float32
 }
 
 // TestUpdateRange runs step.update whole and as three ranges that cut
-// loops in the middle, each with the gradients and moments held only for
-// the elements it touches (the parameters whole): the same bits. It also
-// checks the mistakes Range refuses.
+// loops in the middle, each with the gradients and state held only for the
+// elements it touches (the parameters whole): the same bits, with AdamW and
+// with Amos, whose eta is each parameter's own (its initializer's scale),
+// so each element must get its parameter's loop. It also checks the
+// mistakes Range refuses.
 func TestUpdateRange(t *testing.T) {
-	art := loadSource(t, src2)
+	amos := strings.NewReplacer(`"std/optim/adamw"`, `"std/optim/amos"`, "adamw(lr=0.02, wd=0)", "amos(eta=init_scale)",
+		"b: f32[5] = zeros()", "b: f32[5] = zeros(scale=0.5)", "e: f32[5] = zeros()", "e: f32[5] = zeros(scale=0.25)",
+		"constant(0.5)", "constant(0.5, scale=0.125)").Replace(src2)
+	testUpdateRange(t, loadSource(t, src2), true)
+	testUpdateRange(t, loadSource(t, amos), false)
+}
+
+// testUpdateRange is TestUpdateRange on art; mistakes says whether to try
+// the mistakes (with AdamW's names).
+func testUpdateRange(t *testing.T, art *runtime.Artifact, mistakes bool) {
 	spec := findFunc(art.Manifest(), "step.update")
 	k := spec.Kernels[0]
 	start := map[string][]float32{}
@@ -96,8 +107,8 @@ func TestUpdateRange(t *testing.T) {
 		xs := make([]float32, product(shapeOf(t, in.Shape)))
 		for j := range xs {
 			xs[j] = float32((i*31+j*7)%13)/13 - 0.4
-			if strings.HasSuffix(in.Name, "_v") {
-				xs[j] = float32(j%5) / 50 // second moments are not negative
+			if in.Init == nil && !strings.HasPrefix(in.Name, gradPrefix) {
+				xs[j] = float32(j%5) / 50 // moments are not negative
 			}
 		}
 		start[in.Name] = xs
@@ -157,6 +168,9 @@ func TestUpdateRange(t *testing.T) {
 		}
 	}
 
+	if !mistakes {
+		return
+	}
 	a := updateArgs(t, spec, clone())
 	a.Range = &runtime.Range{Begin: 0, End: total + 1}
 	require.ErrorContains(t, f.Run(a), "not within its kernel's 83 units")

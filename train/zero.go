@@ -33,9 +33,8 @@ type zero struct {
 	loops  []zeroLoop
 	block  int       // elements of each rank's block of the arenas
 	params []float32 // every parameter, in loop order, 64-byte aligned; ranks × block elements
-	grads  []float32 // the gradients in the same layout (not in deterministic mode)
+	grads  []float32 // the gradients in the same layout, the loss last (not in deterministic mode)
 	shard  []float32 // this rank's block of the summed gradients
-	loss   []float32 // this rank's loss, summed over the ranks
 	gradIn map[string]runtime.Tensor
 	rng    runtime.Range // this rank's units of the update
 	// win[r][i] is the range of elements of state tensor i (the Trainer's
@@ -60,7 +59,10 @@ func (d *dist) newZero(t *Trainer) error {
 		z.loops[i].at = n
 		n += roundUp(z.loops[i].size, arenaAlign)
 	}
-	z.block = roundUp(n, arenaAlign*d.size) / d.size
+	// The last element of the arenas is no parameter's: the loss rides
+	// there, summed by the reduce-scatter into the last rank's block and
+	// handed to every rank by the all-gather, with no collective of its own.
+	z.block = roundUp(n+1, arenaAlign*d.size) / d.size
 	z.params = alignedF32(z.block * d.size)
 	for _, l := range z.loops {
 		p := l.param
@@ -69,8 +71,22 @@ func (d *dist) newZero(t *Trainer) error {
 		p.data = unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(view))), 4*l.size)
 		p.tensor = runtime.FromBytes(p.dtype, p.shape, p.data)
 	}
-	z.win = make([][][2]int, d.size)
-	for r := range d.size {
+	z.shardState(t, d.rank, d.size)
+	if d.det == nil {
+		z.bindGrads(d)
+	} else {
+		z.gradIn = d.grads
+	}
+	d.zero = z
+	return nil
+}
+
+// shardState works out the elements of every state tensor that each of
+// size ranks holds, this rank's units of the update, and keeps of each
+// state tensor only this rank's elements.
+func (z *zero) shardState(t *Trainer, rank, size int) {
+	z.win = make([][][2]int, size)
+	for r := range size {
 		z.win[r] = make([][2]int, len(t.state))
 		held := 0
 		for _, l := range z.loops {
@@ -84,7 +100,7 @@ func (d *dist) newZero(t *Trainer) error {
 	}
 	first := true
 	for _, l := range z.loops {
-		lo, hi := z.rankElems(l, d.rank)
+		lo, hi := z.rankElems(l, rank)
 		if lo < hi {
 			if first {
 				z.rng.Begin, first = l.off+int64(lo), false
@@ -93,33 +109,32 @@ func (d *dist) newZero(t *Trainer) error {
 		}
 	}
 	for i, s := range t.state {
-		w := z.win[d.rank][i]
+		w := z.win[rank][i]
 		s.win = &w
 		s.data = make([]byte, 4*(w[1]-w[0]))
 		s.tensor = runtime.FromBytes(s.dtype, s.shape, s.data)
 	}
-	if d.det == nil {
-		z.grads = alignedF32(z.block * d.size)
-		z.shard = alignedF32(z.block)
-		z.loss = alignedF32(1)
-		d.grads = map[string]runtime.Tensor{}
-		z.gradIn = map[string]runtime.Tensor{}
-		for _, l := range z.loops {
-			d.grads[l.grad] = runtime.F32(z.grads[l.at:l.at+l.size], l.param.shape...)
-			lo, hi := z.rankElems(l, d.rank)
-			g := runtime.F32(nil, l.param.shape...)
-			if lo < hi {
-				g = runtime.F32(z.shard[l.at+lo-d.rank*z.block:l.at+hi-d.rank*z.block], l.param.shape...)
-			}
-			z.gradIn[l.grad] = g
+}
+
+// bindGrads allocates the gradient arena, which step.grad writes, and this
+// rank's block of its sum, which the update reads.
+func (z *zero) bindGrads(d *dist) {
+	z.grads = alignedF32(z.block * d.size)
+	z.shard = alignedF32(z.block)
+	d.grads = map[string]runtime.Tensor{}
+	z.gradIn = map[string]runtime.Tensor{}
+	for _, l := range z.loops {
+		d.grads[l.grad] = runtime.F32(z.grads[l.at:l.at+l.size], l.param.shape...)
+		lo, hi := z.rankElems(l, d.rank)
+		g := runtime.F32(nil, l.param.shape...) // this rank updates none of it
+		if lo < hi {
+			at := l.at - d.rank*z.block
+			g = runtime.F32(z.shard[at+lo:at+hi], l.param.shape...)
 		}
-		d.loss = runtime.F32(z.loss)
-		d.loss.Shape = []int64{}
-	} else {
-		z.gradIn = d.grads
+		z.gradIn[l.grad] = g
 	}
-	d.zero = z
-	return nil
+	d.loss = runtime.F32(z.grads[len(z.grads)-1:])
+	d.loss.Shape = []int64{}
 }
 
 // rankElems is the range of elements of loop l's parameter that rank r's
@@ -201,24 +216,23 @@ func orNone(xs []string) string {
 }
 
 // zeroSum reduce-scatters the gradients: this rank's block of their sum
-// lands in z.shard, and the loss's sum in z.loss.
+// lands in z.shard; the last rank puts the loss's sum, the last element,
+// where the all-gather of the parameters will take it to every rank.
 func (d *dist) zeroSum() error {
 	z := d.zero
 	if d.comm == nil {
 		copy(z.shard, z.grads)
-		return nil
-	}
-	if err := d.comm.ReduceScatter(runtime.F32(z.grads), runtime.F32(z.shard), mpi.Sum); err != nil {
+	} else if err := d.comm.ReduceScatter(runtime.F32(z.grads), runtime.F32(z.shard), mpi.Sum); err != nil {
 		return fmt.Errorf("train: summing the gradients: %w", err)
 	}
-	l := runtime.F32(z.loss)
-	if err := d.comm.Allreduce(l, l, mpi.Sum); err != nil {
-		return fmt.Errorf("train: summing the losses: %w", err)
+	if d.rank == d.size-1 {
+		z.params[len(z.params)-1] = z.shard[len(z.shard)-1]
 	}
 	return nil
 }
 
-// zeroGather gives every rank every rank's updated parameters.
+// zeroGather gives every rank every rank's updated parameters (and the
+// summed loss, zeroSum).
 func (d *dist) zeroGather() error {
 	z := d.zero
 	if d.comm == nil {

@@ -27,10 +27,11 @@ func TestZeROOneProcess(t *testing.T) {
 }
 
 // TestZeRO trains dpSteps steps of src2 with ZeRO-1 on 2 and 4 ranks
-// against plain data parallelism on as many: the same sums of the same
-// gradients (2 ranks: one addition; 4: MPI's reduce-scatter and all-reduce
-// add in the same pairs here, checked), so the same parameters; each rank
-// holds its share of the optimizer state, and together every element.
+// against plain data parallelism on as many. On 2 ranks each sum is one
+// addition, the same in both, so the parameters have the same bits; on 4,
+// MPI's reduce-scatter and all-reduce add the four ranks' gradients in
+// different orders, so they agree within the rounding of that order. Each
+// rank holds its share of the optimizer state, and together every element.
 // With the deterministic mode too, 2 and 4 ranks give the bits of one
 // process.
 func TestZeRO(t *testing.T) {
@@ -40,7 +41,11 @@ func TestZeRO(t *testing.T) {
 		plain, _ := dpJob(t, prog, art, np, dpSteps)
 		zero, hashes, held := dpJobHeld(t, prog, art, np, dpSteps, "-zero")
 		t.Logf("%d ranks: ZeRO-1 against plain data parallelism: parameters differ by at most %.3g; state held per rank %v of %d", np, maxDiff(plain[:params], zero), held, stateTotal)
-		require.Equal(t, plain[:params], zero, "%d ranks", np)
+		if np == 2 {
+			require.Equal(t, plain[:params], zero, "%d ranks", np)
+		} else {
+			require.Less(t, maxDiff(plain[:params], zero), sumOrderBound, "%d ranks", np)
+		}
 		sum := 0
 		for r, h := range held {
 			require.Equal(t, hashes[0], hashes[r], "every rank holds the same parameters")
