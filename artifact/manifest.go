@@ -246,6 +246,9 @@ type Kernel struct {
 	// Contraction gives the sizes of a contraction kernel (KindContraction), whose
 	// units the runtime plans per call from them: it has no Units.
 	Contraction *Contraction `json:"contraction,omitempty"`
+	// Parts are the loops of a loops kernel (KindLoops) in their order in
+	// Domain, each over a contiguous range of it; empty for other kinds.
+	Parts []LoopPart `json:"parts,omitempty"`
 	// Cost is the kernel's work and traffic, for its roofline.
 	Cost *Cost `json:"cost,omitempty"`
 	// Source is where the kernel's values come from: one "file:line:col"
@@ -255,6 +258,16 @@ type Kernel struct {
 
 // MaxKernelSource bounds Kernel.Source.
 const MaxKernelSource = 12
+
+// LoopPart is one loop of a loops kernel: its elements are [Offset,
+// Offset+Size) of the kernel's domain, element i of the loop is element i
+// of each of its Buffers (indices into the kernel's Buffers) whose size is
+// Size, and it reads the others whole.
+type LoopPart struct {
+	Offset  int64 `json:"offset"`
+	Size    int64 `json:"size"`
+	Buffers []int `json:"buffers"`
+}
 
 // Cost is what a kernel must do at least, as expressions of the function's
 // dimensions ("20*N", "3*B*C + 2*B"; ir.EvalCount evaluates them): the bytes

@@ -44,13 +44,24 @@ func fuseHorizontal(f *ir.Func, opt *Options) {
 	}
 	last := merge[len(merge)-1]
 	in := map[string]bool{}
-	var total int64
 	var names []string
 	for _, i := range merge {
 		k := f.Schedule[i]
 		in[k.Group] = true
-		total += k.Domain.Size()
 		names = append(names, fmt.Sprintf("%s over %s", k.Group, k.Domain))
+	}
+	// The domain lays end to end one loop per group of values that compute
+	// together (ir.LoopGroups: a loop per parameter of an update), so that
+	// a part of the domain touches known elements of known buffers.
+	var merged []*ir.Value
+	for _, v := range f.Body {
+		if in[v.Group] {
+			merged = append(merged, v)
+		}
+	}
+	var total int64
+	for _, g := range ir.LoopGroups(merged) {
+		total += g[0].Type.Shape.Size()
 	}
 	opt.explain("@%s: run %s as one launch: loop kernels that only write results (horizontal fusion)", f.Name, strings.Join(names, ", "))
 	rename := map[string]string{}

@@ -47,7 +47,7 @@ func (f *Func) bindTensors(a *Args) error {
 				return fmt.Errorf("input %s: dimension %s is %d here but %d from %s", spec.name, p.syms[sd.sym], n, s.dims[sd.sym], from)
 			}
 		}
-		b, err := checkSize("input", spec, &t)
+		b, err := checkSize("input", spec, &t, a.Range != nil)
 		if err != nil {
 			return err
 		}
@@ -68,7 +68,7 @@ func (f *Func) bindTensors(a *Args) error {
 				return fmt.Errorf("output %s: shape %v, want %v (%s with %s)", spec.name, t.Shape, f.concrete(spec.shape), f.declared(spec), f.bindings(spec.shape))
 			}
 		}
-		b, err := checkSize("output", spec, &t)
+		b, err := checkSize("output", spec, &t, a.Range != nil)
 		if err != nil {
 			return err
 		}
@@ -149,14 +149,22 @@ func (f *Func) checkHead(what string, spec *tensorSpec, t *Tensor) error {
 	return nil
 }
 
-// checkSize checks that the buffer holds the whole shape.
-func checkSize(what string, spec *tensorSpec, t *Tensor) (bound, error) {
+// checkSize checks that the buffer holds the whole shape, or, when short is
+// allowed (a call with Args.Range), accepts a shorter buffer, which
+// bindRange checks.
+func checkSize(what string, spec *tensorSpec, t *Tensor, short bool) (bound, error) {
 	elems := t.Elements() // checkHead refused negative dimensions: -1 is an overflow
 	size := int64(spec.dtype.Size())
 	if elems < 0 || elems > math.MaxInt64/size {
 		return bound{}, fmt.Errorf("%s %s: shape %v is too large", what, spec.name, t.Shape)
 	}
 	need := elems * size
+	if short && t.Len >= 0 && int64(t.Len) < need {
+		if t.Data == nil && t.Len > 0 {
+			return bound{}, fmt.Errorf("%s %s: Data is nil", what, spec.name)
+		}
+		return bound{ptr: t.Data, elems: elems, bytes: int64(t.Len), short: true}, nil
+	}
 	if t.Len < 0 || int64(t.Len) < need {
 		return bound{}, fmt.Errorf("%s %s: buffer holds %d bytes, shape %v of %s needs %d", what, spec.name, t.Len, t.Shape, spec.dtype, need)
 	}

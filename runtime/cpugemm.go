@@ -47,7 +47,7 @@ func (q *cpuQueue) launchGemm(l *launch) error {
 		q.ws = make([]byte, need)
 	}
 	base := unsafe.Pointer(unsafe.SliceData(q.ws))
-	l.bufs[len(l.bufs)-1] = unsafe.Add(base, roundUp(int64(uintptr(base)), 64)-int64(uintptr(base)))
+	l.bufs[len(l.bufs)-1] = uintptr(base) + uintptr(roundUp(int64(uintptr(base)), 64)-int64(uintptr(base)))
 	p.Scalars(l.scalars[len(l.scalars)-gemm.NumScalars:])
 	if n := p.PackUnits(); n > 0 {
 		q.run(g.pack, n, p.Threads, l)
@@ -60,7 +60,7 @@ func (q *cpuQueue) launchGemm(l *launch) error {
 // when the plan uses more than one thread.
 func (q *cpuQueue) run(fn uintptr, n int64, threads int, l *launch) {
 	j := &q.job
-	j.fn, j.count, j.chunk = fn, n, 1
+	j.fn, j.begin, j.count, j.chunk = fn, 0, n, 1
 	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
 	if threads <= 1 || n <= 1 || q.l.pool.threads <= 1 {
 		q.args.call(fn, 0, n, j.bufs, j.scalars)

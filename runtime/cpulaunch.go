@@ -177,11 +177,11 @@ func (q *cpuQueue) launch(l *launch) error {
 		return q.launchGemm(l)
 	}
 	j := &q.job
-	j.fn, j.count = q.l.entryPoint(l), l.count
+	j.fn, j.begin, j.count = q.l.entryPoint(l), l.begin, l.count
 	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
 	j.chunk = chunkSize(l.count, l.work, q.l.pool.threads, q.l.minChunk)
 	if j.chunk >= l.count {
-		q.args.call(j.fn, 0, l.count, j.bufs, j.scalars)
+		q.args.call(j.fn, l.begin, l.begin+l.count, j.bufs, j.scalars)
 	} else {
 		q.l.pool.launch(j, q.args)
 	}

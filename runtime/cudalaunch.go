@@ -339,7 +339,7 @@ func (q *cudaQueue) params(k *cudaKernel, l *launch) {
 	}
 	q.slots[0] = uint64(l.count)
 	for i, b := range l.bufs[:k.bufs] {
-		q.slots[1+i] = uint64(deviceAddress(b))
+		q.slots[1+i] = uint64(b)
 	}
 	for i, x := range l.scalars[:len(k.scalars)] {
 		q.slots[1+k.bufs+i] = scalarBits(k.scalars[i], x)

@@ -83,13 +83,14 @@ type queue interface {
 
 // launch is one kernel launch after every check: what any launcher needs.
 type launch struct {
-	kernel  int              // index in the launcher's kernel table
-	count   int64            // units, the kernel's [0, count) range
-	work    int64            // estimated work of one unit, for deciding how to split
-	bufs    []unsafe.Pointer // base pointer of each buffer, in the kernel's order
-	scalars []float64        // each scalar argument, in the kernel's order
-	writes  []bool           // per buffer: the kernel writes it (the others it only reads)
-	written int64            // bytes of the buffers the kernel writes, in this launch
+	kernel  int       // index in the launcher's kernel table
+	begin   int64     // the first unit: the launch runs units [begin, begin+count)
+	count   int64     // units
+	work    int64     // estimated work of one unit, for deciding how to split
+	bufs    []uintptr // address of each buffer's element 0, in the kernel's order
+	scalars []float64 // each scalar argument, in the kernel's order
+	writes  []bool    // per buffer: the kernel writes it (the others it only reads)
+	written int64     // bytes of the buffers the kernel writes, in this launch
 	// gemm is the size of a contraction kernel's call, which the launcher
 	// plans (internal/gemm); nil for other kernels. bufs then has a last slot
 	// for the workspace and scalars gemm.NumScalars last slots for the

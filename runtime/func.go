@@ -18,6 +18,11 @@ type Args struct {
 	Inputs  map[string]Tensor
 	Outputs map[string]Tensor
 	Scalars map[string]float64 // missing ones take their defaults
+	// Range, when not nil, runs only units [Begin, End) of the function's
+	// kernel, which must be its only kernel and a loop or loops kernel (an
+	// optimizer update), on the CPU: the update of one shard of a model's
+	// parameters (range.go).
+	Range *Range
 }
 
 // Func is one entry point. Run may be called from several goroutines; calls of the
@@ -43,8 +48,11 @@ type scratch struct {
 	tempSize []int64          // bytes of each temporary in this call
 	tempPtr  []unsafe.Pointer // where the launcher placed each temporary
 	regions  []region
-	kbufs    [][]unsafe.Pointer // per kernel, its buffer pointers
-	kscal    [][]float64        // per kernel, its scalar values
+	kbufs    [][]uintptr // per kernel, its buffer addresses (the caller's Args keep the memory alive)
+	kscal    [][]float64 // per kernel, its scalar values
+	rng      Range       // the units to run when ranged is set
+	ranged   bool
+	base     []uintptr // with Range: the address of element 0 of each buffer of the kernel
 	launch   launch
 	gemm     gemmCall // the size of the contraction being launched
 	q        queue    // the launcher's state for this Func
@@ -55,6 +63,9 @@ type bound struct {
 	ptr   unsafe.Pointer
 	elems int64
 	bytes int64
+	// short marks a tensor that holds only the elements Args.Range touches
+	// (bytes is then its Len).
+	short bool
 }
 
 func newFunc(a *Artifact, p *plan) *Func {
@@ -77,7 +88,7 @@ func newFunc(a *Artifact, p *plan) *Func {
 		if k.gemm != nil {
 			nb, ns = nb+1, ns+gemm.NumScalars
 		}
-		s.kbufs = append(s.kbufs, make([]unsafe.Pointer, max(1, nb)))
+		s.kbufs = append(s.kbufs, make([]uintptr, max(1, nb)))
 		s.kscal = append(s.kscal, make([]float64, max(1, ns)))
 	}
 	return f
@@ -118,6 +129,9 @@ func (f *Func) run(a *Args) error {
 	if err := f.bindTensors(a); err != nil {
 		return err
 	}
+	if err := f.bindRange(a.Range); err != nil {
+		return err
+	}
 	if err := f.bindScalars(a); err != nil {
 		return err
 	}
@@ -150,7 +164,10 @@ func (f *Func) run(a *Args) error {
 func (f *Func) bindKernel(k int) bool {
 	p, s := f.p, &f.s
 	kp := &p.kernels[k]
-	count := elements(kp.units, s.dims)
+	count, begin := elements(kp.units, s.dims), int64(0)
+	if s.ranged {
+		begin, count = s.rng.Begin, s.rng.End-s.rng.Begin
+	}
 	var gc *gemmCall
 	if g := kp.gemm; g != nil {
 		gc = &s.gemm
@@ -174,7 +191,10 @@ func (f *Func) bindKernel(k int) bool {
 		case slotTemp:
 			b = bound{ptr: s.tempPtr[sl.index], elems: elements(p.temps[sl.index].shape, s.dims), bytes: s.tempSize[sl.index]}
 		}
-		bufs[j] = b.ptr
+		bufs[j] = uintptr(b.ptr)
+		if s.ranged {
+			bufs[j] = s.base[j]
+		}
 		widest = max(widest, b.elems)
 		if kp.writes[j] {
 			written += b.bytes
@@ -192,7 +212,7 @@ func (f *Func) bindKernel(k int) bool {
 	}
 	// The work of one unit: what the kernel declares, or the widest buffer's
 	// elements per unit, whichever is larger.
-	s.launch = launch{kernel: kp.entry, count: count, work: max(1, widest/count, elements(kp.work, s.dims)),
+	s.launch = launch{kernel: kp.entry, begin: begin, count: count, work: max(1, widest/count, elements(kp.work, s.dims)),
 		bufs: bufs, scalars: scal, writes: kp.writes, written: written, gemm: gc}
 	return true
 }
@@ -210,6 +230,7 @@ func (s *scratch) clear() {
 	}
 	s.regions = s.regions[:0]
 	s.launch = launch{}
+	s.ranged = false
 }
 
 // elements is the number of elements of a shape under bound dimensions.

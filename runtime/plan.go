@@ -74,6 +74,8 @@ type kernelPlan struct {
 	bufs    []slot
 	reread  []bool // per buffer: read after something was written in the same unit
 	writes  []bool // per buffer: the kernel writes it
+	kind    string
+	parts   []artifact.LoopPart // the loops of a loops kernel
 	scalars []scalarSrc
 	// gemm are the sizes of a contraction kernel (artifact.Contraction); nil
 	// for other kinds.
@@ -265,7 +267,7 @@ func indexOf(ts []tensorSpec, name string) int {
 
 // kernel resolves one kernel's domain, buffers, scalars and code.
 func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[string]int) (kernelPlan, error) {
-	kp := kernelPlan{name: k.Name}
+	kp := kernelPlan{name: k.Name, kind: k.Kind}
 	var err error
 	if kp.domain, err = p.shape(k.Domain, false); err != nil {
 		return kp, fmt.Errorf("domain: %w", err)
@@ -302,6 +304,10 @@ func (p *plan) kernel(k *artifact.Kernel, resolve resolveFunc, hostIndex map[str
 		kp.reread = append(kp.reread, b.Reread)
 		kp.writes = append(kp.writes, b.Writes)
 	}
+	if err := checkParts(k); err != nil {
+		return kp, err
+	}
+	kp.parts = k.Parts
 	for j, s := range k.Scalars {
 		if _, err := ParseDType(s.DType); err != nil {
 			return kp, fmt.Errorf("scalar %d (%s): %w", j, s.Name, err)

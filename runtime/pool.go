@@ -25,9 +25,10 @@ type pool struct {
 // job is one kernel launch, split into chunks that threads claim with an atomic counter.
 type job struct {
 	fn      uintptr
-	bufs    unsafe.Pointer // *[n]unsafe.Pointer, kept alive by the caller
+	bufs    unsafe.Pointer // *[n]uintptr, the buffers kept alive by the caller
 	scalars unsafe.Pointer // *[m]float64
-	count   int64          // units
+	begin   int64          // the first unit
+	count   int64          // units: the job runs [begin, begin+count)
 	chunk   int64          // units per chunk
 	next    atomic.Int64   // next chunk to claim
 	helpers sync.WaitGroup // workers that hold the job
@@ -90,7 +91,7 @@ func (j *job) runChunks(args kernelArgs) {
 		if begin >= j.count {
 			return
 		}
-		args.call(j.fn, begin, min(begin+j.chunk, j.count), j.bufs, j.scalars)
+		args.call(j.fn, j.begin+begin, j.begin+min(begin+j.chunk, j.count), j.bufs, j.scalars)
 	}
 }
 

@@ -13,14 +13,14 @@ import (
 
 func TestStreamingEntryPoint(t *testing.T) {
 	in, out, other := new([8]float32), new([8]float32), new([8]float32)
-	outOfPlace := []unsafe.Pointer{unsafe.Pointer(in), unsafe.Pointer(other), unsafe.Pointer(out)}
-	inPlace := []unsafe.Pointer{unsafe.Pointer(in), unsafe.Pointer(other), unsafe.Pointer(in)}
+	outOfPlace := []uintptr{uintptr(unsafe.Pointer(in)), uintptr(unsafe.Pointer(other)), uintptr(unsafe.Pointer(out))}
+	inPlace := []uintptr{uintptr(unsafe.Pointer(in)), uintptr(unsafe.Pointer(other)), uintptr(unsafe.Pointer(in))}
 	writes := []bool{false, false, true}
 	const plain, stream = 1, 2
 	for _, c := range []struct {
 		what    string
 		limit   int64
-		bufs    []unsafe.Pointer
+		bufs    []uintptr
 		written int64
 		stream  uintptr
 		want    uintptr
@@ -64,9 +64,10 @@ func TestStreamingEntryResolved(t *testing.T) {
 		t.Fatal(err)
 	}
 	kp := &f.p.kernels[0]
-	ptrs := make([]unsafe.Pointer, len(kp.bufs))
+	mem := make([]float32, len(kp.bufs)) // a distinct address per buffer
+	ptrs := make([]uintptr, len(kp.bufs))
 	for i := range ptrs {
-		ptrs[i] = unsafe.Pointer(new(float32))
+		ptrs[i] = uintptr(unsafe.Pointer(&mem[i]))
 	}
 	ln := &launch{kernel: kp.entry, bufs: ptrs, writes: kp.writes, written: 1 << 20}
 	if got := l.entryPoint(ln); got != l.streams[0] {

@@ -27,15 +27,23 @@ const (
 
 // Save writes every parameter, the optimizer state and the step counter to
 // path, atomically: a failed save leaves no partial file. A data-parallel
-// Trainer writes on rank 0 only (every rank holds the same values), and
-// every rank returns once the file is written.
+// Trainer writes on rank 0 only (every rank holds the same values; with
+// ZeRO-1, rank 0 first gathers every rank's block of the state), and every
+// rank returns once the file is written: Save is a collective call.
 func (t *Trainer) Save(path string) error {
-	if t.dist == nil {
-		return t.save(path)
+	var state map[*slot][]byte
+	if t.dist != nil && t.dist.zero != nil {
+		var err error
+		if state, err = t.dist.gatherState(t); err != nil {
+			return err
+		}
+	}
+	if t.dist == nil || t.dist.comm == nil {
+		return t.save(path, state)
 	}
 	var err error
 	if t.dist.comm.Rank() == 0 {
-		err = t.save(path)
+		err = t.save(path, state)
 	}
 	if berr := t.dist.comm.Barrier(); err == nil {
 		err = berr
@@ -43,15 +51,20 @@ func (t *Trainer) Save(path string) error {
 	return err
 }
 
-// save is Save on one process.
-func (t *Trainer) save(path string) error {
+// save is Save on one process; whole, when not nil, holds the whole value of
+// state tensors that this process holds a part of.
+func (t *Trainer) save(path string, whole map[*slot][]byte) error {
 	views := map[string]safetensors.TensorView{}
 	for _, s := range append(slices.Clone(t.params), t.state...) {
 		shape := make([]uint64, len(s.shape))
 		for i, d := range s.shape {
 			shape[i] = uint64(d)
 		}
-		v, err := safetensors.NewTensorView(stDType(s.dtype), shape, s.data)
+		data := s.data
+		if w, ok := whole[s]; ok {
+			data = w
+		}
+		v, err := safetensors.NewTensorView(stDType(s.dtype), shape, data)
 		if err != nil {
 			return fmt.Errorf("train: save %s: %w", s.spec.Name, err)
 		}
@@ -70,8 +83,9 @@ func (t *Trainer) save(path string) error {
 // (zero, the loss scale 2¹⁶) and the counter to 0. A missing tensor, a wrong shape or dtype, or a bad file is an
 // error that names it, and changes nothing. A data-parallel Trainer loads
 // on every rank (the file must be readable there, whatever the rank count
-// that wrote it) and then takes rank 0's values, so a rank that fails to
-// load leaves the others waiting until Comm's timeout.
+// that wrote it) and then takes rank 0's values (with ZeRO-1, each rank
+// keeps its own block of the state), so a rank that fails to load leaves the
+// others waiting until Comm's timeout.
 func (t *Trainer) Load(path string) error {
 	if err := t.load(path); err != nil || t.dist == nil {
 		return err
@@ -128,7 +142,11 @@ func (t *Trainer) load(path string) error {
 	}
 	t.resetState()
 	for name, v := range views {
-		copy(t.byName[name].data, v.Data())
+		s, data := t.byName[name], v.Data()
+		if s.win != nil {
+			data = data[4*s.win[0] : 4*s.win[1]]
+		}
+		copy(s.data, data)
 	}
 	t.steps = steps
 	return nil

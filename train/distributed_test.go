@@ -38,6 +38,14 @@ const dpSteps = 20
 // parameters and state rank 0 wrote and each rank's hash line.
 func dpJob(t *testing.T, prog, art string, np, steps int, extra ...string) ([]float32, []string) {
 	t.Helper()
+	xs, hashes, _ := dpJobHeld(t, prog, art, np, steps, extra...)
+	return xs, hashes
+}
+
+// dpJobHeld is dpJob that also returns the elements of optimizer state each
+// rank holds.
+func dpJobHeld(t *testing.T, prog, art string, np, steps int, extra ...string) ([]float32, []string, []int) {
+	t.Helper()
 	out := filepath.Join(t.TempDir(), "params.bin")
 	args := append([]string{"-np", strconv.Itoa(np)}, loopback...)
 	args = append(args, prog, "-art", art, "-steps", strconv.Itoa(steps), "-out", out)
@@ -46,12 +54,14 @@ func dpJob(t *testing.T, prog, art string, np, steps int, extra ...string) ([]fl
 	defer cancel()
 	b, err := exec.CommandContext(ctx, "mpirun", args...).CombinedOutput()
 	require.NoError(t, err, "mpirun %v:\n%s", args, b)
-	lines := regexp.MustCompile(`rank \d+ of \d+: steps (\d+) loss \S+ hash ([0-9a-f]+)`).FindAllStringSubmatch(string(b), -1)
+	lines := regexp.MustCompile(`rank (\d+) of \d+: steps (\d+) loss \S+ hash ([0-9a-f]+) state (\d+)`).FindAllStringSubmatch(string(b), -1)
 	require.Len(t, lines, np, "one line per rank:\n%s", b)
-	var hashes []string
+	hashes, held := make([]string, np), make([]int, np)
 	for _, l := range lines {
-		require.Equal(t, strconv.Itoa(steps), l[1])
-		hashes = append(hashes, l[2])
+		require.Equal(t, strconv.Itoa(steps), l[2])
+		r, _ := strconv.Atoi(l[1])
+		hashes[r] = l[3]
+		held[r], _ = strconv.Atoi(l[4])
 	}
 	raw, err := os.ReadFile(out)
 	require.NoError(t, err)
@@ -59,7 +69,7 @@ func dpJob(t *testing.T, prog, art string, np, steps int, extra ...string) ([]fl
 	for i := range xs {
 		xs[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
-	return xs, hashes
+	return xs, hashes, held
 }
 
 // dpSetup skips without OpenMPI, trains dpSteps fused steps in this
@@ -67,13 +77,19 @@ func dpJob(t *testing.T, prog, art string, np, steps int, extra ...string) ([]fl
 // parameters, and the built artifact and dpcheck.
 func dpSetup(t *testing.T) (fused []float32, params int, prog, art string) {
 	t.Helper()
+	return dpSetupWith(t, src)
+}
+
+// dpSetupWith is dpSetup for the network of source.
+func dpSetupWith(t *testing.T, source string) (fused []float32, params int, prog, art string) {
+	t.Helper()
 	if _, err := exec.LookPath("mpirun"); err != nil {
 		t.Skip("mpirun not found: install openmpi-bin and libopenmpi3 (scripts/setup.sh does)")
 	}
 	if _, err := os.Stat("/usr/lib/x86_64-linux-gnu/libmpi.so.40"); err != nil {
 		t.Skip("libmpi.so.40 not found: install libopenmpi3 (scripts/setup.sh does)")
 	}
-	tr := newTrainer(t, 3)
+	tr := newTrainerOf(t, source, Options{Step: "step", Seed: 3})
 	for i := range dpSteps {
 		_, err := tr.Step(batch(i))
 		require.NoError(t, err)
@@ -86,7 +102,7 @@ func dpSetup(t *testing.T) (fused []float32, params int, prog, art string) {
 		}
 	}
 	dir := t.TempDir()
-	b, _, err := compiler.Build(context.Background(), "net.dl", []byte(src), compiler.Options{})
+	b, _, err := compiler.Build(context.Background(), "net.dl", []byte(source), compiler.Options{})
 	require.NoError(t, err)
 	art = filepath.Join(dir, "net.dla")
 	require.NoError(t, os.WriteFile(art, b, 0o644))

@@ -20,10 +20,16 @@ import (
 // loadNet compiles src and loads it on one thread.
 func loadNet(t *testing.T) *runtime.Artifact {
 	t.Helper()
+	return loadSource(t, src)
+}
+
+// loadSource compiles source and loads it on one thread.
+func loadSource(t *testing.T, source string) *runtime.Artifact {
+	t.Helper()
 	if _, err := llvmtool.FindTools(); err != nil {
 		t.Skipf("compiling needs the LLVM tools: %v", err)
 	}
-	b, _, err := compiler.Build(context.Background(), "net.dl", []byte(src), compiler.Options{})
+	b, _, err := compiler.Build(context.Background(), "net.dl", []byte(source), compiler.Options{})
 	require.NoError(t, err)
 	art, err := runtime.LoadBytes(b, runtime.Config{Threads: 1})
 	require.NoError(t, err)

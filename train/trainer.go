@@ -5,8 +5,9 @@
 // parameters, and saves and loads checkpoints in the safetensors format.
 //
 // This file holds the Trainer and its steps; init.go draws initial values,
-// checkpoint.go reads and writes checkpoints, and distributed.go runs the
-// step data-parallel over MPI.
+// checkpoint.go reads and writes checkpoints, distributed.go runs the step
+// data-parallel over MPI, and deterministic.go sums the gradients in a fixed
+// order for bits that do not depend on the rank count.
 package train
 
 import (
@@ -42,6 +43,24 @@ type Options struct {
 	// BucketBytes is the size of each gradient all-reduce when Comm is
 	// set; 0 means DefaultBucketBytes.
 	BucketBytes int
+	// Deterministic makes data-parallel training give the same bits for
+	// every rank count that divides Microbatches (deterministic.go): the
+	// global batch is cut into Microbatches equal parts, each rank computes
+	// the gradients of its Microbatches/ranks parts one at a time, and every
+	// rank sums all of them in microbatch order. It needs the step's phases
+	// as Comm does; without Comm it runs the same sums in one process.
+	Deterministic bool
+	// Microbatches is the number of parts of the global batch in
+	// deterministic mode, a multiple of the number of ranks; the global
+	// batch's rows must be a multiple of it.
+	Microbatches int
+	// ZeRO shards the optimizer state over the ranks (ZeRO-1, zero.go):
+	// the gradients are reduce-scattered, each rank updates its block of
+	// the parameters with its block of the state, and the parameters are
+	// all-gathered. Each rank holds about 1/ranks of every state tensor:
+	// Tensor and Float32 give a state tensor's elements on this rank.
+	// Checkpoints hold the whole state whatever the rank count.
+	ZeRO bool
 }
 
 // slot is one tensor the Trainer owns: a model parameter or a state tensor.
@@ -49,8 +68,11 @@ type slot struct {
 	spec   artifact.Tensor
 	shape  []int64
 	dtype  runtime.DType
-	data   []byte // 64-byte aligned storage, see alloc
+	data   []byte // the elements this process holds
 	tensor runtime.Tensor
+	// win, for optimizer state sharded by ZeRO-1, is the range of elements
+	// this rank holds (data holds those alone); nil when data is whole.
+	win *[2]int
 }
 
 // Trainer owns a model's parameters and its optimizer's state.
@@ -104,7 +126,10 @@ func New(art *runtime.Artifact, opt Options) (*Trainer, error) {
 	_, given := opt.Scalars["step"]
 	t.autoStep = !given && slices.ContainsFunc(spec.Scalars, func(s artifact.Scalar) bool { return s.Name == "step" })
 	t.Init(opt.Seed)
-	if opt.Comm != nil {
+	if opt.Microbatches != 0 && !opt.Deterministic {
+		return nil, fmt.Errorf("train: Microbatches is %d but Deterministic is not set; microbatches are the deterministic mode's", opt.Microbatches)
+	}
+	if opt.Comm != nil || opt.Deterministic || opt.ZeRO {
 		if err := t.newDist(art, opt); err != nil {
 			return nil, err
 		}
@@ -310,7 +335,9 @@ func (t *Trainer) State() []string {
 }
 
 // Tensor returns the parameter or state tensor name; the Trainer keeps
-// owning it, and the next Step changes it.
+// owning it, and the next Step changes it. With ZeRO-1, a state tensor
+// holds only this rank's elements (its Len is less than its shape's bytes,
+// as runtime.Range describes).
 func (t *Trainer) Tensor(name string) (runtime.Tensor, bool) {
 	s := t.byName[name]
 	if s == nil {
@@ -347,7 +374,9 @@ func funcNames(man *artifact.Manifest) string {
 
 // Float32 returns the f32 parameter or state tensor name as a slice of its
 // elements (row-major), which the Trainer keeps owning: the next Step or
-// Load changes it. It is false for an unknown name or another dtype.
+// Load changes it. With ZeRO-1, a state tensor's slice holds the elements
+// of this rank's block only. It is false for an unknown name or another
+// dtype.
 func (t *Trainer) Float32(name string) ([]float32, bool) {
 	s := t.byName[name]
 	if s == nil || s.dtype != runtime.Float32 {

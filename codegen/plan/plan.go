@@ -283,21 +283,16 @@ func planKernel(f *ir.Func, g string, isKernel func(*ir.Value) bool, resultName 
 }
 
 // planParts splits a loops kernel into its loops: its values grouped by
-// shape, in order of first appearance, each reading and writing the buffers
-// of its shape that its values touch.
+// shape and, within a shape, by what they compute together (values joined
+// through arguments of that shape: one parameter's update with its state),
+// in order of first appearance, each reading and writing the buffers it
+// touches. A loop per parameter lets a caller run the update of a range of
+// the domain that covers part of one parameter's elements (ZeRO sharding
+// in package train) knowing which buffers that range touches.
 func (p *Kernel) planParts() error {
-	var shapes []ir.Shape
-	byShape := map[string][]*ir.Value{}
-	for _, v := range p.Values {
-		key := v.Type.Shape.String()
-		if byShape[key] == nil {
-			shapes = append(shapes, v.Type.Shape)
-		}
-		byShape[key] = append(byShape[key], v)
-	}
 	var off int64
-	for i, s := range shapes {
-		vals := byShape[s.String()]
+	for i, vals := range ir.LoopGroups(p.Values) {
+		s := vals[0].Type.Shape
 		touched := map[*ir.Value]bool{}
 		for _, v := range vals {
 			touched[v] = true
@@ -432,6 +427,9 @@ func (p *Kernel) Descriptor() artifact.Kernel {
 	}
 	if p.Contraction != nil {
 		k.Contraction = p.Contraction.descriptor()
+	}
+	for _, part := range p.Parts {
+		k.Parts = append(k.Parts, artifact.LoopPart{Offset: part.Offset, Size: part.Size, Buffers: part.Bufs})
 	}
 	for _, s := range p.Scalars {
 		name := ir.Ref(s)

@@ -7,7 +7,10 @@
 // Debian's dataset-fashion-mnist (scripts/setup.sh installs it); the model
 // source is embedded, so the program runs from any directory. With -mpi,
 // under mpirun, it trains data-parallel: each rank takes its part of every
-// batch, and rank 0 prints, plots and saves.
+// batch, and rank 0 prints, plots and saves; -zero shards Lion's momentum
+// over the ranks (ZeRO-1), and -micro M sums M microbatches' gradients in a
+// fixed order (the deterministic mode: the same weights for any rank count
+// that divides M).
 //
 // -precision and -lion-bf16 train with another step, which the program
 // declares after mlp.dl's (variants): bf16 mixed precision (the matrix
@@ -17,6 +20,7 @@
 // several runs in one PNG:
 //
 //	mpirun -np 2 fashion -mpi -threads 1
+//	mpirun -np 2 fashion -mpi -threads 1 -zero
 //	fashion -precision bf16 -out out/bf16
 //	fashion -compare f32=out/fashion,bf16=out/bf16 -out out
 package main
@@ -48,7 +52,8 @@ type options struct {
 	lr                             float64
 	seed                           uint64
 	data, out                      string
-	mpi                            bool
+	mpi, zero                      bool
+	micro                          int
 	// precision is -precision: f32, or bf16/f16 mixed precision (the
 	// contractions read 16-bit copies; f16 adds dynamic loss scaling).
 	precision string
@@ -70,6 +75,8 @@ func main() {
 	flag.StringVar(&o.precision, "precision", "f32", "f32, or mixed precision: bf16, or f16 with dynamic loss scaling")
 	flag.BoolVar(&o.lionBF16, "lion-bf16", false, "keep Lion's momentum in bf16 (with -precision f32)")
 	flag.StringVar(&o.compare, "compare", "", "plot earlier runs together instead of training: LABEL=DIR,... (each DIR an -out of a run), into -out/compare.png")
+	flag.BoolVar(&o.zero, "zero", false, "with -mpi: shard the optimizer state over the ranks (ZeRO-1)")
+	flag.IntVar(&o.micro, "micro", 0, "with -mpi: the deterministic mode with this many microbatches per batch (0: off)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "fashion:", err)
@@ -155,6 +162,13 @@ func run(o options) error {
 			return fmt.Errorf("-batch %d is not a multiple of the %d ranks", o.batch, c.Size())
 		}
 		topt.Comm = c
+		topt.ZeRO = o.zero
+		topt.Deterministic, topt.Microbatches = o.micro > 0, o.micro
+		if o.micro > 0 && o.batch%o.micro != 0 {
+			return fmt.Errorf("-batch %d is not a multiple of -micro %d", o.batch, o.micro)
+		}
+	} else if o.zero || o.micro != 0 {
+		return fmt.Errorf("-zero and -micro need -mpi")
 	}
 	tr, err := train.New(art, topt)
 	if err != nil {

@@ -185,8 +185,12 @@ func (c *Comm) Allreduce(send, recv runtime.Tensor, op Op) error {
 }
 
 // ReduceScatter combines send over every rank with op and writes block
-// Rank of the result to recv: send has Size times recv's element count
-// (MPI_Reduce_scatter_block). send and recv must not overlap.
+// Rank of the result to recv: send has Size times recv's element count.
+// send and recv must not overlap. It calls MPI_Reduce_scatter with equal
+// counts rather than MPI_Reduce_scatter_block, which is slower in Debian
+// 12's OpenMPI 4.1.4: on 2 ranks of this machine, 2.7 MB took 0.52–0.61 ms
+// (the fastest of 300 calls, two runs) against 0.30–0.32 ms, and the
+// all-reduce of the same buffer 0.28–0.34 ms.
 func (c *Comm) ReduceScatter(send, recv runtime.Tensor, op Op) error {
 	s, err := c.reduceBuffer("ReduceScatter send", send)
 	if err != nil {
@@ -210,7 +214,13 @@ func (c *Comm) ReduceScatter(send, recv runtime.Tensor, op Op) error {
 		return err
 	}
 	defer c.end()
-	err = c.call("MPI_Reduce_scatter_block", c.lib.reduceScatterBlock, uintptr(s.ptr), uintptr(r.ptr), uintptr(r.count), r.dtype, o, c.comm)
+	if len(c.counts) != c.size || c.counts[0] != int32(r.count) {
+		c.counts = make([]int32, c.size)
+		for i := range c.counts {
+			c.counts[i] = int32(r.count)
+		}
+	}
+	err = c.call("MPI_Reduce_scatter", c.lib.reduceScatter, uintptr(s.ptr), uintptr(r.ptr), uintptr(unsafe.Pointer(&c.counts[0])), r.dtype, o, c.comm)
 	goruntime.KeepAlive(send.Data)
 	goruntime.KeepAlive(recv.Data)
 	return err

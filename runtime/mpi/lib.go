@@ -39,7 +39,7 @@ type library struct {
 	initThread, initialized, finalized, finalize, queryThread uintptr
 	commDup, commFree, commRank, commSize, commSetErrhandler  uintptr
 	errorString, errorClass, abort                            uintptr
-	allreduce, reduceScatterBlock, allgather, bcast, barrier  uintptr
+	allreduce, reduceScatter, allgather, bcast, barrier       uintptr
 
 	commWorld, errorsReturn           uintptr
 	float, double, int32, int64, byte uintptr
@@ -69,7 +69,7 @@ func (l *library) symbols() []struct {
 		{&l.errorClass, "MPI_Error_class"},
 		{&l.abort, "MPI_Abort"},
 		{&l.allreduce, "MPI_Allreduce"},
-		{&l.reduceScatterBlock, "MPI_Reduce_scatter_block"},
+		{&l.reduceScatter, "MPI_Reduce_scatter"},
 		{&l.allgather, "MPI_Allgather"},
 		{&l.bcast, "MPI_Bcast"},
 		{&l.barrier, "MPI_Barrier"},

@@ -56,6 +56,7 @@ type Comm struct {
 	args    [8]uintptr // SyscallN arguments, reused (see RATIONALE.md)
 	out     int32      // an int an MPI call writes
 	errText [maxErrorString]byte
+	counts  []int32 // ReduceScatter's recvcounts, every one its block's
 	dog     *watchdog
 }
 

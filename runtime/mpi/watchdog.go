@@ -38,7 +38,7 @@ func (id callID) String() string {
 	case callAllreduce:
 		return "MPI_Allreduce"
 	case callReduceScatter:
-		return "MPI_Reduce_scatter_block"
+		return "MPI_Reduce_scatter"
 	case callAllgather:
 		return "MPI_Allgather"
 	case callBcast:

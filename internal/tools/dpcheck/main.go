@@ -9,9 +9,12 @@
 //	mpirun -np 2 --mca pml ob1 --mca btl self,vader dpcheck -art net.dla -steps 20 -out params.bin
 //
 // -ckpt writes a checkpoint after the last step; -resume loads one first and
-// trains on from its step counter to -steps.
+// trains on from its step counter to -steps. -micro M trains in the
+// deterministic mode with M microbatches; -zero shards the optimizer state
+// (ZeRO-1), and then the hash and the file cover the parameters only.
 //
-// A rank prints "rank R of P: steps N loss L hash H".
+// A rank prints "rank R of P: steps N loss L hash H state S", S the elements
+// of optimizer state it holds.
 package main
 
 import (
@@ -36,8 +39,10 @@ func main() {
 	out := flag.String("out", "", "rank 0 writes the parameters and state here")
 	ckpt := flag.String("ckpt", "", "save a checkpoint here after the last step")
 	resume := flag.String("resume", "", "load this checkpoint first")
+	micro := flag.Int("micro", 0, "deterministic mode with this many microbatches (0: off)")
+	zero := flag.Bool("zero", false, "shard the optimizer state (ZeRO-1)")
 	flag.Parse()
-	if err := run(job{*art, *steps, *rows, *bucket, *out, *ckpt, *resume}); err != nil {
+	if err := run(job{*art, *steps, *rows, *bucket, *micro, *zero, *out, *ckpt, *resume}); err != nil {
 		fmt.Fprintln(os.Stderr, "dpcheck:", err)
 		os.Exit(1)
 	}
@@ -47,7 +52,8 @@ func main() {
 type job struct {
 	art               string
 	steps, rows       int
-	bucket            int
+	bucket, micro     int
+	zero              bool
 	out, ckpt, resume string
 }
 
@@ -69,7 +75,8 @@ func train1(c *mpi.Comm, j job) error {
 		return err
 	}
 	defer art.Close()
-	tr, err := train.New(art, train.Options{Step: "step", Seed: 3, Comm: c, BucketBytes: j.bucket})
+	tr, err := train.New(art, train.Options{Step: "step", Seed: 3, Comm: c, BucketBytes: j.bucket,
+		Deterministic: j.micro > 0, Microbatches: j.micro, ZeRO: j.zero})
 	if err != nil {
 		return err
 	}
@@ -89,13 +96,22 @@ func train1(c *mpi.Comm, j job) error {
 		}
 	}
 	var all []byte
-	for _, n := range append(tr.Params(), tr.State()...) {
+	held := 0
+	for _, n := range tr.State() {
+		xs, _ := tr.Float32(n)
+		held += len(xs)
+	}
+	names := tr.Params()
+	if !j.zero {
+		names = append(names, tr.State()...)
+	}
+	for _, n := range names {
 		xs, _ := tr.Float32(n)
 		all = append(all, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(xs))), 4*len(xs))...)
 	}
 	h := fnv.New64a()
 	h.Write(all)
-	fmt.Printf("rank %d of %d: steps %d loss %.9g hash %016x\n", c.Rank(), c.Size(), tr.Steps(), loss, h.Sum64())
+	fmt.Printf("rank %d of %d: steps %d loss %.9g hash %016x state %d\n", c.Rank(), c.Size(), tr.Steps(), loss, h.Sum64(), held)
 	if j.ckpt != "" {
 		if err := tr.Save(j.ckpt); err != nil {
 			return err
