@@ -162,9 +162,11 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 				}
 				return b
 			})
+			ahead := k.prefetchRows(b, int64(xd.Size()), length)
 			b = k.loop(b, "k", i64(0), n, 1, func(b *llir.Block, kk value.Value) *llir.Block {
 				base := b.NewGetElementPtr(xm, xrow, b.NewAdd(b.NewMul(kk, inner), t))
 				base.InBounds = true
+				b = k.prefetchTile(b, xm, int64(xd.Size()), base, b.NewMul(ahead, inner), length)
 				return k.loop(b, "acc", i64(0), length, 1, func(b *llir.Block, i value.Value) *llir.Block {
 					g := b.NewGetElementPtr(xm, base, i)
 					g.InBounds = true
@@ -197,6 +199,37 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 				return b
 			})
 		})
+	})
+}
+
+// axisPrefetchBytes is how far ahead of the row it reduces a reduction's tile
+// prefetches the rows it will read next, in bytes of those rows. The tile reads
+// a strip of each row and then jumps a whole row ahead, so the hardware
+// prefetchers, which follow runs within a page, restart on every row; without
+// prefetching the column sum of a 4096 x 1024 f32 matrix ran at a fifth of the
+// copy bandwidth.
+const axisPrefetchBytes = 8192
+
+// prefetchRows is how many rows ahead a tile of length elements of size
+// bytes prefetches: axisPrefetchBytes of strips, at least two rows.
+func (k *axisKernel) prefetchRows(b *llir.Block, size int64, length value.Value) value.Value {
+	strip := b.NewMul(length, i64(size))
+	rows := b.NewUDiv(i64(axisPrefetchBytes), b.NewSelect(b.NewICmp(enum.IPredSGT, strip, i64(0)), strip, i64(1)))
+	return b.NewSelect(b.NewICmp(enum.IPredSLT, rows, i64(2)), i64(2), rows)
+}
+
+// prefetchTile emits a prefetch of every cache line of the strip of length
+// elements of type xm (size bytes each) at base+ahead (a row further down;
+// past the end of the buffer a prefetch does nothing) and returns the block
+// after it.
+func (k *axisKernel) prefetchTile(b *llir.Block, xm types.Type, size int64, base, ahead, length value.Value) *llir.Block {
+	pf := k.e.Intrinsic("llvm.prefetch.p0i8", types.Void, types.I8Ptr, types.I32, types.I32, types.I32)
+	i32 := func(x int64) constant.Constant { return constant.NewInt(types.I32, x) }
+	start := b.NewGetElementPtr(xm, base, ahead) // not inbounds: may point past the buffer
+	return k.loop(b, "pf", i64(0), length, 64/size, func(b *llir.Block, i value.Value) *llir.Block {
+		g := b.NewGetElementPtr(xm, start, i)
+		b.NewCall(pf, b.NewBitCast(g, types.I8Ptr), i32(0), i32(3), i32(1))
+		return b
 	})
 }
 

@@ -403,7 +403,7 @@ run.2:
 	br i1 %12, label %tile.3, label %tile.done.4
 
 tile.3:
-	%13 = phi i64 [ 0, %run.2 ], [ %49, %store.done.12 ]
+	%13 = phi i64 [ 0, %run.2 ], [ %63, %store.done.14 ]
 	%14 = sub i64 %6, %13
 	%15 = icmp slt i64 512, %14
 	%16 = select i1 %15, i64 512, i64 %14
@@ -424,54 +424,75 @@ init.5:
 	br i1 %23, label %init.5, label %init.done.6
 
 init.done.6:
-	%24 = icmp slt i64 0, %dim.B
-	br i1 %24, label %k.7, label %k.done.8
+	%24 = mul i64 %16, 4
+	%25 = icmp sgt i64 %24, 0
+	%26 = select i1 %25, i64 %24, i64 1
+	%27 = udiv i64 u0x2000, %26
+	%28 = icmp slt i64 %27, 2
+	%29 = select i1 %28, i64 2, i64 %27
+	%30 = icmp slt i64 0, %dim.B
+	br i1 %30, label %k.7, label %k.done.8
 
 k.7:
-	%25 = phi i64 [ 0, %init.done.6 ], [ %39, %acc.done.10 ]
-	%26 = mul i64 %25, %dim.C
-	%27 = add i64 %26, %13
-	%28 = getelementptr inbounds float, float* %11, i64 %27
-	%29 = icmp slt i64 0, %16
-	br i1 %29, label %acc.9, label %acc.done.10
+	%31 = phi i64 [ 0, %init.done.6 ], [ %53, %acc.done.12 ]
+	%32 = mul i64 %31, %dim.C
+	%33 = add i64 %32, %13
+	%34 = getelementptr inbounds float, float* %11, i64 %33
+	%35 = mul i64 %29, %dim.C
+	%36 = getelementptr float, float* %34, i64 %35
+	%37 = icmp slt i64 0, %16
+	br i1 %37, label %pf.9, label %pf.done.10
 
 k.done.8:
-	%30 = icmp slt i64 0, %16
-	br i1 %30, label %store.11, label %store.done.12
+	%38 = icmp slt i64 0, %16
+	br i1 %38, label %store.13, label %store.done.14
 
-acc.9:
-	%31 = phi i64 [ 0, %k.7 ], [ %37, %acc.9 ]
-	%32 = getelementptr inbounds float, float* %28, i64 %31
-	%33 = load float, float* %32
-	%34 = getelementptr inbounds [512 x float], [512 x float]* %0, i64 0, i64 %31
-	%35 = load float, float* %34
-	%36 = fadd float %35, %33
-	store float %36, float* %34
-	%37 = add nsw i64 %31, 1
-	%38 = icmp slt i64 %37, %16
-	br i1 %38, label %acc.9, label %acc.done.10
+pf.9:
+	%39 = phi i64 [ 0, %k.7 ], [ %42, %pf.9 ]
+	%40 = getelementptr float, float* %36, i64 %39
+	%41 = bitcast float* %40 to i8*
+	call void @llvm.prefetch.p0i8(i8* %41, i32 0, i32 3, i32 1)
+	%42 = add nsw i64 %39, 16
+	%43 = icmp slt i64 %42, %16
+	br i1 %43, label %pf.9, label %pf.done.10
 
-acc.done.10:
-	%39 = add nsw i64 %25, 1
-	%40 = icmp slt i64 %39, %dim.B
-	br i1 %40, label %k.7, label %k.done.8
+pf.done.10:
+	%44 = icmp slt i64 0, %16
+	br i1 %44, label %acc.11, label %acc.done.12
 
-store.11:
-	%41 = phi i64 [ 0, %k.done.8 ], [ %47, %store.11 ]
-	%42 = getelementptr inbounds [512 x float], [512 x float]* %0, i64 0, i64 %41
-	%43 = load float, float* %42
-	%44 = add i64 %p, %13
-	%45 = add i64 %44, %41
-	%46 = getelementptr inbounds float, float* %out.cols, i64 %45
-	store float %43, float* %46
-	%47 = add nsw i64 %41, 1
-	%48 = icmp slt i64 %47, %16
-	br i1 %48, label %store.11, label %store.done.12
+acc.11:
+	%45 = phi i64 [ 0, %pf.done.10 ], [ %51, %acc.11 ]
+	%46 = getelementptr inbounds float, float* %34, i64 %45
+	%47 = load float, float* %46
+	%48 = getelementptr inbounds [512 x float], [512 x float]* %0, i64 0, i64 %45
+	%49 = load float, float* %48
+	%50 = fadd float %49, %47
+	store float %50, float* %48
+	%51 = add nsw i64 %45, 1
+	%52 = icmp slt i64 %51, %16
+	br i1 %52, label %acc.11, label %acc.done.12
 
-store.done.12:
-	%49 = add nsw i64 %13, 512
-	%50 = icmp slt i64 %49, %6
-	br i1 %50, label %tile.3, label %tile.done.4
+acc.done.12:
+	%53 = add nsw i64 %31, 1
+	%54 = icmp slt i64 %53, %dim.B
+	br i1 %54, label %k.7, label %k.done.8
+
+store.13:
+	%55 = phi i64 [ 0, %k.done.8 ], [ %61, %store.13 ]
+	%56 = getelementptr inbounds [512 x float], [512 x float]* %0, i64 0, i64 %55
+	%57 = load float, float* %56
+	%58 = add i64 %p, %13
+	%59 = add i64 %58, %55
+	%60 = getelementptr inbounds float, float* %out.cols, i64 %59
+	store float %57, float* %60
+	%61 = add nsw i64 %55, 1
+	%62 = icmp slt i64 %61, %16
+	br i1 %62, label %store.13, label %store.done.14
+
+store.done.14:
+	%63 = add nsw i64 %13, 512
+	%64 = icmp slt i64 %63, %6
+	br i1 %64, label %tile.3, label %tile.done.4
 
 exit.1:
 	ret void
