@@ -270,17 +270,30 @@ func maxF(xs []float64) float64 {
 // BenchmarkMixedTrainStep times the MLP train step of
 // BenchmarkTrainStepVsPyTorch in bf16 and in f16 mixed precision against
 // the f32 step, rounds alternated in one run, and reports each ratio (f32
-// time over mixed time) as median [min, max]. The mixed steps' contractions
-// read 16-bit operands, which the packing widens to f32 (no vdpbf16ps here),
-// so what they save is operand bytes; f16 adds its loss-scaling kernels.
+// time over mixed time) as median [min, max], for two builds: the default
+// x86-64-v3, whose packing widens 16-bit operands to f32 (what the mixed
+// steps save there is operand bytes; f16 adds its loss-scaling kernels), and
+// -cpu native, where a CPU with AVX512_BF16 multiplies bf16 pairs with
+// vdpbf16ps (sub-benchmarks cpu=default and cpu=native).
 func BenchmarkMixedTrainStep(b *testing.B) {
 	needContractions(b)
+	for _, cpu := range []string{"default", "native"} {
+		b.Run("cpu="+cpu, func(b *testing.B) { mixedTrainStep(b, cpu) })
+	}
+}
+
+// mixedTrainStep is BenchmarkMixedTrainStep for one -cpu.
+func mixedTrainStep(b *testing.B, cpu string) {
 	const threads, batch, rounds, reps = 2, 256, 7, 10
 	src := benchTrainSrc + `
 kernel step_bf16 = train(mlp, loss=zlpr_mean, opt=lion(lr=1e-4), precision=bf16)
 kernel step_f16 = train(mlp, loss=zlpr_mean, opt=lion(lr=1e-4), precision=f16)
 `
-	bin, _, err := compiler.Build(context.Background(), "bench_train.dl", []byte(src), compiler.Options{})
+	opt := compiler.Options{}
+	if cpu != "default" {
+		opt.CPU = cpu
+	}
+	bin, _, err := compiler.Build(context.Background(), "bench_train.dl", []byte(src), opt)
 	require.NoError(b, err)
 	art, err := runtime.LoadBytes(bin, runtime.Config{Threads: threads})
 	require.NoError(b, err)
