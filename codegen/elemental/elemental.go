@@ -446,3 +446,21 @@ func Product(b *llir.Block, s ir.Shape, dim func(ir.Dim) value.Value) value.Valu
 	}
 	return x
 }
+
+// BroadcastStrides returns, in block b, the row-major stride of each axis of
+// shape s as an i64, 0 along an axis of constant size 1, so that an index
+// space of any size there reads the operand broadcast along it; dim gives a
+// dimension's value.
+func BroadcastStrides(b *llir.Block, s ir.Shape, dim func(ir.Dim) value.Value) []value.Value {
+	st := make([]value.Value, len(s))
+	var run value.Value = constant.NewInt(types.I64, 1)
+	for d := len(s) - 1; d >= 0; d-- {
+		st[d] = run
+		if s[d] == ir.ConstDim(1) {
+			st[d] = constant.NewInt(types.I64, 0)
+			continue
+		}
+		run = b.NewMul(run, dim(s[d]))
+	}
+	return st
+}

@@ -14,20 +14,9 @@ import (
 	"github.com/llir/llvm/ir/value"
 )
 
-// bcastStrides returns, in block b, the row-major stride of each axis of
-// shape s, 0 along an axis of constant size 1.
+// bcastStrides is elemental.BroadcastStrides over this kernel's dimensions.
 func (k *kernel) bcastStrides(b *llir.Block, s ir.Shape) []value.Value {
-	st := make([]value.Value, len(s))
-	var run value.Value = i64(1)
-	for d := len(s) - 1; d >= 0; d-- {
-		st[d] = run
-		if s[d] == ir.ConstDim(1) {
-			st[d] = i64(0)
-			continue
-		}
-		run = b.NewMul(run, k.dim(s[d]))
-	}
-	return st
+	return elemental.BroadcastStrides(b, s, k.dim)
 }
 
 // bcastOffset is Σ m_d·st[d] over the axes d ≠ skip, m the coordinates of
