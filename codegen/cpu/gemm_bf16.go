@@ -118,57 +118,22 @@ func (k *gemmKernel) pairLoops(m *microFn, pre *llir.Block, acc []value.Value) (
 	pairs := numPairs(pre, m.kb)
 	u := int64(microUnroll)
 	nmain := pre.NewSDiv(pairs, i64(u))
-	after, acc, qa, qb := k.pairLoop(m.f, pre, "pm", nmain, int(u), acc, pa, pb)
+	st := k.pairStep()
+	after, acc, qa, qb := k.kloop(m.f, pre, "pm", nmain, int(u), acc, pa, pb, st)
 	rem := sub(after, pairs, mul(after, nmain, i64(u)))
-	done, acc, _, _ := k.pairLoop(m.f, after, "pr", rem, 1, acc, qa, qb)
+	done, acc, _, _ := k.kloop(m.f, after, "pr", rem, 1, acc, qa, qb, st)
 	return done, acc
 }
 
-// pairLoop is kloop (gemm_micro.go) over pairs: each step loads NV vectors
-// of B's pairs, broadcasts each row's pair of A and adds both products of
-// every lane to its accumulator with vdpbf16ps.
-func (k *gemmKernel) pairLoop(f *fnb, b *llir.Block, name string, trips value.Value, steps int, acc []value.Value, pa, pb value.Value) (*llir.Block, []value.Value, value.Value, value.Value) {
-	mr, nv, vw, nr := k.mr, k.nv, k.vw, k.nr()
-	pt := pairType(vw)
+// pairStep is kloop's step (gemm_micro.go) over pairs: each step loads NV
+// vectors of B's pairs, broadcasts each row's pair of A and adds both
+// products of every lane to its accumulator with vdpbf16ps.
+func (k *gemmKernel) pairStep() kstep {
+	pt := pairType(k.vw)
 	dp := k.e.Intrinsic(dpbf16, k.vt, k.vt, pt, pt)
-	body, exit := f.block(name), f.block(name+".exit")
-	b.NewCondBr(b.NewICmp(enum.IPredSGT, trips, i64(0)), body, exit)
-	t := body.NewPhi(llir.NewIncoming(i64(0), b))
-	qa := body.NewPhi(llir.NewIncoming(pa, b))
-	qb := body.NewPhi(llir.NewIncoming(pb, b))
-	cur := make([]value.Value, len(acc))
-	phis := make([]*llir.InstPhi, len(acc))
-	for i := range acc {
-		phis[i] = body.NewPhi(llir.NewIncoming(acc[i], b))
-		cur[i] = phis[i]
-	}
-	for s := 0; s < steps; s++ {
-		bv := make([]value.Value, nv)
-		for j := 0; j < nv; j++ {
-			bv[j] = vload(body, pt, qb, i64(int64(s*nr+j*vw)))
-		}
-		for i := 0; i < mr; i++ {
-			av := splat(body, pt, loadAt(body, types.I32, qa, i64(int64(s*mr+i))))
-			for j := 0; j < nv; j++ {
-				cur[i*nv+j] = body.NewCall(dp, cur[i*nv+j], av, bv[j])
-			}
-		}
-	}
-	qa2 := gep(body, types.I32, qa, i64(int64(steps*mr)))
-	qb2 := gep(body, types.I32, qb, i64(int64(steps*nr)))
-	t2 := body.NewAdd(t, i64(1))
-	body.NewCondBr(body.NewICmp(enum.IPredSLT, t2, trips), body, exit)
-	t.Incs = append(t.Incs, llir.NewIncoming(t2, body))
-	qa.Incs = append(qa.Incs, llir.NewIncoming(qa2, body))
-	qb.Incs = append(qb.Incs, llir.NewIncoming(qb2, body))
-	out := make([]value.Value, len(acc))
-	for i := range acc {
-		phis[i].Incs = append(phis[i].Incs, llir.NewIncoming(cur[i], body))
-		out[i] = exit.NewPhi(llir.NewIncoming(acc[i], b), llir.NewIncoming(cur[i], body))
-	}
-	pa3 := exit.NewPhi(llir.NewIncoming(pa, b), llir.NewIncoming(qa2, body))
-	pb3 := exit.NewPhi(llir.NewIncoming(pb, b), llir.NewIncoming(qb2, body))
-	return exit, out, pa3, pb3
+	return kstep{elem: types.I32, vec: pt, update: func(blk *llir.Block, a, b, c value.Value) value.Value {
+		return blk.NewCall(dp, c, a, b)
+	}}
 }
 
 // packPairs packs the panel of pf in pairs (the panel packer's body for a

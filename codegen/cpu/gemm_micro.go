@@ -68,9 +68,10 @@ func (k *gemmKernel) emitMicro() *llir.Func {
 	}
 	u := int64(microUnroll)
 	nmain := pre.NewUDiv(m.kb, i64(u))
-	after, acc, pa, pb := k.kloop(m.f, pre, "km", nmain, int(u), acc, m.a, m.b)
+	st := kstep{elem: k.et, vec: k.vt, update: k.fmaStep}
+	after, acc, pa, pb := k.kloop(m.f, pre, "km", nmain, int(u), acc, m.a, m.b, st)
 	rem := sub(after, m.kb, mul(after, nmain, i64(u)))
-	done, acc, _, _ := k.kloop(m.f, after, "kr", rem, 1, acc, pa, pb)
+	done, acc, _, _ := k.kloop(m.f, after, "kr", rem, 1, acc, pa, pb, st)
 	k.microFinish(m, done, acc)
 	return fn
 }
@@ -98,10 +99,20 @@ func (k *gemmKernel) microInit(m *microFn, entry *llir.Block) (*llir.Block, []va
 	return pre, acc
 }
 
+// kstep is what one step of kloop reads and how it updates the tile: the
+// element of the packed slivers (one row of A is broadcast from one), the
+// vector of B's sliver it loads, and the update of an accumulator c by the
+// broadcast a and the vector b.
+type kstep struct {
+	elem   types.Type
+	vec    *types.VectorType
+	update func(blk *llir.Block, a, b, c value.Value) value.Value
+}
+
 // kloop emits `for t := 0; t < trips; t++ { steps updates of the tile }`
 // from b, with the accumulators and the two sliver pointers carried in phis,
 // and returns the exit block and the values after the loop.
-func (k *gemmKernel) kloop(f *fnb, b *llir.Block, name string, trips value.Value, steps int, acc []value.Value, pa, pb value.Value) (*llir.Block, []value.Value, value.Value, value.Value) {
+func (k *gemmKernel) kloop(f *fnb, b *llir.Block, name string, trips value.Value, steps int, acc []value.Value, pa, pb value.Value, st kstep) (*llir.Block, []value.Value, value.Value, value.Value) {
 	mr, nv, vw, nr := k.mr, k.nv, k.vw, k.nr()
 	body, exit := f.block(name), f.block(name+".exit")
 	b.NewCondBr(b.NewICmp(enum.IPredSGT, trips, i64(0)), body, exit)
@@ -117,17 +128,17 @@ func (k *gemmKernel) kloop(f *fnb, b *llir.Block, name string, trips value.Value
 	for s := 0; s < steps; s++ {
 		bv := make([]value.Value, nv)
 		for j := 0; j < nv; j++ {
-			bv[j] = vload(body, k.vt, qb, i64(int64(s*nr+j*vw)))
+			bv[j] = vload(body, st.vec, qb, i64(int64(s*nr+j*vw)))
 		}
 		for i := 0; i < mr; i++ {
-			av := splat(body, k.vt, loadAt(body, k.et, qa, i64(int64(s*mr+i))))
+			av := splat(body, st.vec, loadAt(body, st.elem, qa, i64(int64(s*mr+i))))
 			for j := 0; j < nv; j++ {
-				cur[i*nv+j] = k.fmaStep(body, av, bv[j], cur[i*nv+j])
+				cur[i*nv+j] = st.update(body, av, bv[j], cur[i*nv+j])
 			}
 		}
 	}
-	qa2 := gep(body, k.et, qa, i64(int64(steps*mr)))
-	qb2 := gep(body, k.et, qb, i64(int64(steps*nr)))
+	qa2 := gep(body, st.elem, qa, i64(int64(steps*mr)))
+	qb2 := gep(body, st.elem, qb, i64(int64(steps*nr)))
 	t2 := body.NewAdd(t, i64(1))
 	body.NewCondBr(body.NewICmp(enum.IPredSLT, t2, trips), body, exit)
 	t.Incs = append(t.Incs, llir.NewIncoming(t2, body))
