@@ -10,7 +10,7 @@
 #   det      the same for the deterministic mode with MICRO microbatches
 #            (default 2)
 # Needs OpenMPI (scripts/setup.sh installs it), and Fashion-MNIST for threads.
-# On a shared machine run it under flock /work/bench.lock.
+# Timings are only comparable on an otherwise idle machine.
 #
 #   scripts/dp-ratio.sh [ROUNDS] [threads|zero|det]
 set -euo pipefail
