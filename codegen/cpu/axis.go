@@ -67,6 +67,17 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	return k.fn, nil
 }
 
+// storeAll writes register value x, narrowed to each output's dtype, to every
+// output at element pos.
+func (k *axisKernel) storeAll(b *llir.Block, outs []int, pos, x value.Value) {
+	for _, oi := range outs {
+		d := k.p.Buffers[oi].Value.Type.DType
+		g := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
+		g.InBounds = true
+		b.NewStore(k.e.Narrow(b, d, x), g)
+	}
+}
+
 func (k *axisKernel) block(name string) *llir.Block {
 	k.blocks++
 	return k.fn.NewBlock(name + "." + itoa(k.blocks))
@@ -191,12 +202,7 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 				}
 				r := red.Finish(b, st)
 				pos := b.NewAdd(b.NewAdd(p, t), i)
-				for _, oi := range outs {
-					d := k.p.Buffers[oi].Value.Type.DType
-					g := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
-					g.InBounds = true
-					b.NewStore(k.e.Narrow(b, d, r), g)
-				}
+				k.storeAll(b, outs, pos, r)
 				return b
 			})
 		})
@@ -265,12 +271,7 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 			src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 			src.InBounds = true
 			xv := k.e.Widen(b, xd, b.NewLoad(xm, src))
-			for _, oi := range outs {
-				d := k.p.Buffers[oi].Value.Type.DType
-				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
-				og.InBounds = true
-				b.NewStore(k.e.Narrow(b, d, xv), og)
-			}
+			k.storeAll(b, outs, pos, xv)
 			return b
 		})
 	})
@@ -317,12 +318,7 @@ func (k *axisKernel) scatter(v *ir.Value, ui, ii int, outs []int) {
 			})
 			r := b.NewLoad(reg, acc)
 			pos := b.NewAdd(p, t)
-			for _, oi := range outs {
-				d := k.p.Buffers[oi].Value.Type.DType
-				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
-				og.InBounds = true
-				b.NewStore(k.e.Narrow(b, d, r), og)
-			}
+			k.storeAll(b, outs, pos, r)
 			return b
 		})
 	})

@@ -84,12 +84,7 @@ func (k *axisKernel) gatherBroadcast(v *ir.Value, xi, ii int, outs []int) {
 			src.InBounds = true
 			xv := k.e.Widen(b, xd, b.NewLoad(xm, src))
 			pos := b.NewAdd(p, j)
-			for _, oi := range outs {
-				d := k.p.Buffers[oi].Value.Type.DType
-				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
-				og.InBounds = true
-				b.NewStore(k.e.Narrow(b, d, xv), og)
-			}
+			k.storeAll(b, outs, pos, xv)
 			return b
 		})
 	})
@@ -127,12 +122,7 @@ func (k *axisKernel) scatterBroadcast(v *ir.Value, ui, ii int, outs []int) {
 				return b
 			})
 			r := b.NewLoad(reg, acc)
-			for _, oi := range outs {
-				d := k.p.Buffers[oi].Value.Type.DType
-				og := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
-				og.InBounds = true
-				b.NewStore(k.e.Narrow(b, d, r), og)
-			}
+			k.storeAll(b, outs, pos, r)
 			return b
 		})
 	})
