@@ -112,18 +112,7 @@ func subnormalTerms(t *testing.T, c dotCase) []float64 {
 // the interpreter within bf16Tol; it returns the outputs.
 func checkBF16Dot(t *testing.T, lib *library, c dotCase, opt runOptions) map[string]*ir.Array {
 	t.Helper()
-	want, err := ir.Interpret(lib.mod, "f", ir.Inputs{Tensors: c.inputs})
-	if err != nil {
-		t.Fatal(err)
-	}
-	am, err := ir.Parse(c.abs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	abs, err := ir.Interpret(am, "abs", ir.Inputs{Tensors: c.inputs})
-	if err != nil {
-		t.Fatal(err)
-	}
+	want, abs := dotReference(t, lib, c)
 	sub := subnormalTerms(t, c)
 	got := lib.run(t, "f", c.inputs, nil, opt)
 	w, g := want["c"], got["c"]

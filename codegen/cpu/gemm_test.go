@@ -85,9 +85,9 @@ func matmulCase(r *rand.Rand, d ir.DType, batch, m, n, k int64, transA, transB b
 	}
 }
 
-// checkDot runs c on lib (built from c.src) and compares every
-// output with the interpreter within dotTol; it returns the outputs.
-func checkDot(t *testing.T, lib *library, c dotCase, opt runOptions) map[string]*ir.Array {
+// dotReference interprets c: the outputs of lib's f and of c.abs's abs (the
+// sums of |a|·|b| the tolerances scale with).
+func dotReference(t *testing.T, lib *library, c dotCase) (want, abs map[string]*ir.Array) {
 	t.Helper()
 	want, err := ir.Interpret(lib.mod, "f", ir.Inputs{Tensors: c.inputs})
 	if err != nil {
@@ -97,10 +97,18 @@ func checkDot(t *testing.T, lib *library, c dotCase, opt runOptions) map[string]
 	if err != nil {
 		t.Fatal(err)
 	}
-	abs, err := ir.Interpret(am, "abs", ir.Inputs{Tensors: c.inputs})
+	abs, err = ir.Interpret(am, "abs", ir.Inputs{Tensors: c.inputs})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return want, abs
+}
+
+// checkDot runs c on lib (built from c.src) and compares every
+// output with the interpreter within dotTol; it returns the outputs.
+func checkDot(t *testing.T, lib *library, c dotCase, opt runOptions) map[string]*ir.Array {
+	t.Helper()
+	want, abs := dotReference(t, lib, c)
 	got := lib.run(t, "f", c.inputs, nil, opt)
 	for name, w := range want {
 		g := got[name]
