@@ -21,14 +21,14 @@ import (
 	"dlc.dev/dlc/runtime"
 )
 
-// cLionNative compiles testdata/baseline/lion.c for this machine and returns
+// cLionFor compiles testdata/baseline/lion.c with -march=march and returns
 // the loop and a setter of its OpenMP thread count.
-func cLionNative(b *testing.B) (lion func(theta, grad, m []float32, s []float64), threads func(int)) {
+func cLionFor(b *testing.B, march string) (lion func(theta, grad, m []float32, s []float64), threads func(int)) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		b.Skip("gcc not found: no C baseline")
 	}
-	so := filepath.Join(b.TempDir(), "lion_native.so")
-	out, err := exec.Command("gcc", "-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
+	so := filepath.Join(b.TempDir(), "lion_"+march+".so")
+	out, err := exec.Command("gcc", "-O3", "-march="+march, "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
 	if err != nil {
 		b.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
 	}
@@ -68,7 +68,7 @@ func BenchmarkLionUpdateVsCopy(b *testing.B) {
 		fns[threads], err = a.Func("lion")
 		require.NoError(b, err)
 	}
-	cl, setThreads := cLionNative(b)
+	cl, setThreads := cLionFor(b, "native")
 	const full = 2598912 // the MLP's parameters
 	for _, p := range []int{full / 16, full, 4 * full} {
 		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) { lionVsCopy(b, p, fns, cl, setThreads) })

@@ -3,14 +3,10 @@ package tests
 import (
 	"context"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"testing"
 	"time"
-	"unsafe"
 
-	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
 	"dlc.dev/dlc/compiler"
@@ -27,27 +23,12 @@ func staggered(n, slot int) []float32 {
 	return raw[1040*(slot+1) : 1040*(slot+1)+n]
 }
 
-// cLion compiles testdata/baseline/lion.c and returns a caller.
+// cLion compiles testdata/baseline/lion.c for x86-64-v3 and returns a caller
+// that runs it on 2 OpenMP threads.
 func cLion(b *testing.B) func(theta, grad, m []float32, s []float64) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		b.Skip("gcc not found: no C baseline")
-	}
-	so := filepath.Join(b.TempDir(), "lion_c.so")
-	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
-	if err != nil {
-		b.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
-	}
-	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	require.NoError(b, err)
-	setThreads, err := purego.Dlsym(h, "set_threads")
-	require.NoError(b, err)
-	purego.SyscallN(setThreads, 2)
-	fn, err := purego.Dlsym(h, "lion_c")
-	require.NoError(b, err)
-	return func(theta, grad, m []float32, s []float64) {
-		purego.SyscallN(fn, uintptr(len(theta)), uintptr(unsafe.Pointer(&theta[0])), uintptr(unsafe.Pointer(&grad[0])),
-			uintptr(unsafe.Pointer(&m[0])), uintptr(unsafe.Pointer(&s[0])))
-	}
+	lion, threads := cLionFor(b, "x86-64-v3")
+	threads(2)
+	return lion
 }
 
 // goLion is the plain Go loop: one goroutine, the same arithmetic.
