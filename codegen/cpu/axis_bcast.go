@@ -45,7 +45,7 @@ func dot(b *llir.Block, m, st []value.Value, use func(d int) bool) value.Value {
 // loadIndex loads index buffer ii at position at as an i64.
 func (k *axisKernel) loadIndex(b *llir.Block, d ir.DType, ii int, at value.Value) value.Value {
 	im := k.e.MemType(d)
-	g := b.NewGetElementPtr(im, k.bf.ptrs[ii], at)
+	g := b.NewGetElementPtr(im, k.bf.Ptrs[ii], at)
 	g.InBounds = true
 	var ix value.Value = k.e.Widen(b, d, b.NewLoad(im, g))
 	if d != ir.I64 {
@@ -67,7 +67,7 @@ func (k *axisKernel) gatherBroadcast(v *ir.Value, xi, ii int, outs []int) {
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.bf.ptrs[xi], emptyElement(k.e, k.mod, xd))
+	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], emptyElement(k.e, k.mod, xd))
 	k.segments(entry, k.dim(out[last]), func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		m := append(k.coords(b, b.NewUDiv(p, k.dim(out[last])), out[:last]), i0)
 		ib := dot(b, m, si, func(int) bool { return true })
@@ -114,7 +114,7 @@ func (k *axisKernel) scatterBroadcast(v *ir.Value, ui, ii int, outs []int) {
 			b.NewStore(elemental.Const(v.Type.DType, 0), acc)
 			b = k.loop(b, "k", i64(0), kdim, 1, func(b *llir.Block, kk value.Value) *llir.Block {
 				ix := k.loadIndex(b, idx.Type.DType, ii, b.NewAdd(ib, b.NewMul(kk, si[v.Axis])))
-				u := b.NewGetElementPtr(um, k.bf.ptrs[ui], b.NewAdd(ub, b.NewMul(kk, su[v.Axis])))
+				u := b.NewGetElementPtr(um, k.bf.Ptrs[ui], b.NewAdd(ub, b.NewMul(kk, su[v.Axis])))
 				u.InBounds = true
 				x := k.e.Widen(b, ud, b.NewLoad(um, u))
 				sum := b.NewFAdd(b.NewLoad(reg, acc), x)

@@ -150,18 +150,7 @@ func i64(n int64) constant.Constant { return constant.NewInt(types.I64, n) }
 
 // dim is the size of dimension d as an i64.
 func (k *rowKernel) dim(d ir.Dim) value.Value {
-	return dimValue(k.bf, d)
-}
-
-func dimValue(bf *bodyFunc, d ir.Dim) value.Value {
-	if !d.IsSym() {
-		return i64(d.N)
-	}
-	x, ok := bf.dims[d.Sym]
-	if !ok {
-		fail("dimension %s is not an argument of the kernel (compiler bug)", d.Sym)
-	}
-	return x
+	return k.bf.Dim(d)
 }
 
 // product is the product of the dimensions of s, computed once in entry.
@@ -380,7 +369,7 @@ func (k *rowKernel) outside(a *ir.Value) (value.Value, bool) {
 	if a.Op == ir.OpConst {
 		return elemental.Const(a.Type.DType, a.Const), true
 	}
-	if x, ok := k.bf.scalars[a]; ok {
+	if x, ok := k.bf.Scalars[a]; ok {
 		return x, true
 	}
 	if !k.InGroup[a] {
@@ -501,7 +490,7 @@ func (k *rowKernel) rowPtr(bi int, t ir.Shape, flat bool) value.Value {
 	}
 	v := k.viewOf(bi, t, flat)
 	mt := k.e.MemType(k.p.Buffers[bi].Value.Type.DType)
-	gep := k.head.NewGetElementPtr(mt, k.bf.ptrs[bi], v.off)
+	gep := k.head.NewGetElementPtr(mt, k.bf.Ptrs[bi], v.off)
 	gep.InBounds = true
 	k.rowPtrs[key] = gep
 	k.denseRows[gep] = v.dense

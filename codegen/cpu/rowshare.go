@@ -95,7 +95,7 @@ func (k *rowKernel) invariant(x *ir.Value, t ir.Shape) bool {
 	if x.Op == ir.OpConst {
 		return true
 	}
-	if _, ok := k.bf.scalars[x]; ok {
+	if _, ok := k.bf.Scalars[x]; ok {
 		return true
 	}
 	if k.InGroup[x] {

@@ -59,7 +59,7 @@ func (k *kernel) storeAll(b *llir.Block, outs []int, pos, x value.Value) {
 func (k *kernel) axisReduce(v *ir.Value, xi int, outs []int) *llir.Block {
 	s := v.Args[0].Type.Shape
 	entry := k.entry
-	n := k.dim(s[v.Axis])
+	n := k.Dim(s[v.Axis])
 	inner := k.product(entry, s[v.Axis+1:])
 	red := elemental.NewReduction(k.e, v)
 	xd := v.Args[0].Type.DType
@@ -99,12 +99,12 @@ func (k *kernel) axisGather(v *ir.Value, xi, ii int, outs []int) *llir.Block {
 	x, idx := v.Args[0], v.Args[1]
 	s, si := x.Type.Shape, idx.Type.Shape
 	entry := k.entry
-	n, kdim := k.dim(s[v.Axis]), k.dim(si[v.Axis])
+	n, kdim := k.Dim(s[v.Axis]), k.Dim(si[v.Axis])
 	inner := k.product(entry, si[v.Axis+1:])
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.ptrs[xi], emptyElement(k, xd))
+	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], emptyElement(k, xd))
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
 	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
 		q, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)
@@ -133,7 +133,7 @@ func (k *kernel) axisScatter(v *ir.Value, ui, ii int, outs []int) *llir.Block {
 	upd, idx := v.Args[0], v.Args[1]
 	s := v.Type.Shape
 	entry := k.entry
-	n, kdim := k.dim(s[v.Axis]), k.dim(upd.Type.Shape[v.Axis])
+	n, kdim := k.Dim(s[v.Axis]), k.Dim(upd.Type.Shape[v.Axis])
 	inner := k.product(entry, s[v.Axis+1:])
 	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)

@@ -16,7 +16,7 @@ import (
 
 // bcastStrides is elemental.BroadcastStrides over this kernel's dimensions.
 func (k *kernel) bcastStrides(b *llir.Block, s ir.Shape) []value.Value {
-	return elemental.BroadcastStrides(b, s, k.dim)
+	return elemental.BroadcastStrides(b, s, k.Dim)
 }
 
 // bcastOffset is Σ m_d·st[d] over the axes d ≠ skip, m the coordinates of
@@ -24,7 +24,7 @@ func (k *kernel) bcastStrides(b *llir.Block, s ir.Shape) []value.Value {
 func (k *kernel) bcastOffset(b *llir.Block, pos value.Value, s ir.Shape, st []value.Value, skip int) value.Value {
 	var off value.Value = i64(0)
 	for d := len(s) - 1; d >= 0; d-- {
-		n := k.dim(s[d])
+		n := k.Dim(s[d])
 		if d != skip {
 			off = b.NewAdd(off, b.NewMul(b.NewURem(pos, n), st[d]))
 		}
@@ -35,7 +35,7 @@ func (k *kernel) bcastOffset(b *llir.Block, pos value.Value, s ir.Shape, st []va
 
 // coord is the coordinate along axis of flat position pos over shape s.
 func (k *kernel) coord(b *llir.Block, pos value.Value, s ir.Shape, axis int) value.Value {
-	return b.NewURem(b.NewUDiv(pos, k.product(b, s[axis+1:])), k.dim(s[axis]))
+	return b.NewURem(b.NewUDiv(pos, k.product(b, s[axis+1:])), k.Dim(s[axis]))
 }
 
 // index loads index buffer ii at position at as an i64.
@@ -53,12 +53,12 @@ func (k *kernel) axisGatherBroadcast(v *ir.Value, xi, ii int, outs []int) *llir.
 	x, idx := v.Args[0], v.Args[1]
 	out := v.Type.Shape
 	entry := k.entry
-	n := k.dim(x.Type.Shape[v.Axis])
+	n := k.Dim(x.Type.Shape[v.Axis])
 	sx, si := k.bcastStrides(entry, x.Type.Shape), k.bcastStrides(entry, idx.Type.Shape)
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.ptrs[xi], emptyElement(k, xd))
+	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], emptyElement(k, xd))
 	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
 		ix := k.index(b, idx.Type.DType, ii, k.bcastOffset(b, pos, out, si, -1))
 		ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
@@ -79,7 +79,7 @@ func (k *kernel) axisScatterBroadcast(v *ir.Value, ui, ii int, outs []int) *llir
 	s := v.Type.Shape
 	entry := k.entry
 	su, si := k.bcastStrides(entry, upd.Type.Shape), k.bcastStrides(entry, idx.Type.Shape)
-	kdim := k.dim(upd.Type.Shape[v.Axis])
+	kdim := k.Dim(upd.Type.Shape[v.Axis])
 	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
 	reg := elemental.RegType(v.Type.DType)
 	acc := entry.NewAlloca(reg)

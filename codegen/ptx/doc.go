@@ -1,8 +1,9 @@
 // Package ptx is the NVIDIA GPU backend: it lowers the scheduled graph IR to
 // LLVM IR for the NVPTX target (one kernel entry per fused kernel, its
-// per-element code from codegen/elemental and its arguments from
-// codegen/plan) and turns that into PTX with opt and llc. The CUDA driver
-// JIT-compiles the PTX when the runtime loads it.
+// per-element code from codegen/elemental, its arguments from codegen/plan
+// and the code it shares with the CPU backend from codegen/kernelir) and
+// turns that into PTX with opt and llc. The CUDA driver JIT-compiles the PTX
+// when the runtime loads it.
 //
 // The pieces, one file each:
 //

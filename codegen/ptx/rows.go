@@ -207,7 +207,7 @@ func (r *rowKernel) outside(a *ir.Value) (value.Value, bool) {
 	if a.Op == ir.OpConst {
 		return elemental.Const(a.Type.DType, a.Const), true
 	}
-	if x, ok := r.scalars[a]; ok {
+	if x, ok := r.Scalars[a]; ok {
 		return x, true
 	}
 	if !r.InGroup[a] {
@@ -292,7 +292,7 @@ func (ec *elemCode) compute(v *ir.Value) {
 // states combine across the block and the reductions are finished into
 // rowVals. It returns the block where the row continues.
 func (r *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
-	n := r.dim(l.Extent)
+	n := r.Dim(l.Extent)
 	reds := make([]*elemental.Reduction, len(l.Reds))
 	init := make([]elemental.State, len(l.Reds))
 	first := cur.NewICmp(enum.IPredEQ, r.tid, i64(0))

@@ -43,7 +43,7 @@ func (r *rowKernel) rowOffset(bi int, t ir.Shape, flat bool) value.Value {
 	h := r.head
 	if flat {
 		if r.perElemShape(t) {
-			return h.NewMul(r.row, r.dim(t[r.Rank]))
+			return h.NewMul(r.row, r.Dim(t[r.Rank]))
 		}
 		return r.row
 	}
@@ -110,7 +110,7 @@ func (r *rowKernel) rowIndex() []value.Value {
 	r.rowIdx = make([]value.Value, r.Rank)
 	q := r.row
 	for i := r.Rank - 1; i > 0; i-- {
-		n := r.dim(r.Shape[i])
+		n := r.Dim(r.Shape[i])
 		r.rowIdx[i] = h.NewURem(q, n)
 		q = h.NewUDiv(q, n)
 	}
@@ -127,7 +127,7 @@ func (r *rowKernel) rowPtr(bi int, t ir.Shape, flat bool) value.Value {
 		return p
 	}
 	mt := r.e.MemType(r.p.Buffers[bi].Value.Type.DType)
-	gep := r.head.NewGetElementPtr(mt, r.ptrs[bi], r.rowOffset(bi, t, flat))
+	gep := r.head.NewGetElementPtr(mt, r.Ptrs[bi], r.rowOffset(bi, t, flat))
 	gep.InBounds = true
 	r.rowPtrs[key] = gep
 	return gep
@@ -166,7 +166,7 @@ func (r *rowKernel) gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 	g, ok := r.gathers[bi]
 	if !ok {
 		h := r.head
-		c := r.dim(data.Type.Shape[len(data.Type.Shape)-1])
+		c := r.Dim(data.Type.Shape[len(data.Type.Shape)-1])
 		nonEmpty := h.NewICmp(enum.IPredSGT, c, i64(0))
 		g.hi = h.NewSelect(nonEmpty, h.NewSub(c, i64(1)), i64(0))
 		g.ptr = h.NewSelect(nonEmpty, r.rowPtr(bi, data.Type.Shape, false), emptyElement(r.kernel, data.Type.DType))
