@@ -9,8 +9,9 @@
 //	plan       what each kernel of a scheduled function reads and writes, in
 //	           the order the runtime passes it (the artifact.Kernel descriptor)
 //	kernelir   the LLVM IR both backends emit the same way around the
-//	           elemental code: the module, a kernel's parameters, a loop
-//	           kernel's loads and stores
+//	           elemental code: parameters, a loop kernel's loads and stores,
+//	           and a row kernel's addressing, values, element code and loop
+//	           states, with hooks for what differs
 //	cpu        the CPU backend: loop, row and axis kernels around the elemental
 //	           code, their vector loops, and the opt/llc/link driver
 //	ptx        the GPU backend: the same kernels as PTX entries, thread-block

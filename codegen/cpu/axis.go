@@ -15,6 +15,7 @@ package cpu
 import (
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
@@ -251,7 +252,7 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], emptyElement(k.e, k.mod, xd))
+	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
 	k.segments(entry, inner, func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		q := b.NewUDiv(p, inner)

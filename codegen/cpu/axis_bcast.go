@@ -7,6 +7,7 @@ package cpu
 
 import (
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -67,7 +68,7 @@ func (k *axisKernel) gatherBroadcast(v *ir.Value, xi, ii int, outs []int) {
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], emptyElement(k.e, k.mod, xd))
+	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	k.segments(entry, k.dim(out[last]), func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		m := append(k.coords(b, b.NewUDiv(p, k.dim(out[last])), out[:last]), i0)
 		ib := dot(b, m, si, func(int) bool { return true })

@@ -8,6 +8,7 @@ package ptx
 
 import (
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
@@ -104,7 +105,7 @@ func (k *kernel) axisGather(v *ir.Value, xi, ii int, outs []int) *llir.Block {
 	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
 	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], emptyElement(k, xd))
+	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
 	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
 		q, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)

@@ -10,8 +10,9 @@
 //	emit.go     the module, the kernel entry and its parameters, loop kernels
 //	            (a grid-stride loop over elements)
 //	rows.go     row kernels: a thread block per row, passes over the row,
-//	            block reductions by warp shuffles in a fixed order
-//	rowview.go  how a row kernel addresses a buffer (broadcast strides, gathers)
+//	            block reductions by warp shuffles in a fixed order (how a row
+//	            addresses its buffers and computes its values is
+//	            codegen/kernelir's, shared with the CPU)
 //	axis.go     axis kernels: a thread per output position
 //	devmath.go  the math the GPU calls instead of expanding (erfc, sin, cos on
 //	            f32, with the elemental layer's inline bodies), and the error for

@@ -291,13 +291,5 @@ func iotaOf(k *kernel, b *llir.Block, v *ir.Value, i value.Value) value.Value {
 	s := v.Type.Shape
 	inner := k.product(b, s[v.Axis+1:])
 	x := b.NewURem(b.NewUDiv(i, inner), k.Dim(s[v.Axis]))
-	return intOf(b, x, v.Type.DType)
-}
-
-// intOf converts a non-negative i64 index to integer dtype d.
-func intOf(b *llir.Block, x value.Value, d ir.DType) value.Value {
-	if d == ir.I32 {
-		return b.NewTrunc(x, types.I32)
-	}
-	return x
+	return kernelir.IntOf(b, x, v.Type.DType)
 }
