@@ -249,8 +249,7 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 	entry := k.fn.NewBlock("entry")
 	n, kdim := k.dim(s[v.Axis]), k.dim(si[v.Axis])
 	inner := k.product(entry, si[v.Axis+1:])
-	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
-	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	nonEmpty, hi := kernelir.IndexBounds(entry, n)
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
 	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
@@ -262,12 +261,7 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 			pos := b.NewAdd(p, j)
 			g := b.NewGetElementPtr(im, k.bf.Ptrs[ii], pos)
 			g.InBounds = true
-			var ix value.Value = k.e.Widen(b, id, b.NewLoad(im, g))
-			if id != ir.I64 {
-				ix = b.NewSExt(ix, types.I64)
-			}
-			ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-			ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+			ix := kernelir.Clamp(b, kernelir.Index64(b, k.e.Widen(b, id, b.NewLoad(im, g)), id), hi)
 			off := b.NewAdd(b.NewAdd(rowStart, b.NewMul(ix, inner)), b.NewAdd(i0, j))
 			src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 			src.InBounds = true
@@ -306,15 +300,11 @@ func (k *axisKernel) scatter(v *ir.Value, ui, ii int, outs []int) {
 				at := b.NewAdd(b.NewAdd(first, b.NewMul(kk, inner)), t)
 				g := b.NewGetElementPtr(im, k.bf.Ptrs[ii], at)
 				g.InBounds = true
-				var ix value.Value = b.NewLoad(im, g)
-				if id != ir.I64 {
-					ix = b.NewSExt(ix, types.I64)
-				}
+				ix := kernelir.Index64(b, b.NewLoad(im, g), id)
 				u := b.NewGetElementPtr(um, k.bf.Ptrs[ui], at)
 				u.InBounds = true
 				x := k.e.Widen(b, ud, b.NewLoad(um, u))
-				sum := b.NewFAdd(b.NewLoad(reg, acc), x)
-				b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+				kernelir.ScatterStep(b, reg, acc, ix, j, x)
 				return b
 			})
 			r := b.NewLoad(reg, acc)

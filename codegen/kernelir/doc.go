@@ -3,7 +3,8 @@
 // parameters in register form, the loads and stores of a loop kernel's
 // elements, and most of a row kernel — how it addresses a buffer's part of
 // the row under broadcasting, its per-row values, the element code of a pass
-// and the phis that carry reduction states through a pass's loop.
+// and the phis that carry reduction states through a pass's loop — and the
+// index arithmetic of gathers and scatters, in row and axis kernels alike.
 //
 // What differs between the backends stays in them, behind small hooks:
 // where values that are the same for every row are computed (RowBackend),

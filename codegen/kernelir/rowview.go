@@ -183,18 +183,12 @@ func (k *RowKernel) Gather(b *llir.Block, v *ir.Value, idx value.Value, phase in
 	g, ok := k.gathers[bi]
 	if !ok {
 		inv := k.B.Invariant()
-		c := k.Args.Dim(data.Type.Shape[len(data.Type.Shape)-1])
-		nonEmpty := inv.NewICmp(enum.IPredSGT, c, i64(0))
-		g.hi = inv.NewSelect(nonEmpty, inv.NewSub(c, i64(1)), i64(0))
+		var nonEmpty value.Value
+		nonEmpty, g.hi = IndexBounds(inv, k.Args.Dim(data.Type.Shape[len(data.Type.Shape)-1]))
 		g.ptr = k.Head.NewSelect(nonEmpty, k.RowPtr(bi, data.Type.Shape, false), EmptyElement(k.E, k.Mod, data.Type.DType))
 		k.gathers[bi] = g
 	}
-	var ix value.Value = idx
-	if v.Args[1].Type.DType != ir.I64 {
-		ix = b.NewSExt(ix, types.I64)
-	}
-	ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-	ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, g.hi), g.hi, ix)
+	ix := Clamp(b, Index64(b, idx, v.Args[1].Type.DType), g.hi)
 	d := data.Type.DType
 	mt := k.E.MemType(d)
 	gep := b.NewGetElementPtr(mt, g.ptr, ix)

@@ -10,8 +10,6 @@ import (
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
-	"github.com/llir/llvm/ir/enum"
-	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
 
@@ -41,11 +39,7 @@ func (k *kernel) coord(b *llir.Block, pos value.Value, s ir.Shape, axis int) val
 
 // index loads index buffer ii at position at as an i64.
 func (k *kernel) index(b *llir.Block, d ir.DType, ii int, at value.Value) value.Value {
-	var ix value.Value = k.e.Widen(b, d, b.NewLoad(k.e.MemType(d), k.elem(b, ii, at)))
-	if d != ir.I64 {
-		ix = b.NewSExt(ix, types.I64)
-	}
-	return ix
+	return kernelir.Index64(b, k.e.Widen(b, d, b.NewLoad(k.e.MemType(d), k.elem(b, ii, at))), d)
 }
 
 // axisGatherBroadcast emits take_along_axis v that broadcasts x or its
@@ -56,14 +50,12 @@ func (k *kernel) axisGatherBroadcast(v *ir.Value, xi, ii int, outs []int) *llir.
 	entry := k.entry
 	n := k.Dim(x.Type.Shape[v.Axis])
 	sx, si := k.bcastStrides(entry, x.Type.Shape), k.bcastStrides(entry, idx.Type.Shape)
-	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
-	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	nonEmpty, hi := kernelir.IndexBounds(entry, n)
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
 	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
 		ix := k.index(b, idx.Type.DType, ii, k.bcastOffset(b, pos, out, si, -1))
-		ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-		ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+		ix = kernelir.Clamp(b, ix, hi)
 		off := b.NewAdd(k.bcastOffset(b, pos, out, sx, v.Axis), b.NewMul(ix, sx[v.Axis]))
 		src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 		src.InBounds = true
@@ -91,8 +83,7 @@ func (k *kernel) axisScatterBroadcast(v *ir.Value, ui, ii int, outs []int) *llir
 		b = k.loop(b, "k", i64(0), kdim, i64(1), func(b *llir.Block, kk value.Value) *llir.Block {
 			ix := k.index(b, idx.Type.DType, ii, b.NewAdd(ib, b.NewMul(kk, si[v.Axis])))
 			x := k.e.Widen(b, ud, b.NewLoad(um, k.elem(b, ui, b.NewAdd(ub, b.NewMul(kk, su[v.Axis])))))
-			sum := b.NewFAdd(b.NewLoad(reg, acc), x)
-			b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+			kernelir.ScatterStep(b, reg, acc, ix, j, x)
 			return b
 		})
 		k.storeAll(b, outs, pos, b.NewLoad(reg, acc))
