@@ -1,7 +1,7 @@
 // This file checks floating-point contraction (dlc build -fp-contract fast,
 // compiler.Options.FPContract): a kernel a*b + c built with it rounds once,
 // exactly as a fused multiply-add computed independently with math/big, and
-// built without it rounds twice; the stdlib's DDIM and DDPM steps and Lion
+// built without it (or for a CPU without FMA) rounds twice; the stdlib's DDIM and DDPM steps and Lion
 // built with it stay within error bounds derived from their expressions of
 // the float64 interpreter, differ from the default build somewhere (so the
 // option took effect), and give the same bits for any thread count, with
@@ -37,10 +37,16 @@ func gamma(k int) float64 { return float64(k) * unitRoundoff / (1 - float64(k)*u
 // buildContract builds source file rel with floating-point contraction c.
 func buildContract(t *testing.T, rel string, c codegen.FPContract) []byte {
 	t.Helper()
+	return buildContractFor(t, rel, c, "")
+}
+
+// buildContractFor is buildContract for -cpu cpu.
+func buildContractFor(t *testing.T, rel string, c codegen.FPContract, cpu string) []byte {
+	t.Helper()
 	needTools(t)
 	src, err := os.ReadFile(rel)
 	require.NoError(t, err)
-	b, man, err := compiler.Build(context.Background(), rel, src, compiler.Options{FPContract: c})
+	b, man, err := compiler.Build(context.Background(), rel, src, compiler.Options{CPU: cpu, FPContract: c})
 	require.NoError(t, err)
 	want := ""
 	if c == codegen.ContractFast {
@@ -89,7 +95,8 @@ func fusedF32(a, b, c float32) float32 {
 // every element's bits: fl(a*b + c) with contraction, fl(fl(a*b) + c)
 // without. Among the inputs is (1+2^-12)² - (1+2^-11), whose product
 // rounds to 1+2^-11 (a tie, to even): 0 unfused, 2^-24 fused. The length
-// leaves a scalar tail after the vector loop.
+// leaves a scalar tail after the vector loop. On a CPU without FMA
+// (-cpu x86-64) there is nothing to fuse with: fast gives the unfused bits.
 func TestFPContractFusesMultiplyAdd(t *testing.T) {
 	dir := t.TempDir()
 	src := dir + "/fma.dl"
@@ -111,6 +118,8 @@ func TestFPContractFusesMultiplyAdd(t *testing.T) {
 	cfg := runtime.Config{Threads: 2, MinChunk: 1024}
 	fast := runF32(t, buildContract(t, src, codegen.ContractFast), cfg, "fma", in, []string{"y"}, nil)["y"]
 	off := runF32(t, buildContract(t, src, codegen.ContractOff), cfg, "fma", in, []string{"y"}, nil)["y"]
+	noFMA := runF32(t, buildContractFor(t, src, codegen.ContractFast, "x86-64"), cfg, "fma", in, []string{"y"}, nil)["y"]
+	require.Equal(t, off, noFMA, "-fp-contract fast for a CPU without FMA")
 	require.Equal(t, float32(0x1p-24), fast[0], "(1+2^-12)² - (1+2^-11) fused")
 	require.Equal(t, float32(0), off[0], "(1+2^-12)² - (1+2^-11) rounded twice")
 	differ := 0
