@@ -133,9 +133,9 @@ func (c *elementCode) roundsToBF16(e *elemental.Elemental) bool {
 // bf16LoopLanes is the width of a loop kernel's vector loop for
 // Caps.BF16Round: a target with it has AVX-512, and one zmm vector per
 // iteration rounds with one vcvtneps2bf16 and one test. Lion with bf16
-// momentum in cache took 8.7–9.0 µs per 32 768 elements this way, 11.5–12.5
-// µs with ymm vectors (one to four per iteration) and 9.5–9.8 µs as opt
-// vectorises the integer rounding.
+// momentum in cache, on one thread, took 8.7–9.0 µs per 32 768 elements this
+// way, 11.5–12.5 µs with ymm vectors (one to four per iteration) and 9.5–9.8
+// µs as opt vectorises the integer rounding.
 const bf16LoopLanes = 16
 
 // bf16Loop emits, after head, the vector loop of loop kernel p's body that
