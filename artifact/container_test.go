@@ -430,6 +430,7 @@ func TestDecodeTargets(t *testing.T) {
 	}{
 		{"missing section", func(m *Manifest) { m.Targets[0].Section = "ptx" }, `target cpu: no section "ptx"`},
 		{"two of a kind", func(m *Manifest) { m.Targets = append(m.Targets, m.Targets[0]) }, `two targets of kind "cpu"`},
+		{"unknown contraction", func(m *Manifest) { m.Targets[0].FPContract = "off" }, `target cpu: fp_contract "off", not "fast" or absent`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -447,6 +448,17 @@ func TestDecodeTargets(t *testing.T) {
 	// forge itself writes what Decode accepts.
 	if _, _, err := Decode(forge(t, sampleManifest(), sampleSections())); err != nil {
 		t.Fatal(err)
+	}
+	// Contracted code says so, and the field survives a round trip.
+	m := sampleManifest()
+	m.Targets[0].FPContract = FPContractFast
+	b, err := Encode(m, sampleSections())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := Decode(b)
+	if err != nil || got.Targets[0].FPContract != FPContractFast {
+		t.Fatalf("Decode: %v, target %+v", err, got.Targets)
 	}
 }
 

@@ -174,12 +174,16 @@ func checkSections(m *Manifest, names []string, sections map[string][]byte) erro
 	return nil
 }
 
-// checkTargets verifies that every target names a section the file holds, and that
-// no two targets are of one kind (a loader picks a target by its kind).
+// checkTargets verifies that every target names a section the file holds and
+// a known floating-point contraction, and that no two targets are of one kind
+// (a loader picks a target by its kind).
 func checkTargets(m *Manifest, sections map[string][]byte) error {
 	for i, t := range m.Targets {
 		if _, ok := sections[t.Section]; !ok {
 			return fmt.Errorf("%w (target %s: no section %q)", ErrCorrupt, t.Kind, t.Section)
+		}
+		if t.FPContract != "" && t.FPContract != FPContractFast {
+			return fmt.Errorf("%w (target %s: fp_contract %q, not %q or absent)", ErrCorrupt, t.Kind, t.FPContract, FPContractFast)
 		}
 		for _, u := range m.Targets[:i] {
 			if u.Kind == t.Kind {

@@ -87,7 +87,17 @@ type Target struct {
 	// CPU, the flags of /proc/cpuinfo (avx2, fma, f16c, ...). Sorted.
 	Features []string `json:"features"`
 	Entries  []Entry  `json:"entries"` // one per kernel of every function
+	// FPContract is FPContractFast when the code was compiled with
+	// floating-point contraction (dlc build -fp-contract fast): a multiply
+	// and an add of the source may be one fused multiply-add, which rounds
+	// once. Empty, the default, when every operation rounds where the source
+	// says, as the reference interpreter does.
+	FPContract string `json:"fp_contract,omitempty"`
 }
+
+// FPContractFast is Target.FPContract for code compiled with floating-point
+// contraction.
+const FPContractFast = "fast"
 
 // Target kinds.
 const (

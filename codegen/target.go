@@ -55,6 +55,7 @@ type Caps struct {
 	FMA        bool // fused multiply-add instructions
 	F16C       bool // f32 <-> f16 conversion instructions; without them f16 is converted with integer code
 	BF16Dot    bool // bf16 pairs multiplied and summed into f32 (AVX512_BF16's vdpbf16ps)
+	BF16Round  bool // f32 vectors rounded to bf16 by one instruction, which reads subnormals as zero, and those found by another (vcvtneps2bf16 and vfpclassps: AVX512_BF16, VL, DQ)
 	F16Arith   bool // f16 arithmetic without widening (no x86 CPU dlc accepts has it)
 	BF16Arith  bool // bf16 arithmetic without widening (none on x86)
 	Cache      CacheSizes
@@ -156,6 +157,7 @@ func cpuTarget(name string, features, attrs []string) Target {
 		FMA:        t.HasFeature("fma"),
 		F16C:       t.HasFeature("f16c"),
 		BF16Dot:    t.HasFeature("avx512_bf16"),
+		BF16Round:  t.HasFeature("avx512_bf16") && t.HasFeature("avx512vl") && t.HasFeature("avx512dq"),
 		F16Arith:   t.HasFeature("avx512_fp16"),
 	}
 	switch {

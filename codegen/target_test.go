@@ -88,7 +88,7 @@ func TestCaps(t *testing.T) {
 	for _, c := range []struct {
 		cpu                string
 		bits               int
-		fma, f16c, bf16Dot bool
+		fma, f16c, bf16Dot bool // bf16Dot: BF16Round too
 		needs              string
 	}{
 		{cpu: "x86-64", bits: 128},
@@ -101,7 +101,7 @@ func TestCaps(t *testing.T) {
 	} {
 		tg := CPUTarget(c.cpu)
 		caps := tg.Caps
-		if caps.VectorBits != c.bits || caps.FMA != c.fma || caps.F16C != c.f16c || caps.BF16Dot != c.bf16Dot || caps.F16Arith || caps.BF16Arith {
+		if caps.VectorBits != c.bits || caps.FMA != c.fma || caps.F16C != c.f16c || caps.BF16Dot != c.bf16Dot || caps.BF16Round != c.bf16Dot || caps.F16Arith || caps.BF16Arith {
 			t.Errorf("%s: caps %+v", c.cpu, caps)
 		}
 		if tg.Kind != CPU || tg.Triple != x86_64Triple || tg.DataLayout == "" || tg.CPU != c.cpu || tg.Name() != c.cpu || tg.Native {
@@ -140,8 +140,14 @@ func TestNativeTarget(t *testing.T) {
 	if nt.HasFeature("vaes") || !nt.HasFeature("avx512_bf16") || nt.HasFeature("rdrand") || nt.HasFeature("sse2") {
 		t.Errorf("features %v", nt.CPUFeatures)
 	}
-	if nt.Caps.VectorBits != 512 || !nt.Caps.BF16Dot || nt.Caps.Cache != cache {
+	if nt.Caps.VectorBits != 512 || !nt.Caps.BF16Dot || !nt.Caps.BF16Round || nt.Caps.Cache != cache {
 		t.Errorf("caps %+v", nt.Caps)
+	}
+
+	// vcvtneps2bf16 on ymm and vfpclassps need AVX512VL and DQ too.
+	delete(flags, "avx512dq")
+	if nt := NativeTarget(Host{LLVMCPU: "znver3", Flags: flags}); !nt.Caps.BF16Dot || nt.Caps.BF16Round {
+		t.Errorf("without avx512dq: caps %+v, want BF16Dot and not BF16Round", nt.Caps)
 	}
 
 	// A CPU dlc does not list: the best level the machine reaches, plus the rest.

@@ -41,10 +41,11 @@ type targetOutput struct {
 
 // cpuBackend compiles kernels for a CPU into one shared object.
 type cpuBackend struct {
-	target codegen.Target
-	tools  *llvmtool.Tools
-	phase  func(name string, took time.Duration) // Options.Phase
-	cache  *buildcache.Cache                     // Options.Cache, which keeps the LLVM version
+	target   codegen.Target
+	tools    *llvmtool.Tools
+	contract codegen.FPContract                    // Options.FPContract
+	phase    func(name string, took time.Duration) // Options.Phase
+	cache    *buildcache.Cache                     // Options.Cache, which keeps the LLVM version
 }
 
 // newCPUBackend finds the LLVM tools and resolves the CPU opt names (asking llc
@@ -58,7 +59,7 @@ func newCPUBackend(ctx context.Context, opt Options) (*cpuBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &cpuBackend{target: t, tools: tools, phase: opt.Phase, cache: opt.Cache}, nil
+	return &cpuBackend{target: t, tools: tools, contract: opt.FPContract, phase: opt.Phase, cache: opt.Cache}, nil
 }
 
 // identity is the LLVM tools and the target, every field of it.
@@ -88,7 +89,7 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 	if err := dump(dumpDir, "kernels.ll", llText); err != nil {
 		return nil, err
 	}
-	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools, Phase: b.phase})
+	so, optIR, err := cpu.Compile(ctx, llText, cpu.Options{Target: b.target, Tools: b.tools, FPContract: b.contract, Phase: b.phase})
 	if err != nil {
 		return nil, err
 	}
@@ -100,12 +101,13 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		return nil, err
 	}
 	t := artifact.Target{
-		Kind:     artifact.TargetCPU,
-		Section:  artifact.SectionObject,
-		Triple:   b.target.Triple,
-		Arch:     b.target.Name(),
-		Features: append([]string{}, b.target.CPUFeatures...),
-		Entries:  entries,
+		Kind:       artifact.TargetCPU,
+		Section:    artifact.SectionObject,
+		Triple:     b.target.Triple,
+		Arch:       b.target.Name(),
+		Features:   append([]string{}, b.target.CPUFeatures...),
+		Entries:    entries,
+		FPContract: manifestContract(b.contract),
 	}
 	sort.Strings(t.Features)
 	return &targetOutput{
@@ -183,13 +185,15 @@ func unavailableKernels(m *ir.Module) error {
 
 // ptxBackend compiles kernels for an NVIDIA GPU into PTX.
 type ptxBackend struct {
-	target codegen.Target
-	tools  *llvmtool.Tools
-	llc    string // an llc that knows the target's compute capability
+	target   codegen.Target
+	tools    *llvmtool.Tools
+	llc      string             // an llc that knows the target's compute capability
+	contract codegen.FPContract // Options.FPContract
 }
 
-// newPTXBackend resolves compute capability sm and finds an llc for it.
-func newPTXBackend(sm string, tools *llvmtool.Tools) (*ptxBackend, error) {
+// newPTXBackend resolves compute capability sm and finds an llc for it; the
+// PTX is compiled with floating-point contraction contract.
+func newPTXBackend(sm string, tools *llvmtool.Tools, contract codegen.FPContract) (*ptxBackend, error) {
 	t, err := codegen.CUDATarget(sm)
 	if err != nil {
 		return nil, fmt.Errorf("-target %w", err)
@@ -198,7 +202,7 @@ func newPTXBackend(sm string, tools *llvmtool.Tools) (*ptxBackend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &ptxBackend{target: t, tools: tools, llc: llc}, nil
+	return &ptxBackend{target: t, tools: tools, llc: llc, contract: contract}, nil
 }
 
 // compile emits the kernels for the GPU and compiles them to PTX.
@@ -213,17 +217,18 @@ func (b *ptxBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 	if err := dump(dumpDir, "kernels.ptx.ll", llText); err != nil {
 		return nil, err
 	}
-	text, err := ptx.Compile(ctx, llText, entries, ptx.Options{Target: b.target, Tools: b.tools, LLC: b.llc})
+	text, err := ptx.Compile(ctx, llText, entries, ptx.Options{Target: b.target, Tools: b.tools, LLC: b.llc, FPContract: b.contract})
 	if err != nil {
 		return nil, err
 	}
 	t := artifact.Target{
-		Kind:     artifact.TargetCUDA,
-		Section:  artifact.SectionPTX,
-		Triple:   b.target.Triple,
-		Arch:     b.target.CPU,
-		Features: []string{},
-		Entries:  entries,
+		Kind:       artifact.TargetCUDA,
+		Section:    artifact.SectionPTX,
+		Triple:     b.target.Triple,
+		Arch:       b.target.CPU,
+		Features:   []string{},
+		Entries:    entries,
+		FPContract: manifestContract(b.contract),
 	}
 	version, err := llvmtool.Version(ctx, &llvmtool.Tools{LLC: b.llc})
 	if err != nil {
@@ -239,4 +244,31 @@ func (b *ptxBackend) identity() string {
 		panic(fmt.Sprintf("codegen.Target does not marshal: %v", err)) // plain data: a dlc bug
 	}
 	return "cuda llc=" + llvmtool.FileIdentity(b.llc) + " target=" + string(t)
+}
+
+// manifestContract is artifact.Target.FPContract for code compiled with
+// contraction c: empty when off, so that the manifest of a default build is
+// what it was before the option existed.
+func manifestContract(c codegen.FPContract) string {
+	if c == codegen.ContractFast {
+		return artifact.FPContractFast
+	}
+	return ""
+}
+
+// ManifestFPContract reads the floating-point contraction an artifact's
+// targets record (every target records the build's), for rebuilding it.
+func ManifestFPContract(man *artifact.Manifest) (codegen.FPContract, error) {
+	c := codegen.ContractOff
+	for i, t := range man.Targets {
+		tc, err := codegen.ParseFPContract(t.FPContract)
+		if err != nil {
+			return c, fmt.Errorf("target %s: %w", t.Kind, err)
+		}
+		if i > 0 && tc != c {
+			return c, fmt.Errorf("target %s records fp-contract %s, target %s %s: one build compiles every target alike", t.Kind, tc, man.Targets[0].Kind, c)
+		}
+		c = tc
+	}
+	return c, nil
 }

@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/stdlib"
@@ -96,6 +97,10 @@ func newCacheInputs(filename string, src []byte, opt Options, backends []backend
 	if opt.Precision != ir.Invalid {
 		// Only when on, so that the keys of builds without it stay the same.
 		in.Flags = append(in.Flags, "precision="+opt.Precision.String())
+	}
+	if opt.FPContract != codegen.ContractOff {
+		// Likewise only when on.
+		in.Flags = append(in.Flags, "fp-contract="+opt.FPContract.String())
 	}
 	return in, nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/internal/buildcache"
 	"dlc.dev/dlc/ir"
 )
@@ -116,6 +117,30 @@ func TestCachePrecisionIsAFlag(t *testing.T) {
 	again, said = cachedBuildWith(t, c, files, Options{})
 	require.True(t, strings.HasPrefix(said, "hit: "), said)
 	require.Equal(t, f32, again)
+}
+
+// TestCacheFPContractIsAFlag checks that a -fp-contract fast build after a
+// default build of the same file misses, naming the flag, that each then
+// hits, and that the default build's key has no fp-contract in it, so that
+// its entries from before the option are still found.
+func TestCacheFPContractIsAFlag(t *testing.T) {
+	needTools(t)
+	c, err := buildcache.Open(t.TempDir(), 0)
+	require.NoError(t, err)
+	off, said := cachedBuildWith(t, c, cachedProgram, Options{})
+	require.Equal(t, "miss: nothing built from main.dl is in the cache", said)
+	fast, said := cachedBuildWith(t, c, cachedProgram, Options{FPContract: codegen.ContractFast})
+	require.Equal(t, `miss: flag fp-contract changed: was "", now "fp-contract=fast"`, said)
+	require.NotEqual(t, off, fast, "Lion's multiply-adds are fused")
+	again, said := cachedBuildWith(t, c, cachedProgram, Options{FPContract: codegen.ContractFast})
+	require.True(t, strings.HasPrefix(said, "hit: "), said)
+	require.Equal(t, fast, again)
+	again, said = cachedBuildWith(t, c, cachedProgram, Options{})
+	require.True(t, strings.HasPrefix(said, "hit: "), said)
+	require.Equal(t, off, again)
+	in, err := newCacheInputs("main.dl", []byte(cachedProgram["main.dl"]), Options{}, nil)
+	require.NoError(t, err)
+	require.Equal(t, []string{"cpu=default", "gpu="}, in.Flags)
 }
 
 func TestCacheCorruptEntryIsRebuilt(t *testing.T) {

@@ -47,6 +47,12 @@ type Options struct {
 	// every function in mixed precision (the precision pass); ir.Invalid, the
 	// zero value, leaves the program as written. ParsePrecision reads the flag.
 	Precision ir.DType
+	// FPContract is the -fp-contract of the build, which every backend
+	// passes to llc: codegen.ContractOff, the zero value, rounds every
+	// operation where the source does, as ir.Interpret does;
+	// codegen.ContractFast lets llc fuse a multiply and an add into one
+	// FMA. Every target section of the artifact records it.
+	FPContract codegen.FPContract
 	// Cache, if set, is the build cache Build looks in first and stores its
 	// artifact in. It is not used when DumpDir or Explain is set: those want
 	// the pipeline to run.
@@ -146,7 +152,7 @@ func (o Options) backends(ctx context.Context) ([]backend, codegen.Target, error
 	if o.GPU == "" {
 		return []backend{cpu}, cpu.target, nil
 	}
-	gpu, err := newPTXBackend(o.GPU, cpu.tools)
+	gpu, err := newPTXBackend(o.GPU, cpu.tools, o.FPContract)
 	if err != nil {
 		return nil, codegen.Target{}, err
 	}

@@ -1,7 +1,7 @@
 // This file tests a build with a GPU target: the artifact carries the cpu and
 // cuda targets side by side with one grid entry per kernel and the PTX
-// section, kernels described once (rereads merged), and a bad sm refused
-// before any work.
+// section, kernels described once (rereads merged), both compiled with the
+// build's floating-point contraction, and a bad sm refused before any work.
 package compiler
 
 import (
@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"dlc.dev/dlc/artifact"
+	"dlc.dev/dlc/codegen"
 )
 
 func TestBuildGPUTarget(t *testing.T) {
@@ -46,6 +47,40 @@ func TestBuildGPUTarget(t *testing.T) {
 				t.Errorf("%s: no .entry %s in the PTX", f.Name, e.Symbol)
 			}
 		}
+	}
+}
+
+// TestBuildGPUTargetFPContract checks that -fp-contract reaches both
+// backends and both target sections record it, and that reading it back
+// refuses targets that disagree.
+func TestBuildGPUTargetFPContract(t *testing.T) {
+	needTools(t)
+	src, err := os.ReadFile("../stdlib/optim/lion.dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, man, err := Build(context.Background(), "lion.dl", src, Options{GPU: "sm_80", FPContract: codegen.ContractFast})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range man.Targets {
+		if tg.FPContract != artifact.FPContractFast {
+			t.Errorf("target %s records fp_contract %q, want fast", tg.Kind, tg.FPContract)
+		}
+	}
+	if c, err := ManifestFPContract(man); err != nil || c != codegen.ContractFast {
+		t.Errorf("ManifestFPContract = %v, %v; want fast", c, err)
+	}
+	_, sections, err := artifact.Decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(sections[artifact.SectionPTX]), "fma.rn.f32") {
+		t.Errorf("the PTX of Lion built with -fp-contract fast has no fma.rn.f32")
+	}
+	man.Targets[1].FPContract = ""
+	if _, err := ManifestFPContract(man); err == nil || !strings.Contains(err.Error(), "target cuda records fp-contract off, target cpu fast") {
+		t.Errorf("targets that disagree: error %v", err)
 	}
 }
 

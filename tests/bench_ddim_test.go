@@ -1,8 +1,10 @@
 package tests
 
 import (
+	"context"
 	"math"
 	"math/rand/v2"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -13,21 +15,33 @@ import (
 	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen"
+	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/runtime"
 )
 
 // BenchmarkDDIMStepVsC runs, interleaved in one run on N = 16M f32 with 2
 // threads: dlc's ddim_step out of place (streaming stores, as the runtime
-// chooses for an output this large), the same with ordinary stores
-// (StreamBytes < 0), a hand-written fused C loop (gcc -O3 -march=x86-64-v3
-// -fopenmp) with ordinary and with streaming stores, the streaming one again
-// with dlc's per-element clip select (ddim_step's clip_x0, off), and dlc in
-// place, as the sampler runs it. It reports the median of each and the ratios.
+// chooses for an output this large), the same built with -fp-contract fast,
+// the default build with ordinary stores (StreamBytes < 0), a hand-written
+// fused C loop (gcc -O3 -march=x86-64-v3 -fopenmp, whose default contracts
+// multiply-adds into FMAs) with ordinary and with streaming stores, the
+// streaming one again with dlc's per-element clip select (ddim_step's
+// clip_x0, off), the streaming one compiled with -ffp-contract=off, and dlc
+// in place, as the sampler runs it. It reports the median of each and the
+// paired ratios; the two fair pairs, each rounding alike, are
+// c_stream_nofma/dlc (dlc's default against C without contraction: the
+// same bits) and c_stream/dlc_fast (both contracted).
 func BenchmarkDDIMStepVsC(b *testing.B) {
 	needTools(b)
-	cfn, cstream, cclip := cDDIM(b)
+	cfn, cstream, cclip := cDDIM(b, "fast")
+	_, cstreamOff, _ := cDDIM(b, "off")
 	art := buildProgram(b, "../stdlib/diffusion/ddim.dl")
-	step := func(cfg runtime.Config) *runtime.Func {
+	src, err := os.ReadFile("../stdlib/diffusion/ddim.dl")
+	require.NoError(b, err)
+	artFast, _, err := compiler.Build(context.Background(), "../stdlib/diffusion/ddim.dl", src, compiler.Options{FPContract: codegen.ContractFast})
+	require.NoError(b, err)
+	step := func(art []byte, cfg runtime.Config) *runtime.Func {
 		a, err := runtime.LoadBytes(art, cfg)
 		require.NoError(b, err)
 		b.Cleanup(func() { a.Close() })
@@ -35,10 +49,11 @@ func BenchmarkDDIMStepVsC(b *testing.B) {
 		require.NoError(b, err)
 		return fn
 	}
-	fn, plain := step(runtime.Config{Threads: 2}), step(runtime.Config{Threads: 2, StreamBytes: -1})
+	fn, plain, fast := step(art, runtime.Config{Threads: 2}), step(art, runtime.Config{Threads: 2, StreamBytes: -1}), step(artFast, runtime.Config{Threads: 2})
 
 	x, eps, z := staggered(benchN, 0), staggered(benchN, 1), staggered(benchN, 2)
 	oDLC, oPlain, oC, oCS, xi, oCC := staggered(benchN, 3), staggered(benchN, 4), staggered(benchN, 5), staggered(benchN, 6), staggered(benchN, 7), staggered(benchN, 8)
+	oFast, oCSOff := staggered(benchN, 9), staggered(benchN, 10)
 	for i := range x {
 		x[i], eps[i], z[i] = float32(i%7)-3, float32(i%5)-2, float32(i%3)-1
 	}
@@ -52,33 +67,44 @@ func BenchmarkDDIMStepVsC(b *testing.B) {
 			Scalars: map[string]float64{"abar_t": abarT, "abar_prev": abarS, "eta": eta},
 		}
 	}
-	outOfPlace, ordinary, inPlace := args(x, oDLC), args(x, oPlain), args(xi, xi)
+	outOfPlace, ordinary, inPlace, outFast := args(x, oDLC), args(x, oPlain), args(xi, xi), args(x, oFast)
 	c := func(f uintptr, o []float32) {
 		purego.SyscallN(f, uintptr(benchN), uintptr(unsafe.Pointer(&x[0])), uintptr(unsafe.Pointer(&eps[0])),
 			uintptr(unsafe.Pointer(&z[0])), uintptr(unsafe.Pointer(&o[0])), uintptr(unsafe.Pointer(&s[0])))
 	}
 	require.NoError(b, fn.Run(outOfPlace))
 	require.NoError(b, plain.Run(ordinary))
+	require.NoError(b, fast.Run(outFast))
 	c(cfn, oC)
 	c(cstream, oCS)
 	c(cclip, oCC)
+	c(cstreamOff, oCSOff)
 	require.Equal(b, oPlain, oDLC, "streaming stores change no bit")
+	// The same expression in the same order, every coefficient rounded to
+	// f32 once, nothing contracted: the same bits.
+	require.Equal(b, oCSOff, oDLC, "dlc's default build rounds as C without contraction")
 	for i := 0; i < benchN; i += 4099 { // dlc and C compute the same step
 		require.InDelta(b, oC[i], oDLC[i], 1e-5*(1+math.Abs(float64(oC[i]))))
 		require.InDelta(b, oC[i], oCS[i], 1e-5*(1+math.Abs(float64(oC[i]))))
 		require.InDelta(b, oC[i], oCC[i], 1e-5*(1+math.Abs(float64(oC[i]))))
+		require.InDelta(b, oC[i], oFast[i], 1e-5*(1+math.Abs(float64(oC[i]))))
 	}
-	var tDLC, tPlain, tC, tCS, tCC, tIn []time.Duration
+	ts := map[string]*[]time.Duration{}
 	runs := []struct {
-		ts  *[]time.Duration
-		run func()
+		name string
+		run  func()
 	}{
-		{&tDLC, func() { _ = fn.Run(outOfPlace) }},
-		{&tC, func() { c(cfn, oC) }},
-		{&tCS, func() { c(cstream, oCS) }},
-		{&tCC, func() { c(cclip, oCC) }},
-		{&tPlain, func() { _ = plain.Run(ordinary) }},
-		{&tIn, func() { _ = fn.Run(inPlace) }},
+		{"dlc", func() { _ = fn.Run(outOfPlace) }},
+		{"dlc_fast", func() { _ = fast.Run(outFast) }},
+		{"c", func() { c(cfn, oC) }},
+		{"c_stream", func() { c(cstream, oCS) }},
+		{"c_stream_nofma", func() { c(cstreamOff, oCSOff) }},
+		{"c_stream_clip", func() { c(cclip, oCC) }},
+		{"dlc_ordinary", func() { _ = plain.Run(ordinary) }},
+		{"dlc_inplace", func() { _ = fn.Run(inPlace) }},
+	}
+	for _, r := range runs {
+		ts[r.name] = new([]time.Duration)
 	}
 	order := rand.New(rand.NewPCG(1, 2))
 	b.ResetTimer()
@@ -93,32 +119,38 @@ func BenchmarkDDIMStepVsC(b *testing.B) {
 		for _, r := range runs {
 			t0 := time.Now()
 			r.run()
-			*r.ts = append(*r.ts, time.Since(t0))
+			*ts[r.name] = append(*ts[r.name], time.Since(t0))
 		}
 	}
 	b.StopTimer()
 	ms := func(ts []time.Duration) float64 { return float64(medianOf(ts).Microseconds()) / 1e3 }
 	minMS := func(ts []time.Duration) float64 { return float64(slices.Min(ts).Microseconds()) / 1e3 }
-	for name, ts := range map[string][]time.Duration{"dlc": tDLC, "dlc_ordinary": tPlain, "c": tC, "c_stream": tCS, "c_stream_clip": tCC, "dlc_inplace": tIn} {
-		b.ReportMetric(ms(ts), name+"_ms")
-		b.ReportMetric(minMS(ts), name+"_min_ms")
+	for name, t := range ts {
+		b.ReportMetric(ms(*t), name+"_ms")
+		b.ReportMetric(minMS(*t), name+"_min_ms")
 	}
-	b.ReportMetric(pairedRatio(tCS, tDLC), "c_stream/dlc")
-	b.ReportMetric(pairedRatio(tC, tDLC), "c/dlc")
-	b.ReportMetric(pairedRatio(tCC, tDLC), "c_stream_clip/dlc")
-	b.ReportMetric(pairedRatio(tPlain, tDLC), "ordinary/streaming")
-	b.ReportMetric(float64(4*4*benchN)/medianOf(tDLC).Seconds()/1e9, "dlc_GB/s")
+	ratio := func(num, den string) { b.ReportMetric(pairedRatio(*ts[num], *ts[den]), num+"/"+den) }
+	ratio("c_stream_nofma", "dlc") // fair pair: no contraction on either side
+	ratio("c_stream", "dlc_fast")  // fair pair: both contracted
+	ratio("c_stream", "dlc")
+	ratio("c", "dlc")
+	ratio("c_stream_clip", "dlc_fast")
+	b.ReportMetric(pairedRatio(*ts["dlc_ordinary"], *ts["dlc"]), "ordinary/streaming")
+	ratio("dlc", "dlc_fast")
+	b.ReportMetric(float64(4*4*benchN)/medianOf(*ts["dlc"]).Seconds()/1e9, "dlc_GB/s")
+	b.ReportMetric(float64(4*4*benchN)/medianOf(*ts["dlc_fast"]).Seconds()/1e9, "dlc_fast_GB/s")
 }
 
-// cDDIM compiles testdata/baseline/ddim.c for 2 threads and returns its loop
-// with ordinary stores, with streaming stores, and with streaming stores and
-// the clip select.
-func cDDIM(b *testing.B) (ordinary, streaming, clip uintptr) {
+// cDDIM compiles testdata/baseline/ddim.c for 2 threads with
+// -ffp-contract=contract (fast, gcc's default for GNU C, or off) and
+// returns its loop with ordinary stores, with streaming stores, and with
+// streaming stores and the clip select.
+func cDDIM(b *testing.B, contract string) (ordinary, streaming, clip uintptr) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		b.Skip("gcc not found: no C baseline")
 	}
-	so := filepath.Join(b.TempDir(), "ddim_c.so")
-	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/ddim.c").CombinedOutput()
+	so := filepath.Join(b.TempDir(), "ddim_c_"+contract+".so")
+	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-ffp-contract="+contract, "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/ddim.c").CombinedOutput()
 	if err != nil {
 		b.Skipf("gcc -fopenmp failed: %v\n%s", err, out)
 	}

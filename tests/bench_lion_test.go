@@ -17,18 +17,21 @@ import (
 	"github.com/ebitengine/purego"
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/runtime"
 )
 
-// cLionFor compiles testdata/baseline/lion.c with -march=march and returns
-// the loop and a setter of its OpenMP thread count.
-func cLionFor(b *testing.B, march string) (lion func(theta, grad, m []float32, s []float64), threads func(int)) {
+// cLionFor compiles testdata/baseline/lion.c with -march=march and
+// -ffp-contract=contract (fast, gcc's default for GNU C, which contracts
+// multiply-adds into FMAs, or off) and returns the loop and a setter of its
+// OpenMP thread count.
+func cLionFor(b *testing.B, march, contract string) (lion func(theta, grad, m []float32, s []float64), threads func(int)) {
 	if _, err := exec.LookPath("gcc"); err != nil {
 		b.Skip("gcc not found: no C baseline")
 	}
-	so := filepath.Join(b.TempDir(), "lion_"+march+".so")
-	out, err := exec.Command("gcc", "-O3", "-march="+march, "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
+	so := filepath.Join(b.TempDir(), "lion_"+march+"_"+contract+".so")
+	out, err := exec.Command("gcc", "-O3", "-march="+march, "-ffp-contract="+contract, "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
 	if err != nil {
 		b.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
 	}
@@ -48,34 +51,57 @@ func cLionFor(b *testing.B, march string) (lion func(theta, grad, m []float32, s
 // BenchmarkLionUpdateVsCopy runs Lion in place over P parameters (θ, g, m:
 // 20 bytes moved per parameter) at three sizes: the train benchmark's 2.6 M
 // (31 MB, about the last-level cache), 1/16 of it (in cache) and 4 times it
-// (out of cache). Interleaved per round: dlc on 2 and on 1 threads, the C
-// loop on 2 and on 1 threads, Go's copy of 2.5·P floats on 2 goroutines (as
-// the train benchmark; above 1 MB Go's memmove on AMD uses streaming stores
-// and prefetchnta) and the same copy in chunks of 512 KiB, below that
-// threshold, so with ordinary stores. It reports each one's GB/s at 20 bytes
-// per parameter (median of the rounds) and dlc's time against the others'.
+// (out of cache). Interleaved per round: dlc on 2 and on 1 threads, built by
+// default and with -fp-contract fast, the C loop on 2 and on 1 threads,
+// compiled with gcc's default contraction and with -ffp-contract=off, Go's
+// copy of 2.5·P floats on 2 goroutines (as the train benchmark; above 1 MB
+// Go's memmove on AMD uses streaming stores and prefetchnta) and the same
+// copy in chunks of 512 KiB, below that threshold, so with ordinary stores.
+// It reports each one's GB/s at 20 bytes per parameter (median of the
+// rounds) and the paired ratios of the times: the others' against dlc's,
+// and the fair pairs, each rounding alike: c*_nofma/dlc* (no contraction)
+// and c*/dlc*_fast (both contracted).
 func BenchmarkLionUpdateVsCopy(b *testing.B) {
 	needTools(b)
 	src, err := os.ReadFile("../stdlib/optim/lion.dl")
 	require.NoError(b, err)
-	art, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{})
-	require.NoError(b, err)
-	fns := map[int]*runtime.Func{}
-	for _, threads := range []int{1, 2} {
-		a, err := runtime.LoadBytes(art, runtime.Config{Threads: threads})
+	fns := map[string]*runtime.Func{}
+	for _, fpc := range []codegen.FPContract{codegen.ContractOff, codegen.ContractFast} {
+		art, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{FPContract: fpc})
 		require.NoError(b, err)
-		b.Cleanup(func() { a.Close() })
-		fns[threads], err = a.Func("lion")
-		require.NoError(b, err)
+		for _, threads := range []int{1, 2} {
+			a, err := runtime.LoadBytes(art, runtime.Config{Threads: threads})
+			require.NoError(b, err)
+			b.Cleanup(func() { a.Close() })
+			name := fmt.Sprintf("dlc%d", threads)
+			if fpc == codegen.ContractFast {
+				name += "_fast"
+			}
+			fns[name], err = a.Func("lion")
+			require.NoError(b, err)
+		}
 	}
-	cl, setThreads := cLionFor(b, "native")
+	cls := map[string]cLionLoop{}
+	for _, contract := range []string{"fast", "off"} {
+		var c cLionLoop
+		c.lion, c.threads = cLionFor(b, "native", contract)
+		cls[contract] = c
+	}
 	const full = 2598912 // the MLP's parameters
 	for _, p := range []int{full / 16, full, 4 * full} {
-		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) { lionVsCopy(b, p, fns, cl, setThreads) })
+		b.Run(fmt.Sprintf("P=%d", p), func(b *testing.B) { lionVsCopy(b, p, fns, cls) })
 	}
 }
 
-func lionVsCopy(b *testing.B, p int, fns map[int]*runtime.Func, cl func(theta, grad, m []float32, s []float64), setThreads func(int)) {
+// cLionLoop is the C Lion loop of one build and its thread-count setter.
+type cLionLoop struct {
+	lion    func(theta, grad, m []float32, s []float64)
+	threads func(int)
+}
+
+// lionVsCopy is BenchmarkLionUpdateVsCopy at P = p: fns are dlc's kernels by
+// run name, cls the C loops by gcc's -ffp-contract.
+func lionVsCopy(b *testing.B, p int, fns map[string]*runtime.Func, cls map[string]cLionLoop) {
 	theta, grad, m := staggered(p, 0), staggered(p, 1), staggered(p, 2)
 	for i := range theta {
 		theta[i], grad[i], m[i] = float32(i%7)-3, float32(i%5)-2, float32(i%3)-1
@@ -102,14 +128,26 @@ func lionVsCopy(b *testing.B, p int, fns map[int]*runtime.Func, cl func(theta, g
 		part(cdst[half:], csrc[half:])
 		<-done
 	}
+	dlc := func(name string) func() {
+		fn := fns[name]
+		return func() { require.NoError(b, fn.Run(args)) }
+	}
+	cRun := func(contract string, threads int) func() {
+		c := cls[contract]
+		return func() { c.threads(threads); c.lion(theta, grad, m, s) }
+	}
 	runs := []struct {
 		name string
 		f    func()
 	}{
-		{"dlc2", func() { require.NoError(b, fns[2].Run(args)) }},
-		{"dlc1", func() { require.NoError(b, fns[1].Run(args)) }},
-		{"c2", func() { setThreads(2); cl(theta, grad, m, s) }},
-		{"c1", func() { setThreads(1); cl(theta, grad, m, s) }},
+		{"dlc2", dlc("dlc2")},
+		{"dlc1", dlc("dlc1")},
+		{"dlc2_fast", dlc("dlc2_fast")},
+		{"dlc1_fast", dlc("dlc1_fast")},
+		{"c2", cRun("fast", 2)},
+		{"c1", cRun("fast", 1)},
+		{"c2_nofma", cRun("off", 2)},
+		{"c1_nofma", cRun("off", 1)},
 		{"copy_nt", func() { copy2(cdst, csrc) }},
 		{"copy", small},
 	}
@@ -131,5 +169,8 @@ func lionVsCopy(b *testing.B, p int, fns map[int]*runtime.Func, cl func(theta, g
 	}
 	for _, other := range []string{"c2", "c1", "copy_nt", "copy"} {
 		b.ReportMetric(pairedRatio(ts[other], ts["dlc2"]), other+"/dlc2")
+	}
+	for _, pair := range [][2]string{{"c2_nofma", "dlc2"}, {"c1_nofma", "dlc1"}, {"c2", "dlc2_fast"}, {"c1", "dlc1_fast"}} {
+		b.ReportMetric(pairedRatio(ts[pair[0]], ts[pair[1]]), pair[0]+"/"+pair[1])
 	}
 }

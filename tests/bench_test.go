@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/runtime"
 )
@@ -23,10 +24,11 @@ func staggered(n, slot int) []float32 {
 	return raw[1040*(slot+1) : 1040*(slot+1)+n]
 }
 
-// cLion compiles testdata/baseline/lion.c for x86-64-v3 and returns a caller
-// that runs it on 2 OpenMP threads.
-func cLion(b *testing.B) func(theta, grad, m []float32, s []float64) {
-	lion, threads := cLionFor(b, "x86-64-v3")
+// cLion compiles testdata/baseline/lion.c for x86-64-v3 with
+// -ffp-contract=contract and returns a caller that runs it on 2 OpenMP
+// threads.
+func cLion(b *testing.B, contract string) func(theta, grad, m []float32, s []float64) {
+	lion, threads := cLionFor(b, "x86-64-v3", contract)
 	threads(2)
 	return lion
 }
@@ -65,20 +67,27 @@ func medianTime(reps int, f func()) time.Duration {
 }
 
 // BenchmarkLionVsBaselines runs, interleaved in one run, dlc's Lion kernel (2
-// threads), the fused C loop (gcc -O3 -march=x86-64-v3 -fopenmp, 2 threads), a
-// plain Go loop and a 2-thread copy, and reports the ratios.
+// threads) built by default and with -fp-contract fast, the fused C loop
+// (gcc -O3 -march=x86-64-v3 -fopenmp, 2 threads) compiled with gcc's
+// default contraction and with -ffp-contract=off, a plain Go loop and a
+// 2-thread copy, and reports the ratios; the fair pairs, each rounding
+// alike, are c_nofma/dlc and c/dlc_fast.
 func BenchmarkLionVsBaselines(b *testing.B) {
 	needTools(b)
 	src, err := os.ReadFile("../stdlib/optim/lion.dl")
 	require.NoError(b, err)
-	art, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{})
-	require.NoError(b, err)
-	a, err := runtime.LoadBytes(art, runtime.Config{Threads: 2})
-	require.NoError(b, err)
-	defer a.Close()
-	lion, err := a.Func("lion")
-	require.NoError(b, err)
-	c := cLion(b)
+	lionOf := func(fpc codegen.FPContract) *runtime.Func {
+		art, _, err := compiler.Build(context.Background(), "lion.dl", src, compiler.Options{FPContract: fpc})
+		require.NoError(b, err)
+		a, err := runtime.LoadBytes(art, runtime.Config{Threads: 2})
+		require.NoError(b, err)
+		b.Cleanup(func() { a.Close() })
+		lion, err := a.Func("lion")
+		require.NoError(b, err)
+		return lion
+	}
+	lion, lionFast := lionOf(codegen.ContractOff), lionOf(codegen.ContractFast)
+	c, cOff := cLion(b, "fast"), cLion(b, "off")
 
 	theta, grad, m := staggered(benchN, 0), staggered(benchN, 1), staggered(benchN, 2)
 	for i := range theta {
@@ -95,7 +104,7 @@ func BenchmarkLionVsBaselines(b *testing.B) {
 	s := []float64{lr, b1, 1 - b1, b2, 1 - b2, wd}
 	src1, dst1 := staggered(benchN*5/2, 3), staggered(benchN*5/2, 4) // copy of 160 MB: 320 MB moved
 	copyBoth := func() { copy2(dst1, src1) }
-	var td, tc, tg, tcp []time.Duration
+	var td, tf, tc, tco, tg, tcp []time.Duration
 	measure := func(ts *[]time.Duration, f func()) {
 		t0 := time.Now()
 		f()
@@ -103,12 +112,16 @@ func BenchmarkLionVsBaselines(b *testing.B) {
 	}
 	// Warm up every path once.
 	require.NoError(b, lion.Run(args))
+	require.NoError(b, lionFast.Run(args))
 	c(theta, grad, m, s)
+	cOff(theta, grad, m, s)
 	copyBoth()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		measure(&td, func() { _ = lion.Run(args) })
 		measure(&tc, func() { c(theta, grad, m, s) })
+		measure(&tf, func() { _ = lionFast.Run(args) })
+		measure(&tco, func() { cOff(theta, grad, m, s) })
 		measure(&tg, func() {
 			goLion(theta, grad, m, float32(lr), float32(b1), float32(1-b1), float32(b2), float32(1-b2), float32(wd))
 		})
@@ -118,12 +131,16 @@ func BenchmarkLionVsBaselines(b *testing.B) {
 	bytes := float64(5 * 4 * benchN)
 	d, cc, g, cp := medianOf(td), medianOf(tc), medianOf(tg), medianOf(tcp)
 	b.ReportMetric(float64(d.Microseconds())/1e3, "dlc_ms")
+	b.ReportMetric(float64(medianOf(tf).Microseconds())/1e3, "dlc_fast_ms")
 	b.ReportMetric(float64(cc.Microseconds())/1e3, "c_ms")
+	b.ReportMetric(float64(medianOf(tco).Microseconds())/1e3, "c_nofma_ms")
 	b.ReportMetric(float64(g.Microseconds())/1e3, "go_ms")
 	b.ReportMetric(bytes/d.Seconds()/1e9, "dlc_GB/s")
 	b.ReportMetric(bytes/cp.Seconds()/1e9, "copy_GB/s")
 	b.ReportMetric(cc.Seconds()/d.Seconds(), "dlc.dev/dlc/c_speed")
 	b.ReportMetric(g.Seconds()/d.Seconds(), "dlc.dev/dlc/go_speed")
+	b.ReportMetric(pairedRatio(tco, td), "c_nofma/dlc")
+	b.ReportMetric(pairedRatio(tc, tf), "c/dlc_fast")
 }
 
 // copy2 copies src to dst on two goroutines, half each: the memory bandwidth

@@ -788,3 +788,43 @@ func TestCLIRoofline(t *testing.T) {
 		require.Contains(t, stdout, fmt.Sprintf("0.55 ops/byte for large sizes: %s-bound (balance %.3g, measured by dlc bench on %v threads)", bound, balance, r["threads"]))
 	}
 }
+
+// TestCLIFPContract checks -fp-contract on dlc build: fast is recorded in
+// the cpu target and shown by inspect, and verify rebuilds it byte for byte;
+// off builds the artifact of no flag; another value is a usage error that
+// names it and the accepted ones, and writes no artifact.
+func TestCLIFPContract(t *testing.T) {
+	dir := t.TempDir()
+	lion := "../stdlib/optim/lion.dl"
+	fast, off, none, bad := filepath.Join(dir, "fast.dla"), filepath.Join(dir, "off.dla"), filepath.Join(dir, "none.dla"), filepath.Join(dir, "bad.dla")
+	_, stderr, code := dlc(t, nil, "build", lion, "-fp-contract", "fast", "-o", fast)
+	require.Equal(t, 0, code, stderr)
+	stdout, stderr, code := dlc(t, nil, "inspect", fast)
+	require.Equal(t, 0, code, stderr)
+	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs [a-z0-9_ ]+; \d+ bytes of code in section cpu.so; fp-contract: fast\n`, stdout)
+	stdout, stderr, code = dlc(t, nil, "inspect", fast, "--json")
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, `"fp_contract": "fast"`)
+	stdout, stderr, code = dlc(t, nil, "verify", fast)
+	require.Equal(t, 0, code, stderr)
+	require.Contains(t, stdout, "verified: rebuilt byte for byte")
+
+	_, stderr, code = dlc(t, nil, "build", lion, "-o", none)
+	require.Equal(t, 0, code, stderr)
+	_, stderr, code = dlc(t, nil, "build", lion, "--fp-contract=off", "-o", off)
+	require.Equal(t, 0, code, stderr)
+	nb, _ := os.ReadFile(none)
+	ob, _ := os.ReadFile(off)
+	fb, _ := os.ReadFile(fast)
+	require.Equal(t, nb, ob, "-fp-contract off builds the artifact of no flag")
+	require.NotEqual(t, nb, fb, "-fp-contract fast compiles other code")
+	stdout, stderr, code = dlc(t, nil, "inspect", none)
+	require.Equal(t, 0, code, stderr)
+	require.NotContains(t, stdout, "fp-contract")
+
+	stdout, stderr, code = dlc(t, nil, "build", lion, "-fp-contract", "on", "-o", bad)
+	require.Equal(t, 2, code, stderr)
+	require.Empty(t, stdout)
+	require.Contains(t, stderr, `dlc build: -fp-contract "on": floating-point contraction is off (the default) or fast`)
+	require.NoFileExists(t, bad)
+}

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/compiler"
 	"dlc.dev/dlc/ir"
 	"dlc.dev/dlc/runtime"
@@ -287,10 +289,20 @@ func (n *numpyRefs) run() {
 // TestContractionThreadsSameBits runs contractions on 1, 2, 3 and 8
 // threads: the contracted dimension is never split between threads, and
 // each element is one chain of multiply-adds in k order whatever the
-// blocking, so every thread count gives the same bits.
+// blocking, so every thread count gives the same bits. So it is with
+// floating-point contraction too (-fp-contract fast), which fuses the
+// epilogues' multiplies and adds alike on full tiles and on edges.
 func TestContractionThreadsSameBits(t *testing.T) {
-	b := buildProgram(t, filepath.Join("..", contractSource))
+	for _, fpc := range []codegen.FPContract{codegen.ContractOff, codegen.ContractFast} {
+		t.Run(fpc.String(), func(t *testing.T) { contractionThreadsSameBits(t, fpc) })
+	}
+}
+
+func contractionThreadsSameBits(t *testing.T, fpc codegen.FPContract) {
+	needTools(t)
 	src, err := os.ReadFile(filepath.Join("..", contractSource))
+	require.NoError(t, err)
+	b, _, err := compiler.Build(context.Background(), contractSource, src, compiler.Options{FPContract: fpc})
 	require.NoError(t, err)
 	ref, err := compiler.Lower(contractSource, src, compiler.Options{}, "input")
 	require.NoError(t, err)

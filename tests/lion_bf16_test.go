@@ -24,11 +24,14 @@ import (
 // state with m widened to f32: theta_new is the same bits, and m_new is
 // lion's m_new rounded to bf16 (runtime.BF16FromF32, tested against an
 // independent rounding). The inputs include ±0, ties of the rounding, NaN and
-// ±inf gradients and a momentum near bf16's largest value.
+// ±inf gradients, a momentum near bf16's largest value and momenta that
+// become subnormal among normal ones. lion_bf16 is built for the default
+// CPU and for this machine (-cpu native: vcvtneps2bf16 rounds where it has
+// AVX512_BF16, with the integer rounding for vectors holding a subnormal).
 func TestLionBF16MatchesLion(t *testing.T) {
 	lion, err := load(t, "stdlib/optim/lion.dl").Func("lion")
 	require.NoError(t, err)
-	lb, err := load(t, "stdlib/optim/lion_bf16.dl").Func("lion_bf16")
+	src, err := os.ReadFile("../stdlib/optim/lion_bf16.dl")
 	require.NoError(t, err)
 	const n = 100_003
 	r := rand.New(rand.NewPCG(21, 22))
@@ -40,6 +43,9 @@ func TestLionBF16MatchesLion(t *testing.T) {
 		grad[i] = g
 	}
 	mf[10], mf[11] = 3e38, -3e38
+	for i := 40; i < n; i += 997 { // subnormal m_new: 0.99 m + 0.01 g below 2^-126
+		mf[i], grad[i] = float32(r.NormFloat64()*1e-39), float32(r.NormFloat64()*1e-38)
+	}
 	m := make([]uint16, n)
 	runtime.BF16FromF32(m, mf)
 	runtime.F32FromBF16(mf, m) // lion sees exactly the bf16 momentum
@@ -48,14 +54,32 @@ func TestLionBF16MatchesLion(t *testing.T) {
 	th32, m32 := append([]float32(nil), theta...), append([]float32(nil), mf...)
 	in := map[string]runtime.Tensor{"theta": runtime.F32(th32), "grad": runtime.F32(grad), "m": runtime.F32(m32)}
 	require.NoError(t, lion.Run(runtime.Args{Inputs: in, Outputs: map[string]runtime.Tensor{"theta_new": in["theta"], "m_new": in["m"]}, Scalars: scalars}))
-
-	in = map[string]runtime.Tensor{"theta": runtime.F32(theta), "grad": runtime.F32(grad), "m": runtime.BF16(m)}
-	require.NoError(t, lb.Run(runtime.Args{Inputs: in, Outputs: map[string]runtime.Tensor{"theta_new": in["theta"], "m_new": in["m"]}, Scalars: scalars}))
-
 	want := make([]uint16, n)
 	runtime.BF16FromF32(want, m32)
-	require.Equal(t, bitsOf(th32), bitsOf(theta), "theta_new")
-	require.Equal(t, want, m, "m_new")
+	subnormal := 0
+	for _, h := range want {
+		if h&0x7f80 == 0 && h&0x7f != 0 {
+			subnormal++
+		}
+	}
+	require.Greater(t, subnormal, 50, "subnormal momenta")
+
+	for _, cpu := range []string{codegen.DefaultCPU, codegen.Native} {
+		t.Run(cpu, func(t *testing.T) {
+			art, _, err := compiler.Build(context.Background(), "lion_bf16.dl", src, compiler.Options{CPU: cpu})
+			require.NoError(t, err)
+			a, err := runtime.LoadBytes(art, runtime.Config{})
+			require.NoError(t, err)
+			t.Cleanup(func() { a.Close() })
+			lb, err := a.Func("lion_bf16")
+			require.NoError(t, err)
+			th, mb := append([]float32(nil), theta...), append([]uint16(nil), m...)
+			in := map[string]runtime.Tensor{"theta": runtime.F32(th), "grad": runtime.F32(grad), "m": runtime.BF16(mb)}
+			require.NoError(t, lb.Run(runtime.Args{Inputs: in, Outputs: map[string]runtime.Tensor{"theta_new": in["theta"], "m_new": in["m"]}, Scalars: scalars}))
+			require.Equal(t, bitsOf(th32), bitsOf(th), "theta_new")
+			require.Equal(t, want, mb, "m_new")
+		})
+	}
 }
 
 // BenchmarkLionBF16 runs, alternating in one run, lion and lion_bf16 in

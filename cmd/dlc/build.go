@@ -25,6 +25,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	target := fs.String("target", "cpu", "`TARGET`: cpu, or cuda[:sm_XX] for PTX beside the CPU code (sm_XX one of "+strings.Join(codegen.SMs(), ", ")+"; default "+codegen.DefaultSM+", which the driver JIT-compiles for newer GPUs; sm_90 needs LLVM 16 or newer)")
 	dumpDir := fs.String("dump-dir", "", "`DIR`: write the IR after every pass there, and the LLVM IR before and after opt (kernels.ll, kernels.opt.ll; kernels.ptx.ll for a GPU); the build cache is not used")
 	prec := fs.String("precision", "off", precisionUsage)
+	contract := fs.String("fp-contract", "off", fpContractUsage)
 	cf := addCacheFlags(fs)
 	noCache := fs.Bool("no-cache", false, "neither look in the build cache nor store the artifact there")
 	explainCache := fs.Bool("explain-cache", false, "say whether the artifact came from the build cache, and if not, which input changed (the source, an import, the compiler, LLVM, the target or a flag)")
@@ -34,6 +35,10 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	low, err := compiler.ParsePrecision(*prec)
+	if err != nil {
+		return &usageError{err.Error()}
+	}
+	fpc, err := codegen.ParseFPContract(*contract)
 	if err != nil {
 		return &usageError{err.Error()}
 	}
@@ -56,7 +61,7 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 	if dst == "" {
 		dst = strings.TrimSuffix(src, ".dl") + ".dla"
 	}
-	opt := compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir, Precision: low}
+	opt := compiler.Options{CPU: *cpu, GPU: gpu, DumpDir: *dumpDir, Precision: low, FPContract: fpc}
 	if !*noCache {
 		if opt.Cache, err = cf.open(); err != nil {
 			return err
@@ -84,6 +89,12 @@ func runBuild(args []string, stdout, stderr io.Writer) error {
 // precisionUsage documents -precision of dlc build and dlc ir.
 const precisionUsage = "`P`: mixed precision, bf16 or f16: contractions read 16-bit copies of their operands and accumulate in f32, " +
 	"everything else stays f32 (docs/MATH.md §4); off compiles the program as written"
+
+// fpContractUsage documents -fp-contract of dlc build.
+const fpContractUsage = "`MODE`: floating-point contraction, off or fast. fast lets LLVM fuse a multiply and an add into one fused multiply-add (FMA) " +
+	"where the CPU has FMA (and on the GPU): fewer roundings and faster multiply-adds, but results then differ from the reference interpreter " +
+	"by up to one rounding per fused pair (a sign() or comparison of such a result may flip where it is that close to 0); " +
+	"the bits are still deterministic and the same for any thread count. off, the default, rounds every operation where the source does (docs/MATH.md §0)"
 
 func runIR(args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("ir", flag.ContinueOnError)
@@ -211,7 +222,11 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 		if len(t.Features) > 0 {
 			needs = strings.Join(t.Features, " ")
 		}
-		fmt.Fprintf(w, "target %s: %s, %s, needs %s; %d bytes of code in section %s\n", t.Kind, t.Triple, t.Arch, needs, size[t.Section], t.Section)
+		contract := ""
+		if t.FPContract != "" {
+			contract = "; fp-contract: " + t.FPContract
+		}
+		fmt.Fprintf(w, "target %s: %s, %s, needs %s; %d bytes of code in section %s%s\n", t.Kind, t.Triple, t.Arch, needs, size[t.Section], t.Section, contract)
 	}
 	for _, f := range man.Functions {
 		fmt.Fprintf(w, "\nfunc %s  (%s)\n", f.Name, f.Pos)

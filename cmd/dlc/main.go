@@ -2,7 +2,7 @@
 // benchmarks them. "dlc help" lists every command with its flags; "dlc CMD -h"
 // shows one command.
 //
-//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--precision bf16|f16] [--no-cache] [--explain-cache] [-v]
+//	dlc build FILE.dl [-o OUT.dla] [--cpu CPU] [--dump-dir DIR] [--precision bf16|f16] [--fp-contract off|fast] [--no-cache] [--explain-cache] [-v]
 //	dlc run ART.dla FUNC --in NAME=PATH.npy[:DTYPE] ... [--set NAME=VALUE ...] [--out-f32] --out DIR
 //	dlc inspect ART.dla [--json]
 //	dlc ir FILE.dl [--after PASS] [--dump-dir DIR] [--explain-fusion] [--precision bf16|f16]

@@ -62,7 +62,7 @@ func TestHelpOfEveryCommand(t *testing.T) {
 
 func TestHelpListsTheFlagsWithTheirArguments(t *testing.T) {
 	want := map[string][]string{
-		"build":   {"-o OUT.dla", "--cpu CPU", "--dump-dir DIR", "--precision P", "--cache-dir DIR", "--cache-limit SIZE", "--no-cache", "--explain-cache", "-v"},
+		"build":   {"-o OUT.dla", "--cpu CPU", "--dump-dir DIR", "--precision P", "--fp-contract MODE", "--cache-dir DIR", "--cache-limit SIZE", "--no-cache", "--explain-cache", "-v"},
 		"cache":   {"--cache-dir DIR", "--cache-limit SIZE"},
 		"run":     {"--in NAME=PATH.npy[:DTYPE]", "--set NAME=VALUE", "--out DIR", "--out-f32", "--threads N"},
 		"inspect": {"--json", "--dim NAME=SIZE", "--balance OPS/BYTE"},
@@ -120,6 +120,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"build", "--bogus", "x.dl"}, "flag provided but not defined: -bogus"},
 		{[]string{"build"}, "need exactly one .dl file"},
 		{[]string{"build", "x.txt"}, "x.txt: not a .dl file"},
+		{[]string{"build", "x.dl", "-fp-contract", "fused"}, `-fp-contract "fused": floating-point contraction is off (the default) or fast`},
 		{[]string{"run", "a.dla"}, "need an artifact and a function name"},
 		{[]string{"bench", "a.dla", "f", "--time", "soon"}, `invalid value "soon" for flag -time`},
 		{[]string{"run", "a.dla", "f", "--set", "lr"}, `"lr" is not NAME=VALUE`},

@@ -56,7 +56,12 @@ func runVerify(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
-	rebuilt, rman, err := compiler.Build(context.Background(), main.Name, secs[main.Section], compiler.Options{CPU: man.Build.CPU, GPU: man.Build.GPU, Precision: low, ReadFile: read})
+	contract, err := compiler.ManifestFPContract(man)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	opt := compiler.Options{CPU: man.Build.CPU, GPU: man.Build.GPU, Precision: low, FPContract: contract, ReadFile: read}
+	rebuilt, rman, err := compiler.Build(context.Background(), main.Name, secs[main.Section], opt)
 	if err != nil {
 		return fmt.Errorf("rebuilding %s from its sources: %w", path, err)
 	}

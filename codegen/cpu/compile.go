@@ -1,5 +1,6 @@
 // This file turns LLVM IR into a shared object: opt -O3 (where the loop
-// vectoriser runs, told the triple and CPU), llc -O3 to a PIC object, and the
+// vectoriser runs, told the triple and CPU), llc -O3 to a PIC object (with
+// the build's floating-point contraction), and the
 // C driver to link it, all in a private temporary directory.
 package cpu
 
@@ -21,6 +22,9 @@ import (
 type Options struct {
 	Target codegen.Target  // zero: codegen.CPUTarget(codegen.DefaultCPU)
 	Tools  *llvmtool.Tools // nil: llvmtool.FindTools()
+	// FPContract is passed to llc: off (the zero value) fuses no multiply
+	// and add into an FMA; fast fuses them where the target has FMA.
+	FPContract codegen.FPContract
 	// Phase, if set, is told how long each step took: "opt", "llc" (from the
 	// end of opt; it starts at once and overlaps it) and "link".
 	Phase func(name string, took time.Duration)
@@ -59,8 +63,11 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 		targetFlags = append(targetFlags, "-opaque-pointers=0")
 	}
 	optArgs := append(append([]string{"-O3"}, targetFlags...), "-S", "-o", "-", "-")
-	// -fp-contract=off: never fuse a multiply and an add into an FMA (MATH.md §0).
-	llcArgs := append(append([]string{"-O3", "-relocation-model=pic", "-fp-contract=off", "-filetype=obj"}, targetFlags...), "-o", obj, "-")
+	// -fp-contract=off, the default: never fuse a multiply and an add into an
+	// FMA (MATH.md §0). opt does no contraction of its own either way; llc's
+	// DAG combiner does it under -fp-contract=fast, for every fmul feeding an
+	// fadd or fsub in one basic block (RATIONALE.md).
+	llcArgs := append(append([]string{"-O3", "-relocation-model=pic", opt.FPContract.LLCFlag(), "-filetype=obj"}, targetFlags...), "-o", obj, "-")
 
 	// llc starts first and waits for opt's output on stdin, so that loading
 	// LLVM's shared library, which dominates a small compile, overlaps opt's work.

@@ -14,6 +14,8 @@
 //	rowshare.go  sharing one exp or div between complementary masked lanes
 //	axis.go      axis kernels: one reduction or gather along a non-last axis
 //	stream.go    a loop kernel's second entry point, with streaming stores
+//	vecloop.go   a loop kernel's element code widened into a vector loop of dlc's own
+//	bf16round.go the vector rounding to bf16 with vcvtneps2bf16 (Caps.BF16Round)
 //	compile.go   running opt, llc and the linker
 //
 // RATIONALE.md explains the ABI and the aliasing contract; RATIONALE_rows.md

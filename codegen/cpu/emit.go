@@ -128,11 +128,13 @@ func targetAttrs(t codegen.Target) []llir.FuncAttribute {
 // which loads every input element, computes the group in IR order and stores
 // every output element, for i in [begin, end). Scalar-typed values of the group
 // are computed once before the loop; scalar-typed outputs are written by the
-// chunk that starts at element 0.
+// chunk that starts at element 0. On a target with Caps.BF16Round, a loop
+// that rounds to bf16 first runs a vector loop of its own over the whole
+// vectors (bf16Loop), and the loop finishes the rest.
 func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (_ *llir.Func, err error) {
 	defer catch(&err)
 	bf := newBody(e, mod, p, t)
-	fn, begin, end := bf.fn, bf.begin, bf.end
+	fn, end := bf.fn, bf.end
 	vals := map[*ir.Value]value.Value{}
 	for s, x := range bf.Scalars {
 		vals[s] = x
@@ -146,24 +148,20 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	// Before the loop: scalar buffers read, scalar values computed.
 	entry := fn.NewBlock("entry")
 	scalars := kernelir.ScalarBuffers(p)
-	ptr := func(i int) value.Value { return bf.Ptrs[i] }
-	kernelir.LoadInputs(e, entry, scalars, ptr, vals)
+	kernelir.LoadInputs(e, entry, scalars, func(i int) value.Value { return bf.Ptrs[i] }, vals)
 	if err := compute(entry, true); err != nil {
 		return nil, err
 	}
-	head := entry
-	if scalars.HasOutputs() {
-		first, check := fn.NewBlock("first"), fn.NewBlock("check")
-		entry.NewCondBr(entry.NewICmp(enum.IPredEQ, begin, constant.NewInt(types.I64, 0)), first, check)
-		kernelir.StoreOutputs(e, first, scalars, ptr, vals)
-		first.NewBr(check)
-		head = check
+	head := bf.storeScalars(e, entry, scalars, vals)
+	start, head, tail, err := bf.bf16Loop(e, p, t, head, vals)
+	if err != nil {
+		return nil, err
 	}
 	loop, exit := fn.NewBlock("loop"), fn.NewBlock("exit")
-	head.NewCondBr(head.NewICmp(enum.IPredSLT, begin, end), loop, exit)
+	head.NewCondBr(head.NewICmp(enum.IPredSLT, start, end), loop, exit)
 
 	// The loop: load, compute, store element i.
-	i := loop.NewPhi(llir.NewIncoming(begin, head))
+	i := loop.NewPhi(llir.NewIncoming(start, head))
 	i.SetName("i")
 	index = i
 	elem := func(k int) value.Value {
@@ -180,10 +178,27 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	next := loop.NewAdd(i, constant.NewInt(types.I64, 1))
 	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
 	next.SetName("i.next")
-	loop.NewCondBr(loop.NewICmp(enum.IPredEQ, next, end), exit, loop)
+	back := loop.NewCondBr(loop.NewICmp(enum.IPredEQ, next, end), exit, loop)
+	if tail {
+		back.Metadata = append(back.Metadata, scalarLoop(mod))
+	}
 	i.Incs = append(i.Incs, llir.NewIncoming(next, loop))
 	exit.NewRet(nil)
 	return fn, nil
+}
+
+// storeScalars stores the scalar-typed outputs among scalars (their values
+// in vals) when the chunk starts at element 0, after entry, and returns the
+// block that continues: entry itself when there are none.
+func (bf *bodyFunc) storeScalars(e *elemental.Elemental, entry *llir.Block, scalars kernelir.Buffers, vals map[*ir.Value]value.Value) *llir.Block {
+	if !scalars.HasOutputs() {
+		return entry
+	}
+	first, check := bf.fn.NewBlock("first"), bf.fn.NewBlock("check")
+	entry.NewCondBr(entry.NewICmp(enum.IPredEQ, bf.begin, constant.NewInt(types.I64, 0)), first, check)
+	kernelir.StoreOutputs(e, first, scalars, func(i int) value.Value { return bf.Ptrs[i] }, vals)
+	first.NewBr(check)
+	return check
 }
 
 // bodyFunc is the internal body function of a kernel and its parameters:

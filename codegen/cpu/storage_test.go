@@ -195,8 +195,9 @@ func bf16Inputs() []uint32 {
 // conversions give the bits of the runtime's slice conversions
 // (runtime.BF16FromF32 and friends, tested against an independent reference
 // there): every 16-bit pattern widened, f32 patterns at every rounding
-// decision narrowed, NaN payloads included, on x86-64-v3 (F16C) and on
-// x86-64 (f16 in integer code).
+// decision narrowed, NaN payloads included, on x86-64-v3 (F16C), on
+// x86-64 (f16 in integer code) and, where this machine has AVX512_BF16, on
+// a target with Caps.BF16Round (bf16 rounded by vcvtneps2bf16).
 func TestStorageConversionsMatchRuntime(t *testing.T) {
 	needF16C(t)
 	halves := make([]uint16, 1<<16)
@@ -205,8 +206,15 @@ func TestStorageConversionsMatchRuntime(t *testing.T) {
 	}
 	in := append(narrowInputs(), bf16Inputs()...)
 	xs := unsafe.Slice((*float32)(unsafe.Pointer(&in[0])), len(in))
-	for _, cpuName := range []string{codegen.DefaultCPU, "x86-64"} {
-		l := buildLibraryFor(t, convertKernels, codegen.CPUTarget(cpuName))
+	targets := []codegen.Target{codegen.CPUTarget(codegen.DefaultCPU), codegen.CPUTarget("x86-64")}
+	if tg := bf16DotTarget(); hostHas(t, tg) {
+		targets = append(targets, tg) // bf16 rounded by vcvtneps2bf16 (bf16round.go)
+	} else {
+		t.Log("this machine lacks AVX512_BF16: bf16 rounded in integer code only")
+	}
+	for _, tg := range targets {
+		cpuName := tg.Name()
+		l := buildLibraryFor(t, convertKernels, tg)
 		for _, c := range []struct {
 			name   string
 			widen  func([]float32, []uint16) int

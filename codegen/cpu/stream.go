@@ -40,19 +40,12 @@ const streamSuffix = ".stream"
 // is kernel (SYM), and returns its symbol; "" when p writes no element output or its
 // element code cannot be widened (an iota's index arithmetic).
 func emitStream(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, kernel *llir.Func, t codegen.Target) (string, error) {
-	var streamed []int // the element outputs
-	for i, b := range p.Buffers {
-		if b.Ref.Writes && !b.Value.Type.IsScalar() {
-			streamed = append(streamed, i)
-		}
-	}
+	streamed := elementOutputs(p)
 	if len(streamed) == 0 {
 		return "", nil
 	}
-	for _, v := range p.Values {
-		if v.Op == ir.OpIota {
-			return "", nil
-		}
+	if hasIota(p) {
+		return "", nil
 	}
 	name := Symbol(p.Fn.Name, p.Group) + streamSuffix
 	a := newABIFunc(e, mod, p, name, t)
@@ -61,7 +54,7 @@ func emitStream(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, kernel
 		return "", err
 	}
 	s.ranges()
-	s.code, s.mem = s.elementCode()
+	s.code = newElementCode(e, p, a.ptrs, s.vals, streamed)
 	if s.code == nil {
 		mod.Funcs = mod.Funcs[:len(mod.Funcs)-1] // a.fn, the last function
 		return "", nil
@@ -114,10 +107,8 @@ type streamFunc struct {
 	mid      value.Value               // where the vector loop starts: the first output is aligned there
 	vend     value.Value               // where it ends
 	ok       value.Value               // whether to stream: aligned outputs, a vector to store
-	code     []llir.Instruction        // the scalar element code, at index j
-	mem      map[llir.Instruction]memOp
-	j        *llir.Param // the scalar element index in code
-	blocks   int         // for unique block names
+	code     *elementCode
+	blocks   int // for unique block names
 	nt       *metadata.Tuple
 }
 
@@ -184,59 +175,19 @@ func (s *streamFunc) ranges() {
 	s.ok = ok
 }
 
-// elementCode builds the scalar element code at index s.j in a block of its
-// own, with its loads and stores described for the widener; nil if a value
-// cannot be computed.
-func (s *streamFunc) elementCode() ([]llir.Instruction, map[llir.Instruction]memOp) {
-	e, p := s.e, s.p
-	code := llir.NewBlock("")
-	s.j = llir.NewParam("j", types.I64) // only memory operations use it
-	mem := map[llir.Instruction]memOp{}
-	vals := map[*ir.Value]value.Value{}
-	for v, x := range s.vals {
-		vals[v] = x
-	}
-	elem := func(i int) (*llir.InstGetElementPtr, types.Type) {
-		mt := e.MemType(p.Buffers[i].Value.Type.DType)
-		g := code.NewGetElementPtr(mt, s.a.ptrs[i], s.j)
-		g.InBounds = true
-		mem[g] = memOp{kind: memSkip}
-		return g, mt
-	}
-	for i, b := range p.Buffers {
-		if !b.Ref.Writes && !b.Value.Type.IsScalar() {
-			g, mt := elem(i)
-			ld := code.NewLoad(mt, g)
-			mem[ld] = memOp{kind: memLoad, ptr: s.a.ptrs[i], typ: mt}
-			vals[b.Value] = e.Widen(code, b.Value.Type.DType, ld)
-		}
-	}
-	if err := e.EmitValues(code, p.Values, vals, false, nil, nameIR); err != nil {
-		return nil, nil
-	}
-	for _, i := range s.streamed {
-		v := p.Buffers[i].Value
-		x := e.Narrow(code, v.Type.DType, vals[v])
-		g, mt := elem(i)
-		st := code.NewStore(x, g)
-		mem[st] = memOp{kind: memStore, ptr: s.a.ptrs[i], val: x, typ: mt}
-	}
-	return code.Insts, mem
-}
-
 // invariantConds are the conditions of the element code's selects that
 // are the same for every element (a bool scalar argument, say clip_x0), at
 // most maxUnswitch of them in order of appearance.
 func (s *streamFunc) invariantConds() []value.Value {
 	inCode := map[value.Value]bool{}
-	for _, in := range s.code {
+	for _, in := range s.code.insts {
 		if v, ok := in.(value.Value); ok {
 			inCode[v] = true
 		}
 	}
 	var conds []value.Value
 	seen := map[value.Value]bool{}
-	for _, in := range s.code {
+	for _, in := range s.code.insts {
 		sel, ok := in.(*llir.InstSelect)
 		if !ok || inCode[sel.Cond] || seen[sel.Cond] || len(conds) == maxUnswitch {
 			continue
@@ -280,29 +231,10 @@ func (s *streamFunc) unswitch(b, pre, done *llir.Block, conds []value.Value, set
 // branches to done after it.
 func (s *streamFunc) vectorLoop(b, pre, done *llir.Block, set map[value.Value]bool) bool {
 	loop := s.block("stream.vec")
-	b.NewBr(loop)
-	jv := loop.NewPhi(llir.NewIncoming(s.mid, b))
-	for u := 0; u < streamUnroll; u++ {
-		at := value.Value(jv)
-		if u > 0 {
-			add := loop.NewAdd(jv, i64(int64(u*lanes)))
-			add.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
-			at = add
-		}
-		w := newWidener(s.e, pre, loop, s.mem)
-		w.forbid, w.j = s.j, at
-		for c, v := range set {
-			w.m[c] = splatConst(constant.NewBool(v))
-		}
-		if w.run(s.code) != nil {
-			return false
-		}
+	if s.code.vectorLoop(s.e, pre, b, loop, done, s.mid, s.vend, lanes, streamUnroll, set) != nil {
+		return false
 	}
 	s.markStreaming(loop)
-	next := loop.NewAdd(jv, i64(streamUnroll*lanes))
-	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
-	loop.NewCondBr(loop.NewICmp(enum.IPredSLT, next, s.vend), loop, done)
-	jv.Incs = append(jv.Incs, llir.NewIncoming(next, loop))
 	return true
 }
 

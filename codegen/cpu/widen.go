@@ -10,7 +10,9 @@
 // splatted once in the vector loop's preheader; constants become constant
 // vectors. Loads and stores are described by memOps: consecutive elements
 // become one vector load or store, a gather one scalar load per lane.
-// Intrinsics become their vector forms; library calls are made once per lane.
+// Intrinsics become their vector forms; library calls are made once per lane;
+// the rounding to bf16 uses the target's instruction where it has one
+// (bf16round.go).
 package cpu
 
 import (
@@ -336,6 +338,9 @@ func (w *widener) call(in *llir.InstCall) (value.Value, error) {
 	callee, ok := in.Callee.(*llir.Func)
 	if !ok {
 		return nil, fmt.Errorf("widen: indirect call")
+	}
+	if w.e.IsBF16Round(callee) {
+		return w.roundBF16(callee, in.Args[0])
 	}
 	if tw, ok := w.twins[callee]; ok {
 		args := make([]value.Value, len(in.Args))

@@ -24,8 +24,13 @@ type Elemental struct {
 	mod   *llir.Module
 	calls MathCalls
 	decls map[string]*llir.Func
-	fma   bool // the target has FMA: exp uses llvm.fma (vecmath.go)
-	f16c  bool // the target converts f16 in hardware: f16 is stored as half (storage.go)
+	t     codegen.Target // what the code is for
+	fma   bool           // the target has FMA: exp uses llvm.fma (vecmath.go)
+	f16c  bool           // the target converts f16 in hardware: f16 is stored as half (storage.go)
+	// bf16Round: the target rounds vectors to bf16 in one instruction, so a
+	// rounding is a call of BF16RoundName, which a backend that widens
+	// element code can give that vector form (storage.go).
+	bf16Round bool
 	// bf16Bits maps a float that Round made from bf16 bits to those bits, so
 	// that storing it reuses them instead of rounding it again (storage.go).
 	bf16Bits map[value.Value]value.Value
@@ -63,7 +68,23 @@ func (e *Elemental) DefineInline(f *llir.Func, op ir.Op) error {
 // NewElemental returns an emitter for target t that declares functions in m
 // and lowers transcendental ops to calls of the functions named by calls.
 func NewElemental(m *llir.Module, calls MathCalls, t codegen.Target) *Elemental {
-	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, fma: t.Caps.FMA, f16c: t.Caps.F16C, bf16Bits: map[value.Value]value.Value{}}
+	return &Elemental{mod: m, calls: calls, decls: map[string]*llir.Func{}, t: t, fma: t.Caps.FMA, f16c: t.Caps.F16C,
+		bf16Round: t.Caps.BF16Round, bf16Bits: map[value.Value]value.Value{}}
+}
+
+// Target is the target the emitter writes code for.
+func (e *Elemental) Target() codegen.Target { return e.t }
+
+// Define returns the function called name in the emitter's module, made by
+// define the first time it is asked for: functions derived from the
+// emitter's own (a vector form of one) are made once per module.
+func (e *Elemental) Define(name string, define func(m *llir.Module) *llir.Func) *llir.Func {
+	if f, ok := e.decls[name]; ok {
+		return f
+	}
+	f := define(e.mod)
+	e.decls[name] = f
+	return f
 }
 
 // elemCtx is what a lowering sees: the op, its result and operand dtypes, the

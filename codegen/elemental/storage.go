@@ -114,7 +114,7 @@ func (e *Elemental) Narrow(b *llir.Block, d ir.DType, x value.Value) value.Value
 	case ir.F16:
 		return b.NewFPTrunc(x, types.Half)
 	case ir.BF16:
-		return floatToBF16(b, x)
+		return e.toBF16(b, x)
 	case ir.Bool:
 		return b.NewZExt(x, types.I8)
 	}
@@ -152,7 +152,7 @@ func (e *Elemental) Round(b *llir.Block, d ir.DType, x value.Value) value.Value 
 	case ir.F16:
 		return b.NewFPExt(b.NewFPTrunc(x, types.Half), types.Float)
 	case ir.BF16:
-		h := floatToBF16(b, x)
+		h := e.toBF16(b, x)
 		r := bf16ToFloat(b, h)
 		e.bf16Bits[r] = h
 		return r
@@ -173,6 +173,37 @@ func bf16ToFloat(b *llir.Block, x value.Value) value.Value {
 	w := b.NewZExt(x, types.I32)
 	s := b.NewShl(w, constant.NewInt(types.I32, 16))
 	return b.NewBitCast(s, types.Float)
+}
+
+// BF16RoundName is the function i16(float) that rounds a float to bf16
+// bits on targets with Caps.BF16Round: floatToBF16's integer code, called
+// instead of written out, and always inlined. A backend that widens element
+// code into vectors recognises its calls (IsBF16Round) and gives them the
+// vector form that uses the instruction; every other call inlines to the
+// same code a target without it gets.
+const BF16RoundName = "dlc.f32_to_bf16"
+
+// toBF16 rounds a float to bf16 bits: floatToBF16's code in place, or on a
+// target with Caps.BF16Round a call of BF16RoundName.
+func (e *Elemental) toBF16(b *llir.Block, x value.Value) value.Value {
+	if !e.bf16Round {
+		return floatToBF16(b, x)
+	}
+	f := e.Define(BF16RoundName, func(m *llir.Module) *llir.Func {
+		p := llir.NewParam("x", types.Float)
+		f := m.NewFunc(BF16RoundName, types.I16, p)
+		f.Linkage = enum.LinkageInternal
+		f.FuncAttrs = []llir.FuncAttribute{enum.FuncAttrAlwaysInline, enum.FuncAttrNoUnwind, enum.FuncAttrReadNone, enum.FuncAttrWillReturn}
+		entry := f.NewBlock("entry")
+		entry.NewRet(floatToBF16(entry, p))
+		return f
+	})
+	return b.NewCall(f, x)
+}
+
+// IsBF16Round reports whether f is this module's BF16RoundName.
+func (e *Elemental) IsBF16Round(f *llir.Func) bool {
+	return e.bf16Round && f != nil && e.decls[BF16RoundName] == f
 }
 
 // floatToBF16 rounds a float to bf16 bits with round-to-nearest-even in integer

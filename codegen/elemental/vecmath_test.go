@@ -1,7 +1,8 @@
 // This file checks the inline f32 transcendental functions (vecmath.go)
 // through hand-built kernels y[i] = f(x[i]): their error in ulps against Go's
 // float64 functions rounded to f32, over a dense sweep of f32 inputs (every
-// f32 input with -dlc.exhaustive), their special values, that loops around
+// f32 input with -dlc.exhaustive), compiled as dlc builds by default and with
+// floating-point contraction, their special values, that loops around
 // them vectorise 8 wide with no libm call left, and how fast they run.
 package elemental_test
 
@@ -143,14 +144,21 @@ var mathLibs struct {
 // openMathLib compiles mathModule for an LLVM CPU once per test binary.
 func openMathLib(t testing.TB, cpu string) *mathLib {
 	t.Helper()
+	return openMathLibWith(t, cpu, codegen.ContractOff)
+}
+
+// openMathLibWith is openMathLib with floating-point contraction fpc.
+func openMathLibWith(t testing.TB, cpu string, fpc codegen.FPContract) *mathLib {
+	t.Helper()
 	tools := needTools(t)
 	mathLibs.Lock()
 	defer mathLibs.Unlock()
-	if l, ok := mathLibs.byCPU[cpu]; ok {
+	key := cpu + " -fp-contract=" + fpc.String()
+	if l, ok := mathLibs.byCPU[key]; ok {
 		return l
 	}
 	target := codegen.CPUTarget(cpu)
-	so, optimized, err := cpubackend.Compile(context.Background(), mathModule(target, true), cpubackend.Options{Target: target, Tools: tools})
+	so, optimized, err := cpubackend.Compile(context.Background(), mathModule(target, true), cpubackend.Options{Target: target, Tools: tools, FPContract: fpc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,7 +179,7 @@ func openMathLib(t testing.TB, cpu string) *mathLib {
 	if mathLibs.byCPU == nil {
 		mathLibs.byCPU = map[string]*mathLib{}
 	}
-	mathLibs.byCPU[cpu] = l
+	mathLibs.byCPU[key] = l
 	return l
 }
 
@@ -384,6 +392,51 @@ func TestVecMathULP(t *testing.T) {
 			t.Logf("%s: %d inputs (stride %d): max %d ulp from the rounded result at x = %v (%#x, got %v), max error %.4f ulp at x = %v (%#x), %d inputs (%.3g%%) above 1 ulp",
 				name, s.n, stride, s.maxDist, s.worstX, math.Float32bits(s.worstX), s.worstY, s.maxErr, s.errX, math.Float32bits(s.errX),
 				s.over1, 100*float64(s.over1)/float64(s.n))
+			if s.maxDist > maxULP {
+				t.Errorf("%s(%v) = %v is %d ulps from %v, more than %d",
+					name, s.worstX, s.worstY, s.maxDist, float32(reference64[name](float64(s.worstX))), maxULP)
+			}
+			if s.maxErr > maxErrULP(name) {
+				t.Errorf("%s(%v) is %.4f ulps from %v, more than %v", name, s.errX, s.maxErr, reference64[name](float64(s.errX)), maxErrULP(name))
+			}
+		})
+	}
+}
+
+// TestVecMathULPContracted sweeps the functions compiled with
+// floating-point contraction (-fp-contract fast), which lets llc fuse the
+// multiplies and adds of their polynomials and reductions that are not
+// explicit FMAs already: they must keep the bounds they have without it.
+// Every 97th bit pattern (about 44 million inputs) plus the special
+// regions, as TestVecMathULP; all 2^32 with -dlc.exhaustive. It also counts
+// how many of a sample of inputs get other bits than without contraction.
+func TestVecMathULPContracted(t *testing.T) {
+	lib, off := openMathLibWith(t, codegen.DefaultCPU, codegen.ContractFast), openMathLib(t, codegen.DefaultCPU)
+	stride := uint64(97)
+	if *exhaustive {
+		stride = 1
+	}
+	if testing.Short() {
+		stride = 99991
+	}
+	x := make([]float32, 0, 1<<16)
+	for u := uint64(0); u < 1<<32; u += 65521 {
+		x = append(x, math.Float32frombits(uint32(u)))
+	}
+	y, yoff := make([]float32, len(x)), make([]float32, len(x))
+	for _, name := range mathFuncs {
+		t.Run(name, func(t *testing.T) {
+			lib.call(t, name, x, y)
+			off.call(t, name, x, yoff)
+			differ := 0
+			for i := range x {
+				if math.Float32bits(y[i]) != math.Float32bits(yoff[i]) && !(y[i] != y[i] && yoff[i] != yoff[i]) {
+					differ++
+				}
+			}
+			s := sweep(t, lib, name, stride)
+			t.Logf("%s contracted: %d inputs (stride %d): max %d ulp from the rounded result, max error %.4f ulp at x = %v, %d inputs (%.3g%%) above 1 ulp; %d of %d sampled inputs give other bits than without contraction",
+				name, s.n, stride, s.maxDist, s.maxErr, s.errX, s.over1, 100*float64(s.over1)/float64(s.n), differ, len(x))
 			if s.maxDist > maxULP {
 				t.Errorf("%s(%v) = %v is %d ulps from %v, more than %d",
 					name, s.worstX, s.worstY, s.maxDist, float32(reference64[name](float64(s.worstX))), maxULP)

@@ -23,6 +23,9 @@ type Options struct {
 	// LLC is the llc to run when Tools.LLC is too old for Target; "" finds
 	// one with llvmtool.FindLLC.
 	LLC string
+	// FPContract is passed to llc, as on the CPU: off (the zero value) fuses
+	// no multiply and add into an fma.rn; fast lets llc fuse them.
+	FPContract codegen.FPContract
 }
 
 // Tools resolves the programs Compile runs for target t: opt from tools and
@@ -70,10 +73,12 @@ func Compile(ctx context.Context, llvmIR string, entries []artifact.Entry, opt O
 		optArgs = append(optArgs, "-opaque-pointers=0")
 	}
 	optArgs = append(optArgs, "-o", "-", "-") // bitcode: any newer llc reads it
-	// -fp-contract=off: no multiply and add fused into an FMA (MATH.md §0);
-	// fdiv and sqrt stay IEEE (div.rn, sqrt.rn) and subnormals are kept,
-	// which are llc's defaults for NVPTX.
-	llcArgs := append(append([]string{"-O3", "-fp-contract=off"}, targetFlags...), "-o", "-", "-")
+	// -fp-contract=off, the default: no multiply and add fused into an FMA
+	// (MATH.md §0; without -nvptx-fma-level, which dlc never gives, NVPTX
+	// fuses only under -fp-contract=fast, writing fma.rn.f32); fdiv and
+	// sqrt stay IEEE (div.rn, sqrt.rn) and subnormals are kept, which are
+	// llc's defaults for NVPTX.
+	llcArgs := append(append([]string{"-O3", opt.FPContract.LLCFlag()}, targetFlags...), "-o", "-", "-")
 
 	var optOut, optErr bytes.Buffer
 	optCmd := exec.CommandContext(ctx, tools.Opt, optArgs...)

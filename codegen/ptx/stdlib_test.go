@@ -272,3 +272,54 @@ func TestSM90NeedsNewLLVM(t *testing.T) {
 		t.Errorf("sm_90 would be built with %s (LLVM %d)", llc, tools.LLVM)
 	}
 }
+
+// TestPTXFPContract checks that Options.FPContract reaches llc: DDIM's
+// step, c_x0·x0 + c_eps·eps + sigma·z after x0 = (x_t - s·eps)·inv, has no
+// fma.rn.f32 when off, and every product and sum carries .rn, which forbids
+// ptxas to fuse it in turn; when fast, llc fuses its multiply-adds (and
+// leaves the rest without .rn, for ptxas to fuse as it may).
+func TestPTXFPContract(t *testing.T) {
+	tools := needTools(t)
+	target, err := codegen.CUDATarget("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../../stdlib/diffusion/ddim.dl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := compiler.Lower("ddim.dl", src, compiler.Options{}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ll, kernels, entries, err := ptx.Emit(m, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	symbol := entryOf(entries, "ddim_step", kernels["ddim_step"][0].Name).Symbol
+	contractible := regexp.MustCompile(`\b(mul|add|sub)\.f32\b`)
+	for _, c := range []codegen.FPContract{codegen.ContractOff, codegen.ContractFast} {
+		text, err := ptx.Compile(context.Background(), ll, entries, ptx.Options{Target: target, Tools: tools, FPContract: c})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body string
+		for _, mm := range entryBodies.FindAllStringSubmatch(text, -1) {
+			if mm[1] == symbol {
+				body = mm[2]
+			}
+		}
+		fmas, muls := strings.Count(body, "fma.rn.f32"), strings.Count(body, "mul.rn.f32")
+		t.Logf("-fp-contract %s: %s has %d fma.rn.f32, %d mul.rn.f32 and %d mul, add or sub without a rounding mode",
+			c, symbol, fmas, muls, len(contractible.FindAllString(body, -1)))
+		switch {
+		case body == "":
+			t.Errorf("-fp-contract %s: no entry %s in the PTX", c, symbol)
+		case c == codegen.ContractOff && (fmas != 0 || muls != 5 || contractible.MatchString(body)):
+			t.Errorf("-fp-contract off: %d fused multiply-adds, %d rounded products and %q in %s; want none, 5 and none",
+				fmas, muls, contractible.FindString(body), symbol)
+		case c == codegen.ContractFast && fmas < 3:
+			t.Errorf("-fp-contract fast: %d fused multiply-adds in %s, want at least 3", fmas, symbol)
+		}
+	}
+}
