@@ -137,11 +137,7 @@ func (c *checker) elementwiseBuiltin(e *Call, info *callInfo, ops []operand) ope
 		}
 		return typed(in[0])
 	}
-	t, ok := c.applyOp(b.op, b.name, e.Pos, e.Args, ops, in, ir.Attrs{})
-	if !ok {
-		return operand{}
-	}
-	return typed(t)
+	return typedOp(c.applyOp(b.op, b.name, e.Pos, e.Args, ops, in, ir.Attrs{}))
 }
 
 // cast checks cast(x, dtype).
@@ -165,11 +161,7 @@ func (c *checker) cast(e *Call, info *callInfo, x operand) operand {
 		}
 		return typed(ir.Scalar(dt))
 	}
-	t, ok := c.applyOp(ir.OpCast, "cast", e.Pos, nil, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Type: ir.Scalar(dt)})
-	if !ok {
-		return operand{}
-	}
-	return typed(t)
+	return typedOp(c.applyOp(ir.OpCast, "cast", e.Pos, nil, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Type: ir.Scalar(dt)}))
 }
 
 // reduction checks sum, mean, max, min and logsumexp of one tensor along
@@ -268,24 +260,16 @@ func (c *checker) reshape(e *Call, info *callInfo, x operand, opts map[string]op
 		info.axis = axis
 	}
 	info.opDT = x.typ.DType
-	t, ok := c.applyOp(ir.OpReshape, b.name, e.Pos, e.Args, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Type: ir.Type{DType: x.typ.DType, Shape: out}})
-	if !ok {
-		return operand{}
-	}
-	return typed(t)
+	return typedOp(c.applyOp(ir.OpReshape, b.name, e.Pos, e.Args, []operand{x}, []ir.Type{x.typ}, ir.Attrs{Type: ir.Type{DType: x.typ.DType, Shape: out}}))
 }
 
 // dim checks dim(x, axis=-1), the size of an axis of x: a constant for a
 // constant dimension, else an i32 scalar known when the kernel runs.
 func (c *checker) dim(e *Call, info *callInfo, x operand, opts map[string]option) operand {
-	if !c.needTensor(e.Args[0].Pos, info.builtin.name, x) {
-		return operand{}
-	}
-	axis, ok := c.axisOption(opts, x.typ, len(x.typ.Shape), false)
+	axis, ok := c.indexAxis(e, info, x, opts)
 	if !ok {
 		return operand{}
 	}
-	info.axis, info.opDT = axis, ir.I32
 	if d := x.typ.Shape[axis]; !d.IsSym() {
 		v, err := makeNumber(fmt.Sprint(d.N))
 		if err != nil {
@@ -294,30 +278,32 @@ func (c *checker) dim(e *Call, info *callInfo, x operand, opts map[string]option
 		return untyped(v)
 	}
 	a := ir.Attrs{Name: x.typ.Shape[axis].Sym, Type: ir.Scalar(ir.I32)}
-	t, ok := c.applyOp(ir.OpDim, info.builtin.name, e.Pos, nil, nil, nil, a)
-	if !ok {
-		return operand{}
-	}
-	return typed(t)
+	return typedOp(c.applyOp(ir.OpDim, info.builtin.name, e.Pos, nil, nil, nil, a))
 }
 
 // iota checks iota(x, axis=-1): an i32 tensor of x's shape whose elements are
 // their index along axis (for one-hot masks: iota(logits) == labels).
 func (c *checker) iota(e *Call, info *callInfo, x operand, opts map[string]option) operand {
-	if !c.needTensor(e.Args[0].Pos, info.builtin.name, x) {
-		return operand{}
-	}
-	axis, ok := c.axisOption(opts, x.typ, len(x.typ.Shape), false)
+	axis, ok := c.indexAxis(e, info, x, opts)
 	if !ok {
 		return operand{}
+	}
+	a := ir.Attrs{Axis: axis, Type: ir.Type{DType: ir.I32, Shape: x.typ.Shape}}
+	return typedOp(c.applyOp(ir.OpIota, info.builtin.name, e.Pos, nil, nil, nil, a))
+}
+
+// indexAxis checks the argument of a builtin whose result is an i32 index
+// along an axis of tensor x (dim, iota) and its axis= option (default -1),
+// and records both in info.
+func (c *checker) indexAxis(e *Call, info *callInfo, x operand, opts map[string]option) (axis int, ok bool) {
+	if !c.needTensor(e.Args[0].Pos, info.builtin.name, x) {
+		return 0, false
+	}
+	if axis, ok = c.axisOption(opts, x.typ, len(x.typ.Shape), false); !ok {
+		return 0, false
 	}
 	info.axis, info.opDT = axis, ir.I32
-	a := ir.Attrs{Axis: axis, Type: ir.Type{DType: ir.I32, Shape: x.typ.Shape}}
-	t, ok := c.applyOp(ir.OpIota, info.builtin.name, e.Pos, nil, nil, nil, a)
-	if !ok {
-		return operand{}
-	}
-	return typed(t)
+	return axis, true
 }
 
 // needTensor reports whether op is a tensor value, and says why not.

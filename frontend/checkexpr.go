@@ -33,6 +33,15 @@ type operand struct {
 // typed returns the operand of a value of type t.
 func typed(t ir.Type) operand { return operand{mode: modeTyped, typ: t} }
 
+// typedOp returns the operand of an op's result of type t, or no operand
+// when the op was refused (ok false: applyOp has reported why).
+func typedOp(t ir.Type, ok bool) operand {
+	if !ok {
+		return operand{}
+	}
+	return typed(t)
+}
+
 // untyped returns the operand of a constant.
 func untyped(c cval) operand { return operand{mode: modeUntyped, val: c} }
 
@@ -226,11 +235,7 @@ func (c *checker) unary(e *Unary) operand {
 	if e.Op == "!" {
 		op = ir.OpNot
 	}
-	t, ok := c.applyOp(op, "operator "+e.Op, e.Pos, nil, []operand{x}, []ir.Type{x.typ}, ir.Attrs{})
-	if !ok {
-		return operand{}
-	}
-	return typed(t)
+	return typedOp(c.applyOp(op, "operator "+e.Op, e.Pos, nil, []operand{x}, []ir.Type{x.typ}, ir.Attrs{}))
 }
 
 // name resolves a name in an expression.

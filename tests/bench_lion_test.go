@@ -160,13 +160,7 @@ func lionVsCopy(b *testing.B, p int, fns map[string]*runtime.Func, cls map[strin
 	for range b.N {
 		for _, r := range runs {
 			r.f() // the state every run starts from: the previous one's
-			d := make([]time.Duration, reps)
-			for k := range d {
-				t := time.Now()
-				r.f()
-				d[k] = time.Since(t)
-			}
-			ts[r.name] = append(ts[r.name], medianOf(d))
+			ts[r.name] = append(ts[r.name], medianTime(reps, r.f))
 		}
 	}
 	b.StopTimer()

@@ -55,6 +55,17 @@ func medianOf(d []time.Duration) time.Duration {
 	return s[len(s)/2]
 }
 
+// medianTime is the median time of reps runs of f.
+func medianTime(reps int, f func()) time.Duration {
+	d := make([]time.Duration, reps)
+	for k := range d {
+		t := time.Now()
+		f()
+		d[k] = time.Since(t)
+	}
+	return medianOf(d)
+}
+
 // BenchmarkLionVsBaselines runs, interleaved in one run, dlc's Lion kernel (2
 // threads) built by default and with -fp-contract fast, the fused C loop
 // (gcc -O3 -march=x86-64-v3 -fopenmp, 2 threads) compiled with gcc's

@@ -145,17 +145,7 @@ func BenchmarkTrainStepVsPyTorch(b *testing.B) {
 	defer art.Close()
 	tr, err := train.New(art, train.Options{Step: "step", Seed: 1})
 	require.NoError(b, err)
-	rng := rand.New(rand.NewPCG(1, 2))
-	x, labels := make([]float32, batch*512), make([]float32, batch*1000)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	for i := range labels {
-		if rng.Float64() < 0.01 {
-			labels[i] = 1
-		}
-	}
-	data := map[string]runtime.Tensor{"x": runtime.F32(x, batch, 512), "labels": runtime.F32(labels, batch, 1000)}
+	data := benchTrainBatch(batch)
 	dlcStep := func() {
 		_, err := tr.Step(data)
 		require.NoError(b, err)
@@ -195,31 +185,22 @@ func BenchmarkTrainStepVsPyTorch(b *testing.B) {
 	bigSrc, bigDst := staggered(benchN*5/2, 42), staggered(benchN*5/2, 43)
 	copyBig := func() { copy2(bigDst, bigSrc) }
 
-	median := func(f func()) time.Duration {
-		ts := make([]time.Duration, reps)
-		for i := range ts {
-			t := time.Now()
-			f()
-			ts[i] = time.Since(t)
-		}
-		return medianOf(ts)
-	}
 	dlcStep()
 	dlcLion()
 	var tDLC, tTorch, tGemm, tLion, tFlat, tCopy, tBig []time.Duration
 	b.ResetTimer()
 	for range rounds {
-		tDLC = append(tDLC, median(dlcStep))
+		tDLC = append(tDLC, medianTime(reps, dlcStep))
 		tt, err := torch.time("step", reps)
 		require.NoError(b, err)
 		tTorch = append(tTorch, tt)
 		tg, err := torch.time("sgemm", reps)
 		require.NoError(b, err)
 		tGemm = append(tGemm, tg)
-		tLion = append(tLion, median(dlcLion))
-		tFlat = append(tFlat, median(dlcFlat))
-		tCopy = append(tCopy, median(copyBoth))
-		tBig = append(tBig, median(copyBig))
+		tLion = append(tLion, medianTime(reps, dlcLion))
+		tFlat = append(tFlat, medianTime(reps, dlcFlat))
+		tCopy = append(tCopy, medianTime(reps, copyBoth))
+		tBig = append(tBig, medianTime(reps, copyBig))
 	}
 	b.StopTimer()
 	ratios := make([]float64, rounds)
@@ -263,6 +244,22 @@ func medianF(xs []float64) float64 {
 		}
 	}
 	return s[len(s)/2]
+}
+
+// benchTrainBatch is a batch of the benchmark's MLP, the same in every
+// benchmark: normal inputs and about 1% positive labels.
+func benchTrainBatch(batch int64) map[string]runtime.Tensor {
+	rng := rand.New(rand.NewPCG(1, 2))
+	x, labels := make([]float32, batch*512), make([]float32, batch*1000)
+	for i := range x {
+		x[i] = float32(rng.NormFloat64())
+	}
+	for i := range labels {
+		if rng.Float64() < 0.01 {
+			labels[i] = 1
+		}
+	}
+	return map[string]runtime.Tensor{"x": runtime.F32(x, batch, 512), "labels": runtime.F32(labels, batch, 1000)}
 }
 
 func minF(xs []float64) float64 {
@@ -312,17 +309,7 @@ kernel step_f16 = train(mlp, loss=zlpr_mean, opt=lion(lr=1e-4), precision=f16)
 	art, err := runtime.LoadBytes(bin, runtime.Config{Threads: threads})
 	require.NoError(b, err)
 	defer art.Close()
-	rng := rand.New(rand.NewPCG(1, 2))
-	x, labels := make([]float32, batch*512), make([]float32, batch*1000)
-	for i := range x {
-		x[i] = float32(rng.NormFloat64())
-	}
-	for i := range labels {
-		if rng.Float64() < 0.01 {
-			labels[i] = 1
-		}
-	}
-	data := map[string]runtime.Tensor{"x": runtime.F32(x, batch, 512), "labels": runtime.F32(labels, batch, 1000)}
+	data := benchTrainBatch(batch)
 	steps := []string{"step", "step_bf16", "step_f16"}
 	run := map[string]func(){}
 	for _, name := range steps {
@@ -334,20 +321,11 @@ kernel step_f16 = train(mlp, loss=zlpr_mean, opt=lion(lr=1e-4), precision=f16)
 		}
 		run[name]()
 	}
-	median := func(f func()) time.Duration {
-		ts := make([]time.Duration, reps)
-		for i := range ts {
-			t := time.Now()
-			f()
-			ts[i] = time.Since(t)
-		}
-		return medianOf(ts)
-	}
 	times := map[string][]time.Duration{}
 	b.ResetTimer()
 	for range rounds {
 		for _, name := range steps {
-			times[name] = append(times[name], median(run[name]))
+			times[name] = append(times[name], medianTime(reps, run[name]))
 		}
 	}
 	b.StopTimer()

@@ -62,22 +62,9 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 	fs.Var(&dimFlags, "dim", "`NAME=SIZE`: the size of symbolic dimension NAME (repeatable; every symbolic dimension needs one)")
 	fs.Var(&aliasFlags, "alias", "`OUT=IN`: write output OUT in place over input IN (repeatable)")
 	fs.Var(&sets, "set", "`NAME=VALUE`: set scalar parameter NAME (repeatable); scalars without a default are 1 unless set")
-	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
 	minTime := fs.Duration("time", time.Second, "`DURATION`: measure for at least this long, in 5 to 200 runs")
 	asJSON := fs.Bool("json", false, "print one JSON object instead of text")
-	devFlags := addDeviceFlags(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return &usageError{"need an artifact and a function name"}
-	}
-	cfg, err := devFlags.config(*threads)
-	if err != nil {
-		return err
-	}
-	art, fn, desc, err := openFunc(pos[0], pos[1], cfg)
+	art, fn, desc, err := addDeviceFlags(fs).openFunction(fs, args, nil)
 	if err != nil {
 		return err
 	}
@@ -110,7 +97,7 @@ func runBench(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	med, min := median(times), times[0]
-	r := benchResult{Function: pos[1], Device: art.Device().String(), Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
+	r := benchResult{Function: desc.Name, Device: art.Device().String(), Threads: nthreads, Runs: len(times), MedianSeconds: med, MinSeconds: min,
 		Bytes: bytes, GBps: float64(bytes) / med / 1e9, CopyGBps: copyGBps}
 	r.Ratio = r.GBps / r.CopyGBps
 	if r.Flops, err = contractionFlops(desc, dims); err != nil {

@@ -1,6 +1,7 @@
-// This file holds what `dlc run` and `dlc bench` share to run on a GPU: the
-// --device and --cuda-driver flags, and moving a call's tensors to the
-// device and its outputs back.
+// This file holds what `dlc run` and `dlc bench` share to run a function:
+// the --device, --cuda-driver and --threads flags, opening the function they
+// name on that device, and moving a call's tensors to the device and its
+// outputs back.
 package main
 
 import (
@@ -9,29 +10,56 @@ import (
 	"strconv"
 	"strings"
 
+	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/runtime"
 )
 
 // deviceFlags are the flags that choose where kernels run.
 type deviceFlags struct {
-	device *string
-	driver *string
+	device  *string
+	driver  *string
+	threads *int
 }
 
 func addDeviceFlags(fs *flag.FlagSet) deviceFlags {
 	return deviceFlags{
-		device: fs.String("device", "cpu", "`DEVICE`: cpu, or cuda[:N] for GPU N (default 0), which needs an artifact built with --target cuda"),
-		driver: fs.String("cuda-driver", runtime.DefaultCUDALibrary, "`PATH`: the CUDA driver library to open for --device cuda"),
+		device:  fs.String("device", "cpu", "`DEVICE`: cpu, or cuda[:N] for GPU N (default 0), which needs an artifact built with --target cuda"),
+		driver:  fs.String("cuda-driver", runtime.DefaultCUDALibrary, "`PATH`: the CUDA driver library to open for --device cuda"),
+		threads: fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)"),
 	}
 }
 
 // config is the runtime configuration the flags ask for.
-func (d deviceFlags) config(threads int) (runtime.Config, error) {
+func (d deviceFlags) config() (runtime.Config, error) {
 	dev, err := parseDevice(*d.device)
 	if err != nil {
 		return runtime.Config{}, err
 	}
-	return runtime.Config{Threads: threads, Device: dev, CUDALibrary: *d.driver}, nil
+	return runtime.Config{Threads: *d.threads, Device: dev, CUDALibrary: *d.driver}, nil
+}
+
+// openFunction parses a command's arguments with fs, whose flags include
+// these, checks that they name an artifact and a function, runs check (when
+// not nil) on the command's other flags, and opens the function on the
+// device the flags choose.
+func (d deviceFlags) openFunction(fs *flag.FlagSet, args []string, check func() error) (*runtime.Artifact, *runtime.Func, *artifact.Function, error) {
+	pos, err := parseInterleaved(fs, args)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(pos) != 2 {
+		return nil, nil, nil, &usageError{"need an artifact and a function name"}
+	}
+	if check != nil {
+		if err := check(); err != nil {
+			return nil, nil, nil, err
+		}
+	}
+	cfg, err := d.config()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return openFunc(pos[0], pos[1], cfg)
 }
 
 // parseDevice reads a --device value: cpu, cuda or cuda:N.

@@ -23,24 +23,13 @@ func runRun(args []string, stdout, stderr io.Writer) error {
 		"with :bf16 or :f16, f32 data is rounded to that dtype (to nearest even), with :f32 bf16 or f16 data is widened")
 	fs.Var(&sets, "set", "`NAME=VALUE`: set scalar parameter NAME (repeatable; true and false are 1 and 0)")
 	outDir := fs.String("out", "", "`DIR`: write each output to DIR/OUTPUT_NAME.npy (required)")
-	threads := fs.Int("threads", 0, "`N`: the number of worker threads (default: all CPUs)")
 	outF32 := fs.Bool("out-f32", false, "write bf16 and f16 outputs widened to f32 (exactly), as '<f4' .npy files")
-	devFlags := addDeviceFlags(fs)
-	pos, err := parseInterleaved(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 2 {
-		return &usageError{"need an artifact and a function name"}
-	}
-	if *outDir == "" {
-		return &usageError{"--out DIR is required"}
-	}
-	cfg, err := devFlags.config(*threads)
-	if err != nil {
-		return err
-	}
-	art, fn, desc, err := openFunc(pos[0], pos[1], cfg)
+	art, fn, desc, err := addDeviceFlags(fs).openFunction(fs, args, func() error {
+		if *outDir == "" {
+			return &usageError{"--out DIR is required"}
+		}
+		return nil
+	})
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ package cpu
 import (
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
@@ -72,7 +73,7 @@ func emitAxis(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 func (k *axisKernel) storeAll(b *llir.Block, outs []int, pos, x value.Value) {
 	for _, oi := range outs {
 		d := k.p.Buffers[oi].Value.Type.DType
-		g := b.NewGetElementPtr(k.e.MemType(d), k.bf.ptrs[oi], pos)
+		g := b.NewGetElementPtr(k.e.MemType(d), k.bf.Ptrs[oi], pos)
 		g.InBounds = true
 		b.NewStore(k.e.Narrow(b, d, x), g)
 	}
@@ -83,7 +84,7 @@ func (k *axisKernel) block(name string) *llir.Block {
 	return k.fn.NewBlock(name + "." + itoa(k.blocks))
 }
 
-func (k *axisKernel) dim(d ir.Dim) value.Value { return dimValue(k.bf, d) }
+func (k *axisKernel) dim(d ir.Dim) value.Value { return k.bf.Dim(d) }
 
 // product multiplies dimensions in block b.
 func (k *axisKernel) product(b *llir.Block, s ir.Shape) value.Value {
@@ -164,7 +165,7 @@ func (k *axisKernel) reduce(v *ir.Value, xi int, outs []int) {
 	k.segments(entry, inner, func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		o := b.NewUDiv(p, inner)
 		start := b.NewAdd(b.NewMul(b.NewMul(o, n), inner), i0)
-		xrow := b.NewGetElementPtr(xm, k.bf.ptrs[xi], start)
+		xrow := b.NewGetElementPtr(xm, k.bf.Ptrs[xi], start)
 		xrow.InBounds = true
 		return k.loop(b, "tile", i64(0), cnt, axisTile, func(b *llir.Block, t value.Value) *llir.Block {
 			length := minI64(b, i64(axisTile), b.NewSub(cnt, t))
@@ -248,10 +249,9 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 	entry := k.fn.NewBlock("entry")
 	n, kdim := k.dim(s[v.Axis]), k.dim(si[v.Axis])
 	inner := k.product(entry, si[v.Axis+1:])
-	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
-	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	nonEmpty, hi := kernelir.IndexBounds(entry, n)
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.bf.ptrs[xi], emptyElement(k.e, k.mod, xd))
+	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
 	k.segments(entry, inner, func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		q := b.NewUDiv(p, inner)
@@ -259,14 +259,9 @@ func (k *axisKernel) gather(v *ir.Value, xi, ii int, outs []int) {
 		rowStart := b.NewMul(b.NewMul(o, n), inner)
 		return k.loop(b, "gather", i64(0), cnt, 1, func(b *llir.Block, j value.Value) *llir.Block {
 			pos := b.NewAdd(p, j)
-			g := b.NewGetElementPtr(im, k.bf.ptrs[ii], pos)
+			g := b.NewGetElementPtr(im, k.bf.Ptrs[ii], pos)
 			g.InBounds = true
-			var ix value.Value = k.e.Widen(b, id, b.NewLoad(im, g))
-			if id != ir.I64 {
-				ix = b.NewSExt(ix, types.I64)
-			}
-			ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-			ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+			ix := kernelir.Clamp(b, kernelir.Index64(b, k.e.Widen(b, id, b.NewLoad(im, g)), id), hi)
 			off := b.NewAdd(b.NewAdd(rowStart, b.NewMul(ix, inner)), b.NewAdd(i0, j))
 			src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 			src.InBounds = true
@@ -303,17 +298,13 @@ func (k *axisKernel) scatter(v *ir.Value, ui, ii int, outs []int) {
 			b.NewStore(elemental.Const(v.Type.DType, 0), acc)
 			b = k.loop(b, "k", i64(0), kdim, 1, func(b *llir.Block, kk value.Value) *llir.Block {
 				at := b.NewAdd(b.NewAdd(first, b.NewMul(kk, inner)), t)
-				g := b.NewGetElementPtr(im, k.bf.ptrs[ii], at)
+				g := b.NewGetElementPtr(im, k.bf.Ptrs[ii], at)
 				g.InBounds = true
-				var ix value.Value = b.NewLoad(im, g)
-				if id != ir.I64 {
-					ix = b.NewSExt(ix, types.I64)
-				}
-				u := b.NewGetElementPtr(um, k.bf.ptrs[ui], at)
+				ix := kernelir.Index64(b, b.NewLoad(im, g), id)
+				u := b.NewGetElementPtr(um, k.bf.Ptrs[ui], at)
 				u.InBounds = true
 				x := k.e.Widen(b, ud, b.NewLoad(um, u))
-				sum := b.NewFAdd(b.NewLoad(reg, acc), x)
-				b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+				kernelir.ScatterStep(b, reg, acc, ix, j, x)
 				return b
 			})
 			r := b.NewLoad(reg, acc)

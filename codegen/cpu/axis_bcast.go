@@ -7,11 +7,10 @@ package cpu
 
 import (
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
-	"github.com/llir/llvm/ir/enum"
-	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
 
@@ -45,13 +44,9 @@ func dot(b *llir.Block, m, st []value.Value, use func(d int) bool) value.Value {
 // loadIndex loads index buffer ii at position at as an i64.
 func (k *axisKernel) loadIndex(b *llir.Block, d ir.DType, ii int, at value.Value) value.Value {
 	im := k.e.MemType(d)
-	g := b.NewGetElementPtr(im, k.bf.ptrs[ii], at)
+	g := b.NewGetElementPtr(im, k.bf.Ptrs[ii], at)
 	g.InBounds = true
-	var ix value.Value = k.e.Widen(b, d, b.NewLoad(im, g))
-	if d != ir.I64 {
-		ix = b.NewSExt(ix, types.I64)
-	}
-	return ix
+	return kernelir.Index64(b, k.e.Widen(b, d, b.NewLoad(im, g)), d)
 }
 
 // gatherBroadcast emits take_along_axis v that broadcasts x or its indices:
@@ -64,18 +59,16 @@ func (k *axisKernel) gatherBroadcast(v *ir.Value, xi, ii int, outs []int) {
 	entry := k.fn.NewBlock("entry")
 	n := k.dim(x.Type.Shape[v.Axis])
 	sx, si := k.bcastStrides(entry, x.Type.Shape), k.bcastStrides(entry, idx.Type.Shape)
-	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
-	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	nonEmpty, hi := kernelir.IndexBounds(entry, n)
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.bf.ptrs[xi], emptyElement(k.e, k.mod, xd))
+	base := entry.NewSelect(nonEmpty, k.bf.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	k.segments(entry, k.dim(out[last]), func(b *llir.Block, p, i0, cnt value.Value) *llir.Block {
 		m := append(k.coords(b, b.NewUDiv(p, k.dim(out[last])), out[:last]), i0)
 		ib := dot(b, m, si, func(int) bool { return true })
 		xb := dot(b, m, sx, func(d int) bool { return d != v.Axis })
 		return k.loop(b, "gather", i64(0), cnt, 1, func(b *llir.Block, j value.Value) *llir.Block {
 			ix := k.loadIndex(b, idx.Type.DType, ii, b.NewAdd(ib, b.NewMul(j, si[last])))
-			ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-			ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+			ix = kernelir.Clamp(b, ix, hi)
 			off := b.NewAdd(xb, b.NewMul(ix, sx[v.Axis]))
 			if last != v.Axis {
 				off = b.NewAdd(off, b.NewMul(j, sx[last]))
@@ -114,11 +107,10 @@ func (k *axisKernel) scatterBroadcast(v *ir.Value, ui, ii int, outs []int) {
 			b.NewStore(elemental.Const(v.Type.DType, 0), acc)
 			b = k.loop(b, "k", i64(0), kdim, 1, func(b *llir.Block, kk value.Value) *llir.Block {
 				ix := k.loadIndex(b, idx.Type.DType, ii, b.NewAdd(ib, b.NewMul(kk, si[v.Axis])))
-				u := b.NewGetElementPtr(um, k.bf.ptrs[ui], b.NewAdd(ub, b.NewMul(kk, su[v.Axis])))
+				u := b.NewGetElementPtr(um, k.bf.Ptrs[ui], b.NewAdd(ub, b.NewMul(kk, su[v.Axis])))
 				u.InBounds = true
 				x := k.e.Widen(b, ud, b.NewLoad(um, u))
-				sum := b.NewFAdd(b.NewLoad(reg, acc), x)
-				b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+				kernelir.ScatterStep(b, reg, acc, ix, j, x)
 				return b
 			})
 			r := b.NewLoad(reg, acc)

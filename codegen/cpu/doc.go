@@ -1,7 +1,8 @@
 // Package cpu is the CPU backend: it lowers the scheduled graph IR to LLVM IR
 // (built with github.com/llir/llvm, one exported function per fused kernel,
-// its per-element code from codegen/elemental and its arguments from
-// codegen/plan) and turns that into a shared object with opt, llc and the
+// its per-element code from codegen/elemental, its arguments from
+// codegen/plan and the code it shares with the GPU backend from
+// codegen/kernelir) and turns that into a shared object with opt, llc and the
 // system linker.
 //
 // The pieces, one file each:

@@ -13,6 +13,7 @@ import (
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
@@ -22,10 +23,6 @@ import (
 	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
-
-// sourceFilename is the fixed source_filename of every module, so that the
-// object (whose symbol table names it) does not depend on where dlc ran.
-const sourceFilename = "dlc"
 
 // Symbol is the exported name of kernel k (its IR placement group) of
 // function fn in the shared object.
@@ -56,31 +53,11 @@ func emit(m *ir.Module, t codegen.Target, opt emitOptions) (llvmIR string, kerne
 	if t.Triple == "" {
 		t = codegen.CPUTarget(codegen.DefaultCPU)
 	}
-	mod := llir.NewModule()
-	mod.SourceFilename = sourceFilename
-	mod.TargetTriple = t.Triple
-	mod.DataLayout = t.DataLayout
+	mod := kernelir.NewModule(t)
 	e := elemental.NewElemental(mod, elemental.LibmCalls(), t)
-	kernels = map[string][]artifact.Kernel{}
-	entries = []artifact.Entry{}
-	for _, f := range m.Funcs {
-		if f.Private {
-			continue
-		}
-		plans, err := plan.Kernels(f)
-		if err != nil {
-			return "", nil, nil, err
-		}
-		descs := make([]artifact.Kernel, 0, len(plans))
-		for _, p := range plans {
-			entry, err := emitKernel(e, mod, p, t, opt)
-			if err != nil {
-				return "", nil, nil, err
-			}
-			descs = append(descs, p.Descriptor())
-			entries = append(entries, entry)
-		}
-		kernels[f.Name] = descs
+	kernels, entries, err = kernelir.EachKernel(m, func(p *plan.Kernel) (artifact.Entry, error) { return emitKernel(e, mod, p, t, opt) })
+	if err != nil {
+		return "", nil, nil, err
 	}
 	return mod.String(), kernels, entries, nil
 }
@@ -144,18 +121,6 @@ func targetAttrs(t codegen.Target) []llir.FuncAttribute {
 	return attrs
 }
 
-// bufferParamName is the LLVM name of a buffer pointer: kind-prefixed, since a
-// result may share its name with a parameter.
-func bufferParamName(b plan.Buffer) string {
-	switch b.Ref.Kind {
-	case artifact.BufInput:
-		return "in." + b.Ref.Name
-	case artifact.BufOutput:
-		return "out." + b.Ref.Name
-	}
-	return "tmp." + plan.ValueName(b.Value)
-}
-
 // emitBody emits
 //
 //	internal void SYM.body(i64 begin, i64 end, T0* noalias, ..., S0, ...) alwaysinline
@@ -169,9 +134,9 @@ func bufferParamName(b plan.Buffer) string {
 func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) (_ *llir.Func, err error) {
 	defer catch(&err)
 	bf := newBody(e, mod, p, t)
-	fn, end, ptrs := bf.fn, bf.end, bf.ptrs
+	fn, end := bf.fn, bf.end
 	vals := map[*ir.Value]value.Value{}
-	for s, x := range bf.scalars {
+	for s, x := range bf.Scalars {
 		vals[s] = x
 	}
 
@@ -182,16 +147,12 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 
 	// Before the loop: scalar buffers read, scalar values computed.
 	entry := fn.NewBlock("entry")
-	for i, b := range p.Buffers {
-		if !b.Ref.Writes && b.Value.Type.IsScalar() {
-			d := b.Value.Type.DType
-			vals[b.Value] = e.Widen(entry, d, entry.NewLoad(e.MemType(d), ptrs[i]))
-		}
-	}
+	scalars := kernelir.ScalarBuffers(p)
+	kernelir.LoadInputs(e, entry, scalars, func(i int) value.Value { return bf.Ptrs[i] }, vals)
 	if err := compute(entry, true); err != nil {
 		return nil, err
 	}
-	head := bf.storeScalars(e, p, entry, vals)
+	head := bf.storeScalars(e, entry, scalars, vals)
 	start, head, tail, err := bf.bf16Loop(e, p, t, head, vals)
 	if err != nil {
 		return nil, err
@@ -204,25 +165,16 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	i.SetName("i")
 	index = i
 	elem := func(k int) value.Value {
-		gep := loop.NewGetElementPtr(e.MemType(p.Buffers[k].Value.Type.DType), ptrs[k], i)
+		gep := loop.NewGetElementPtr(e.MemType(p.Buffers[k].Value.Type.DType), bf.Ptrs[k], i)
 		gep.InBounds = true
 		return gep
 	}
-	for k, b := range p.Buffers {
-		if !b.Ref.Writes && !b.Value.Type.IsScalar() {
-			d := b.Value.Type.DType
-			ld := loop.NewLoad(e.MemType(d), elem(k))
-			vals[b.Value] = e.Widen(loop, d, ld)
-		}
-	}
+	elems := kernelir.ElementBuffers(p)
+	kernelir.LoadInputs(e, loop, elems, elem, vals)
 	if err := compute(loop, false); err != nil {
 		return nil, err
 	}
-	for k, b := range p.Buffers {
-		if b.Ref.Writes && !b.Value.Type.IsScalar() {
-			loop.NewStore(e.Narrow(loop, b.Value.Type.DType, vals[b.Value]), elem(k))
-		}
-	}
+	kernelir.StoreOutputs(e, loop, elems, elem, vals)
 	next := loop.NewAdd(i, constant.NewInt(types.I64, 1))
 	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
 	next.SetName("i.next")
@@ -235,25 +187,16 @@ func emitBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codege
 	return fn, nil
 }
 
-// storeScalars stores the scalar-typed outputs of p (their values in vals)
-// when the chunk starts at element 0, after entry, and returns the block
-// that continues: entry itself when p has none.
-func (bf *bodyFunc) storeScalars(e *elemental.Elemental, p *plan.Kernel, entry *llir.Block, vals map[*ir.Value]value.Value) *llir.Block {
-	var scalarWrites []int
-	for i, b := range p.Buffers {
-		if b.Ref.Writes && b.Value.Type.IsScalar() {
-			scalarWrites = append(scalarWrites, i)
-		}
-	}
-	if len(scalarWrites) == 0 {
+// storeScalars stores the scalar-typed outputs among scalars (their values
+// in vals) when the chunk starts at element 0, after entry, and returns the
+// block that continues: entry itself when there are none.
+func (bf *bodyFunc) storeScalars(e *elemental.Elemental, entry *llir.Block, scalars kernelir.Buffers, vals map[*ir.Value]value.Value) *llir.Block {
+	if !scalars.HasOutputs() {
 		return entry
 	}
 	first, check := bf.fn.NewBlock("first"), bf.fn.NewBlock("check")
 	entry.NewCondBr(entry.NewICmp(enum.IPredEQ, bf.begin, constant.NewInt(types.I64, 0)), first, check)
-	for _, i := range scalarWrites {
-		b := p.Buffers[i]
-		first.NewStore(e.Narrow(first, b.Value.Type.DType, vals[b.Value]), bf.ptrs[i])
-	}
+	kernelir.StoreOutputs(e, first, scalars, func(i int) value.Value { return bf.Ptrs[i] }, vals)
 	first.NewBr(check)
 	return check
 }
@@ -264,31 +207,28 @@ func (bf *bodyFunc) storeScalars(e *elemental.Elemental, p *plan.Kernel, entry *
 type bodyFunc struct {
 	fn         *llir.Func
 	begin, end *llir.Param
-	ptrs       []*llir.Param             // per buffer, its element pointer
-	scalars    map[*ir.Value]value.Value // scalar parameters and host values, in register form
-	dims       map[string]value.Value    // symbolic dimensions (i64)
+	kernelir.Params
 }
 
 // newBody declares the body function of p.
 func newBody(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t codegen.Target) *bodyFunc {
-	bf := &bodyFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64),
-		scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
+	bf := &bodyFunc{begin: llir.NewParam("begin", types.I64), end: llir.NewParam("end", types.I64), Params: kernelir.NewParams()}
 	params := []*llir.Param{bf.begin, bf.end}
-	bf.ptrs = make([]*llir.Param, len(p.Buffers))
-	for i, b := range p.Buffers {
-		bf.ptrs[i] = llir.NewParam(bufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
-		bf.ptrs[i].Attrs = append(bf.ptrs[i].Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
-		params = append(params, bf.ptrs[i])
+	for _, b := range p.Buffers {
+		bp := llir.NewParam(kernelir.BufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
+		bp.Attrs = append(bp.Attrs, enum.ParamAttrNoAlias, enum.ParamAttrNoCapture)
+		params = append(params, bp)
+		bf.Ptrs = append(bf.Ptrs, bp)
 	}
 	for _, s := range p.Scalars {
 		sp := llir.NewParam("s."+plan.ValueName(s), elemental.RegType(s.Type.DType))
 		params = append(params, sp)
-		bf.scalars[s] = sp
+		bf.Scalars[s] = sp
 	}
 	for _, d := range p.Dims {
 		dp := llir.NewParam("dim."+d, types.I64)
 		params = append(params, dp)
-		bf.dims[d] = dp
+		bf.Dims[d] = dp
 	}
 	bf.fn = mod.NewFunc(Symbol(p.Fn.Name, p.Group)+".body", types.Void, params...)
 	bf.fn.Linkage = enum.LinkageInternal
@@ -302,9 +242,9 @@ func iotaOf(b *llir.Block, bf *bodyFunc, v *ir.Value, i value.Value) value.Value
 	s := v.Type.Shape
 	var inner value.Value = constant.NewInt(types.I64, 1)
 	for _, d := range s[v.Axis+1:] {
-		inner = b.NewMul(inner, dimValue(bf, d))
+		inner = b.NewMul(inner, bf.Dim(d))
 	}
-	x := b.NewURem(b.NewUDiv(i, inner), dimValue(bf, s[v.Axis]))
+	x := b.NewURem(b.NewUDiv(i, inner), bf.Dim(s[v.Axis]))
 	if v.Type.DType == ir.I32 {
 		return b.NewTrunc(x, types.I32)
 	}

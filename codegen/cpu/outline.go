@@ -144,7 +144,7 @@ func (k *rowKernel) planOutline(l *rowLoop) *outlinePlan {
 // inside an outlined function: an elementwise op on registers, computed the
 // ordinary way (not loaded back, not replaced by a share plan).
 func (k *rowKernel) outlinable(v *ir.Value, l *rowLoop) bool {
-	if _, ok := l.reload[v]; ok || k.synthetic[v] {
+	if _, ok := l.reload[v]; ok || k.Synthetic[v] {
 		return false
 	}
 	return v.Op.Has(ir.Elementwise) && elemental.Supports(v.Op) && k.Class[v].PerElem
@@ -342,12 +342,12 @@ func (ec *elemCode) call(r *region) value.Value {
 		if o.embed[i] {
 			continue
 		}
-		args = append(args, ec.operand(s.v, s.shape, false))
+		args = append(args, ec.Operand(s.v, s.shape, false))
 	}
 	if o.scalar == nil {
 		k.defineOutlined(o, r, args)
 	}
-	return ec.b.NewCall(o.scalar, args...)
+	return ec.B.NewCall(o.scalar, args...)
 }
 
 // defineOutlined writes the scalar function of class o from its first
@@ -382,7 +382,7 @@ func (k *rowKernel) defineOutlined(o *outlined, r *region, args []value.Value) {
 				ops[i] = leaf[src.leaf]
 			}
 		}
-		regs[m] = k.elementwise(entry, v, ops)
+		regs[m] = k.Elementwise(entry, v, ops)
 	}
 	res := regs[len(regs)-1]
 	body := append([]llir.Instruction{}, entry.Insts...)
@@ -390,7 +390,7 @@ func (k *rowKernel) defineOutlined(o *outlined, r *region, args []value.Value) {
 	o.scalar = k.newOutlinedFunc(base, res.Type(), params, entry)
 
 	ventry := llir.NewBlock("entry")
-	w := newWidener(k.e, ventry, ventry, nil)
+	w := newWidener(k.E, ventry, ventry, nil)
 	for i, p := range params {
 		w.m[p] = vparams[i]
 	}
@@ -408,7 +408,7 @@ func (k *rowKernel) defineOutlined(o *outlined, r *region, args []value.Value) {
 
 // newOutlinedFunc adds an internal, never-inlined function with one block.
 func (k *rowKernel) newOutlinedFunc(name string, ret types.Type, params []*llir.Param, entry *llir.Block) *llir.Func {
-	fn := k.mod.NewFunc(name, ret, params...)
+	fn := k.Mod.NewFunc(name, ret, params...)
 	fn.Linkage = enum.LinkageInternal
 	fn.FuncAttrs = append([]llir.FuncAttribute{enum.FuncAttrNoInline}, targetAttrs(k.t)...)
 	entry.Parent = fn

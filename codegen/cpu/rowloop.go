@@ -4,9 +4,8 @@
 package cpu
 
 import (
-	"math"
-
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -16,8 +15,6 @@ import (
 	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
-
-var nan = math.NaN()
 
 // memKind says how widen.go turns a memory instruction of element code into lanes.
 type memKind uint8
@@ -39,73 +36,52 @@ type memOp struct {
 	typ  types.Type  // the element's memory type
 }
 
-// elemCode is the scalar code computing one element of a loop.
+// elemCode is the scalar code computing one element of a loop: the shared
+// element code, with the memory operations the widener needs described and
+// the loop's share, reuse and outline plans applied.
 type elemCode struct {
+	*kernelir.Elem
 	k       *rowKernel
-	b       *llir.Block
-	j       value.Value
-	phase   int
-	vals    map[*ir.Value]value.Value
-	loads   map[viewKey]value.Value
 	mem     map[llir.Instruction]memOp
 	share   *sharePlan
 	reload  map[*ir.Value]int
 	outline *outlinePlan
 }
 
-// operand is operand a of a per-element value of shape t (flat for a reshape).
-// Values of the group are computed on demand (a shared value may need one
-// that comes later in body order).
-func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
-	k := ec.k
-	if x, ok := k.outside(a); ok {
-		return x
-	}
-	if k.InGroup[a] {
-		if !k.Class[a].PerElem {
-			return k.rowOperand(ec.b, a, t, flat)
-		}
-		if _, ok := ec.vals[a]; !ok {
-			ec.compute(a)
-		}
-		return ec.vals[a]
-	}
-	bi := k.ReadBuf[a]
-	if !k.contiguous(bi, t, flat) {
-		return k.invariantLoad(bi, t, flat)
-	}
-	key := viewKey{bi, t.String(), flat}
-	if x, ok := ec.loads[key]; ok {
-		return x
-	}
-	x := ec.loadAt(bi, k.rowPtr(bi, t, flat))
-	k.Loads[bi] = append(k.Loads[bi], ec.phase)
-	ec.loads[key] = x
-	return x
+// Missing computes a value of the group that an operand needs before it is
+// computed (a shared value may need one that comes later in body order).
+func (ec *elemCode) Missing(v *ir.Value) { ec.compute(v) }
+
+// Index is the element's index along the row: j, as an instruction of its
+// own that the widener turns into lanes j, j+1, ...
+func (ec *elemCode) Index() value.Value {
+	j := ec.B.NewAdd(ec.J, i64(0))
+	ec.mem[j] = memOp{kind: memIota}
+	return j
+}
+
+// Loaded describes a load of consecutive elements for the widener.
+func (ec *elemCode) Loaded(ptr value.Value, gep *llir.InstGetElementPtr, ld *llir.InstLoad) {
+	ec.mem[gep] = memOp{kind: memSkip}
+	ec.mem[ld] = memOp{kind: memLoad, ptr: ptr, typ: ld.ElemType}
+}
+
+// Gathered describes a gather's load for the widener: one load per lane.
+func (ec *elemCode) Gathered(ptr, ix value.Value, gep *llir.InstGetElementPtr, ld *llir.InstLoad) {
+	ec.mem[gep] = memOp{kind: memSkip}
+	ec.mem[ld] = memOp{kind: memGather, ptr: ptr, idx: ix, typ: ld.ElemType}
 }
 
 // load reads element j of buffer bi seen at its own shape t (a value an
 // earlier pass stored there).
 func (ec *elemCode) load(bi int, t ir.Shape) value.Value {
-	return ec.loadAt(bi, ec.k.rowPtr(bi, t, true))
-}
-
-// loadAt loads element j after the row pointer ptr of buffer bi.
-func (ec *elemCode) loadAt(bi int, ptr value.Value) value.Value {
-	d := ec.k.p.Buffers[bi].Value.Type.DType
-	mt := ec.k.e.MemType(d)
-	gep := ec.b.NewGetElementPtr(mt, ptr, ec.j)
-	gep.InBounds = true
-	ld := ec.b.NewLoad(mt, gep)
-	ec.mem[gep] = memOp{kind: memSkip}
-	ec.mem[ld] = memOp{kind: memLoad, ptr: ptr, typ: mt}
-	return ec.k.e.Widen(ec.b, d, ld)
+	return ec.LoadAt(bi, ec.k.RowPtr(bi, t, true))
 }
 
 // compute emits per-element value v, or what the loop's share plan computes instead.
 func (ec *elemCode) compute(v *ir.Value) {
 	k := ec.k
-	if _, done := ec.vals[v]; done {
+	if _, done := ec.Vals[v]; done {
 		return
 	}
 	if k.computing[v] {
@@ -114,44 +90,20 @@ func (ec *elemCode) compute(v *ir.Value) {
 	k.computing[v] = true
 	defer delete(k.computing, v)
 	if bo, ok := ec.reload[v]; ok {
-		ec.vals[v] = ec.load(bo, v.Type.Shape)
+		ec.Vals[v] = ec.load(bo, v.Type.Shape)
 		return
 	}
 	if r, ok := ec.share.repl[v]; ok {
-		ec.vals[v] = ec.operand(r, v.Type.Shape, false)
+		ec.Vals[v] = ec.Operand(r, v.Type.Shape, false)
 		return
 	}
 	if r, ok := ec.outline.calls[v]; ok {
 		x := ec.call(r)
-		k.name(x, v)
-		ec.vals[v] = x
+		k.Name(x, v)
+		ec.Vals[v] = x
 		return
 	}
-	var x value.Value
-	switch {
-	case v.Op == ir.OpReshape:
-		x = ec.operand(v.Args[0], v.Type.Shape, true)
-	case v.Op == ir.OpBroadcast:
-		x = ec.operand(v.Args[0], v.Type.Shape, false)
-	case v.Op == ir.OpGather:
-		idx := ec.operand(v.Args[1], v.Args[1].Type.Shape, false)
-		x = k.gather(ec.b, v, idx, ec.phase, ec)
-	case v.Op == ir.OpIota && v.Axis == k.Rank:
-		// The element's index along the row: j (lanes j, j+1, ... once widened).
-		j := ec.b.NewAdd(ec.j, i64(0))
-		ec.mem[j] = memOp{kind: memIota}
-		x = intOf(ec.b, j, v.Type.DType)
-	case v.Op == ir.OpIota:
-		x = k.rowIota(v) // along a row axis: the same for the whole row
-	default:
-		args := make([]value.Value, len(v.Args))
-		for i, a := range v.Args {
-			args[i] = ec.operand(a, v.Type.Shape, false)
-		}
-		x = k.elementwise(ec.b, v, args)
-	}
-	k.name(x, v)
-	ec.vals[v] = x
+	ec.Emit(v)
 }
 
 // store writes per-element value v to its buffers at element j.
@@ -164,15 +116,15 @@ func (ec *elemCode) store(v *ir.Value) {
 // storeAt writes per-element value v (computed by this loop) to buffer bi at element j.
 func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 	k := ec.k
-	x := k.e.Narrow(ec.b, v.Type.DType, ec.operand(v, v.Type.Shape, false))
-	mt := k.e.MemType(v.Type.DType)
-	ptr := k.rowPtr(bi, v.Type.Shape, true)
-	gep := ec.b.NewGetElementPtr(mt, ptr, ec.j)
+	x := k.E.Narrow(ec.B, v.Type.DType, ec.Operand(v, v.Type.Shape, false))
+	mt := k.E.MemType(v.Type.DType)
+	ptr := k.RowPtr(bi, v.Type.Shape, true)
+	gep := ec.B.NewGetElementPtr(mt, ptr, ec.J)
 	gep.InBounds = true
-	st := ec.b.NewStore(x, gep)
+	st := ec.B.NewStore(x, gep)
 	ec.mem[gep] = memOp{kind: memSkip}
 	ec.mem[st] = memOp{kind: memStore, ptr: ptr, val: x, typ: mt}
-	k.Stores[bi] = append(k.Stores[bi], ec.phase)
+	k.Stores[bi] = append(k.Stores[bi], ec.Phase)
 }
 
 // emitLoop emits loop l of pass s after cur and returns the block where the
@@ -195,189 +147,203 @@ func (ec *elemCode) storeAt(bi int, v *ir.Value) {
 // keeps their registers from spilling. The order of every combination
 // depends only on X.
 func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
-	n := k.dim(l.Extent)
+	n := k.bf.Dim(l.Extent)
 	tag := "p" + itoa(s) + "." + l.Extent.String()
 	reds := make([]*elemental.Reduction, len(l.Reds))
 	for i, v := range l.Reds {
-		reds[i] = elemental.NewReduction(k.e, v)
+		reds[i] = elemental.NewReduction(k.E, v)
 	}
+	k.LoopPre = cur
+	defer func() { k.LoopPre = nil }()
+	t := k.emitTail(cur, s, l, n, tag, reds)
+	// The vector loops, unless the row is known to be shorter than a vector.
+	if !l.Extent.IsSym() && l.Extent.N < lanes {
+		cur.NewBr(t.Pre)
+		return t.Exit
+	}
+	k.emitVector(cur, s, n, tag, reds, t)
+	return t.Exit
+}
 
-	// The scalar tail, whose element code is then widened.
+// tailLoop is the scalar tail of a loop: the element code, whose
+// instructions code the vector loop widens, and its states.
+type tailLoop struct {
+	*kernelir.StateLoop
+	j0   *llir.InstPhi     // where the tail starts, in Pre
+	st0  [][]*llir.InstPhi // the states it starts from, in Pre
+	upd  []elemental.State // the states after an element, in Body
+	code []llir.Instruction
+	mem  map[llir.Instruction]memOp
+}
+
+// emitTail emits the scalar tail of loop l of pass s over n elements, with
+// its reductions finished in RowVals. Its Pre block starts from element 0
+// and the initial states until emitVector adds the vector loop in front.
+func (k *rowKernel) emitTail(cur *llir.Block, s int, l *rowLoop, n value.Value, tag string, reds []*elemental.Reduction) *tailLoop {
 	tpre, tbody, texit := k.block(tag+".tail.pre"), k.block(tag+".tail"), k.block(tag+".done")
-	j0 := tpre.NewPhi(llir.NewIncoming(i64(0), cur))
-	st0 := make([][]*llir.InstPhi, len(reds))
+	t := &tailLoop{j0: tpre.NewPhi(llir.NewIncoming(i64(0), cur))}
+	init := make([]elemental.State, len(reds))
 	for i, r := range reds {
-		for _, x := range r.Init() {
-			st0[i] = append(st0[i], tpre.NewPhi(llir.NewIncoming(x, cur)))
-		}
+		init[i] = r.Init()
 	}
-	tpre.NewCondBr(tpre.NewICmp(enum.IPredSLT, j0, n), tbody, texit)
-
-	j := tbody.NewPhi(llir.NewIncoming(j0, tpre))
-	stT := make([][]*llir.InstPhi, len(reds))
-	for i := range reds {
-		for _, x := range st0[i] {
-			stT[i] = append(stT[i], tbody.NewPhi(llir.NewIncoming(x, tpre)))
-		}
-	}
+	t.st0 = kernelir.NewPhis(tpre, init, cur)
+	t.StateLoop = kernelir.EnterLoop(tpre, tbody, texit, t.j0, n, kernelir.PhiStates(t.st0))
 	start := len(tbody.Insts)
-	k.loopPre = cur
-	defer func() { k.loopPre = nil }()
-	ec := &elemCode{k: k, b: tbody, j: j, phase: 2*s + 1, vals: map[*ir.Value]value.Value{},
-		loads: map[viewKey]value.Value{}, mem: map[llir.Instruction]memOp{}, share: l.share, reload: l.reload, outline: l.outline}
+	ec := &elemCode{k: k, mem: map[llir.Instruction]memOp{}, share: l.share, reload: l.reload, outline: l.outline}
+	ec.Elem = kernelir.NewElem(k.RowKernel, tbody, t.J, 2*s+1, ec)
 	for _, v := range l.Needed {
 		if !l.outline.inside[v] {
 			ec.compute(v)
 		}
 	}
-	upd := k.updates(ec, reds, stT)
+	t.upd = k.updates(ec, reds, t.States)
 	for _, v := range l.Stores {
 		ec.store(v)
 	}
 	for _, kv := range l.keep {
 		ec.storeAt(kv.buf, kv.v)
 	}
-	end := len(tbody.Insts)
-	jn := tbody.NewAdd(j, i64(1))
-	jn.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
-	latch := tbody.NewCondBr(tbody.NewICmp(enum.IPredEQ, jn, n), texit, tbody)
+	t.code, t.mem = tbody.Insts[start:], ec.mem
+	latch, finals := t.Close(n, i64(1), []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}, true, t.upd)
 	// The tail runs fewer than `lanes` times: neither vectorise nor unroll it.
-	latch.Metadata = append(latch.Metadata, scalarLoop(k.mod))
-	j.Incs = append(j.Incs, llir.NewIncoming(jn, tbody))
-	for i := range reds {
-		for c, p := range stT[i] {
-			p.Incs = append(p.Incs, llir.NewIncoming(upd[i][c], tbody))
-		}
-	}
-
+	latch.Metadata = append(latch.Metadata, scalarLoop(k.Mod))
 	// texit: the final states (phis first), finished.
-	finals := make([]elemental.State, len(reds))
-	for i := range reds {
-		finals[i] = make(elemental.State, len(st0[i]))
-		for c := range st0[i] {
-			finals[i][c] = texit.NewPhi(llir.NewIncoming(st0[i][c], tpre), llir.NewIncoming(upd[i][c], tbody))
-		}
-	}
 	for i, r := range reds {
 		x := r.Finish(texit, finals[i])
-		k.name(x, r.Value)
-		k.rowVals[r.Value] = x
+		k.Name(x, r.Value)
+		k.RowVals[r.Value] = x
 	}
+	return t
+}
 
-	// The vector loops, unless the row is known to be shorter than a vector.
-	if !l.Extent.IsSym() && l.Extent.N < lanes {
-		cur.NewBr(tpre)
-		return texit
-	}
-	code := tbody.Insts[start:end]
-	// widen emits one vector of elements [at, at+lanes) into b, from state st.
-	widen := func(b *llir.Block, at value.Value, st [][]value.Value) ([][]value.Value, error) {
-		w := newWidener(k.e, cur, b, ec.mem)
-		w.forbid, w.j, w.twins = j, at, k.twins
-		for i := range reds {
-			for c, p := range stT[i] {
-				w.m[p] = st[i][c]
-			}
-		}
-		if err := w.run(code); err != nil {
-			return nil, err
-		}
-		out := make([][]value.Value, len(reds))
-		for i := range reds {
-			for c := range stT[i] {
-				x, err := w.get(upd[i][c])
-				if err != nil {
-					return nil, err
-				}
-				out[i] = append(out[i], x)
-			}
-		}
-		return out, nil
-	}
-	vbody, vexit, mid, one, lanesB, comb := k.block(tag+".vec"), k.block(tag+".vec.done"), k.block(tag+".vec.one.pre"),
-		k.block(tag+".vec.one"), k.block(tag+".vec.lanes"), k.block(tag+".vec.combine")
+// vectorLoop is the vector part of a loop in front of its scalar tail t
+// (emitLoop): its blocks, and what they start from.
+type vectorLoop struct {
+	k    *rowKernel
+	cur  *llir.Block // the block before the loop, where splats go
+	n    value.Value // the loop's extent
+	reds []*elemental.Reduction
+	t    *tailLoop
+
+	vbody, vexit, mid, one, lanes, comb *llir.Block
+	vinit, vempty                       []elemental.State // a first vector's states and an empty one's
+	per                                 int               // vectors per iteration of vbody
+}
+
+// emitVector emits the vector loops of a loop in front of its tail t and
+// branches from cur to them (see emitLoop).
+func (k *rowKernel) emitVector(cur *llir.Block, s int, n value.Value, tag string, reds []*elemental.Reduction, t *tailLoop) {
+	v := &vectorLoop{k: k, cur: cur, n: n, reds: reds, t: t,
+		vbody: k.block(tag + ".vec"), vexit: k.block(tag + ".vec.done"), mid: k.block(tag + ".vec.one.pre"),
+		one: k.block(tag + ".vec.one"), lanes: k.block(tag + ".vec.lanes"), comb: k.block(tag + ".vec.combine"), per: 1}
 	// The first vector's lane 0 starts with the initial element; every other lane is empty.
-	vinit, vempty := make([][]value.Value, len(reds)), make([][]value.Value, len(reds))
+	v.vinit, v.vempty = make([]elemental.State, len(reds)), make([]elemental.State, len(reds))
 	for i, r := range reds {
-		vinit[i] = r.VectorInit(lanes)
+		v.vinit[i] = r.VectorInit(lanes)
 		for _, c := range r.Identity() {
-			vempty[i] = append(vempty[i], splatConst(c))
+			v.vempty[i] = append(v.vempty[i], splatConst(c))
 		}
-	}
-	phisOf := func(b *llir.Block, st [][]value.Value, from *llir.Block) ([][]*llir.InstPhi, [][]value.Value) {
-		ps, vs := make([][]*llir.InstPhi, len(st)), make([][]value.Value, len(st))
-		for i := range st {
-			for _, x := range st[i] {
-				p := b.NewPhi(llir.NewIncoming(x, from))
-				ps[i], vs[i] = append(ps[i], p), append(vs[i], p)
-			}
-		}
-		return ps, vs
-	}
-	addIncs := func(ps [][]*llir.InstPhi, st [][]value.Value, from *llir.Block) {
-		for i := range ps {
-			for c, p := range ps[i] {
-				p.Incs = append(p.Incs, llir.NewIncoming(st[i][c], from))
-			}
-		}
-	}
-
-	// vbody: per vectors per iteration.
-	per := 1
-	for _, r := range reds {
 		if r.Op == ir.OpReduceLSE {
-			per = 2
+			v.per = 2
 		}
 	}
-	jv := vbody.NewPhi(llir.NewIncoming(i64(0), cur))
-	pa, sa := phisOf(vbody, vinit, cur)
-	var pb [][]*llir.InstPhi
-	var sb, ub [][]value.Value
-	if per == 2 {
-		pb, sb = phisOf(vbody, vempty, cur)
-	}
-	ua, err := widen(vbody, jv, sa)
-	if err != nil {
+	jvn, both, ok := v.emitBody(s)
+	if !ok {
 		// Not widenable: the scalar loop alone is still correct.
-		k.dropBlocks(vbody, vexit, mid, one, lanesB, comb)
-		cur.NewBr(tpre)
-		return texit
+		k.dropBlocks(v.vbody, v.vexit, v.mid, v.one, v.lanes, v.comb)
+		cur.NewBr(t.Pre)
+		return
 	}
-	if per == 2 {
+	v.emitLast(jvn, both)
+	cur.NewCondBr(cur.NewICmp(enum.IPredSGE, n, i64(int64(v.per*lanes))), v.vbody, v.mid)
+}
+
+// widen emits one vector of elements [at, at+lanes) into b, from state st.
+func (v *vectorLoop) widen(b *llir.Block, at value.Value, st []elemental.State) ([]elemental.State, error) {
+	t := v.t
+	w := newWidener(v.k.E, v.cur, b, t.mem)
+	w.forbid, w.j, w.twins = t.J, at, v.k.twins
+	for i := range v.reds {
+		for c, p := range t.States[i] {
+			w.m[p] = st[i][c]
+		}
+	}
+	if err := w.run(t.code); err != nil {
+		return nil, err
+	}
+	out := make([]elemental.State, len(v.reds))
+	for i := range v.reds {
+		for c := range t.States[i] {
+			x, err := w.get(t.upd[i][c])
+			if err != nil {
+				return nil, err
+			}
+			out[i] = append(out[i], x)
+		}
+	}
+	return out, nil
+}
+
+// emitBody emits vbody, per vectors per iteration while a whole iteration
+// fits, and vexit, where the states of the two vectors combine lane by
+// lane. It returns where the elements after the loop start and their
+// states, or false when the element code cannot be widened.
+func (v *vectorLoop) emitBody(s int) (jvn value.Value, both []elemental.State, ok bool) {
+	k, cur, vbody := v.k, v.cur, v.vbody
+	jv := vbody.NewPhi(llir.NewIncoming(i64(0), cur))
+	pa := kernelir.NewPhis(vbody, v.vinit, cur)
+	var pb [][]*llir.InstPhi
+	var ub []elemental.State
+	if v.per == 2 {
+		pb = kernelir.NewPhis(vbody, v.vempty, cur)
+	}
+	ua, err := v.widen(vbody, jv, kernelir.PhiStates(pa))
+	if err != nil {
+		return nil, nil, false
+	}
+	if v.per == 2 {
 		jv8 := vbody.NewAdd(jv, i64(lanes))
 		jv8.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
-		if ub, err = widen(vbody, jv8, sb); err != nil {
+		if ub, err = v.widen(vbody, jv8, kernelir.PhiStates(pb)); err != nil {
 			fail("%v", err)
 		}
 	}
 	if s == 1 {
-		k.prefetchNextRow(vbody, jv, n, code, ec.mem)
+		k.prefetchNextRow(vbody, jv, v.n, v.t.code, v.t.mem)
 	}
-	jvn := vbody.NewAdd(jv, i64(int64(per*lanes)))
-	jvn.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
-	limit := cur.NewSub(n, i64(int64(per*lanes)))
-	vbody.NewCondBr(vbody.NewICmp(enum.IPredSLE, jvn, limit), vbody, vexit)
-	jv.Incs = append(jv.Incs, llir.NewIncoming(jvn, vbody))
-	addIncs(pa, ua, vbody)
+	next := vbody.NewAdd(jv, i64(int64(v.per*lanes)))
+	next.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNUW, enum.OverflowFlagNSW}
+	limit := cur.NewSub(v.n, i64(int64(v.per*lanes)))
+	vbody.NewCondBr(vbody.NewICmp(enum.IPredSLE, next, limit), vbody, v.vexit)
+	jv.Incs = append(jv.Incs, llir.NewIncoming(next, vbody))
+	kernelir.AddIncoming(pa, ua, vbody)
 
 	// vexit: the accumulators of the two vectors, lane by lane.
-	both := ua
-	if per == 2 {
-		addIncs(pb, ub, vbody)
-		both = make([][]value.Value, len(reds))
-		for i, r := range reds {
-			both[i] = k.vectorCombine(vexit, r, ua[i], ub[i])
+	both = ua
+	if v.per == 2 {
+		kernelir.AddIncoming(pb, ub, vbody)
+		both = make([]elemental.State, len(v.reds))
+		for i, r := range v.reds {
+			both[i] = k.vectorCombine(v.vexit, r, ua[i], ub[i])
 		}
 	}
-	vexit.NewBr(mid)
+	v.vexit.NewBr(v.mid)
+	return next, both, true
+}
 
-	// mid and one: a last whole vector.
-	jm := mid.NewPhi(llir.NewIncoming(i64(0), cur), llir.NewIncoming(jvn, vexit))
-	pm, sm := phisOf(mid, vinit, cur)
-	addIncs(pm, both, vexit)
-	lim1 := cur.NewSub(n, i64(lanes))
+// emitLast emits what follows vexit (which leaves the states both at
+// element jvn): one more vector if a whole one is left (mid, one), then,
+// if any vector ran, the combination of the lanes in a fixed order
+// (lanes, comb), and the tail's start from there.
+func (v *vectorLoop) emitLast(jvn value.Value, both []elemental.State) {
+	k, cur, mid, one, lanesB, comb, t := v.k, v.cur, v.mid, v.one, v.lanes, v.comb, v.t
+	jm := mid.NewPhi(llir.NewIncoming(i64(0), cur), llir.NewIncoming(jvn, v.vexit))
+	pm := kernelir.NewPhis(mid, v.vinit, cur)
+	kernelir.AddIncoming(pm, both, v.vexit)
+	sm := kernelir.PhiStates(pm)
+	lim1 := cur.NewSub(v.n, i64(lanes))
 	mid.NewCondBr(mid.NewICmp(enum.IPredSLE, jm, lim1), one, lanesB)
-	u1, err := widen(one, jm, sm)
+	u1, err := v.widen(one, jm, sm)
 	if err != nil {
 		fail("%v", err)
 	}
@@ -386,33 +352,27 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 
 	// lanes: combine the lanes if a vector ran.
 	jl := lanesB.NewPhi(llir.NewIncoming(jm, mid), llir.NewIncoming(j1, one))
-	_, sl := phisOf(lanesB, sm, mid)
-	for i := range reds {
-		for c := range sl[i] {
-			sl[i][c].(*llir.InstPhi).Incs = append(sl[i][c].(*llir.InstPhi).Incs, llir.NewIncoming(u1[i][c], one))
-		}
-	}
-	lanesB.NewCondBr(lanesB.NewICmp(enum.IPredSGT, jl, i64(0)), comb, tpre)
-	for i, r := range reds {
-		x := sl[i]
+	pl := kernelir.NewPhis(lanesB, sm, mid)
+	kernelir.AddIncoming(pl, u1, one)
+	lanesB.NewCondBr(lanesB.NewICmp(enum.IPredSGT, jl, i64(0)), comb, t.Pre)
+	for i, r := range v.reds {
+		x := []value.Value(kernelir.PhiState(pl[i]))
 		for h := lanes / 2; h >= 1; h /= 2 {
 			x = k.vectorCombine(comb, r, x, shiftLanes(comb, x, h))
 		}
-		for c, p := range st0[i] {
+		for c, p := range t.st0[i] {
 			p.Incs = append(p.Incs, llir.NewIncoming(comb.NewExtractElement(x[c], lane(0)), comb))
 		}
 	}
-	comb.NewBr(tpre)
+	comb.NewBr(t.Pre)
 	// tpre: from lanes (no vector ran: j = 0, the initial state) or comb.
-	j0.Incs[0] = llir.NewIncoming(jl, lanesB)
-	j0.Incs = append(j0.Incs, llir.NewIncoming(jl, comb))
-	for i, r := range reds {
+	t.j0.Incs[0] = llir.NewIncoming(jl, lanesB)
+	t.j0.Incs = append(t.j0.Incs, llir.NewIncoming(jl, comb))
+	for i, r := range v.reds {
 		for c, x := range r.Init() {
-			st0[i][c].Incs[0] = llir.NewIncoming(x, lanesB)
+			t.st0[i][c].Incs[0] = llir.NewIncoming(x, lanesB)
 		}
 	}
-	cur.NewCondBr(cur.NewICmp(enum.IPredSGE, n, i64(int64(per*lanes))), vbody, mid)
-	return texit
 }
 
 // prefetchNextRow makes the vector loop vbody of pass 1 prefetch, at element
@@ -426,12 +386,12 @@ func (k *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 // 0.92 against 1.12 when only rows up to 16 KiB were prefetched (so as not to
 // evict the current row from L2). A prefetch past the last row never faults.
 func (k *rowKernel) prefetchNextRow(vbody *llir.Block, jv, n value.Value, code []llir.Instruction, mem map[llir.Instruction]memOp) {
-	pf := k.e.Intrinsic("llvm.prefetch.p0i8", types.Void, types.I8Ptr, types.I32, types.I32, types.I32)
+	pf := k.E.Intrinsic("llvm.prefetch.p0i8", types.Void, types.I8Ptr, types.I32, types.I32, types.I32)
 	i32 := func(x int64) constant.Constant { return constant.NewInt(types.I32, x) }
 	seen := map[value.Value]bool{}
 	for _, in := range code {
 		op, ok := mem[in]
-		if !ok || (op.kind != memLoad && op.kind != memStore) || !k.denseRows[op.ptr] || seen[op.ptr] {
+		if !ok || (op.kind != memLoad && op.kind != memStore) || !k.DenseRows[op.ptr] || seen[op.ptr] {
 			continue
 		}
 		seen[op.ptr] = true
@@ -448,7 +408,7 @@ func (k *rowKernel) prefetchNextRow(vbody *llir.Block, jv, n value.Value, code [
 // updates emits the reductions' steps for one element; log-sum-exps whose
 // operands are absent on complementary lanes share one exp.
 func (k *rowKernel) updates(ec *elemCode, reds []*elemental.Reduction, st [][]*llir.InstPhi) []elemental.State {
-	b := ec.b
+	b := ec.B
 	upd := make([]elemental.State, len(reds))
 	index := map[*ir.Value]int{}
 	for i, r := range reds {
@@ -457,22 +417,17 @@ func (k *rowKernel) updates(ec *elemCode, reds []*elemental.Reduction, st [][]*l
 	for _, pair := range ec.share.lse {
 		ia, ib := index[pair.a], index[pair.b]
 		ra, rb := reds[ia], reds[ib]
-		xa := ec.operand(pair.a.Args[0], pair.a.Args[0].Type.Shape, false)
-		xb := ec.operand(pair.b.Args[0], pair.b.Args[0].Type.Shape, false)
-		sa, sb := phis(st[ia]), phis(st[ib])
+		xa := ec.Operand(pair.a.Args[0], pair.a.Args[0].Type.Shape, false)
+		xb := ec.Operand(pair.b.Args[0], pair.b.Args[0].Type.Shape, false)
+		sa, sb := kernelir.PhiState(st[ia]), kernelir.PhiState(st[ib])
 		da, absentA, argA := ra.LSEArg(b, sa[0], xa)
 		db, absentB, argB := rb.LSEArg(b, sb[0], xb)
-		c := ec.operand(pair.c, pair.a.Args[0].Type.Shape, false)
+		c := ec.Operand(pair.c, pair.a.Args[0].Type.Shape, false)
 		e := ra.Emit(b, ir.OpExp, b.NewSelect(c, argA, argB))
 		upd[ia] = ra.LSEStep(b, sa[0], sa[1], xa, nil, da, absentA, e)
 		upd[ib] = rb.LSEStep(b, sb[0], sb[1], xb, nil, db, absentB, e)
 	}
-	for i, r := range reds {
-		if upd[i] == nil {
-			a := r.Value.Args[0]
-			upd[i] = r.Update(b, phis(st[i]), ec.operand(a, a.Type.Shape, false))
-		}
-	}
+	ec.Updates(reds, st, upd)
 	return upd
 }
 
@@ -481,7 +436,7 @@ func (k *rowKernel) updates(ec *elemCode, reds []*elemental.Reduction, st [][]*l
 func (k *rowKernel) vectorCombine(b *llir.Block, r *elemental.Reduction, x, y []value.Value) []value.Value {
 	scratch := llir.NewBlock("")
 	px, py := make(elemental.State, len(x)), make(elemental.State, len(y))
-	w := newWidener(k.e, b, b, nil)
+	w := newWidener(k.E, b, b, nil)
 	for c := range x {
 		t := x[c].Type().(*types.VectorType).ElemType
 		px[c], py[c] = llir.NewParam("", t), llir.NewParam("", t)
@@ -556,14 +511,6 @@ func (k *rowKernel) dropBlocks(bs ...*llir.Block) {
 		}
 	}
 	k.bf.fn.Blocks = kept
-}
-
-func phis(ps []*llir.InstPhi) elemental.State {
-	s := make(elemental.State, len(ps))
-	for i, p := range ps {
-		s[i] = p
-	}
-	return s
 }
 
 func itoa(n int) string {

@@ -80,7 +80,7 @@ type lsePair struct {
 func (k *rowKernel) synth(op ir.Op, t ir.Type, perElem bool, args ...*ir.Value) *ir.Value {
 	s := &ir.Value{ID: -1, Op: op, Type: t, Args: args}
 	k.InGroup[s] = true
-	k.synthetic[s] = true
+	k.Synthetic[s] = true
 	if perElem {
 		k.Class[s] = class{PerElem: true, Extent: t.Shape[len(t.Shape)-1]}
 	} else {
@@ -95,14 +95,14 @@ func (k *rowKernel) invariant(x *ir.Value, t ir.Shape) bool {
 	if x.Op == ir.OpConst {
 		return true
 	}
-	if _, ok := k.bf.scalars[x]; ok {
+	if _, ok := k.bf.Scalars[x]; ok {
 		return true
 	}
 	if k.InGroup[x] {
 		return !k.Class[x].PerElem
 	}
 	bi, ok := k.ReadBuf[x]
-	return ok && !k.contiguous(bi, t, false)
+	return ok && !k.Contiguous(bi, t, false)
 }
 
 // sinkSelect returns v as a select with one row-invariant arm, or nil.
@@ -163,7 +163,7 @@ func (k *rowKernel) guardOf(v *ir.Value) (*ir.Value, bool, bool) {
 	}
 	var c *ir.Value
 	pol, found := false, false
-	for _, u := range k.p.Values {
+	for _, u := range k.Kernel.Values {
 		for i, a := range u.Args {
 			if a != v {
 				continue
@@ -302,7 +302,7 @@ func (k *rowKernel) planSharing(l *rowLoop) *sharePlan {
 // ones by their op and operands, so that two loops' synthetic values for the
 // same computation have the same key.
 func (k *rowKernel) key(v *ir.Value) string {
-	if !k.synthetic[v] {
+	if !k.Synthetic[v] {
 		return fmt.Sprintf("%%%d", v.ID)
 	}
 	parts := make([]string, len(v.Args))

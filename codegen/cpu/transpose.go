@@ -41,7 +41,7 @@ func emitTranspose(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t c
 	s, os := v.Args[0].Type.Shape, v.Type.Shape
 	r := len(os)
 	mt := e.MemType(v.Type.DType)
-	dim := func(d ir.Dim) value.Value { return dimValue(bf, d) }
+	dim := bf.Dim
 	product := func(b *llir.Block, sh ir.Shape) value.Value {
 		var x value.Value = i64(1)
 		for _, d := range sh {
@@ -55,7 +55,7 @@ func emitTranspose(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel, t c
 		ostr[i] = product(entry, s[a+1:])
 	}
 	cols := dim(os[r-1])
-	src, dst := bf.ptrs[in], bf.ptrs[out]
+	src, dst := bf.Ptrs[in], bf.Ptrs[out]
 	// base is the input offset of the first element of output row u.
 	base := func(b *llir.Block, u value.Value) value.Value {
 		var off value.Value = i64(0)

@@ -150,11 +150,7 @@ func (bf *bodyFunc) bf16Loop(e *elemental.Elemental, p *plan.Kernel, t codegen.T
 	if !t.Caps.BF16Round || hasIota(p) {
 		return bf.begin, head, false, nil
 	}
-	ptrs := make([]value.Value, len(bf.ptrs))
-	for i, ptr := range bf.ptrs {
-		ptrs[i] = ptr
-	}
-	code := newElementCode(e, p, ptrs, vals, elementOutputs(p))
+	code := newElementCode(e, p, bf.Ptrs, vals, elementOutputs(p))
 	if code == nil || !code.roundsToBF16(e) {
 		return bf.begin, head, false, nil
 	}

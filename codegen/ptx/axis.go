@@ -8,12 +8,12 @@ package ptx
 
 import (
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
 	"github.com/llir/llvm/ir/enum"
-	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
 
@@ -59,7 +59,7 @@ func (k *kernel) storeAll(b *llir.Block, outs []int, pos, x value.Value) {
 func (k *kernel) axisReduce(v *ir.Value, xi int, outs []int) *llir.Block {
 	s := v.Args[0].Type.Shape
 	entry := k.entry
-	n := k.dim(s[v.Axis])
+	n := k.Dim(s[v.Axis])
 	inner := k.product(entry, s[v.Axis+1:])
 	red := elemental.NewReduction(k.e, v)
 	xd := v.Args[0].Type.DType
@@ -99,22 +99,16 @@ func (k *kernel) axisGather(v *ir.Value, xi, ii int, outs []int) *llir.Block {
 	x, idx := v.Args[0], v.Args[1]
 	s, si := x.Type.Shape, idx.Type.Shape
 	entry := k.entry
-	n, kdim := k.dim(s[v.Axis]), k.dim(si[v.Axis])
+	n, kdim := k.Dim(s[v.Axis]), k.Dim(si[v.Axis])
 	inner := k.product(entry, si[v.Axis+1:])
-	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
-	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	nonEmpty, hi := kernelir.IndexBounds(entry, n)
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.ptrs[xi], emptyElement(k, xd))
+	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
 	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
 		q, i := b.NewUDiv(pos, inner), b.NewURem(pos, inner)
 		o := b.NewUDiv(q, kdim)
-		var ix value.Value = k.e.Widen(b, id, b.NewLoad(im, k.elem(b, ii, pos)))
-		if id != ir.I64 {
-			ix = b.NewSExt(ix, types.I64)
-		}
-		ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-		ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+		ix := kernelir.Clamp(b, kernelir.Index64(b, k.e.Widen(b, id, b.NewLoad(im, k.elem(b, ii, pos))), id), hi)
 		off := b.NewAdd(b.NewMul(b.NewAdd(b.NewMul(o, n), ix), inner), i)
 		src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 		src.InBounds = true
@@ -133,7 +127,7 @@ func (k *kernel) axisScatter(v *ir.Value, ui, ii int, outs []int) *llir.Block {
 	upd, idx := v.Args[0], v.Args[1]
 	s := v.Type.Shape
 	entry := k.entry
-	n, kdim := k.dim(s[v.Axis]), k.dim(upd.Type.Shape[v.Axis])
+	n, kdim := k.Dim(s[v.Axis]), k.Dim(upd.Type.Shape[v.Axis])
 	inner := k.product(entry, s[v.Axis+1:])
 	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
 	id, im := idx.Type.DType, k.e.MemType(idx.Type.DType)
@@ -146,13 +140,9 @@ func (k *kernel) axisScatter(v *ir.Value, ui, ii int, outs []int) *llir.Block {
 		b.NewStore(elemental.Const(v.Type.DType, 0), acc)
 		b = k.loop(b, "k", i64(0), kdim, i64(1), func(b *llir.Block, kk value.Value) *llir.Block {
 			at := b.NewAdd(first, b.NewMul(kk, inner))
-			var ix value.Value = b.NewLoad(im, k.elem(b, ii, at))
-			if id != ir.I64 {
-				ix = b.NewSExt(ix, types.I64)
-			}
+			ix := kernelir.Index64(b, b.NewLoad(im, k.elem(b, ii, at)), id)
 			x := k.e.Widen(b, ud, b.NewLoad(um, k.elem(b, ui, at)))
-			sum := b.NewFAdd(b.NewLoad(reg, acc), x)
-			b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+			kernelir.ScatterStep(b, reg, acc, ix, j, x)
 			return b
 		})
 		k.storeAll(b, outs, pos, b.NewLoad(reg, acc))

@@ -6,17 +6,16 @@ package ptx
 
 import (
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
-	"github.com/llir/llvm/ir/enum"
-	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
 
 // bcastStrides is elemental.BroadcastStrides over this kernel's dimensions.
 func (k *kernel) bcastStrides(b *llir.Block, s ir.Shape) []value.Value {
-	return elemental.BroadcastStrides(b, s, k.dim)
+	return elemental.BroadcastStrides(b, s, k.Dim)
 }
 
 // bcastOffset is Σ m_d·st[d] over the axes d ≠ skip, m the coordinates of
@@ -24,7 +23,7 @@ func (k *kernel) bcastStrides(b *llir.Block, s ir.Shape) []value.Value {
 func (k *kernel) bcastOffset(b *llir.Block, pos value.Value, s ir.Shape, st []value.Value, skip int) value.Value {
 	var off value.Value = i64(0)
 	for d := len(s) - 1; d >= 0; d-- {
-		n := k.dim(s[d])
+		n := k.Dim(s[d])
 		if d != skip {
 			off = b.NewAdd(off, b.NewMul(b.NewURem(pos, n), st[d]))
 		}
@@ -35,16 +34,12 @@ func (k *kernel) bcastOffset(b *llir.Block, pos value.Value, s ir.Shape, st []va
 
 // coord is the coordinate along axis of flat position pos over shape s.
 func (k *kernel) coord(b *llir.Block, pos value.Value, s ir.Shape, axis int) value.Value {
-	return b.NewURem(b.NewUDiv(pos, k.product(b, s[axis+1:])), k.dim(s[axis]))
+	return b.NewURem(b.NewUDiv(pos, k.product(b, s[axis+1:])), k.Dim(s[axis]))
 }
 
 // index loads index buffer ii at position at as an i64.
 func (k *kernel) index(b *llir.Block, d ir.DType, ii int, at value.Value) value.Value {
-	var ix value.Value = k.e.Widen(b, d, b.NewLoad(k.e.MemType(d), k.elem(b, ii, at)))
-	if d != ir.I64 {
-		ix = b.NewSExt(ix, types.I64)
-	}
-	return ix
+	return kernelir.Index64(b, k.e.Widen(b, d, b.NewLoad(k.e.MemType(d), k.elem(b, ii, at))), d)
 }
 
 // axisGatherBroadcast emits take_along_axis v that broadcasts x or its
@@ -53,16 +48,14 @@ func (k *kernel) axisGatherBroadcast(v *ir.Value, xi, ii int, outs []int) *llir.
 	x, idx := v.Args[0], v.Args[1]
 	out := v.Type.Shape
 	entry := k.entry
-	n := k.dim(x.Type.Shape[v.Axis])
+	n := k.Dim(x.Type.Shape[v.Axis])
 	sx, si := k.bcastStrides(entry, x.Type.Shape), k.bcastStrides(entry, idx.Type.Shape)
-	nonEmpty := entry.NewICmp(enum.IPredSGT, n, i64(0))
-	hi := entry.NewSelect(nonEmpty, entry.NewSub(n, i64(1)), i64(0))
+	nonEmpty, hi := kernelir.IndexBounds(entry, n)
 	xd, xm := x.Type.DType, k.e.MemType(x.Type.DType)
-	base := entry.NewSelect(nonEmpty, k.ptrs[xi], emptyElement(k, xd))
+	base := entry.NewSelect(nonEmpty, k.Ptrs[xi], kernelir.EmptyElement(k.e, k.mod, xd))
 	return k.gridLoop(entry, "pos", func(b *llir.Block, pos value.Value) *llir.Block {
 		ix := k.index(b, idx.Type.DType, ii, k.bcastOffset(b, pos, out, si, -1))
-		ix = b.NewSelect(b.NewICmp(enum.IPredSLT, ix, i64(0)), i64(0), ix)
-		ix = b.NewSelect(b.NewICmp(enum.IPredSGT, ix, hi), hi, ix)
+		ix = kernelir.Clamp(b, ix, hi)
 		off := b.NewAdd(k.bcastOffset(b, pos, out, sx, v.Axis), b.NewMul(ix, sx[v.Axis]))
 		src := b.NewGetElementPtr(xm, base, b.NewSelect(nonEmpty, off, i64(0)))
 		src.InBounds = true
@@ -79,7 +72,7 @@ func (k *kernel) axisScatterBroadcast(v *ir.Value, ui, ii int, outs []int) *llir
 	s := v.Type.Shape
 	entry := k.entry
 	su, si := k.bcastStrides(entry, upd.Type.Shape), k.bcastStrides(entry, idx.Type.Shape)
-	kdim := k.dim(upd.Type.Shape[v.Axis])
+	kdim := k.Dim(upd.Type.Shape[v.Axis])
 	ud, um := upd.Type.DType, k.e.MemType(upd.Type.DType)
 	reg := elemental.RegType(v.Type.DType)
 	acc := entry.NewAlloca(reg)
@@ -90,8 +83,7 @@ func (k *kernel) axisScatterBroadcast(v *ir.Value, ui, ii int, outs []int) *llir
 		b = k.loop(b, "k", i64(0), kdim, i64(1), func(b *llir.Block, kk value.Value) *llir.Block {
 			ix := k.index(b, idx.Type.DType, ii, b.NewAdd(ib, b.NewMul(kk, si[v.Axis])))
 			x := k.e.Widen(b, ud, b.NewLoad(um, k.elem(b, ui, b.NewAdd(ub, b.NewMul(kk, su[v.Axis])))))
-			sum := b.NewFAdd(b.NewLoad(reg, acc), x)
-			b.NewStore(b.NewSelect(b.NewICmp(enum.IPredEQ, ix, j), sum, b.NewLoad(reg, acc)), acc)
+			kernelir.ScatterStep(b, reg, acc, ix, j, x)
 			return b
 		})
 		k.storeAll(b, outs, pos, b.NewLoad(reg, acc))

@@ -13,6 +13,7 @@ import (
 	"dlc.dev/dlc/artifact"
 	"dlc.dev/dlc/codegen"
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
@@ -22,9 +23,6 @@ import (
 	"github.com/llir/llvm/ir/types"
 	"github.com/llir/llvm/ir/value"
 )
-
-// sourceFilename is the fixed source_filename of every module.
-const sourceFilename = "dlc"
 
 // Threads per block. A loop or axis kernel is indifferent to it (every
 // thread does the same per element); a row kernel's reductions combine in an
@@ -53,31 +51,11 @@ func Emit(m *ir.Module, t codegen.Target) (llvmIR string, kernels map[string][]a
 	if err := checkMath(m, t); err != nil {
 		return "", nil, nil, err
 	}
-	mod := llir.NewModule()
-	mod.SourceFilename = sourceFilename
-	mod.TargetTriple = t.Triple
-	mod.DataLayout = t.DataLayout
+	mod := kernelir.NewModule(t)
 	e := newElemental(mod, t)
-	kernels = map[string][]artifact.Kernel{}
-	entries = []artifact.Entry{}
-	for _, f := range m.Funcs {
-		if f.Private {
-			continue
-		}
-		plans, err := plan.Kernels(f)
-		if err != nil {
-			return "", nil, nil, err
-		}
-		descs := make([]artifact.Kernel, 0, len(plans))
-		for _, p := range plans {
-			entry, err := emitKernel(e, mod, p)
-			if err != nil {
-				return "", nil, nil, err
-			}
-			descs = append(descs, p.Descriptor())
-			entries = append(entries, entry)
-		}
-		kernels[f.Name] = descs
+	kernels, entries, err = kernelir.EachKernel(m, func(p *plan.Kernel) (artifact.Entry, error) { return emitKernel(e, mod, p) })
+	if err != nil {
+		return "", nil, nil, err
 	}
 	if err := defineMath(mod, e); err != nil {
 		return "", nil, nil, err
@@ -127,16 +105,14 @@ func catch(err *error) {
 // kernel is one kernel entry being emitted: its parameters in register form
 // and the blocks emitted so far.
 type kernel struct {
-	e       *elemental.Elemental
-	mod     *llir.Module
-	p       *plan.Kernel
-	fn      *llir.Func
-	count   value.Value               // the number of units (i64)
-	ptrs    []value.Value             // per buffer, its element pointer
-	scalars map[*ir.Value]value.Value // scalar parameters and host values, in register form
-	dims    map[string]value.Value    // symbolic dimensions (i64)
-	entry   *llir.Block
-	blocks  int
+	e     *elemental.Elemental
+	mod   *llir.Module
+	p     *plan.Kernel
+	fn    *llir.Func
+	count value.Value // the number of units (i64)
+	kernelir.Params
+	entry  *llir.Block
+	blocks int
 }
 
 // ScalarType is the PTX parameter type of a scalar of dtype d under
@@ -161,14 +137,14 @@ func ScalarType(d ir.DType) types.Type {
 // block: f16 and bf16 are rounded to their precision (the host rounded them
 // to f32 already), a bool is the byte != 0.
 func newKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) *kernel {
-	k := &kernel{e: e, mod: mod, p: p, scalars: map[*ir.Value]value.Value{}, dims: map[string]value.Value{}}
+	k := &kernel{e: e, mod: mod, p: p, Params: kernelir.NewParams()}
 	count := llir.NewParam("count", types.I64)
 	params := []*llir.Param{count}
 	k.count = count
 	for _, b := range p.Buffers {
-		bp := llir.NewParam(bufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
+		bp := llir.NewParam(kernelir.BufferParamName(b), types.NewPointer(e.MemType(b.Value.Type.DType)))
 		params = append(params, bp)
-		k.ptrs = append(k.ptrs, bp)
+		k.Ptrs = append(k.Ptrs, bp)
 	}
 	var sps []*llir.Param
 	for _, s := range p.Scalars {
@@ -179,7 +155,7 @@ func newKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) *kernel
 	for _, d := range p.Dims {
 		dp := llir.NewParam("dim."+d, types.I64)
 		params = append(params, dp)
-		k.dims[d] = dp
+		k.Dims[d] = dp
 	}
 	k.fn = mod.NewFunc(Symbol(p.Fn.Name, p.Group), types.Void, params...)
 	k.fn.CallingConv = enum.CallingConvPTXKernel
@@ -193,21 +169,9 @@ func newKernel(e *elemental.Elemental, mod *llir.Module, p *plan.Kernel) *kernel
 		case ir.Bool:
 			x = k.entry.NewICmp(enum.IPredNE, x, constant.NewInt(types.I8, 0))
 		}
-		k.scalars[s] = x
+		k.Scalars[s] = x
 	}
 	return k
-}
-
-// bufferParamName is the LLVM name of a buffer pointer: kind-prefixed, since a
-// result may share its name with a parameter.
-func bufferParamName(b plan.Buffer) string {
-	switch b.Ref.Kind {
-	case artifact.BufInput:
-		return "in." + b.Ref.Name
-	case artifact.BufOutput:
-		return "out." + b.Ref.Name
-	}
-	return "tmp." + plan.ValueName(b.Value)
 }
 
 // block appends a new block named after what it does.
@@ -222,21 +186,9 @@ func (k *kernel) sreg(b *llir.Block, name string) value.Value {
 	return b.NewZExt(b.NewCall(f), types.I64)
 }
 
-// dim is the size of dimension d as an i64.
-func (k *kernel) dim(d ir.Dim) value.Value {
-	if !d.IsSym() {
-		return i64(d.N)
-	}
-	x, ok := k.dims[d.Sym]
-	if !ok {
-		fail("dimension %s is not an argument of the kernel (compiler bug)", d.Sym)
-	}
-	return x
-}
-
 // product is the product of the dimensions of s, in block b.
 func (k *kernel) product(b *llir.Block, s ir.Shape) value.Value {
-	return elemental.Product(b, s, k.dim)
+	return elemental.Product(b, s, k.Dim)
 }
 
 // gridLoop emits for (u = ctaid*ntid + tid; u < count; u += nctaid*ntid)
@@ -279,7 +231,7 @@ func i64(n int64) constant.Constant { return constant.NewInt(types.I64, n) }
 
 // elem is the address of element i of buffer bi.
 func (k *kernel) elem(b *llir.Block, bi int, i value.Value) value.Value {
-	g := b.NewGetElementPtr(k.e.MemType(k.p.Buffers[bi].Value.Type.DType), k.ptrs[bi], i)
+	g := b.NewGetElementPtr(k.e.MemType(k.p.Buffers[bi].Value.Type.DType), k.Ptrs[bi], i)
 	g.InBounds = true
 	return g
 }
@@ -292,16 +244,13 @@ func emitLoop(k *kernel) (err error) {
 	defer catch(&err)
 	p, e := k.p, k.e
 	vals := map[*ir.Value]value.Value{}
-	for s, x := range k.scalars {
+	for s, x := range k.Scalars {
 		vals[s] = x
 	}
 	b := k.entry
-	for i, buf := range p.Buffers {
-		if !buf.Ref.Writes && buf.Value.Type.IsScalar() {
-			d := buf.Value.Type.DType
-			vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.ptrs[i]))
-		}
-	}
+	scalars := kernelir.ScalarBuffers(p)
+	ptr := func(i int) value.Value { return k.Ptrs[i] }
+	kernelir.LoadInputs(e, b, scalars, ptr, vals)
 	var index value.Value
 	compute := func(b *llir.Block, scalar bool) error {
 		return k.e.EmitValues(b, k.p.Values, vals, scalar, func(v *ir.Value) value.Value { return iotaOf(k, b, v, index) }, nil)
@@ -309,40 +258,24 @@ func emitLoop(k *kernel) (err error) {
 	if err := compute(b, true); err != nil {
 		return err
 	}
-	var scalarWrites []int
-	for i, buf := range p.Buffers {
-		if buf.Ref.Writes && buf.Value.Type.IsScalar() {
-			scalarWrites = append(scalarWrites, i)
-		}
-	}
-	if len(scalarWrites) > 0 {
+	if scalars.HasOutputs() {
 		first, rest := k.block("first"), k.block("elements")
 		gid := b.NewAdd(b.NewMul(k.sreg(b, "ctaid.x"), k.sreg(b, "ntid.x")), k.sreg(b, "tid.x"))
 		b.NewCondBr(b.NewICmp(enum.IPredEQ, gid, i64(0)), first, rest)
-		for _, i := range scalarWrites {
-			buf := p.Buffers[i]
-			first.NewStore(e.Narrow(first, buf.Value.Type.DType, vals[buf.Value]), k.ptrs[i])
-		}
+		kernelir.StoreOutputs(e, first, scalars, ptr, vals)
 		first.NewBr(rest)
 		b = rest
 	}
 	var cerr error
+	elems := kernelir.ElementBuffers(p)
 	exit := k.gridLoop(b, "elem", func(b *llir.Block, i value.Value) *llir.Block {
 		index = i
-		for bi, buf := range p.Buffers {
-			if !buf.Ref.Writes && !buf.Value.Type.IsScalar() {
-				d := buf.Value.Type.DType
-				vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.elem(b, bi, i)))
-			}
-		}
-		if cerr = k.e.EmitValues(b, k.p.Values, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, b, v, i) }, nil); cerr != nil {
+		at := func(bi int) value.Value { return k.elem(b, bi, i) }
+		kernelir.LoadInputs(e, b, elems, at, vals)
+		if cerr = compute(b, false); cerr != nil {
 			return b
 		}
-		for bi, buf := range p.Buffers {
-			if buf.Ref.Writes && !buf.Value.Type.IsScalar() {
-				b.NewStore(e.Narrow(b, buf.Value.Type.DType, vals[buf.Value]), k.elem(b, bi, i))
-			}
-		}
+		kernelir.StoreOutputs(e, b, elems, at, vals)
 		return b
 	})
 	if cerr != nil {
@@ -357,14 +290,6 @@ func emitLoop(k *kernel) (err error) {
 func iotaOf(k *kernel, b *llir.Block, v *ir.Value, i value.Value) value.Value {
 	s := v.Type.Shape
 	inner := k.product(b, s[v.Axis+1:])
-	x := b.NewURem(b.NewUDiv(i, inner), k.dim(s[v.Axis]))
-	return intOf(b, x, v.Type.DType)
-}
-
-// intOf converts a non-negative i64 index to integer dtype d.
-func intOf(b *llir.Block, x value.Value, d ir.DType) value.Value {
-	if d == ir.I32 {
-		return b.NewTrunc(x, types.I32)
-	}
-	return x
+	x := b.NewURem(b.NewUDiv(i, inner), k.Dim(s[v.Axis]))
+	return kernelir.IntOf(b, x, v.Type.DType)
 }

@@ -5,6 +5,7 @@
 package ptx
 
 import (
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/ir"
 
 	llir "github.com/llir/llvm/ir"
@@ -18,16 +19,11 @@ func emitLoops(k *kernel) (err error) {
 	p, e := k.p, k.e
 	defer func() { k.p = p }()
 	vals := map[*ir.Value]value.Value{}
-	for s, x := range k.scalars {
+	for s, x := range k.Scalars {
 		vals[s] = x
 	}
 	b := k.entry
-	for i, buf := range p.Buffers {
-		if !buf.Ref.Writes && buf.Value.Type.IsScalar() {
-			d := buf.Value.Type.DType
-			vals[buf.Value] = e.Widen(b, d, b.NewLoad(e.MemType(d), k.ptrs[i]))
-		}
-	}
+	kernelir.LoadInputs(e, b, kernelir.ScalarBuffers(p), func(i int) value.Value { return k.Ptrs[i] }, vals)
 	var cerr error
 	exit := k.gridLoop(b, "elem", func(b *llir.Block, i value.Value) *llir.Block {
 		join := k.block("loops.join")
@@ -36,25 +32,16 @@ func emitLoops(k *kernel) (err error) {
 			in, next := k.block("loop"), k.block("loop.next")
 			cur.NewCondBr(cur.NewICmp(enum.IPredSLT, i, i64(part.Offset+part.Size)), in, next)
 			j := in.NewSub(i, i64(part.Offset))
-			for _, bi := range part.Bufs {
-				buf := p.Buffers[bi]
-				if !buf.Ref.Writes && !buf.Value.Type.IsScalar() {
-					d := buf.Value.Type.DType
-					vals[buf.Value] = e.Widen(in, d, in.NewLoad(e.MemType(d), k.elem(in, bi, j)))
-				}
-			}
+			bufs := kernelir.PartBuffers(p, part.Bufs)
+			at := func(bi int) value.Value { return k.elem(in, bi, j) }
+			kernelir.LoadInputs(e, in, bufs, at, vals)
 			k.p = part.Kernel
 			cerr = k.e.EmitValues(in, k.p.Values, vals, false, func(v *ir.Value) value.Value { return iotaOf(k, in, v, j) }, nil)
 			k.p = p
 			if cerr != nil {
 				return join
 			}
-			for _, bi := range part.Bufs {
-				buf := p.Buffers[bi]
-				if buf.Ref.Writes && !buf.Value.Type.IsScalar() {
-					in.NewStore(e.Narrow(in, buf.Value.Type.DType, vals[buf.Value]), k.elem(in, bi, j))
-				}
-			}
+			kernelir.StoreOutputs(e, in, bufs, at, vals)
 			in.NewBr(join)
 			cur = next
 		}

@@ -2,7 +2,8 @@
 // grid-stride, so any grid gives the same result), with the row's passes as
 // block-strided loops and the reductions combined across the block.
 //
-// Values are classified and staged as on the CPU (codegen/cpu/rows.go): a
+// Values are classified and staged as on the CPU (codegen/plan's rows.go),
+// and addressed and computed by the same code (codegen/kernelir): a
 // value is per-row (shape R or R+[1]) or per-element (R+[X]); a reduction
 // accumulates in the pass of its operand and its result belongs to the next
 // stage. Per-row values are computed by every thread (they are cheap and the
@@ -21,6 +22,7 @@ import (
 	"strconv"
 
 	"dlc.dev/dlc/codegen/elemental"
+	"dlc.dev/dlc/codegen/kernelir"
 	"dlc.dev/dlc/codegen/plan"
 	"dlc.dev/dlc/ir"
 
@@ -34,43 +36,40 @@ import (
 // warps is the number of warps of a row kernel's block.
 const warps = rowBlock / warp
 
-// class says how a value of a row kernel is indexed.
-type class = plan.RowClass
-
-// rowKernel is the state of one row kernel's emission.
+// rowKernel is the state of one row kernel's emission: what both backends
+// share (kernelir.RowKernel, whose hooks it implements) and the block's
+// thread indices and shared arrays.
 type rowKernel struct {
 	*kernel
-	*plan.Rows // the target-neutral analysis: classes, stages, passes
+	*kernelir.RowKernel
 
 	tid, lane, wid value.Value // the thread's index in the block, in its warp, its warp's (i64)
 	shared         int         // shared arrays made so far
-
-	// Per row, reset when the row loop starts.
-	head     *llir.Block
-	row      value.Value
-	rowIdx   []value.Value
-	rowPtrs  map[viewKey]value.Value
-	rowLoads map[viewKey]value.Value
-	rowVals  map[*ir.Value]value.Value
-	gathers  map[int]gatherBase
-
-	// The aliasing analysis: the phases each buffer is read, gathered from
-	// and written in.
-	plan.Phases
 }
 
 // emitRows emits row kernel k.
 func emitRows(k *kernel) (err error) {
 	defer catch(&err)
-	rows, err := plan.AnalyseRows(k.p)
+	rk, err := kernelir.NewRowKernel(k.e, k.mod, k.p, Symbol(k.p.Fn.Name, k.p.Group), &k.Params)
 	if err != nil {
 		return err
 	}
-	r := &rowKernel{kernel: k, Rows: rows, Phases: plan.NewPhases()}
-	r.emit(rows.Passes)
+	r := &rowKernel{kernel: k, RowKernel: rk}
+	rk.B = r
+	r.emit(rk.Passes)
 	r.MarkRereads(k.p)
 	return nil
 }
+
+// Invariant is the row's head: every thread computes what is the same for
+// every row once per row.
+func (r *rowKernel) Invariant() *llir.Block { return r.Head }
+
+// Product multiplies dimensions in the row's head.
+func (r *rowKernel) Product(s ir.Shape) value.Value { return r.product(r.Head, s) }
+
+// Name leaves registers unnamed.
+func (r *rowKernel) Name(value.Value, *ir.Value) {}
 
 // emit writes the kernel: the thread's indices, then the grid-stride loop
 // over rows with the stages and passes of each.
@@ -84,24 +83,12 @@ func (r *rowKernel) emit(passes int) {
 		loops[s] = r.loopsOf(s)
 	}
 	exit := r.loop(entry, "row", r.sreg(entry, "ctaid.x"), r.count, r.sreg(entry, "nctaid.x"), func(b *llir.Block, row value.Value) *llir.Block {
-		r.head, r.row = b, row
-		r.rowIdx = nil
-		r.rowPtrs, r.rowLoads = map[viewKey]value.Value{}, map[viewKey]value.Value{}
-		r.rowVals, r.gathers = map[*ir.Value]value.Value{}, map[int]gatherBase{}
+		r.StartRow(b, row)
 		cur := r.block("stage0")
+		// The row's head, where loads and row pointers go, needs a
+		// terminator only now: its branch is added first.
 		b.NewBr(cur)
-		for s := 0; s <= passes; s++ {
-			cur = r.emitStage(cur, s)
-			if s == passes {
-				break
-			}
-			for _, l := range loops[s] {
-				cur = r.emitLoop(cur, s, l)
-			}
-		}
-		// The row's head, where loads and row pointers went, needs a
-		// terminator only now: its branch was added first.
-		return cur
+		return kernelir.EmitPasses(cur, loops, r.emitStage, r.emitLoop)
 	})
 	exit.NewRet(nil)
 }
@@ -123,23 +110,14 @@ func (r *rowKernel) loopsOf(s int) []*rowLoop {
 // thread has then read what it reads of the row before, so an output may
 // replace an input of its shape.
 func (r *rowKernel) emitStage(cur *llir.Block, s int) *llir.Block {
-	compute, written := r.StageValues(s)
-	for _, v := range compute {
-		r.rowVals[v] = r.rowValue(cur, v, 2*s)
-	}
+	written := r.ComputeStage(cur, s)
 	if len(written) == 0 {
 		return cur
 	}
 	r.barrier(cur)
 	store, next := r.block("rowstore"), r.block("stage")
 	cur.NewCondBr(cur.NewICmp(enum.IPredEQ, r.tid, i64(0)), store, next)
-	for _, v := range written {
-		for _, bi := range r.WriteBuf[v] {
-			ptr := r.rowPtr(bi, v.Type.Shape, true)
-			store.NewStore(r.e.Narrow(store, v.Type.DType, r.rowVals[v]), ptr)
-			r.Stores[bi] = append(r.Stores[bi], 2*s)
-		}
-	}
+	r.StoreRowOutputs(store, written, s)
 	store.NewBr(next)
 	return next
 }
@@ -149,150 +127,30 @@ func (r *rowKernel) barrier(b *llir.Block) {
 	b.NewCall(r.e.Intrinsic("llvm.nvvm.barrier0", types.Void))
 }
 
-// rowValue computes per-row value v in block b (phase is for the aliasing analysis).
-func (r *rowKernel) rowValue(b *llir.Block, v *ir.Value, phase int) value.Value {
-	switch {
-	case v.Op == ir.OpReshape:
-		return r.rowOperand(b, v.Args[0], v.Type.Shape, true)
-	case v.Op == ir.OpBroadcast:
-		return r.rowOperand(b, v.Args[0], v.Type.Shape, false)
-	case v.Op.Has(ir.Reduction):
-		a := v.Args[0]
-		red := elemental.NewReduction(r.e, v)
-		st := red.Update(b, red.Init(), r.rowOperand(b, a, a.Type.Shape, false))
-		return red.Finish(b, st)
-	case v.Op == ir.OpGather:
-		idx := r.rowOperand(b, v.Args[1], v.Args[1].Type.Shape, false)
-		return r.gather(b, v, idx, phase)
-	case v.Op == ir.OpIota:
-		return r.rowIota(v)
-	}
-	args := make([]value.Value, len(v.Args))
-	for i, a := range v.Args {
-		args[i] = r.rowOperand(b, a, v.Type.Shape, false)
-	}
-	return r.elementwise(b, v, args)
+// elemCode is the code of one element j of a pass's loop: the shared
+// element code, whose values are computed in body order.
+type elemCode struct{ *kernelir.Elem }
+
+// Missing fails: values are computed in body order, so an operand's comes first.
+func (ec *elemCode) Missing(v *ir.Value) {
+	fail("%s is used before it is computed (compiler bug)", ir.Ref(v))
 }
 
-// elementwise emits elementwise value v on register operands.
-func (r *rowKernel) elementwise(b *llir.Block, v *ir.Value, args []value.Value) value.Value {
-	x, err := r.e.Emit(b, v, args)
-	if err != nil {
-		fail("%v", err)
-	}
-	return x
-}
+// Index is the element's index along the row, j.
+func (ec *elemCode) Index() value.Value { return ec.J }
 
-// rowOperand is operand a of a per-row value of shape t (viewed flat for a reshape).
-func (r *rowKernel) rowOperand(b *llir.Block, a *ir.Value, t ir.Shape, flat bool) value.Value {
-	if x, ok := r.outside(a); ok {
-		return x
-	}
-	if r.InGroup[a] {
-		x, ok := r.rowVals[a]
-		if !ok {
-			fail("%s is used before it is computed (compiler bug)", ir.Ref(a))
-		}
-		return x
-	}
-	bi := r.ReadBuf[a]
-	if r.contiguous(bi, t, flat) {
-		fail("%s: per-row use of %s at %s varies along the row (compiler bug)", ir.Ref(a), a.Type, t)
-	}
-	return r.invariantLoad(bi, t, flat)
-}
+// Loaded records nothing.
+func (ec *elemCode) Loaded(value.Value, *llir.InstGetElementPtr, *llir.InstLoad) {}
 
-// outside returns the register value of a constant, scalar parameter or host value.
-func (r *rowKernel) outside(a *ir.Value) (value.Value, bool) {
-	if a.Op == ir.OpConst {
-		return elemental.Const(a.Type.DType, a.Const), true
-	}
-	if x, ok := r.scalars[a]; ok {
-		return x, true
-	}
-	if !r.InGroup[a] {
-		if _, ok := r.ReadBuf[a]; !ok {
-			fail("%s reads %s, which is not an argument of the kernel (compiler bug)", Symbol(r.p.Fn.Name, r.p.Group), ir.Ref(a))
-		}
-	}
-	return nil, false
-}
-
-// elemCode is the code of one element j of a pass's loop.
-type elemCode struct {
-	r     *rowKernel
-	b     *llir.Block
-	j     value.Value
-	phase int
-	vals  map[*ir.Value]value.Value
-	loads map[viewKey]value.Value
-}
-
-// operand is operand a of a per-element value of shape t (flat for a reshape).
-func (ec *elemCode) operand(a *ir.Value, t ir.Shape, flat bool) value.Value {
-	r := ec.r
-	if x, ok := r.outside(a); ok {
-		return x
-	}
-	if r.InGroup[a] {
-		if !r.Class[a].PerElem {
-			return r.rowOperand(ec.b, a, t, flat)
-		}
-		x, ok := ec.vals[a]
-		if !ok {
-			fail("%s is used before it is computed (compiler bug)", ir.Ref(a))
-		}
-		return x
-	}
-	bi := r.ReadBuf[a]
-	if !r.contiguous(bi, t, flat) {
-		return r.invariantLoad(bi, t, flat)
-	}
-	key := viewKey{bi, t.String(), flat}
-	if x, ok := ec.loads[key]; ok {
-		return x
-	}
-	d := r.p.Buffers[bi].Value.Type.DType
-	mt := r.e.MemType(d)
-	g := ec.b.NewGetElementPtr(mt, r.rowPtr(bi, t, flat), ec.j)
-	g.InBounds = true
-	x := r.e.Widen(ec.b, d, ec.b.NewLoad(mt, g))
-	r.Loads[bi] = append(r.Loads[bi], ec.phase)
-	ec.loads[key] = x
-	return x
-}
-
-// compute emits per-element value v from operands computed before it.
-func (ec *elemCode) compute(v *ir.Value) {
-	r := ec.r
-	var x value.Value
-	switch {
-	case v.Op == ir.OpReshape:
-		x = ec.operand(v.Args[0], v.Type.Shape, true)
-	case v.Op == ir.OpBroadcast:
-		x = ec.operand(v.Args[0], v.Type.Shape, false)
-	case v.Op == ir.OpGather:
-		x = r.gather(ec.b, v, ec.operand(v.Args[1], v.Args[1].Type.Shape, false), ec.phase)
-	case v.Op == ir.OpIota && v.Axis == r.Rank:
-		x = intOf(ec.b, ec.j, v.Type.DType)
-	case v.Op == ir.OpIota:
-		x = r.rowIota(v)
-	default:
-		args := make([]value.Value, len(v.Args))
-		for i, a := range v.Args {
-			args[i] = ec.operand(a, v.Type.Shape, false)
-		}
-		x = r.elementwise(ec.b, v, args)
-	}
-	ec.vals[v] = x
-}
+// Gathered records nothing.
+func (ec *elemCode) Gathered(value.Value, value.Value, *llir.InstGetElementPtr, *llir.InstLoad) {}
 
 // emitLoop emits loop l of pass s after cur: each thread walks its elements
 // of the row, updating its reduction states and storing outputs; then the
 // states combine across the block and the reductions are finished into
-// rowVals. It returns the block where the row continues.
+// RowVals. It returns the block where the row continues.
 func (r *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
-	n := r.dim(l.Extent)
+	n := r.Dim(l.Extent)
 	reds := make([]*elemental.Reduction, len(l.Reds))
 	init := make([]elemental.State, len(l.Reds))
 	first := cur.NewICmp(enum.IPredEQ, r.tid, i64(0))
@@ -305,53 +163,25 @@ func (r *rowKernel) emitLoop(cur *llir.Block, s int, l *rowLoop) *llir.Block {
 		}
 	}
 	body, after := r.block("pass"), r.block("pass.done")
-	cur.NewCondBr(cur.NewICmp(enum.IPredSLT, r.tid, n), body, after)
-	j := body.NewPhi(llir.NewIncoming(r.tid, cur))
-	phis := make([][]*llir.InstPhi, len(reds))
-	for i := range reds {
-		for _, x := range init[i] {
-			phis[i] = append(phis[i], body.NewPhi(llir.NewIncoming(x, cur)))
-		}
-	}
-	ec := &elemCode{r: r, b: body, j: j, phase: 2*s + 1, vals: map[*ir.Value]value.Value{}, loads: map[viewKey]value.Value{}}
+	loop := kernelir.EnterLoop(cur, body, after, r.tid, n, init)
+	ec := &elemCode{}
+	ec.Elem = kernelir.NewElem(r.RowKernel, body, loop.J, 2*s+1, ec)
 	for _, v := range l.Needed {
-		ec.compute(v)
+		ec.Emit(v)
 	}
 	upd := make([]elemental.State, len(reds))
-	for i, red := range reds {
-		a := red.Value.Args[0]
-		st := make(elemental.State, len(phis[i]))
-		for c, p := range phis[i] {
-			st[c] = p
-		}
-		upd[i] = red.Update(body, st, ec.operand(a, a.Type.Shape, false))
-	}
+	ec.Updates(reds, loop.States, upd)
 	for _, v := range l.Stores {
 		for _, bi := range r.WriteBuf[v] {
 			d := v.Type.DType
 			mt := r.e.MemType(d)
-			g := body.NewGetElementPtr(mt, r.rowPtr(bi, v.Type.Shape, true), j)
+			g := body.NewGetElementPtr(mt, r.RowPtr(bi, v.Type.Shape, true), loop.J)
 			g.InBounds = true
-			body.NewStore(r.e.Narrow(body, d, ec.operand(v, v.Type.Shape, false)), g)
+			body.NewStore(r.e.Narrow(body, d, ec.Operand(v, v.Type.Shape, false)), g)
 			r.Stores[bi] = append(r.Stores[bi], 2*s+1)
 		}
 	}
-	jn := body.NewAdd(j, i64(rowBlock))
-	jn.OverflowFlags = []enum.OverflowFlag{enum.OverflowFlagNSW}
-	body.NewCondBr(body.NewICmp(enum.IPredSLT, jn, n), body, after)
-	j.Incs = append(j.Incs, llir.NewIncoming(jn, body))
-	for i := range reds {
-		for c, p := range phis[i] {
-			p.Incs = append(p.Incs, llir.NewIncoming(upd[i][c], body))
-		}
-	}
-	finals := make([]elemental.State, len(reds))
-	for i := range reds {
-		finals[i] = make(elemental.State, len(init[i]))
-		for c := range init[i] {
-			finals[i][c] = after.NewPhi(llir.NewIncoming(init[i][c], cur), llir.NewIncoming(upd[i][c], body))
-		}
-	}
+	_, finals := loop.Close(n, i64(rowBlock), []enum.OverflowFlag{enum.OverflowFlagNSW}, false, upd)
 	b := after
 	for i, red := range reds {
 		b = r.blockReduce(b, red, finals[i])
@@ -396,7 +226,7 @@ func (r *rowKernel) blockReduce(b *llir.Block, red *elemental.Reduction, st elem
 			acc = red.Combine(read, acc, ws)
 		}
 	}
-	r.rowVals[red.Value] = red.Finish(read, acc)
+	r.RowVals[red.Value] = red.Finish(read, acc)
 	return read
 }
 
