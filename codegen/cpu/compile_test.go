@@ -96,6 +96,54 @@ func TestCompileDeterministic(t *testing.T) {
 	}
 }
 
+// trig64IR computes sin and cos of the same f64 argument, which LLVM 14's
+// code generator would merge into sincos calls whose result slots it laid out
+// in an order that changed from one llc run to the next.
+const trig64IR = `func @trig64(%x: f64[N]) -> (y: f64[N], z: f64[N]) {
+  kernel k0 loop [N]
+  %1 = sin %x : f64[N] @k0
+  %2 = cos %x : f64[N] @k0
+  %y = mul %1, %2 : f64[N] @k0
+  %4 = const 2 : f64
+  %5 = add %4, %1 : f64[N] @k0
+  %z = div %2, %5 : f64[N] @k0
+  return y = %y, z = %z
+}`
+
+// TestCompileSinCosDeterministic compiles f64 sin and cos of one argument for
+// AVX-512 several times: the objects must be the same, and the optimized IR
+// must keep them plain library calls (nobuiltin), neither intrinsics nor
+// sincos, which is what made them differ.
+func TestCompileSinCosDeterministic(t *testing.T) {
+	tools := needTools(t)
+	m, err := ir.Parse(trig64IR)
+	if err != nil {
+		t.Fatal(err)
+	}
+	target := codegen.CPUTarget("x86-64-v4")
+	ll, _, _, err := Emit(m, target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var first []byte
+	for i := range 6 {
+		so, optimized, err := Compile(context.Background(), ll, Options{Target: target, Tools: tools})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range []string{"@llvm.sin", "@llvm.cos", "sincos"} {
+			if strings.Contains(optimized, s) {
+				t.Fatalf("optimized IR calls %s: LLVM treats sin and cos as builtins", s)
+			}
+		}
+		if i == 0 {
+			first = so
+		} else if !bytes.Equal(so, first) {
+			t.Fatalf("compile %d gives a different shared object than the first", i)
+		}
+	}
+}
+
 func TestCompileOtherCPUs(t *testing.T) {
 	tools := needTools(t)
 	for _, cpu := range []string{"x86-64", "x86-64-v2", "x86-64-v4", "znver3"} {

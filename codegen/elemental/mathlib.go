@@ -65,6 +65,13 @@ func callMath(c *elemCtx) value.Value {
 }
 
 // libcall declares (once) a pure library function.
+//
+// sin and cos are also declared nobuiltin: LLVM 14's code generator merges a
+// sin and a cos of the same argument into one sincos call, and the order in
+// which it lays out those calls' result slots depends on where its own data
+// structures sit in memory, so the object code of a kernel with both (in f64,
+// where they are library calls) differed from one llc run to the next.
+// As plain calls they compile the same every time (TestLLCDeterministic).
 func (e *Elemental) libcall(name string, ret types.Type, params ...types.Type) *llir.Func {
 	f, ok := e.decls[name]
 	if ok {
@@ -72,7 +79,20 @@ func (e *Elemental) libcall(name string, ret types.Type, params ...types.Type) *
 	}
 	f = e.declare(name, ret, params...)
 	f.FuncAttrs = append(f.FuncAttrs, enum.FuncAttrNoUnwind, enum.FuncAttrReadNone, enum.FuncAttrWillReturn)
+	if mergedIntoSinCos(name) {
+		f.FuncAttrs = append(f.FuncAttrs, enum.FuncAttrNoBuiltin)
+	}
 	return f
+}
+
+// mergedIntoSinCos reports whether LLVM would merge calls of the library
+// function name into sincos.
+func mergedIntoSinCos(name string) bool {
+	switch name {
+	case "sin", "cos", "sinf", "cosf":
+		return true
+	}
+	return false
 }
 
 // Intrinsic declares (once) an LLVM intrinsic; LLVM supplies its attributes.
