@@ -6,13 +6,12 @@
 #include <stdint.h>
 #include <immintrin.h>
 #include <omp.h>
-
-void set_threads(int64_t n) { omp_set_num_threads((int)n); }
+#include "threads.h"
 
 void ddim_c(int64_t n, const float *restrict x, const float *restrict eps, const float *restrict z,
             float *restrict out, const double *s) {
 	const float s1 = s[0], inv = s[1], cx0 = s[2], ceps = s[3], sigma = s[4];
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(nthreads)
 	for (int64_t i = 0; i < n; i++) {
 		float x0 = (x[i] - s1 * eps[i]) * inv;
 		out[i] = cx0 * x0 + ceps * eps[i] + sigma * z[i];
@@ -22,7 +21,7 @@ void ddim_c(int64_t n, const float *restrict x, const float *restrict eps, const
 void ddim_c_stream(int64_t n, const float *restrict x, const float *restrict eps, const float *restrict z,
                    float *restrict out, const double *s) {
 	const float s1 = s[0], inv = s[1], cx0 = s[2], ceps = s[3], sigma = s[4];
-#pragma omp parallel
+#pragma omp parallel num_threads(nthreads)
 	{
 		int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
 		int64_t per = ((n + nt - 1) / nt + 7) / 8 * 8;
@@ -56,7 +55,7 @@ void ddim_c_stream_clip(int64_t n, const float *restrict x, const float *restric
                    float *restrict out, const double *s) {
 	const float s1 = s[0], inv = s[1], cx0 = s[2], ceps = s[3], sigma = s[4];
 	const int clip = s[5] != 0;
-#pragma omp parallel
+#pragma omp parallel num_threads(nthreads)
 	{
 		int64_t nt = omp_get_num_threads(), t = omp_get_thread_num();
 		int64_t per = ((n + nt - 1) / nt + 7) / 8 * 8;

@@ -6,12 +6,11 @@
 #include <math.h>
 #include <stdint.h>
 #include <omp.h>
-
-void set_threads(int64_t n) { omp_set_num_threads((int)n); }
+#include "threads.h"
 
 void zlpr_c(int64_t B, int64_t C, const float *restrict s, const float *restrict y,
             float *restrict loss, float *restrict grad) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) num_threads(nthreads)
 	for (int64_t b = 0; b < B; b++) {
 		const float *sr = s + b * C, *yr = y + b * C;
 		float *gr = grad + b * C;
