@@ -15,9 +15,6 @@ import (
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/plotutil"
-	"gonum.org/v1/plot/vg"
-	"gonum.org/v1/plot/vg/draw"
-	"gonum.org/v1/plot/vg/vgimg"
 )
 
 // writeHistory writes h as CSV: epoch, mean training loss, test accuracy.
@@ -131,20 +128,5 @@ func plotRuns(path string, runs []labelled) error {
 		p.Add(plotter.NewGrid())
 		p.Legend.TextStyle.Color = color.Black
 	}
-	const w, ht = 10 * vg.Inch, 4 * vg.Inch
-	img := vgimg.New(w, ht)
-	dc := draw.New(img)
-	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 4, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
-	loss.Draw(tiles.At(dc, 0, 0))
-	acc.Draw(tiles.At(dc, 1, 0))
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
-		f.Close()
-		os.Remove(path)
-		return err
-	}
-	return f.Close()
+	return writeSideBySide(path, loss, acc)
 }

@@ -22,21 +22,32 @@ func plotHistory(path string, h history) error {
 	if err != nil {
 		return err
 	}
+	return writeSideBySide(path, loss, acc)
+}
+
+// writeSideBySide draws two plots next to each other into a PNG at path;
+// on an error it leaves no file behind.
+func writeSideBySide(path string, left, right *plot.Plot) error {
 	const w, ht = 10 * vg.Inch, 4 * vg.Inch
 	img := vgimg.New(w, ht)
 	dc := draw.New(img)
 	tiles := draw.Tiles{Rows: 1, Cols: 2, PadX: vg.Inch / 4, PadTop: vg.Inch / 8, PadBottom: vg.Inch / 8, PadLeft: vg.Inch / 8, PadRight: vg.Inch / 8}
-	loss.Draw(tiles.At(dc, 0, 0))
-	acc.Draw(tiles.At(dc, 1, 0))
+	left.Draw(tiles.At(dc, 0, 0))
+	right.Draw(tiles.At(dc, 1, 0))
 	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}
 	if _, err := (vgimg.PngCanvas{Canvas: img}).WriteTo(f); err != nil {
 		f.Close()
+		os.Remove(path)
 		return err
 	}
-	return f.Close()
+	if err := f.Close(); err != nil {
+		os.Remove(path)
+		return err
+	}
+	return nil
 }
 
 // curve is one panel: ys (scaled) against the epoch.
