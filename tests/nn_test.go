@@ -213,10 +213,7 @@ func TestBagOfEmbeddingsStepsMatchInterpreter(t *testing.T) {
 	m := lowerFile(t, bagProgram)
 	tr, err := train.New(art, train.Options{Step: "step", Seed: 7})
 	require.NoError(t, err)
-	ref := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{}}
-	for _, name := range append(tr.Params(), tr.State()...) {
-		ref.Tensors[name] = arrayOf(t, tr, name)
-	}
+	ref := ir.Inputs{Tensors: trainerArrays(t, tr), Scalars: map[string]float64{}}
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 5 {
 		ids, labels := bagBatch(rng, 16)

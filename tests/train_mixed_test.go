@@ -149,10 +149,7 @@ func TestMixedStepsMatchInterpreter(t *testing.T) {
 		missed := 0 // steps whose f32 loss is outside the loss tolerance
 		for i := range 5 {
 			x, labels := mixedBatch(rng)
-			ref := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{"step": float64(i + 1)}}
-			for _, name := range append(tr.Params(), tr.State()...) {
-				ref.Tensors[name] = tensorArray(t, tr, name)
-			}
+			ref := ir.Inputs{Tensors: trainerArrays(t, tr), Scalars: map[string]float64{"step": float64(i + 1)}}
 			ref.Tensors["x"] = &ir.Array{Shape: []int64{16, 6}, Data: widen(x)}
 			ref.Tensors["labels"] = &ir.Array{Shape: []int64{16}, Data: widenInts(labels)}
 			scale := 1.0
@@ -382,10 +379,7 @@ func TestLionBF16Step(t *testing.T) {
 	flips := 0
 	for range 5 {
 		x, labels := mixedBatch(rng)
-		ref := ir.Inputs{Tensors: map[string]*ir.Array{}}
-		for _, name := range append(tr.Params(), tr.State()...) {
-			ref.Tensors[name] = tensorArray(t, tr, name)
-		}
+		ref := ir.Inputs{Tensors: trainerArrays(t, tr)}
 		ref.Tensors["x"] = &ir.Array{Shape: []int64{16, 6}, Data: widen(x)}
 		ref.Tensors["labels"] = &ir.Array{Shape: []int64{16}, Data: widenInts(labels)}
 		want, err := ir.Interpret(m, "step_lion_bf16", ref)
@@ -433,10 +427,7 @@ func TestF16PhasesMatchStep(t *testing.T) {
 	require.NoError(t, err)
 	x, labels := mixedBatch(rand.New(rand.NewPCG(1, 1)))
 	for _, scale := range []float64{65536, math.Ldexp(1, 40)} {
-		in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{"step": 1}}
-		for _, name := range append(tr.Params(), tr.State()...) {
-			in.Tensors[name] = tensorArray(t, tr, name)
-		}
+		in := ir.Inputs{Tensors: trainerArrays(t, tr), Scalars: map[string]float64{"step": 1}}
 		in.Tensors[train.LossScale] = &ir.Array{Shape: []int64{1}, Data: []float64{scale}}
 		in.Tensors["x"] = &ir.Array{Shape: []int64{16, 6}, Data: widen(x)}
 		in.Tensors["labels"] = &ir.Array{Shape: []int64{16}, Data: widenInts(labels)}

@@ -27,10 +27,7 @@ func TestTrainPhasesMatchInterpreter(t *testing.T) {
 	for _, step := range []string{"step_adamw", "step_amos", "step_lion"} {
 		tr, err := train.New(art, train.Options{Step: step, Seed: 7})
 		require.NoError(t, err)
-		in := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{"step": 1}}
-		for _, name := range append(tr.Params(), tr.State()...) {
-			in.Tensors[name] = arrayOf(t, tr, name)
-		}
+		in := ir.Inputs{Tensors: trainerArrays(t, tr), Scalars: map[string]float64{"step": 1}}
 		x, labels := trainBatch(rand.New(rand.NewPCG(3, 4)), 16)
 		in.Tensors["x"] = &ir.Array{Shape: []int64{16, 4}, Data: widen(x)}
 		in.Tensors["labels"] = &ir.Array{Shape: []int64{16}, Data: widenInts(labels)}

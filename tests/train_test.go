@@ -66,10 +66,7 @@ func TestTrainStepMatchesInterpreter(t *testing.T) {
 	for _, step := range []string{"step_adamw", "step_amos"} {
 		tr, err := train.New(art, train.Options{Step: step, Seed: 7})
 		require.NoError(t, err)
-		ref := ir.Inputs{Tensors: map[string]*ir.Array{}, Scalars: map[string]float64{}}
-		for _, name := range append(tr.Params(), tr.State()...) {
-			ref.Tensors[name] = arrayOf(t, tr, name)
-		}
+		ref := ir.Inputs{Tensors: trainerArrays(t, tr), Scalars: map[string]float64{}}
 		rng := rand.New(rand.NewPCG(1, 2))
 		for i := range 5 {
 			x, labels := trainBatch(rng, 16)
@@ -159,11 +156,14 @@ func floatsOf(tr *train.Trainer, name string) []float32 {
 	return xs
 }
 
-// arrayOf copies the Trainer's tensor name into a float64 array.
-func arrayOf(t *testing.T, tr *train.Trainer, name string) *ir.Array {
-	ts, ok := tr.Tensor(name)
-	require.True(t, ok, name)
-	return &ir.Array{Shape: append([]int64(nil), ts.Shape...), Data: widen(floatsOf(tr, name))}
+// trainerArrays copies every parameter and state tensor of tr into float64
+// arrays (tensorArray), the interpreter's inputs for its next step.
+func trainerArrays(t *testing.T, tr *train.Trainer) map[string]*ir.Array {
+	m := map[string]*ir.Array{}
+	for _, name := range append(tr.Params(), tr.State()...) {
+		m[name] = tensorArray(t, tr, name)
+	}
+	return m
 }
 
 func widen(xs []float32) []float64 {
