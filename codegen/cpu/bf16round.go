@@ -23,9 +23,17 @@ import (
 	"github.com/llir/llvm/ir/value"
 )
 
-// bf16RoundWidths are the lane counts the rounding instruction has a form
-// for, with the width suffix of its intrinsics.
-var bf16RoundWidths = map[int]string{8: "256", 16: "512"}
+// bf16RoundWidth is the width suffix of the rounding instruction's
+// intrinsics for n lanes, and whether it has a form for n.
+func bf16RoundWidth(n int) (string, bool) {
+	switch n {
+	case 8:
+		return "256", true
+	case 16:
+		return "512", true
+	}
+	return "", false
+}
 
 // fpclassSubnormal is vfpclassps's immediate that selects subnormal inputs.
 const fpclassSubnormal = 0x20
@@ -38,7 +46,7 @@ func (w *widener) roundBF16(f *llir.Func, x value.Value) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	width, ok := bf16RoundWidths[w.n]
+	width, ok := bf16RoundWidth(w.n)
 	if !ok {
 		return widenBody(w.e, w.pre, w.b, w.n, f, v)
 	}
