@@ -431,6 +431,7 @@ func TestDecodeTargets(t *testing.T) {
 		{"missing section", func(m *Manifest) { m.Targets[0].Section = "ptx" }, `target cpu: no section "ptx"`},
 		{"two of a kind", func(m *Manifest) { m.Targets = append(m.Targets, m.Targets[0]) }, `two targets of kind "cpu"`},
 		{"unknown contraction", func(m *Manifest) { m.Targets[0].FPContract = "off" }, `target cpu: fp_contract "off", not "fast" or absent`},
+		{"parallel off the CPU", func(m *Manifest) { m.Targets[0].Kind, m.Targets[0].Parallel = TargetCUDA, "dlc_parallel" }, `target cuda: a parallel entry point on a target that is not a CPU`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

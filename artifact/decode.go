@@ -175,7 +175,8 @@ func checkSections(m *Manifest, names []string, sections map[string][]byte) erro
 }
 
 // checkTargets verifies that every target names a section the file holds and
-// a known floating-point contraction, and that no two targets are of one kind
+// a known floating-point contraction, that only a CPU target has a parallel
+// entry point, and that no two targets are of one kind
 // (a loader picks a target by its kind).
 func checkTargets(m *Manifest, sections map[string][]byte) error {
 	for i, t := range m.Targets {
@@ -184,6 +185,9 @@ func checkTargets(m *Manifest, sections map[string][]byte) error {
 		}
 		if t.FPContract != "" && t.FPContract != FPContractFast {
 			return fmt.Errorf("%w (target %s: fp_contract %q, not %q or absent)", ErrCorrupt, t.Kind, t.FPContract, FPContractFast)
+		}
+		if t.Parallel != "" && t.Kind != TargetCPU {
+			return fmt.Errorf("%w (target %s: a parallel entry point on a target that is not a CPU)", ErrCorrupt, t.Kind)
 		}
 		for _, u := range m.Targets[:i] {
 			if u.Kind == t.Kind {

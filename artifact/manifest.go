@@ -93,6 +93,17 @@ type Target struct {
 	// once. Empty, the default, when every operation rounds where the source
 	// says, as the reference interpreter does.
 	FPContract string `json:"fp_contract,omitempty"`
+	// Parallel, on a CPU, is the symbol of the entry point that runs one
+	// launch of an ABIChunk kernel over a team of threads of OpenMP's runtime
+	// (libgomp), which the code is linked against:
+	//
+	//	void Parallel(void (*fn)(int64 begin, int64 end, void **bufs, double *scalars),
+	//	              int64 begin, int64 count, int64 chunk, void **bufs, double *scalars, int64 threads)
+	//
+	// calls fn on [begin, begin+count) in chunks of chunk units, claimed by
+	// the threads of the team (the caller included) until none is left.
+	// Empty: the runtime splits the chunks over threads of its own.
+	Parallel string `json:"parallel,omitempty"`
 }
 
 // FPContractFast is Target.FPContract for code compiled with floating-point

@@ -108,6 +108,7 @@ func (b *cpuBackend) compile(ctx context.Context, m *ir.Module, dumpDir string) 
 		Features:   append([]string{}, b.target.CPUFeatures...),
 		Entries:    entries,
 		FPContract: manifestContract(b.contract),
+		Parallel:   cpu.ParallelSymbol,
 	}
 	sort.Strings(t.Features)
 	return &targetOutput{

@@ -1,7 +1,8 @@
 // Package runtime loads dlc artifacts and runs their kernels from Go, without cgo.
 // Every argument is checked before any kernel runs; then a launcher runs the kernels
-// on its device. On the CPU, purego opens the kernel shared object and a fixed worker
-// pool splits each kernel's units into chunks. Programs using the runtime need nothing
+// on its device. On the CPU, purego opens the kernel shared object, and each launch
+// splits a kernel's units into chunks that an OpenMP team (one call into the object)
+// or a fixed pool of goroutines shares. Programs using the runtime need nothing
 // from the compiler: tensors carry a DType, and runtime/npy reads and writes .npy files.
 package runtime
 
@@ -26,6 +27,12 @@ type Config struct {
 	// outputs shares memory with one of its inputs. 0 means DefaultStreamBytes
 	// of this machine's last-level cache; negative means never.
 	StreamBytes int64
+	// GoPool splits a launch over goroutines of the runtime's own worker pool
+	// even when the artifact's cpu target has an OpenMP entry point
+	// (artifact.Target.Parallel), which is used otherwise: one call per
+	// launch, whose chunks the threads of an OpenMP team share. The bits are
+	// the same either way; RATIONALE.md ("Threads") gives the speeds.
+	GoPool bool
 	// Device is where the kernels run: the host (the zero value) runs the
 	// artifact's cpu target, CUDADevice(i) its cuda target on GPU i, whose
 	// tensors must then be in that GPU's memory (Artifact.ToDevice).

@@ -41,7 +41,7 @@ func (q *cpuQueue) launchGemm(l *launch) error {
 		return fmt.Errorf("kernel is not a contraction on the CPU")
 	}
 	k := gemm.Kernel{MR: g.tile[0], NR: g.tile[1], ElemSize: l.gemm.elemSize, ByDepth: g.byDepth, KStep: g.kStep}
-	p := gemm.New(l.gemm.shape, k, q.l.pool.threads)
+	p := gemm.New(l.gemm.shape, k, q.l.threads)
 	need := p.Workspace*k.ElemSize + 64
 	if int64(len(q.ws)) < need {
 		q.ws = make([]byte, need)
@@ -56,16 +56,16 @@ func (q *cpuQueue) launchGemm(l *launch) error {
 	return nil
 }
 
-// run calls fn on units [0, n) of launch l, one unit per chunk over the pool
-// when the plan uses more than one thread.
+// run calls fn on units [0, n) of launch l, one unit per chunk over several
+// threads when the plan uses more than one.
 func (q *cpuQueue) run(fn uintptr, n int64, threads int, l *launch) {
 	j := &q.job
 	j.fn, j.begin, j.count, j.chunk = fn, 0, n, 1
 	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
-	if threads <= 1 || n <= 1 || q.l.pool.threads <= 1 {
+	if threads <= 1 || n <= 1 || q.l.threads <= 1 {
 		q.args.call(fn, 0, n, j.bufs, j.scalars)
 	} else {
-		q.l.pool.launch(j, q.args)
+		q.split(j, threads)
 	}
 	j.bufs, j.scalars = nil, nil
 }

@@ -1,7 +1,8 @@
 // This file is the CPU launcher: it opens the shared object of an artifact's cpu
 // target with purego, resolves kernel symbols, chooses per launch between a
 // kernel's ordinary entry point and its streaming one, and runs each launch on the
-// calling goroutine or split into chunks over the worker pool.
+// calling goroutine or split into chunks over several threads: an OpenMP team
+// through the object's parallel entry point, or the Go worker pool.
 package runtime
 
 import (
@@ -20,7 +21,9 @@ import (
 type cpuLauncher struct {
 	target      *artifact.Target // nil when the artifact has no cpu target
 	lib         uintptr          // dlopen handle; 0 when no code was loaded
-	pool        *pool
+	threads     int              // Config.Threads
+	par         uintptr          // the parallel entry point (artifact.Target.Parallel); 0: use pool
+	pool        *pool            // the Go worker pool when par is 0 and threads > 1
 	minChunk    int
 	streamBytes int64      // Config.StreamBytes: a launch writing more may stream its stores
 	fns         []uintptr  // resolved entry points, by kernel index
@@ -31,7 +34,7 @@ type cpuLauncher struct {
 // newCPULauncher checks that this machine can run target's code and loads it when
 // load is set (the artifact has kernels). target may be nil only when load is not set.
 func newCPULauncher(target *artifact.Target, sections map[string][]byte, load bool, cfg Config) (*cpuLauncher, error) {
-	l := &cpuLauncher{target: target, minChunk: cfg.MinChunk, streamBytes: cfg.StreamBytes}
+	l := &cpuLauncher{target: target, threads: cfg.Threads, minChunk: cfg.MinChunk, streamBytes: cfg.StreamBytes}
 	if target != nil {
 		if err := checkTriple(target.Triple); err != nil {
 			return nil, err
@@ -48,11 +51,23 @@ func newCPULauncher(target *artifact.Target, sections map[string][]byte, load bo
 	}
 	if load {
 		var err error
+		if target.Parallel != "" {
+			if err := openOpenMP(); err != nil {
+				return nil, err
+			}
+		}
 		if l.lib, err = openObject(sections[target.Section]); err != nil {
 			return nil, err
 		}
+		if target.Parallel != "" && !cfg.GoPool && cfg.Threads > 1 {
+			if l.par, err = purego.Dlsym(l.lib, target.Parallel); err != nil {
+				return nil, fmt.Errorf("symbol %s is missing from %s", target.Parallel, target.Section)
+			}
+		}
 	}
-	l.pool = newPool(cfg.Threads)
+	if l.par == 0 {
+		l.pool = newPool(cfg.Threads)
+	}
 	return l, nil
 }
 
@@ -112,12 +127,27 @@ func (l *cpuLauncher) entryPoint(ln *launch) uintptr {
 }
 
 func (l *cpuLauncher) newQueue() queue {
-	return &cpuQueue{l: l, args: make(kernelArgs, 4)}
+	return &cpuQueue{l: l, args: make(kernelArgs, 4), pargs: make(kernelArgs, 7)}
+}
+
+// openOpenMP opens OpenMP's runtime, which a kernel object with a parallel
+// entry point needs, and never closes it: a team's threads keep running its
+// code for a while after a launch (they spin before they sleep), so it must
+// stay mapped after the last kernel object that used it is unloaded.
+// dlopen counts the opens of a library, so each load adds one that is never
+// taken back.
+func openOpenMP() error {
+	if _, err := purego.Dlopen("libgomp.so.1", purego.RTLD_NOW|purego.RTLD_GLOBAL); err != nil {
+		return fmt.Errorf("load OpenMP's runtime, which the kernel object is linked against: %w (install libgomp1, part of GCC)", err)
+	}
+	return nil
 }
 
 // close stops the workers and unloads the shared object.
 func (l *cpuLauncher) close() error {
-	l.pool.stop()
+	if l.pool != nil {
+		l.pool.stop()
+	}
 	if l.lib == 0 {
 		return nil
 	}
@@ -162,6 +192,7 @@ type cpuQueue struct {
 	temps temps
 	job   job
 	args  kernelArgs // the calling goroutine's argument block
+	pargs kernelArgs // the argument block of a call of the parallel entry point
 	ws    []byte     // the workspace of contractions, grown as calls need
 }
 
@@ -179,14 +210,28 @@ func (q *cpuQueue) launch(l *launch) error {
 	j := &q.job
 	j.fn, j.begin, j.count = q.l.entryPoint(l), l.begin, l.count
 	j.bufs, j.scalars = unsafe.Pointer(&l.bufs[0]), unsafe.Pointer(&l.scalars[0])
-	j.chunk = chunkSize(l.count, l.work, q.l.pool.threads, q.l.minChunk)
+	j.chunk = chunkSize(l.count, l.work, q.l.threads, q.l.minChunk)
 	if j.chunk >= l.count {
 		q.args.call(j.fn, l.begin, l.begin+l.count, j.bufs, j.scalars)
 	} else {
-		q.l.pool.launch(j, q.args)
+		q.split(j, q.l.threads)
 	}
 	j.bufs, j.scalars = nil, nil
 	return nil
+}
+
+// split runs job j over threads threads (more than one): one call of the
+// parallel entry point, whose OpenMP team claims the chunks, or the Go pool.
+func (q *cpuQueue) split(j *job, threads int) {
+	if q.l.par == 0 {
+		q.l.pool.launch(j, q.args)
+		return
+	}
+	a := q.pargs
+	a[0], a[1], a[2], a[3] = j.fn, uintptr(j.begin), uintptr(j.count), uintptr(j.chunk)
+	a[4], a[5], a[6] = uintptr(j.bufs), uintptr(j.scalars), uintptr(threads)
+	purego.SyscallN(q.l.par, a...)
+	clear(a)
 }
 
 // finish returns at once: launch runs every kernel to completion.

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing dlc needs, when it is missing:
-# LLVM's opt and llc (Debian package llvm, LLVM 14), gcc (the linker driver) and
+# LLVM's opt and llc (Debian package llvm, LLVM 14), gcc (the linker driver; it
+# brings libgomp, the OpenMP runtime that kernel objects are linked against) and
 # Fashion-MNIST (dataset-fashion-mnist, for the training examples) and
 # OpenMPI (mpirun and libmpi.so.40, for distributed runs and their tests);
 # with --bench also NumPy and PyTorch on OpenBLAS and OpenMPI's mpicc, the

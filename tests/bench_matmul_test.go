@@ -282,9 +282,14 @@ func benchMatmulCase(b *testing.B, m matmulBench, targets []matmulTarget, np *nu
 				td[j] = append(td[j], timeUnpreempted(func() { _ = fn.Run(args) }))
 			}
 		}
+		// dlc's OpenMP team spins for a while after a launch, as
+		// OpenBLAS's threads do: each side, and the FMA peak, starts
+		// after the other's threads have gone to sleep.
+		time.Sleep(settle)
 		ts, err := np.time(m.name, reps)
 		require.NoError(b, err)
 		tn = append(tn, ts...)
+		time.Sleep(settle)
 		peaks = append(peaks, peak())
 	}
 	b.StopTimer()

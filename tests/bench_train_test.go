@@ -150,6 +150,21 @@ func BenchmarkTrainStepVsPyTorch(b *testing.B) {
 		_, err := tr.Step(data)
 		require.NoError(b, err)
 	}
+	// The same step built for x86-64-v4 (AVX-512: the contractions' 6 x 64
+	// register tile), where this machine runs it; PyTorch's OpenBLAS picks
+	// its AVX-512 kernels here too.
+	var dlcStep4 func()
+	if bin4, _, err := compiler.Build(context.Background(), "bench_train.dl", []byte(benchTrainSrc), compiler.Options{CPU: "x86-64-v4"}); err == nil {
+		if art4, err := runtime.LoadBytes(bin4, runtime.Config{Threads: threads}); err == nil {
+			defer art4.Close()
+			tr4, err := train.New(art4, train.Options{Step: "step", Seed: 1})
+			require.NoError(b, err)
+			dlcStep4 = func() {
+				_, err := tr4.Step(data)
+				require.NoError(b, err)
+			}
+		}
+	}
 
 	// The update alone, in place, on buffers staggered like the runtime's.
 	lion, err := art.Func("lion_all")
@@ -189,8 +204,17 @@ func BenchmarkTrainStepVsPyTorch(b *testing.B) {
 	dlcLion()
 	var tDLC, tTorch, tGemm, tLion, tFlat, tCopy, tBig []time.Duration
 	b.ResetTimer()
+	// dlc's OpenMP team spins for a while after a launch before it sleeps:
+	// PyTorch's rounds and the copies start after it has, so that they do
+	// not share the cores with it.
+	settle := func() { time.Sleep(50 * time.Millisecond) }
+	var tDLC4 []time.Duration
 	for range rounds {
 		tDLC = append(tDLC, medianTime(reps, dlcStep))
+		if dlcStep4 != nil {
+			tDLC4 = append(tDLC4, medianTime(reps, dlcStep4))
+		}
+		settle()
 		tt, err := torch.time("step", reps)
 		require.NoError(b, err)
 		tTorch = append(tTorch, tt)
@@ -199,6 +223,7 @@ func BenchmarkTrainStepVsPyTorch(b *testing.B) {
 		tGemm = append(tGemm, tg)
 		tLion = append(tLion, medianTime(reps, dlcLion))
 		tFlat = append(tFlat, medianTime(reps, dlcFlat))
+		settle()
 		tCopy = append(tCopy, medianTime(reps, copyBoth))
 		tBig = append(tBig, medianTime(reps, copyBig))
 	}
@@ -225,6 +250,18 @@ func BenchmarkTrainStepVsPyTorch(b *testing.B) {
 	b.ReportMetric(tDLC[rounds/2].Seconds()*1e3, "dlc_ms")
 	b.Logf("%s; %d rounds of %d, median [min, max]:", torch.info, rounds, reps)
 	b.Logf("  dlc step %s, PyTorch eager step %s: %.2fx [%.2f, %.2f]", medianOf(tDLC), medianOf(tTorch), medianF(ratios), minF(ratios), maxF(ratios))
+	if dlcStep4 != nil {
+		r4 := make([]float64, rounds)
+		f4 := make([]float64, rounds)
+		for i := range rounds {
+			r4[i] = tTorch[i].Seconds() / tDLC4[i].Seconds()
+			f4[i] = flops / (2 * 1024.0 * 1024 * 1024 / tGemm[i].Seconds()) / tDLC4[i].Seconds()
+		}
+		b.ReportMetric(medianF(r4), "x_vs_torch_v4")
+		b.ReportMetric(medianF(f4), "of_floor_v4")
+		b.Logf("  dlc step built for x86-64-v4 %s: %.2fx [%.2f, %.2f] PyTorch's, the matmul floor at %.0f%% [%.0f, %.0f]",
+			medianOf(tDLC4), medianF(r4), minF(r4), maxF(r4), 100*medianF(f4), 100*minF(f4), 100*maxF(f4))
+	}
 	b.Logf("  sgemm 1024^3 %.1f GFLOP/s; the step's matmul floor (%.2f GFLOP) reached at %.0f%% [%.0f, %.0f]",
 		2*1024.0*1024*1024/medianOf(tGemm).Seconds()/1e9, flops/1e9, 100*medianF(floors), 100*minF(floors), 100*maxF(floors))
 	b.Logf("  Lion over %d parameters in one launch %s (%.1f GB/s), copy of as many bytes %s: %.0f%% [%.0f, %.0f] of the copy bandwidth",

@@ -801,7 +801,7 @@ func TestCLIFPContract(t *testing.T) {
 	require.Equal(t, 0, code, stderr)
 	stdout, stderr, code := dlc(t, nil, "inspect", fast)
 	require.Equal(t, 0, code, stderr)
-	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs [a-z0-9_ ]+; \d+ bytes of code in section cpu.so; fp-contract: fast\n`, stdout)
+	require.Regexp(t, `target cpu: x86_64-unknown-linux-gnu, x86-64-v3, needs [a-z0-9_ ]+; \d+ bytes of code in section cpu.so; fp-contract: fast; threads: an OpenMP team \(libgomp\) through dlc_parallel\n`, stdout)
 	stdout, stderr, code = dlc(t, nil, "inspect", fast, "--json")
 	require.Equal(t, 0, code, stderr)
 	require.Contains(t, stdout, `"fp_contract": "fast"`)

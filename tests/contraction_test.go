@@ -287,7 +287,7 @@ func (n *numpyRefs) run() {
 }
 
 // TestContractionThreadsSameBits runs contractions on 1, 2, 3 and 8
-// threads: the contracted dimension is never split between threads, and
+// threads of an OpenMP team and on 2 of the Go pool: the contracted dimension is never split between threads, and
 // each element is one chain of multiply-adds in k order whatever the
 // blocking, so every thread count gives the same bits. So it is with
 // floating-point contraction too (-fp-contract fast), which fuses the
@@ -314,8 +314,9 @@ func contractionThreadsSameBits(t *testing.T, fpc codegen.FPContract) {
 		{fn: "masked", dims: map[string]int64{"M": 128, "K": 256, "N": 96}},
 	}
 	var first []map[string]*ir.Array
-	for _, threads := range []int{1, 2, 3, 8} {
-		art, err := runtime.LoadBytes(b, runtime.Config{Threads: threads})
+	for _, cfg := range []runtime.Config{{Threads: 1}, {Threads: 2}, {Threads: 3}, {Threads: 8}, {Threads: 2, GoPool: true}} {
+		threads := cfg.Threads
+		art, err := runtime.LoadBytes(b, cfg)
 		require.NoError(t, err)
 		for i, c := range cases {
 			f := ref.Func(c.fn)
@@ -328,7 +329,7 @@ func contractionThreadsSameBits(t *testing.T, fpc codegen.FPContract) {
 			for name, a := range got {
 				for j, x := range a.Data {
 					if math.Float64bits(x) != math.Float64bits(first[i][name].Data[j]) {
-						t.Fatalf("%s on %d threads: %s[%d] = %v, on one thread %v", c.fn, threads, name, j, x, first[i][name].Data[j])
+						t.Fatalf("%s on %d threads (Go pool %v): %s[%d] = %v, on one thread %v", c.fn, threads, cfg.GoPool, name, j, x, first[i][name].Data[j])
 					}
 				}
 			}

@@ -87,12 +87,14 @@ func TestTrainStepMatchesInterpreter(t *testing.T) {
 	}
 }
 
-// TestTrainStepSameBitsOnThreads runs 20 Lion steps on 1 and on 2 threads,
-// every kernel split into the smallest chunks, and requires the same bits.
+// TestTrainStepSameBitsOnThreads runs 20 Lion steps on 1 thread, on 2
+// threads of an OpenMP team and on 2 threads of the Go pool, every kernel
+// split into the smallest chunks, and requires the same bits.
 func TestTrainStepSameBitsOnThreads(t *testing.T) {
-	var got [2]map[string][]float32
-	for i, threads := range []int{1, 2} {
-		art := loadTrain(t, runtime.Config{Threads: threads, MinChunk: 1})
+	var got [3]map[string][]float32
+	for i, cfg := range []runtime.Config{{Threads: 1}, {Threads: 2}, {Threads: 2, GoPool: true}} {
+		cfg.MinChunk = 1
+		art := loadTrain(t, cfg)
 		tr, err := train.New(art, train.Options{Step: "step_lion", Seed: 3})
 		require.NoError(t, err)
 		rng := rand.New(rand.NewPCG(5, 6))
@@ -106,7 +108,8 @@ func TestTrainStepSameBitsOnThreads(t *testing.T) {
 			got[i][name] = append([]float32(nil), floatsOf(tr, name)...)
 		}
 	}
-	require.Equal(t, got[0], got[1])
+	require.Equal(t, got[0], got[1], "OpenMP team")
+	require.Equal(t, got[0], got[2], "Go pool")
 }
 
 // TestTrainStepOneUpdateLaunch checks that each train step updates all its

@@ -226,6 +226,9 @@ func printManifest(w io.Writer, path string, man *artifact.Manifest, ro roofOpti
 		if t.FPContract != "" {
 			contract = "; fp-contract: " + t.FPContract
 		}
+		if t.Parallel != "" {
+			contract += "; threads: an OpenMP team (libgomp) through " + t.Parallel
+		}
 		fmt.Fprintf(w, "target %s: %s, %s, needs %s; %d bytes of code in section %s%s\n", t.Kind, t.Triple, t.Arch, needs, size[t.Section], t.Section, contract)
 	}
 	for _, f := range man.Functions {

@@ -106,7 +106,7 @@ func Compile(ctx context.Context, llvmIR string, opt Options) (so []byte, optimi
 		return nil, "", llvmtool.ToolError(tools.LLC, llcWait, llcErr.String())
 	}
 	llcDone := phase("llc", optDone)
-	if _, err := llvmtool.Run(ctx, tools.Linker, []string{"-shared", "-o", lib, obj, "-lm", "-Wl,--build-id=none"}, ""); err != nil {
+	if _, err := llvmtool.Run(ctx, tools.Linker, []string{"-shared", "-o", lib, obj, "-lgomp", "-lm", "-Wl,--build-id=none"}, ""); err != nil {
 		return nil, "", err
 	}
 	phase("link", llcDone)

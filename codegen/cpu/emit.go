@@ -28,8 +28,8 @@ import (
 // function fn in the shared object.
 func Symbol(fn, k string) string { return "dlc_" + fn + "_" + k }
 
-// Emit builds the LLVM module (one exported function per kernel, and a second
-// one for a loop kernel with streaming stores), the target-neutral kernel
+// Emit builds the LLVM module (one exported function per kernel, a second
+// one for a loop kernel with streaming stores, and ParallelSymbol), the target-neutral kernel
 // descriptors per IR function name in launch order, and the entry of every
 // kernel on the CPU (its symbols and calling convention), function by
 // function in module order. Private functions are skipped. A zero Target
@@ -59,6 +59,7 @@ func emit(m *ir.Module, t codegen.Target, opt emitOptions) (llvmIR string, kerne
 	if err != nil {
 		return "", nil, nil, err
 	}
+	emitParallel(mod)
 	return mod.String(), kernels, entries, nil
 }
 

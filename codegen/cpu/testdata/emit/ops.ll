@@ -2,6 +2,8 @@ source_filename = "dlc"
 target datalayout = "e-m:e-p270:32:32-p271:32:32-p272:64:64-i64:64-f80:128-n8:16:32:64-S128"
 target triple = "x86_64-unknown-linux-gnu"
 
+%dlc_parallel.job = type { void (i64, i64, i8**, double*)*, i64, i64, i64, i8**, double*, i64 }
+
 define internal void @dlc_ops_k0.body(i64 %begin, i64 %end, float* noalias nocapture %in.x, float* noalias nocapture %in.y, i32* noalias nocapture %in.n, i32* noalias nocapture %in.m, float* noalias nocapture %out.s, float* noalias nocapture %out.c, float* noalias nocapture %out.g, float* noalias nocapture %out.p, i32* noalias nocapture %out.q, i8* noalias nocapture %out.ne, i8* noalias nocapture %out.lt) alwaysinline nounwind "target-cpu"="x86-64-v3" {
 entry:
 	%0 = icmp slt i64 %begin, %end
@@ -662,5 +664,107 @@ stream.vec.1:
 declare <8 x float> @llvm.sqrt.v8f32(<8 x float> %0)
 
 declare void @llvm.x86.sse.sfence()
+
+define internal void @dlc_parallel.work(i8* %data) {
+entry:
+	%0 = bitcast i8* %data to %dlc_parallel.job*
+	%1 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 0
+	%2 = load void (i64, i64, i8**, double*)*, void (i64, i64, i8**, double*)** %1
+	%3 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 1
+	%4 = load i64, i64* %3
+	%5 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 2
+	%6 = load i64, i64* %5
+	%7 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 3
+	%8 = load i64, i64* %7
+	%9 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 4
+	%10 = load i8**, i8*** %9
+	%11 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 5
+	%12 = load double*, double** %11
+	%13 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 6
+	br label %claim
+
+claim:
+	%14 = atomicrmw add i64* %13, i64 1 monotonic
+	%15 = mul i64 %14, %8
+	%16 = icmp slt i64 %15, %6
+	br i1 %16, label %call, label %done
+
+call:
+	%17 = add i64 %15, %8
+	%18 = icmp slt i64 %17, %6
+	%19 = select i1 %18, i64 %17, i64 %6
+	%20 = add i64 %4, %15
+	%21 = add i64 %4, %19
+	call void %2(i64 %20, i64 %21, i8** %10, double* %12)
+	br label %claim
+
+done:
+	ret void
+}
+
+declare void @GOMP_parallel(void (i8*)* %fn, i8* %data, i32 %num_threads, i32 %flags)
+
+declare i32 @pthread_sigmask(i32 %how, i8* %set, i8* %oldset)
+
+define void @dlc_parallel(void (i64, i64, i8**, double*)* %fn, i64 %begin, i64 %count, i64 %chunk, i8** %bufs, double* %scalars, i64 %threads) {
+entry:
+	%0 = alloca %dlc_parallel.job
+	%1 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 0
+	store void (i64, i64, i8**, double*)* %fn, void (i64, i64, i8**, double*)** %1
+	%2 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 1
+	store i64 %begin, i64* %2
+	%3 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 2
+	store i64 %count, i64* %3
+	%4 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 3
+	store i64 %chunk, i64* %4
+	%5 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 4
+	store i8** %bufs, i8*** %5
+	%6 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 5
+	store double* %scalars, double** %6
+	%7 = getelementptr inbounds %dlc_parallel.job, %dlc_parallel.job* %0, i32 0, i32 6
+	store i64 0, i64* %7
+	%8 = alloca [16 x i64]
+	%9 = alloca [16 x i64]
+	%10 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 0
+	store i64 -1241, i64* %10
+	%11 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 1
+	store i64 -1, i64* %11
+	%12 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 2
+	store i64 -1, i64* %12
+	%13 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 3
+	store i64 -1, i64* %13
+	%14 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 4
+	store i64 -1, i64* %14
+	%15 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 5
+	store i64 -1, i64* %15
+	%16 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 6
+	store i64 -1, i64* %16
+	%17 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 7
+	store i64 -1, i64* %17
+	%18 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 8
+	store i64 -1, i64* %18
+	%19 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 9
+	store i64 -1, i64* %19
+	%20 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 10
+	store i64 -1, i64* %20
+	%21 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 11
+	store i64 -1, i64* %21
+	%22 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 12
+	store i64 -1, i64* %22
+	%23 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 13
+	store i64 -1, i64* %23
+	%24 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 14
+	store i64 -1, i64* %24
+	%25 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 15
+	store i64 -1, i64* %25
+	%26 = bitcast [16 x i64]* %8 to i8*
+	%27 = bitcast [16 x i64]* %9 to i8*
+	%28 = call i32 @pthread_sigmask(i32 0, i8* %26, i8* %27)
+	%29 = bitcast %dlc_parallel.job* %0 to i8*
+	%30 = trunc i64 %threads to i32
+	call void @GOMP_parallel(void (i8*)* @dlc_parallel.work, i8* %29, i32 %30, i32 0)
+	%31 = call i32 @pthread_sigmask(i32 2, i8* %27, i8* null)
+	ret void
+}
 
 !0 = !{i32 1}

@@ -1,0 +1,68 @@
+// This file tests how the CPU runtime runs a launch on several threads: an
+// OpenMP team through the kernel object's parallel entry point.
+package tests
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"dlc.dev/dlc/compiler"
+	"dlc.dev/dlc/runtime"
+)
+
+// TestTeamThreadsBlockSignals runs a kernel on a team of 3 threads and
+// checks that the process then has at least 2 threads (the team's own)
+// that block the signals a process receives (SIGINT, SIGTERM, SIGCHLD,
+// SIGURG, SIGPROF) and not those a faulting instruction raises (SIGSEGV,
+// SIGBUS, SIGFPE, SIGILL): the signals of a Go program must reach Go's
+// threads, not threads Go did not create (codegen/cpu/parallel.go).
+func TestTeamThreadsBlockSignals(t *testing.T) {
+	needTools(t)
+	src := []byte("kernel twice(x: f32[N]) -> (y: f32[N]) {\n    y = x * 2\n}\n")
+	bin, _, err := compiler.Build(context.Background(), "twice.dl", src, compiler.Options{})
+	require.NoError(t, err)
+	art, err := runtime.LoadBytes(bin, runtime.Config{Threads: 3, MinChunk: 1})
+	require.NoError(t, err)
+	defer art.Close()
+	require.NotEmpty(t, art.Manifest().Targets[0].Parallel)
+	fn, err := art.Func("twice")
+	require.NoError(t, err)
+	const n = 1 << 16
+	x, y := make([]float32, n), make([]float32, n)
+	for i := range x {
+		x[i] = float32(i)
+	}
+	require.NoError(t, fn.Run(runtime.Args{Inputs: map[string]runtime.Tensor{"x": runtime.F32(x, n)}, Outputs: map[string]runtime.Tensor{"y": runtime.F32(y, n)}}))
+	require.Equal(t, float32(2*(n-1)), y[n-1])
+
+	bit := func(sig int) uint64 { return 1 << (sig - 1) }
+	const sigint, sigill, sigbus, sigfpe, sigsegv, sigterm, sigchld, sigurg, sigprof = 2, 4, 7, 8, 11, 15, 17, 23, 27
+	process := bit(sigint) | bit(sigterm) | bit(sigchld) | bit(sigurg) | bit(sigprof)
+	faults := bit(sigill) | bit(sigbus) | bit(sigfpe) | bit(sigsegv)
+	tasks, err := filepath.Glob("/proc/self/task/*/status")
+	require.NoError(t, err)
+	blocking := 0
+	for _, path := range tasks {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			continue // the thread has exited
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if hex, ok := strings.CutPrefix(line, "SigBlk:"); ok {
+				mask, err := strconv.ParseUint(strings.TrimSpace(hex), 16, 64)
+				require.NoError(t, err, line)
+				if mask&process == process {
+					require.Zero(t, mask&faults, "%s blocks a fault signal: %s", path, line)
+					blocking++
+				}
+			}
+		}
+	}
+	require.GreaterOrEqual(t, blocking, 2, "threads that block the process's signals, of %d", len(tasks))
+}
