@@ -31,11 +31,13 @@ const (
 	sigSetMask  = 2
 	sigsetWords = 16 // 1024 bits
 	gompNoFlags = 0
-	// synchronous is the first word of the blocked set: every signal but
+	// unblocked is the first word of the blocked set: every signal but
 	// those a faulting instruction raises (SIGILL, SIGTRAP, SIGBUS, SIGFPE,
 	// SIGSEGV; bit n-1 is signal n), which stay with Go's handler so that
-	// a fault still ends in Go's report.
-	synchronous = ^int64(1<<3 | 1<<4 | 1<<6 | 1<<7 | 1<<10)
+	// a fault still ends in Go's report, and SIGPROF, which Go's handler
+	// takes on any thread (a sample of code outside Go), so that a CPU
+	// profile still counts the time in kernels.
+	unblocked = ^int64(1<<3 | 1<<4 | 1<<6 | 1<<7 | 1<<10 | 1<<26)
 )
 
 // emitParallel adds ParallelSymbol to mod.
@@ -47,7 +49,8 @@ const (
 // around the team's work, and the threads libgomp creates block them for
 // good: the process's signals keep going to Go's own threads. Blocking and
 // restoring the mask are two system calls per launch, a fraction of a
-// microsecond. Signals raised by a faulting instruction are not blocked.
+// microsecond. Signals raised by a faulting instruction, and the profiling
+// signal, are not blocked.
 func emitParallel(mod *llir.Module) {
 	i8p := types.NewPointer(types.I8)
 	chunkFn := types.NewPointer(types.NewFunc(types.Void, types.I64, types.I64, types.NewPointer(i8p), types.NewPointer(types.Double)))
@@ -119,7 +122,7 @@ func emitParallel(mod *llir.Module) {
 		g.InBounds = true
 		w := int64(-1)
 		if i == 0 {
-			w = synchronous
+			w = unblocked
 		}
 		b.NewStore(constant.NewInt(types.I64, w), g)
 	}

@@ -443,7 +443,7 @@ entry:
 	%8 = alloca [16 x i64]
 	%9 = alloca [16 x i64]
 	%10 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 0
-	store i64 -1241, i64* %10
+	store i64 -67110105, i64* %10
 	%11 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 1
 	store i64 -1, i64* %11
 	%12 = getelementptr inbounds [16 x i64], [16 x i64]* %8, i32 0, i32 2
