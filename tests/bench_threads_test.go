@@ -69,6 +69,8 @@ func BenchmarkThreadsTeamVsPool(b *testing.B) {
 			b.ReportMetric(medianFloat(gt), "team_GFLOP/s")
 			b.ReportMetric(medianFloat(gp), "pool_GFLOP/s")
 			b.ReportMetric(medianFloat(ratios), "pool_time/team_time")
+			teamThreads, threads := signalBlockingThreads(b)
+			b.Logf("%d OpenMP team threads of %d threads in the process", teamThreads, threads)
 			b.Logf("OpenMP team %.1f GFLOP/s, Go pool %.1f GFLOP/s, pool/team time %.2f [%.2f-%.2f]",
 				medianFloat(gt), medianFloat(gp), medianFloat(ratios), ratios[0], ratios[len(ratios)-1])
 		})
