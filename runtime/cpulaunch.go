@@ -61,6 +61,7 @@ func newCPULauncher(target *artifact.Target, sections map[string][]byte, load bo
 		}
 		if target.Parallel != "" && !cfg.GoPool && cfg.Threads > 1 {
 			if l.par, err = purego.Dlsym(l.lib, target.Parallel); err != nil {
+				purego.Dlclose(l.lib)
 				return nil, fmt.Errorf("symbol %s is missing from %s", target.Parallel, target.Section)
 			}
 		}

@@ -32,6 +32,9 @@ func TestLoadErrors(t *testing.T) {
 		{"missing streaming symbol", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Targets[0].Entries[0].Stream = "scale.stream"
 		}, "function scale: kernel k0: symbol scale.stream is missing from cpu.so", false},
+		{"missing parallel entry point", func(m *artifact.Manifest, s map[string][]byte) {
+			m.Targets[0].Parallel = "dlc_parallel"
+		}, "symbol dlc_parallel is missing from cpu.so", false},
 		{"no entry", func(m *artifact.Manifest, s map[string][]byte) {
 			m.Targets[0].Entries = m.Targets[0].Entries[1:]
 		}, "function scale: kernel k0: the cpu target has no entry for it", false},
