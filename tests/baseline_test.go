@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	goruntime "runtime"
+	"strings"
 	"testing"
 
 	"github.com/ebitengine/purego"
@@ -19,22 +20,10 @@ import (
 // OS thread that made the call, and the other thread's default is the number
 // of CPUs.
 func TestBaselineThreads(t *testing.T) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("gcc not found: no C baseline")
-	}
 	for _, name := range []string{"ddim.c", "lion.c", "zlpr.c"} {
 		t.Run(name, func(t *testing.T) {
-			so := filepath.Join(t.TempDir(), name+".so")
-			out, err := exec.Command("gcc", "-O1", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, filepath.Join("testdata/baseline", name), "-lm").CombinedOutput()
-			if err != nil {
-				t.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
-			}
-			h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-			require.NoError(t, err)
-			set, err := purego.Dlsym(h, "set_threads")
-			require.NoError(t, err)
-			size, err := purego.Dlsym(h, "team_size")
-			require.NoError(t, err)
+			sym := cBaseline(t, name, "-O1", "-march=x86-64-v3")
+			set, size := sym("set_threads"), sym("team_size")
 			for _, n := range []int{1, 2, 3} {
 				// Both goroutines are locked to their OS threads and
 				// alive together, so the two calls come from different threads.
@@ -58,5 +47,29 @@ func TestBaselineThreads(t *testing.T) {
 				close(asked)
 			}
 		})
+	}
+}
+
+// cBaseline compiles testdata/baseline/name with gcc, the given flags and
+// OpenMP into a shared object, opens it, and returns a lookup of its symbols
+// (which fails tb on a missing one). It skips tb when gcc or libgomp is
+// missing.
+func cBaseline(tb testing.TB, name string, flags ...string) (sym func(string) uintptr) {
+	tb.Helper()
+	if _, err := exec.LookPath("gcc"); err != nil {
+		tb.Skip("gcc not found: no C baseline")
+	}
+	so := filepath.Join(tb.TempDir(), strings.TrimSuffix(name, ".c")+".so")
+	args := append(append([]string{}, flags...), "-fopenmp", "-shared", "-fPIC", "-o", so, filepath.Join("testdata/baseline", name), "-lm")
+	if out, err := exec.Command("gcc", args...).CombinedOutput(); err != nil {
+		tb.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
+	}
+	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
+	require.NoError(tb, err)
+	return func(symbol string) uintptr {
+		tb.Helper()
+		p, err := purego.Dlsym(h, symbol)
+		require.NoError(tb, err, "%s in %s", symbol, name)
+		return p
 	}
 }

@@ -5,8 +5,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
@@ -146,25 +144,9 @@ func BenchmarkDDIMStepVsC(b *testing.B) {
 // returns its loop with ordinary stores, with streaming stores, and with
 // streaming stores and the clip select.
 func cDDIM(b *testing.B, contract string) (ordinary, streaming, clip uintptr) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		b.Skip("gcc not found: no C baseline")
-	}
-	so := filepath.Join(b.TempDir(), "ddim_c_"+contract+".so")
-	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-ffp-contract="+contract, "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/ddim.c").CombinedOutput()
-	if err != nil {
-		b.Skipf("gcc -fopenmp failed: %v\n%s", err, out)
-	}
-	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	require.NoError(b, err)
-	setThreads, err := purego.Dlsym(h, "set_threads")
-	require.NoError(b, err)
-	purego.SyscallN(setThreads, 2)
-	ordinary, err = purego.Dlsym(h, "ddim_c")
-	require.NoError(b, err)
-	streaming, err = purego.Dlsym(h, "ddim_c_stream")
-	require.NoError(b, err)
-	clip, err = purego.Dlsym(h, "ddim_c_stream_clip")
-	require.NoError(b, err)
+	sym := cBaseline(b, "ddim.c", "-O3", "-march=x86-64-v3", "-ffp-contract="+contract)
+	purego.SyscallN(sym("set_threads"), 2)
+	ordinary, streaming, clip = sym("ddim_c"), sym("ddim_c_stream"), sym("ddim_c_stream_clip")
 	return ordinary, streaming, clip
 }
 

@@ -8,8 +8,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 	"unsafe"
@@ -27,20 +25,8 @@ import (
 // multiply-adds into FMAs, or off) and returns the loop and a setter of its
 // OpenMP thread count.
 func cLionFor(b *testing.B, march, contract string) (lion func(theta, grad, m []float32, s []float64), threads func(int)) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		b.Skip("gcc not found: no C baseline")
-	}
-	so := filepath.Join(b.TempDir(), "lion_"+march+"_"+contract+".so")
-	out, err := exec.Command("gcc", "-O3", "-march="+march, "-ffp-contract="+contract, "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/lion.c").CombinedOutput()
-	if err != nil {
-		b.Skipf("gcc -fopenmp failed (libgomp missing?): %v\n%s", err, out)
-	}
-	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	require.NoError(b, err)
-	set, err := purego.Dlsym(h, "set_threads")
-	require.NoError(b, err)
-	fn, err := purego.Dlsym(h, "lion_c")
-	require.NoError(b, err)
+	sym := cBaseline(b, "lion.c", "-O3", "-march="+march, "-ffp-contract="+contract)
+	set, fn := sym("set_threads"), sym("lion_c")
 	lion = func(theta, grad, m []float32, s []float64) {
 		purego.SyscallN(fn, uintptr(len(theta)), uintptr(unsafe.Pointer(&theta[0])), uintptr(unsafe.Pointer(&grad[0])),
 			uintptr(unsafe.Pointer(&m[0])), uintptr(unsafe.Pointer(&s[0])))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -19,21 +18,9 @@ import (
 
 // cZLPR compiles testdata/baseline/zlpr.c (libm expf/logf) and returns a caller.
 func cZLPR(b *testing.B) func(B, C int, s, y, loss, grad []float32) {
-	if _, err := exec.LookPath("gcc"); err != nil {
-		b.Skip("gcc not found: no C baseline")
-	}
-	so := filepath.Join(b.TempDir(), "zlpr_c.so")
-	out, err := exec.Command("gcc", "-O3", "-march=x86-64-v3", "-fopenmp", "-shared", "-fPIC", "-o", so, "testdata/baseline/zlpr.c", "-lm").CombinedOutput()
-	if err != nil {
-		b.Skipf("gcc -fopenmp failed: %v\n%s", err, out)
-	}
-	h, err := purego.Dlopen(so, purego.RTLD_NOW|purego.RTLD_LOCAL)
-	require.NoError(b, err)
-	setThreads, err := purego.Dlsym(h, "set_threads")
-	require.NoError(b, err)
-	purego.SyscallN(setThreads, 2)
-	fn, err := purego.Dlsym(h, "zlpr_c")
-	require.NoError(b, err)
+	sym := cBaseline(b, "zlpr.c", "-O3", "-march=x86-64-v3")
+	purego.SyscallN(sym("set_threads"), 2)
+	fn := sym("zlpr_c")
 	return func(B, C int, s, y, loss, grad []float32) {
 		purego.SyscallN(fn, uintptr(B), uintptr(C), uintptr(unsafe.Pointer(&s[0])), uintptr(unsafe.Pointer(&y[0])),
 			uintptr(unsafe.Pointer(&loss[0])), uintptr(unsafe.Pointer(&grad[0])))
